@@ -1,0 +1,53 @@
+import { linearBackwardInputRef, linearBackwardWeightRef, linearForwardRef } from '../src/reference/linear';
+import { rng, uniform } from '../src/reference/random';
+import { expectClose, test } from './fixtures';
+
+// Shapes cover 1-wide edges, sizes that are not multiples of the 4x4 tile, and up to 8 per-task groups.
+const shapes = [
+  { groups: 1, rowsPerGroup: 1, inF: 1, outF: 1 },
+  { groups: 1, rowsPerGroup: 7, inF: 5, outF: 3 },
+  { groups: 3, rowsPerGroup: 5, inF: 9, outF: 6 },
+  { groups: 8, rowsPerGroup: 2, inF: 4, outF: 13 },
+  { groups: 4, rowsPerGroup: 6, inF: 7, outF: 5, sharedWeights: true },
+];
+
+for (const s of shapes) {
+  test(`linear forward/backward ${JSON.stringify(s)}`, async ({ gpu }) => {
+    const rand = rng(Date.now() & 0xffff);
+    const nW = s.sharedWeights ? 1 : s.groups;
+    const rows = s.groups * s.rowsPerGroup;
+    const x = uniform(rand, rows * s.inF);
+    const w = uniform(rand, nW * s.outF * s.inF);
+    const b = uniform(rand, nW * s.outF);
+    const dy = uniform(rand, rows * s.outF);
+    const out = await gpu.evaluate(
+      async ({ s, x, w, b, dy, rows, nW }) => {
+        const h = window.harness;
+        const [tx, tw, tb, tdy] = await Promise.all([
+          h.tensor([rows, s.inF], x),
+          h.tensor([nW, s.outF, s.inF], w),
+          h.tensor([nW, s.outF], b),
+          h.tensor([rows, s.outF], dy),
+        ]);
+        const [ty, tdx, tdw, tdb] = await Promise.all([
+          h.tensor([rows, s.outF]),
+          h.tensor([rows, s.inF]),
+          h.tensor([nW, s.outF, s.inF]),
+          h.tensor([nW, s.outF]),
+        ]);
+        await h.run((rec) => {
+          h.lib.linearForward(rec, s, { x: tx, w: tw, b: tb, y: ty });
+          h.lib.linearBackwardInput(rec, s, { dy: tdy, w: tw, dx: tdx });
+          h.lib.linearBackwardWeight(rec, s, { x: tx, dy: tdy, dw: tdw, db: tdb });
+        });
+        return { y: await h.read(ty), dx: await h.read(tdx), dw: await h.read(tdw), db: await h.read(tdb) };
+      },
+      { s, x, w, b, dy, rows, nW },
+    );
+    expectClose(out.y, linearForwardRef(s, x, w, b), 'y');
+    expectClose(out.dx, linearBackwardInputRef(s, dy, w), 'dx');
+    const ref = linearBackwardWeightRef(s, x, dy);
+    expectClose(out.dw, ref.dw, 'dW');
+    expectClose(out.db, ref.db, 'db');
+  });
+}

@@ -1,0 +1,69 @@
+// Dense layer forward, PyTorch `nn.Linear` layout, with per-task weights:
+//   Y[q, o] = sum_i X[q, i] * W[g, o, i] + b[g, o]      q = g * rowsPerGroup + r
+// Design: each invocation owns a 4-row x 4-output register tile and walks the shared dimension once, so each
+// loaded value feeds four FMAs. No workgroup memory and no barriers: on the software adapter per-invocation
+// cost and barriers dominate, and on real GPUs the operands here are small enough to live in cache.
+// Out-of-range rows/outputs clamp their loads (no branch in the inner loop) and skip their stores.
+// X rows may be strided (row q at xOffset + (q / xBlock) * xBlockStride + (q % xBlock) * xRowStride) so that
+// a GRU layer can read the previous layer's hidden sequence [B, T+1, H] in place, skipping h0.
+// The GRU uses this kernel for its input projection of all T steps at once.
+
+struct Params {
+  groups: u32, rowsPerGroup: u32, inF: u32, outF: u32,
+  xOffset: u32, xBlock: u32, xBlockStride: u32, xRowStride: u32,
+  wOffset: u32, wGroupStride: u32, bOffset: u32, bGroupStride: u32,
+  yOffset: u32, yRowStride: u32, _p0: u32, _p1: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read> W: array<f32>;
+#if ${HAS_BIAS}
+@group(0) @binding(3) var<storage, read> B: array<f32>;
+#endif
+@group(0) @binding(4) var<storage, read_write> Y: array<f32>;
+
+fn xRow(q: u32) -> u32 {
+  return p.xOffset + (q / p.xBlock) * p.xBlockStride + (q % p.xBlock) * p.xRowStride;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let g = gid.y;
+  let outTiles = (p.outF + 3u) / 4u;
+  let rowTiles = (p.rowsPerGroup + 3u) / 4u;
+  if (gid.x >= outTiles * rowTiles) { return; }
+  let o0 = (gid.x % outTiles) * 4u;
+  let r0 = (gid.x / outTiles) * 4u;
+
+  var xa: array<u32, 4>;
+  var wa: array<u32, 4>;
+  for (var i = 0u; i < 4u; i++) {
+    xa[i] = xRow(g * p.rowsPerGroup + min(r0 + i, p.rowsPerGroup - 1u));
+    wa[i] = p.wOffset + g * p.wGroupStride + min(o0 + i, p.outF - 1u) * p.inF;
+  }
+  var acc: array<vec4<f32>, 4>;
+  for (var k = 0u; k < p.inF; k++) {
+    let w = vec4<f32>(W[wa[0] + k], W[wa[1] + k], W[wa[2] + k], W[wa[3] + k]);
+    acc[0] += X[xa[0] + k] * w;
+    acc[1] += X[xa[1] + k] * w;
+    acc[2] += X[xa[2] + k] * w;
+    acc[3] += X[xa[3] + k] * w;
+  }
+#if ${HAS_BIAS}
+  let bb = p.bOffset + g * p.bGroupStride;
+  let bias = vec4<f32>(B[bb + min(o0, p.outF - 1u)], B[bb + min(o0 + 1u, p.outF - 1u)],
+                       B[bb + min(o0 + 2u, p.outF - 1u)], B[bb + min(o0 + 3u, p.outF - 1u)]);
+#else
+  let bias = vec4<f32>(0.0);
+#endif
+  for (var i = 0u; i < 4u; i++) {
+    let r = r0 + i;
+    if (r >= p.rowsPerGroup) { break; }
+    let y = p.yOffset + (g * p.rowsPerGroup + r) * p.yRowStride + o0;
+    let v = acc[i] + bias;
+    for (var j = 0u; j < 4u; j++) {
+      if (o0 + j < p.outF) { Y[y + j] = v[j]; }
+    }
+  }
+}

@@ -1,0 +1,10 @@
+// The library entry: runtime, kernels, meta-learning. See README.md "Library API".
+export * from './runtime/errors';
+export * from './runtime/gpu';
+export * from './runtime/pipelines';
+export * from './runtime/pool';
+export * from './runtime/recorder';
+export * from './runtime/tensor';
+export * from './kernels/linear_forward';
+export * from './kernels/linear_backward_input';
+export * from './kernels/linear_backward_weight';

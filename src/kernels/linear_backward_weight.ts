@@ -1,0 +1,28 @@
+import type { Recorder } from '../runtime/recorder';
+import type { Tensor } from '../runtime/tensor';
+import source from '../../shaders/linear_backward_weight.wgsl?raw';
+import { contiguousRows, linearParams, linearTiles, type LinearShape, type RowLayout } from './linear_forward';
+
+/**
+ * dW[g] (+)= Σ_q dy[q]ᵀ x[q], db[g] (+)= Σ_q dy[q] over the rows of each group (see
+ * shaders/linear_backward_weight.wgsl). With sharedWeights, all rows sum into one dW (groups must be 1).
+ */
+export function linearBackwardWeight(
+  rec: Recorder,
+  s: LinearShape,
+  t: { x: Tensor; xRows?: RowLayout; dy: Tensor; dw: Tensor; db?: Tensor | null; accumulate?: boolean },
+): void {
+  if (s.sharedWeights && s.groups !== 1) {
+    // Shared weights sum over every row: present them as one group of groups * rowsPerGroup rows.
+    s = { ...s, rowsPerGroup: s.groups * s.rowsPerGroup, groups: 1 };
+  }
+  const xRows = t.xRows ?? contiguousRows(s.inF);
+  rec.dispatch({
+    kernel: 'linear_backward_weight',
+    source,
+    defines: { HAS_BIAS: Boolean(t.db), ACCUMULATE: Boolean(t.accumulate) },
+    uniforms: linearParams(s, t.x, xRows, t.dw, t.db, t.dy),
+    buffers: [t.x.buffer, t.dw.buffer, t.db?.buffer ?? null, t.dy.buffer],
+    workgroups: [linearTiles(s.outF, s.inF), s.groups],
+  });
+}

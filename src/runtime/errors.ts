@@ -1,0 +1,69 @@
+/**
+ * Typed errors. Every message says what was wrong, the value seen and what is allowed, so that a user can
+ * act on it without reading a stack trace.
+ */
+export class MetarnnError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** No WebGPU at all: old browser, insecure context, or a Node process without a GPU binding. */
+export class WebGpuUnavailableError extends MetarnnError {
+  constructor(message: string) {
+    super(message, 'webgpu-unavailable');
+  }
+}
+
+/** The adapter cannot satisfy a limit the model or batch needs. */
+export class LimitError extends MetarnnError {
+  constructor(
+    readonly limit: string,
+    readonly needed: number,
+    readonly available: number,
+    what: string,
+  ) {
+    super(`${what} needs ${limit} = ${needed}, but this adapter allows ${available}`, 'limit');
+  }
+}
+
+/** WGSL did not compile; the message carries line:column and the offending source line. */
+export class ShaderCompileError extends MetarnnError {
+  constructor(
+    readonly kernel: string,
+    readonly details: string,
+  ) {
+    super(`WGSL compile error in kernel '${kernel}':\n${details}`, 'shader-compile');
+  }
+}
+
+/** A validation or out-of-memory error reported by the device. */
+export class GpuError extends MetarnnError {
+  constructor(
+    readonly kind: 'validation' | 'out-of-memory' | 'internal',
+    message: string,
+  ) {
+    super(`GPU ${kind} error: ${message}`, `gpu-${kind}`);
+  }
+}
+
+/** The device was lost (driver reset, `device.destroy()`, tab in background too long). */
+export class DeviceLostError extends MetarnnError {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(`GPU device lost (${reason}): ${message}`, 'device-lost');
+  }
+}
+
+/** Bad user input: shapes, files, options. */
+export class InputError extends MetarnnError {
+  constructor(message: string) {
+    super(message, 'input');
+  }
+}
