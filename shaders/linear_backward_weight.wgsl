@@ -14,10 +14,9 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
+// dW and db live in the same buffer (a model's flat gradient buffer): WebGPU forbids two writable bindings
+// of one buffer, so a single binding holds both.
 @group(0) @binding(2) var<storage, read_write> dW: array<f32>;
-#if ${HAS_BIAS}
-@group(0) @binding(3) var<storage, read_write> dB: array<f32>;
-#endif
 @group(0) @binding(4) var<storage, read> dY: array<f32>;
 
 fn xRow(q: u32) -> u32 {
@@ -66,9 +65,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i0 == 0u) {
       let b = p.bOffset + g * p.bGroupStride + o0 + j;
 #if ${ACCUMULATE}
-      dB[b] += bacc[j];
+      dW[b] += bacc[j];
 #else
-      dB[b] = bacc[j];
+      dW[b] = bacc[j];
 #endif
     }
 #endif

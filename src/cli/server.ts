@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const APP_DIR = resolve(fileURLToPath(import.meta.url), '../../../dist/app');
+/** The built page; METARNN_APP_DIR points elsewhere (e.g. a private build while developing). */
+export const APP_DIR = process.env.METARNN_APP_DIR ?? resolve(fileURLToPath(import.meta.url), '../../../dist/app');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -5,7 +5,7 @@ import { contiguousRows, linearParams, linearTiles, type LinearShape, type RowLa
 
 /**
  * dW[g] (+)= Σ_q dy[q]ᵀ x[q], db[g] (+)= Σ_q dy[q] over the rows of each group (see
- * shaders/linear_backward_weight.wgsl). With sharedWeights, all rows sum into one dW (groups must be 1).
+ * shaders/linear_backward_weight.wgsl). dw and db must share one buffer. With sharedWeights, all rows sum into one dW (groups must be 1).
  */
 export function linearBackwardWeight(
   rec: Recorder,
@@ -16,13 +16,16 @@ export function linearBackwardWeight(
     // Shared weights sum over every row: present them as one group of groups * rowsPerGroup rows.
     s = { ...s, rowsPerGroup: s.groups * s.rowsPerGroup, groups: 1 };
   }
+  if (t.db && t.db.buffer !== t.dw.buffer) {
+    throw new RangeError('linearBackwardWeight: dw and db must be views of one gradient buffer (one writable binding)');
+  }
   const xRows = t.xRows ?? contiguousRows(s.inF);
   rec.dispatch({
     kernel: 'linear_backward_weight',
     source,
     defines: { HAS_BIAS: Boolean(t.db), ACCUMULATE: Boolean(t.accumulate) },
     uniforms: linearParams(s, t.x, xRows, t.dw, t.db, t.dy),
-    buffers: [t.x.buffer, t.dw.buffer, t.db?.buffer ?? null, t.dy.buffer],
+    buffers: [t.x.buffer, t.dw.buffer, null, t.dy.buffer],
     workgroups: [linearTiles(s.outF, s.inF), s.groups],
   });
 }

@@ -1,0 +1,135 @@
+import { gruParamLayout, type GruShape } from '../src/kernels/gru_layout';
+import { gruBackwardRef, gruForwardRef, gruProbeLoss } from '../src/reference/gru';
+import { rng, uniform } from '../src/reference/random';
+import { expect, expectClose, test } from './fixtures';
+
+interface Case {
+  L: number;
+  B: number;
+  T: number;
+  I: number;
+  H: number;
+  G: number;
+  h0?: boolean;
+}
+
+// Edge shapes the issue names: I = 1, H = 1, H not a multiple of the workgroup size, more hidden units than
+// threads (H = 260 > 256), T = 1, L = 1..3, B = 1, G = 1..8, partial row blocks (5 rows per group, 4 per workgroup).
+const cases: Case[] = [
+  { L: 1, B: 1, T: 1, I: 1, H: 1, G: 1 },
+  { L: 1, B: 3, T: 5, I: 4, H: 7, G: 1, h0: true },
+  { L: 2, B: 4, T: 6, I: 3, H: 33, G: 2, h0: true },
+  { L: 3, B: 8, T: 4, I: 5, H: 6, G: 8, h0: true },
+  { L: 2, B: 10, T: 3, I: 2, H: 70, G: 2 },
+  { L: 1, B: 1, T: 2, I: 3, H: 260, G: 1, h0: true },
+  { L: 3, B: 5, T: 7, I: 1, H: 12, G: 5, h0: true },
+];
+
+/** Runs forward and backward on the GPU for one case; returns everything as plain arrays. */
+async function runGpu(page: import('@playwright/test').Page, c: Case, inputs: { params: number[]; x: number[]; h0?: number[]; dOut: number[]; dhN: number[] }) {
+  return page.evaluate(
+    async ({ c, inputs }) => {
+      const h = window.harness;
+      const gpu = await h.gpu();
+      const shape = { layers: c.L, inputSize: c.I, hiddenSize: c.H, groups: c.G };
+      const run = { batch: c.B, steps: c.T };
+      const size = h.lib.gruParamLayout(shape).size;
+      const params = await h.tensor([size], inputs.params);
+      const x = await h.tensor([c.B, c.T, c.I], inputs.x);
+      const h0 = inputs.h0 ? await h.tensor([c.L, c.B, c.H], inputs.h0) : null;
+      const dOut = await h.tensor([c.B, c.T, c.H], inputs.dOut);
+      const dhN = await h.tensor([c.L, c.B, c.H], inputs.dhN);
+      const bufs = h.lib.allocGruBuffers(gpu, shape, run);
+      for (const t of Object.values(bufs)) gpu.fill(t, NaN);
+      const hN = await h.tensor([c.L, c.B, c.H]);
+      const grads = await h.tensor([size]);
+      const dx = await h.tensor([c.B, c.T, c.I]);
+      const dh0 = await h.tensor([c.L, c.B, c.H]);
+      const forwardDispatches = await h.run((rec) => h.lib.gruForward(rec, shape, run, { params, x, h0, hN, ...bufs }));
+      const backwardDispatches = await h.run((rec) =>
+        h.lib.gruBackward(rec, shape, run, { params, x, hs: bufs.hs, gates: bufs.gates, dOut, dhN, grads, dx, dh0, work: bufs.work, workDy: bufs.workDy }),
+      );
+      return {
+        hs: await h.read(bufs.hs),
+        hN: await h.read(hN),
+        grads: await h.read(grads),
+        dx: await h.read(dx),
+        dh0: await h.read(dh0),
+        forwardDispatches,
+        backwardDispatches,
+      };
+    },
+    { c, inputs: { params: inputs.params, x: inputs.x, h0: inputs.h0, dOut: inputs.dOut, dhN: inputs.dhN } },
+  );
+}
+
+function makeInputs(c: Case, seed: number) {
+  const rand = rng(seed);
+  const shape: GruShape = { layers: c.L, inputSize: c.I, hiddenSize: c.H, groups: c.G };
+  const scale = 1 / Math.sqrt(c.H); // PyTorch's init range
+  return {
+    shape,
+    params: uniform(rand, gruParamLayout(shape).size, -scale * 2, scale * 2),
+    x: uniform(rand, c.B * c.T * c.I),
+    h0: c.h0 ? uniform(rand, c.L * c.B * c.H) : undefined,
+    dOut: uniform(rand, c.B * c.T * c.H),
+    dhN: uniform(rand, c.L * c.B * c.H),
+  };
+}
+
+/** The last layer's outputs [B, T, H] out of hs [L, B, T+1, H]. */
+function outputsFromHs(c: Case, hs: number[]): number[] {
+  const out: number[] = [];
+  const base = (c.L - 1) * c.B * (c.T + 1) * c.H;
+  for (let b = 0; b < c.B; b++)
+    for (let t = 0; t < c.T; t++)
+      for (let j = 0; j < c.H; j++) out.push(hs[base + (b * (c.T + 1) + t + 1) * c.H + j]);
+  return out;
+}
+
+for (const c of cases) {
+  test(`gru forward + backward match float64 reference ${JSON.stringify(c)}`, async ({ gpu }) => {
+    const seed = Date.now() & 0xffffff;
+    test.info().annotations.push({ type: 'seed', description: String(seed) });
+    const inp = makeInputs(c, seed);
+    const got = await runGpu(gpu, c, inp);
+    const run = { batch: c.B, steps: c.T };
+    const fwd = gruForwardRef(inp.shape, run, inp.params, inp.x, inp.h0);
+    expectClose(outputsFromHs(c, got.hs), fwd.output, `output (seed ${seed})`);
+    expectClose(got.hN, fwd.hN, `h_n (seed ${seed})`);
+    const bwd = gruBackwardRef(inp.shape, run, inp.params, inp.x, inp.h0, inp.dOut, inp.dhN);
+    expectClose(got.grads, bwd.grads, `weight/bias grads (seed ${seed})`);
+    expectClose(got.dx, bwd.dx, `dx (seed ${seed})`);
+    expectClose(got.dh0, bwd.dh0, `dh0 (seed ${seed})`);
+    // Fused: 2 dispatches per layer forward, 4 per layer backward (with dx), whatever T is.
+    expect(got.forwardDispatches).toBe(2 * c.L);
+    expect(got.backwardDispatches).toBe(4 * c.L);
+  });
+}
+
+test('gru gradients match central finite differences (GPU vs float64 forward)', async ({ gpu }) => {
+  const c: Case = { L: 2, B: 4, T: 3, I: 3, H: 5, G: 2, h0: true };
+  const seed = Date.now() & 0xffffff;
+  const inp = makeInputs(c, seed);
+  const got = await runGpu(gpu, c, inp);
+  const run = { batch: c.B, steps: c.T };
+  const probe = (p: number[], x: number[], h0: number[]) => gruProbeLoss(inp.shape, run, p, x, h0, inp.dOut!, inp.dhN!);
+  const eps = 1e-5;
+  const rand = rng(seed + 1);
+  const check = (name: string, vec: number[], gpuGrad: number[], at: (v: number[]) => number) => {
+    for (let n = 0; n < 12; n++) {
+      const i = Math.floor(rand() * vec.length);
+      const plus = vec.slice();
+      const minus = vec.slice();
+      plus[i] += eps;
+      minus[i] -= eps;
+      const fd = (at(plus) - at(minus)) / (2 * eps);
+      expect(Math.abs(gpuGrad[i] - fd), `${name}[${i}]: GPU ${gpuGrad[i]} vs FD ${fd} (seed ${seed})`).toBeLessThan(
+        1e-4 * Math.max(1, Math.abs(fd)),
+      );
+    }
+  };
+  check('params', inp.params, got.grads, (p) => probe(p, inp.x, inp.h0!));
+  check('x', inp.x, got.dx, (x) => probe(inp.params, x, inp.h0!));
+  check('h0', inp.h0!, got.dh0, (h0) => probe(inp.params, inp.x, h0));
+});

@@ -1,0 +1,132 @@
+// GRU recurrence, backward (BPTT), one layer, all T steps in ONE dispatch, from t = T−1 down to 0.
+// With dh = dL/dh_t (from the output at t plus the carry from t+1) and the gates saved by gru_forward:
+//   dn = dh (1 − z)            da_n = dn (1 − n²)          (a_* are pre-activations)
+//   dz = dh (h_{t−1} − n)      da_z = dz z (1 − z)
+//   dr = da_n ⊙ (W_hn h + b_hn) da_r = dr r (1 − r)
+//   d(gi)  = (da_r, da_z, da_n)          → dW_ih, db_ih, dx     (done afterwards for all t by linear kernels)
+//   d(gh)  = (da_r, da_z, r ⊙ da_n)      → dW_hh, db_hh          (likewise)
+//   dh_{t−1} = dh ⊙ z + W_hhᵀ d(gh)
+// Design mirrors gru_forward: a workgroup owns ROWS batch rows and loops over t; a thread owns hidden units
+// j = lid + m * WG and keeps their running dh in registers. Only W_hhᵀ d(gh) couples units, so d(gh) goes
+// to workgroup memory, double-buffered for one barrier per step. The weight gradients are NOT accumulated
+// here (that would serialise on atomics): d(gi) and d(gh) are stored for all t and reduced by one batched
+// matmul each afterwards.
+
+struct Params {
+  batch: u32, steps: u32, rowsPerGroup: u32, _p0: u32,
+  doutOffset: u32, dhnOffset: u32, whhOffset: u32, wGroupStride: u32,
+  hsOffset: u32, gatesOffset: u32, dgiOffset: u32, dghOffset: u32,
+  dh0Offset: u32, _p1: u32, _p2: u32, _p3: u32,
+}
+
+const H = ${HIDDEN}u;
+const ROWS = ${ROWS}u;
+const WG = ${WG}u;
+const UNITS = ${UNITS}u;
+
+@group(0) @binding(0) var<uniform> p: Params;
+#if ${HAS_DOUT}
+@group(0) @binding(1) var<storage, read> dout: array<f32>;   // [B, T, H]
+#endif
+#if ${HAS_DHN}
+@group(0) @binding(2) var<storage, read> dhn: array<f32>;    // [B, H]
+#endif
+@group(0) @binding(3) var<storage, read> params: array<f32>; // W_hh [groups, 3H, H]
+@group(0) @binding(4) var<storage, read> hs: array<f32>;     // [B, T+1, H]
+@group(0) @binding(5) var<storage, read> gates: array<f32>;  // [B, T, 4H]
+@group(0) @binding(6) var<storage, read_write> dg: array<f32>;  // d(gi) [B, T, 3H] and d(gh) [B, T, 3H]
+#if ${HAS_DH0}
+@group(0) @binding(7) var<storage, read_write> dh0: array<f32>; // [B, H]
+#endif
+
+var<workgroup> sbuf: array<f32, ${SBUF}>; // [2, ROWS, 3H]: d(gh) of the current step
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let g = wid.y;
+  let w = p.whhOffset + g * p.wGroupStride;
+  var row: array<u32, ROWS>;
+  var valid: array<bool, ROWS>;
+  for (var i = 0u; i < ROWS; i++) {
+    let local = wid.x * ROWS + i;
+    valid[i] = local < p.rowsPerGroup;
+    row[i] = g * p.rowsPerGroup + min(local, p.rowsPerGroup - 1u);
+  }
+
+  var dh = array<f32, ${CARRY}>(); // [UNITS, ROWS] running dL/dh of the units this thread owns
+#if ${HAS_DHN}
+  for (var m = 0u; m < UNITS; m++) {
+    let j = lid.x + m * WG;
+    if (j < H) {
+      for (var i = 0u; i < ROWS; i++) { dh[m * ROWS + i] = dhn[p.dhnOffset + row[i] * H + j]; }
+    }
+  }
+#endif
+
+  var cur = 0u;
+  for (var s = 0u; s < p.steps; s++) {
+    let t = p.steps - 1u - s;
+    let sc = cur * ROWS * 3u * H;
+    var direct = array<f32, ${CARRY}>();
+    for (var m = 0u; m < UNITS; m++) {
+      let j = lid.x + m * WG;
+      if (j < H) {
+        for (var i = 0u; i < ROWS; i++) {
+          let q = row[i] * p.steps + t;
+#if ${HAS_DOUT}
+          let d = dh[m * ROWS + i] + dout[p.doutOffset + q * H + j];
+#else
+          let d = dh[m * ROWS + i];
+#endif
+          let gs = p.gatesOffset + q * 4u * H;
+          let r = gates[gs + j];
+          let z = gates[gs + H + j];
+          let n = gates[gs + 2u * H + j];
+          let hnv = gates[gs + 3u * H + j];
+          let hp = hs[p.hsOffset + (row[i] * (p.steps + 1u) + t) * H + j];
+          let dan = d * (1.0 - z) * (1.0 - n * n);
+          let daz = d * (hp - n) * z * (1.0 - z);
+          let dar = dan * hnv * r * (1.0 - r);
+          direct[m * ROWS + i] = d * z;
+          sbuf[sc + i * 3u * H + j] = dar;
+          sbuf[sc + i * 3u * H + H + j] = daz;
+          sbuf[sc + i * 3u * H + 2u * H + j] = dan * r;
+          if (valid[i]) {
+            let gi = p.dgiOffset + q * 3u * H;
+            let gh = p.dghOffset + q * 3u * H;
+            dg[gi + j] = dar;
+            dg[gi + H + j] = daz;
+            dg[gi + 2u * H + j] = dan;
+            dg[gh + j] = dar;
+            dg[gh + H + j] = daz;
+            dg[gh + 2u * H + j] = dan * r;
+          }
+        }
+      }
+    }
+    workgroupBarrier();
+    for (var m = 0u; m < UNITS; m++) {
+      let j = lid.x + m * WG;
+      if (j < H) {
+        var acc = array<f32, ROWS>(); // explicit zeros: restarts for every unit and step
+        for (var k = 0u; k < 3u * H; k++) {
+          let wk = params[w + k * H + j];
+          for (var i = 0u; i < ROWS; i++) { acc[i] += wk * sbuf[sc + i * 3u * H + k]; }
+        }
+        for (var i = 0u; i < ROWS; i++) { dh[m * ROWS + i] = direct[m * ROWS + i] + acc[i]; }
+      }
+    }
+    cur = 1u - cur;
+  }
+
+#if ${HAS_DH0}
+  for (var m = 0u; m < UNITS; m++) {
+    let j = lid.x + m * WG;
+    if (j < H) {
+      for (var i = 0u; i < ROWS; i++) {
+        if (valid[i]) { dh0[p.dh0Offset + row[i] * H + j] = dh[m * ROWS + i]; }
+      }
+    }
+  }
+#endif
+}

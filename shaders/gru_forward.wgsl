@@ -1,0 +1,134 @@
+// GRU recurrence, forward, one layer, all T steps in ONE dispatch (PyTorch nn.GRU semantics, gates r, z, n):
+//   r = σ(gi_r + W_hr h + b_hr)   z = σ(gi_z + W_hz h + b_hz)   n = tanh(gi_n + r ⊙ (W_hn h + b_hn))
+//   h' = (1 − z) ⊙ n + z ⊙ h
+// where gi = W_ih x_t + b_ih for all t was computed beforehand by linear_forward (one batched matmul).
+//
+// Design: rows of the batch are independent, so a workgroup owns ROWS batch rows of one task group and loops
+// over t itself — WebGPU has no barrier across workgroups, and none is needed. Threads split the hidden units
+// (unit j = lid + m * WG); for each unit a thread computes its three recurrent dot products for all ROWS rows,
+// so each weight it loads feeds ROWS rows (register reuse instead of shared-memory tiling, which is slow on
+// the software adapter). h lives in workgroup memory, double-buffered: a step reads buffer `cur` and writes
+// `1 − cur`, so one barrier per step suffices (no thread can overwrite what a slower thread still reads).
+// Saved for backward: hs[b, t+1] = h_t (hs[b, 0] = h0) and gates[b, t] = (r, z, n, W_hn h + b_hn).
+
+struct Params {
+  batch: u32, steps: u32, rowsPerGroup: u32, bGroupStride: u32,
+  giOffset: u32, whhOffset: u32, bhhOffset: u32, wGroupStride: u32,
+  h0Offset: u32, hsOffset: u32, gatesOffset: u32, hnOffset: u32,
+}
+
+const H = ${HIDDEN}u;
+const ROWS = ${ROWS}u;
+const WG = ${WG}u;
+const UNITS = ${UNITS}u; // ceil(H / WG): hidden units per thread
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> gi: array<f32>;      // [B, T, 3H]
+@group(0) @binding(2) var<storage, read> params: array<f32>;  // W_hh [groups, 3H, H], b_hh [groups, 3H]
+#if ${HAS_H0}
+@group(0) @binding(3) var<storage, read> h0: array<f32>;      // [B, H]
+#endif
+@group(0) @binding(4) var<storage, read_write> hs: array<f32>;    // [B, T+1, H]
+@group(0) @binding(5) var<storage, read_write> gates: array<f32>; // [B, T, 4H]
+#if ${HAS_HN}
+@group(0) @binding(6) var<storage, read_write> hn: array<f32>;    // [B, H]
+#endif
+
+var<workgroup> hbuf: array<f32, ${HBUF}>; // [2, ROWS, H]
+
+fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let g = wid.y;
+  let w = p.whhOffset + g * p.wGroupStride;
+  let bh = p.bhhOffset + g * p.bGroupStride;
+  // Rows past the group's end compute on a clamped row (keeps control flow uniform) and store nothing.
+  var row: array<u32, ROWS>;
+  var valid: array<bool, ROWS>;
+  for (var i = 0u; i < ROWS; i++) {
+    let local = wid.x * ROWS + i;
+    valid[i] = local < p.rowsPerGroup;
+    row[i] = g * p.rowsPerGroup + min(local, p.rowsPerGroup - 1u);
+  }
+
+  for (var m = 0u; m < UNITS; m++) {
+    let j = lid.x + m * WG;
+    if (j < H) {
+      for (var i = 0u; i < ROWS; i++) {
+#if ${HAS_H0}
+        let v = h0[p.h0Offset + row[i] * H + j];
+#else
+        let v = 0.0;
+#endif
+        hbuf[i * H + j] = v;
+        if (valid[i]) { hs[p.hsOffset + row[i] * (p.steps + 1u) * H + j] = v; }
+      }
+    }
+  }
+  workgroupBarrier();
+
+  var cur = 0u;
+  for (var t = 0u; t < p.steps; t++) {
+    let hc = cur * ROWS * H;
+    let hx = (1u - cur) * ROWS * H;
+    for (var m = 0u; m < UNITS; m++) {
+      let j = lid.x + m * WG;
+      if (j < H) {
+        // Explicit zero constructors: the accumulators must restart at 0 for every unit and step.
+        var ar = array<f32, ROWS>();
+        var az = array<f32, ROWS>();
+        var an = array<f32, ROWS>();
+        let wr = w + j * H;
+        let wz = w + (H + j) * H;
+        let wn = w + (2u * H + j) * H;
+        for (var k = 0u; k < H; k++) {
+          let a = params[wr + k];
+          let b = params[wz + k];
+          let c = params[wn + k];
+          for (var i = 0u; i < ROWS; i++) {
+            let h = hbuf[hc + i * H + k];
+            ar[i] += a * h;
+            az[i] += b * h;
+            an[i] += c * h;
+          }
+        }
+        let br = params[bh + j];
+        let bz = params[bh + H + j];
+        let bn = params[bh + 2u * H + j];
+        for (var i = 0u; i < ROWS; i++) {
+          let q = row[i] * p.steps + t; // (b, t) row of gi and gates
+          let gq = p.giOffset + q * 3u * H;
+          let r = sigmoid(gi[gq + j] + ar[i] + br);
+          let z = sigmoid(gi[gq + H + j] + az[i] + bz);
+          let hnv = an[i] + bn;
+          let n = tanh(gi[gq + 2u * H + j] + r * hnv);
+          let hp = hbuf[hc + i * H + j];
+          let hnew = (1.0 - z) * n + z * hp;
+          hbuf[hx + i * H + j] = hnew;
+          if (valid[i]) {
+            hs[p.hsOffset + (row[i] * (p.steps + 1u) + t + 1u) * H + j] = hnew;
+            let s = p.gatesOffset + q * 4u * H;
+            gates[s + j] = r;
+            gates[s + H + j] = z;
+            gates[s + 2u * H + j] = n;
+            gates[s + 3u * H + j] = hnv;
+          }
+        }
+      }
+    }
+    workgroupBarrier();
+    cur = 1u - cur;
+  }
+
+#if ${HAS_HN}
+  for (var m = 0u; m < UNITS; m++) {
+    let j = lid.x + m * WG;
+    if (j < H) {
+      for (var i = 0u; i < ROWS; i++) {
+        if (valid[i]) { hn[p.hnOffset + row[i] * H + j] = hbuf[cur * ROWS * H + i * H + j]; }
+      }
+    }
+  }
+#endif
+}

@@ -1,0 +1,55 @@
+// Mean squared error per task group, and its gradient, in one pass:
+//   loss[g]    = mean_{r, f} (pred[q, f] - target[q, f])^2             q = g * rowsPerGroup + r
+//   grad[q, f] = scale * 2 * (pred[q, f] - target[q, f]) / (rowsPerGroup * features)
+// `scale` folds the caller's reduction over groups into the gradient (1/G averages the tasks' losses), so
+// backward needs no extra elementwise pass. The loss is left unscaled: it is what gets reported.
+// One workgroup per group: its invocations stride over the group's elements (neighbouring invocations read
+// neighbouring addresses), then sum in workgroup memory. A single reduction per group, so its barriers are cheap.
+// pred rows may be strided (row q at predOffset + (q / predBlock) * predBlockStride + (q % predBlock) *
+// predRowStride, as in linear_forward) so that a GRU's hidden sequence [B, T+1, H] is read in place.
+// target and grad are contiguous [groups * rowsPerGroup, features].
+
+struct Params {
+  groups: u32, rowsPerGroup: u32, features: u32, predOffset: u32,
+  predBlock: u32, predBlockStride: u32, predRowStride: u32, targetOffset: u32,
+  lossOffset: u32, gradOffset: u32, scale: f32, _p0: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> Pred: array<f32>;
+@group(0) @binding(2) var<storage, read> Target: array<f32>;
+@group(0) @binding(3) var<storage, read_write> Loss: array<f32>;
+#if ${HAS_GRAD}
+@group(0) @binding(4) var<storage, read_write> Grad: array<f32>;
+#endif
+
+const WG = 64u;
+var<workgroup> partial: array<f32, WG>;
+
+fn predRow(q: u32) -> u32 {
+  return p.predOffset + (q / p.predBlock) * p.predBlockStride + (q % p.predBlock) * p.predRowStride;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let g = wid.x;
+  let n = p.rowsPerGroup * p.features;
+  let inv = 1.0 / f32(n);
+  var acc = 0.0;
+  for (var i = lid; i < n; i += WG) {
+    let q = g * p.rowsPerGroup + i / p.features;
+    let f = i % p.features;
+    let d = Pred[predRow(q) + f] - Target[p.targetOffset + q * p.features + f];
+    acc += d * d;
+#if ${HAS_GRAD}
+    Grad[p.gradOffset + q * p.features + f] = p.scale * 2.0 * inv * d;
+#endif
+  }
+  // Tree sum: the barrier sits before each level, since a level reads what the previous one wrote.
+  partial[lid] = acc;
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    workgroupBarrier();
+    if (lid < s) { partial[lid] += partial[lid + s]; }
+  }
+  if (lid == 0u) { Loss[p.lossOffset + g] = partial[0] * inv; }
+}

@@ -1,0 +1,121 @@
+import type { Gpu } from '../runtime/gpu';
+import type { Recorder } from '../runtime/recorder';
+import type { Tensor } from '../runtime/tensor';
+import source from '../../shaders/gru_forward.wgsl?raw';
+import { gruParamLayout, type GruShape } from './gru_layout';
+import { linearForward, type RowLayout } from './linear_forward';
+
+/** Batch and sequence length of one call; the batch splits into shape.groups task groups of batch/groups rows. */
+export interface GruRun {
+  batch: number;
+  steps: number;
+}
+
+export interface GruForwardTensors {
+  /** Flat parameters, laid out by gruParamLayout. */
+  params: Tensor;
+  /** Input sequence [B, T, I], batch-first (or strided rows via xRows). */
+  x: Tensor;
+  xRows?: RowLayout;
+  /** Initial hidden state [L, B, H]; zeros when absent. */
+  h0?: Tensor | null;
+  /** Saved hidden sequence [L, B, T+1, H]: hs[l, b, 0] = h0, hs[l, b, t+1] = h_t of layer l. */
+  hs: Tensor;
+  /** Saved gates [L, B, T, 4H]: r, z, n and W_hn h + b_hn. */
+  gates: Tensor;
+  /** Scratch for the input projection [B, T, 3H]. */
+  gi: Tensor;
+  /** Final hidden state [L, B, H], optional. */
+  hN?: Tensor | null;
+}
+
+/**
+ * Launch geometry shared by the recurrent kernels: threads split hidden units, a workgroup owns `rows` batch
+ * rows (weights loaded once feed all of them), bounded by workgroup memory ([2, rows, 3H] floats in backward).
+ */
+export function gruGeometry(hidden: number, rowsPerGroup: number, limits: GPUSupportedLimits) {
+  const wg = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX, Math.ceil(hidden / 32) * 32);
+  const units = Math.ceil(hidden / wg);
+  const maxRows = Math.floor(limits.maxComputeWorkgroupStorageSize / (2 * 3 * hidden * 4));
+  const rows = Math.max(1, Math.min(4, maxRows, rowsPerGroup));
+  return { wg, units, rows, fits: maxRows >= 1 };
+}
+
+export function checkGruShape(shape: GruShape, run: GruRun): number {
+  if (run.batch % shape.groups !== 0) {
+    throw new RangeError(`GRU batch ${run.batch} must be a multiple of groups ${shape.groups} (each task its own rows)`);
+  }
+  return run.batch / shape.groups;
+}
+
+/** The last layer's outputs [B, T, H] inside hs, as a strided row view for the next kernel. */
+export function gruOutput(shape: GruShape, run: GruRun, hs: Tensor): { tensor: Tensor; rows: RowLayout } {
+  const H = shape.hiddenSize;
+  const base = (shape.layers - 1) * run.batch * (run.steps + 1) * H + H;
+  return {
+    tensor: hs.view(base, [run.batch, run.steps, H]),
+    rows: { block: run.steps, blockStride: (run.steps + 1) * H, rowStride: H },
+  };
+}
+
+/** Allocates the saved activations and scratch a forward + backward pass needs. */
+export function allocGruBuffers(gpu: Gpu, shape: GruShape, run: GruRun) {
+  const { layers: L, hiddenSize: H } = shape;
+  const { batch: B, steps: T } = run;
+  return {
+    hs: gpu.tensor([L, B, T + 1, H]),
+    gates: gpu.tensor([L, B, Math.max(1, T), 4 * H]),
+    gi: gpu.tensor([B, Math.max(1, T), 3 * H]),
+    work: gpu.tensor([gruBackwardWorkSize(shape, run)]),
+    workDy: gpu.tensor([B, Math.max(1, T), H]),
+  };
+}
+
+/** Scratch for gruBackward: d(gi) and d(gh), [B, T, 3H] each. */
+export function gruBackwardWorkSize(shape: GruShape, run: GruRun): number {
+  return Math.max(1, run.batch * run.steps * 6 * shape.hiddenSize);
+}
+
+/**
+ * Stacked GRU forward: per layer, one batched input projection for all T (linear_forward) and one recurrent
+ * dispatch that loops over T (gru_forward). 2 dispatches per layer, independent of T.
+ */
+export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruForwardTensors): void {
+  const rowsPerGroup = checkGruShape(shape, run);
+  const { layers: L, hiddenSize: H, groups: G } = shape;
+  const { batch: B, steps: T } = run;
+  const layout = gruParamLayout(shape);
+  const geo = gruGeometry(H, rowsPerGroup, rec.limits);
+  for (let l = 0; l < L; l++) {
+    const lo = layout.layers[l];
+    const x = l === 0 ? t.x : t.hs;
+    const xRows: RowLayout | undefined =
+      l === 0 ? t.xRows : { block: T, blockStride: (T + 1) * H, rowStride: H };
+    const xView = l === 0 ? x : x.view((l - 1) * B * (T + 1) * H + H, [B, T, H]);
+    linearForward(
+      rec,
+      { groups: G, rowsPerGroup: rowsPerGroup * T, inF: lo.inputSize, outF: 3 * H },
+      { x: xView, xRows, w: t.params.view(lo.wih, []), b: t.params.view(lo.bih, []), y: t.gi },
+    );
+    rec.dispatch({
+      kernel: 'gru_forward',
+      source,
+      defines: {
+        HIDDEN: H,
+        ROWS: geo.rows,
+        WG: geo.wg,
+        UNITS: geo.units,
+        HBUF: 2 * geo.rows * H,
+        HAS_H0: Boolean(t.h0),
+        HAS_HN: Boolean(t.hN),
+      },
+      uniforms: new Uint32Array([
+        B, T, rowsPerGroup, 3 * H,
+        t.gi.offset, t.params.offset + lo.whh, t.params.offset + lo.bhh, 3 * H * H,
+        (t.h0?.offset ?? 0) + l * B * H, t.hs.offset + l * B * (T + 1) * H, t.gates.offset + l * B * T * 4 * H, (t.hN?.offset ?? 0) + l * B * H,
+      ]), // prettier-ignore
+      buffers: [t.gi.buffer, t.params.buffer, t.h0?.buffer ?? null, t.hs.buffer, t.gates.buffer, t.hN?.buffer ?? null],
+      workgroups: [Math.ceil(rowsPerGroup / geo.rows), G],
+    });
+  }
+}

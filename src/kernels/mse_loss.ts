@@ -1,0 +1,45 @@
+import { InputError } from '../runtime/errors';
+import type { Recorder } from '../runtime/recorder';
+import type { Tensor } from '../runtime/tensor';
+import source from '../../shaders/mse_loss.wgsl?raw';
+import { contiguousRows, type RowLayout } from './linear_forward';
+
+/** `groups` tasks, each with `rowsPerGroup` rows of `features` values: pred/target [groups * rowsPerGroup, features]. */
+export interface MseShape {
+  groups: number;
+  rowsPerGroup: number;
+  features: number;
+}
+
+/**
+ * loss[g] = mean squared error of task group g, and grad = scale · ∂loss[g]/∂pred, from one pass (see
+ * shaders/mse_loss.wgsl): training needs both, and the gradient is then ready for backward. Leave out `grad`
+ * to evaluate only. `scale` is baked into the recorded program; 1 / groups gives the gradient of the mean
+ * over tasks. `predRows` reads a strided view in place, such as a GRU's output rows (gruOutput).
+ */
+export function mseLoss(
+  rec: Recorder,
+  s: MseShape,
+  t: { pred: Tensor; predRows?: RowLayout; target: Tensor; loss: Tensor; grad?: Tensor | null },
+  scale = 1,
+): void {
+  for (const [name, v] of Object.entries(s)) {
+    if (!(Number.isInteger(v) && v >= 1))
+      throw new InputError(`mseLoss: ${name} must be an integer ≥ 1, got ${v}`);
+  }
+  const rows = t.predRows ?? contiguousRows(s.features);
+  const u = new Uint32Array([
+    s.groups, s.rowsPerGroup, s.features, t.pred.offset,
+    rows.block, rows.blockStride, rows.rowStride, t.target.offset,
+    t.loss.offset, t.grad?.offset ?? 0, 0, 0,
+  ]); // prettier-ignore
+  new Float32Array(u.buffer)[10] = scale;
+  rec.dispatch({
+    kernel: 'mse_loss',
+    source,
+    defines: { HAS_GRAD: Boolean(t.grad) },
+    uniforms: u,
+    buffers: [t.pred.buffer, t.target.buffer, t.loss.buffer, t.grad?.buffer ?? null],
+    workgroups: [s.groups],
+  });
+}
