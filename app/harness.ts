@@ -10,6 +10,34 @@ import type { Tensor } from '../src/runtime/tensor';
 
 let gpu: Promise<Gpu> | null = null;
 
+/** The limits that decide which model and batch sizes fit (see `metarnn doctor`). */
+const KEY_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+/** One GRU forward (and optionally backward) on given data: what `metarnn gru` runs. Shared weights (groups 1). */
+export interface GruRunArgs {
+  layers: number;
+  inputSize: number;
+  hiddenSize: number;
+  batch: number;
+  steps: number;
+  /** Flat parameters laid out by gruParamLayout (groups 1). */
+  params: ArrayLike<number>;
+  /** [B, T, I] batch-first. */
+  x: ArrayLike<number>;
+  /** [L, B, H]; zeros when absent. */
+  h0?: ArrayLike<number> | null;
+  /** dL/d(output) [B, T, H]. With gradOutput or gradHN, the backward pass runs too. */
+  gradOutput?: ArrayLike<number> | null;
+  /** dL/dh_n [L, B, H]. */
+  gradHN?: ArrayLike<number> | null;
+}
+
 export const harness = {
   lib,
   /** The device (acquired on first use). */
@@ -42,6 +70,118 @@ export const harness = {
     if (err) throw new Error(`GPU validation error: ${err.message}`);
     g.throwIfErrors();
     return program.dispatchCount;
+  },
+  /** What `metarnn doctor` shows, as plain JSON: the adapter, the features on our device, key limits. */
+  async doctor() {
+    const g = await harness.gpu();
+    return {
+      adapter: { ...g.adapter },
+      features: [...g.features].sort(),
+      limits: Object.fromEntries(KEY_LIMITS.map((k) => [k, g.limits[k]])) as Record<
+        (typeof KEY_LIMITS)[number],
+        number
+      >,
+      userAgent: navigator.userAgent,
+    };
+  },
+  /**
+   * Runs a GRU forward (plus backward when a gradient is given) and returns output [B, T, H], h_n [L, B, H]
+   * and, for backward, flat grads (params layout), grad_x [B, T, I] and grad_h0 [L, B, H].
+   * Every size is checked against the adapter's limits before anything is allocated.
+   */
+  async gruRun(a: GruRunArgs) {
+    const g = await harness.gpu();
+    const shape = { layers: a.layers, inputSize: a.inputSize, hiddenSize: a.hiddenSize, groups: 1 };
+    const run = { batch: a.batch, steps: a.steps };
+    const { layers: L, inputSize: I, hiddenSize: H } = shape;
+    const { batch: B, steps: T } = run;
+    const backward = Boolean(a.gradOutput || a.gradHN);
+    const layout = lib.gruParamLayout(shape);
+    const sizes: [string, number, ArrayLike<number> | null | undefined][] = [
+      ['params', layout.size, a.params],
+      ['x [B, T, I]', B * T * I, a.x],
+      ['h0 [L, B, H]', L * B * H, a.h0],
+      ['grad_output [B, T, H]', B * T * H, a.gradOutput],
+      ['grad_h_n [L, B, H]', L * B * H, a.gradHN],
+    ];
+    for (const [what, n, data] of sizes) {
+      if (data && data.length !== n)
+        throw new lib.InputError(`gruRun: ${what} has ${data.length} values, expected ${n}`);
+    }
+    // Everything allocGruBuffers allocates (backward scratch included), then our own tensors.
+    const buffers: [string, number][] = [
+      ['GRU hidden states [L, B, T+1, H]', L * B * (T + 1) * H],
+      ['GRU gates [L, B, T, 4H]', L * B * T * 4 * H],
+      ['GRU input projection [B, T, 3H]', B * T * 3 * H],
+      ['GRU backward scratch', lib.gruBackwardWorkSize(shape, run)],
+      ['GRU gradient between layers [B, T, H]', B * T * H],
+      ...sizes.map(([what, n]) => [what, n] as [string, number]),
+    ];
+    for (const [what, n] of buffers) {
+      g.checkLimit('maxStorageBufferBindingSize', 4 * n, what);
+      g.checkLimit('maxBufferSize', lib.BufferPool.sizeClass(4 * n), what);
+    }
+    // The recurrent kernels keep h (forward) or the gate gradients (backward) of a row in workgroup memory.
+    const wgBytes = (backward ? 2 * 3 * H : 2 * H) * 4;
+    g.checkLimit(
+      'maxComputeWorkgroupStorageSize',
+      wgBytes,
+      `GRU ${backward ? 'backward' : 'forward'} with hidden size ${H}`,
+    );
+
+    const owned: Tensor[] = [];
+    const make = (dims: number[], data?: ArrayLike<number> | null) => {
+      const t = g.tensor(dims, data ?? undefined);
+      owned.push(t);
+      return t;
+    };
+    try {
+      const params = make([layout.size], a.params);
+      const x = make([B, T, I], a.x);
+      const h0 = a.h0 ? make([L, B, H], a.h0) : null;
+      const hN = make([L, B, H]);
+      const bufs = lib.allocGruBuffers(g, shape, run);
+      owned.push(...Object.values(bufs));
+      const grads = backward ? make([layout.size]) : null;
+      const dx = backward ? make([B, T, I]) : null;
+      const dh0 = backward ? make([L, B, H]) : null;
+      const dOut = a.gradOutput ? make([B, T, H], a.gradOutput) : null;
+      const dhN = a.gradHN ? make([L, B, H], a.gradHN) : null;
+      await harness.run((rec) => {
+        lib.gruForward(rec, shape, run, { params, x, h0, hN, hs: bufs.hs, gates: bufs.gates, gi: bufs.gi });
+        if (grads) {
+          const t = {
+            params,
+            x,
+            hs: bufs.hs,
+            gates: bufs.gates,
+            dOut,
+            dhN,
+            grads,
+            dx,
+            dh0,
+            work: bufs.work,
+            workDy: bufs.workDy,
+          };
+          lib.gruBackward(rec, shape, run, t);
+        }
+      });
+      // The last layer's outputs are hs[L-1, b, 1..T]: copy them out of the strided rows.
+      const hs = await g.read(bufs.hs);
+      const output = new Float32Array(B * T * H);
+      const base = (L - 1) * B * (T + 1) * H;
+      for (let b = 0; b < B; b++)
+        output.set(hs.subarray(base + (b * (T + 1) + 1) * H, base + (b + 1) * (T + 1) * H), b * T * H);
+      return {
+        output,
+        hN: await g.read(hN),
+        grads: grads && (await g.read(grads)),
+        gradX: dx && (await g.read(dx)),
+        gradH0: dh0 && (await g.read(dh0)),
+      };
+    } finally {
+      for (const t of owned) g.release(t);
+    }
   },
 };
 

@@ -1,6 +1,6 @@
 /**
- * A headless browser session on the harness page: launch, serve, open, wait for the device. The CLI and the
- * e2e tests both start here so that they run the very same code path.
+ * A headless browser session on one of the built pages (the harness by default): launch, serve, open, wait
+ * for the page's global. The CLI and the e2e tests both start here so that they run the very same code path.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { browserArgs, findBrowser, type FoundBrowser } from './browser';
@@ -14,17 +14,32 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(options: { log?: (s: string) => void; args?: string[] } = {}): Promise<Session> {
+export interface SessionOptions {
+  log?: (s: string) => void;
+  args?: string[];
+  /** The page to open, e.g. 'bench.html'; it must set `window.<name without .html>` once it is ready. */
+  page?: string;
+}
+
+export async function openSession(options: SessionOptions = {}): Promise<Session> {
+  const pageFile = options.page ?? 'harness.html';
+  const global = pageFile.replace(/\.html$/, '');
   const found = await findBrowser({ log: options.log });
   const server = await serveStatic();
-  const browser = await chromium.launch({ executablePath: found.path, headless: true, args: browserArgs(options.args) });
+  const browser = await chromium.launch({
+    executablePath: found.path,
+    headless: true,
+    args: browserArgs(options.args),
+  });
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/harness.html`);
-  await page.waitForFunction(() => 'harness' in window, undefined, { timeout: 30_000 }).catch(() => {
-    throw new Error(`the harness page did not load: ${errors.join('; ') || 'no error reported'}`);
-  });
+  await page.goto(`${server.url}/${pageFile}`);
+  await page
+    .waitForFunction((name) => name in window, global, { timeout: 30_000 })
+    .catch(() => {
+      throw new Error(`the ${global} page did not load: ${errors.join('; ') || 'no error reported'}`);
+    });
   return {
     browser,
     page,

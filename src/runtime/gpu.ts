@@ -49,7 +49,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
         'on a machine with a GPU); check chrome://gpu for "WebGPU: Hardware accelerated"',
     );
   }
-  const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
+  const wanted = ['timestamp-query', 'subgroups'] as GPUFeatureName[];
   const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
   const requiredLimits: Record<string, number> = {};
   for (const key of LIMIT_NAMES) {
