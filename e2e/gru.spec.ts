@@ -26,7 +26,11 @@ const cases: Case[] = [
 ];
 
 /** Runs forward and backward on the GPU for one case; returns everything as plain arrays. */
-async function runGpu(page: import('@playwright/test').Page, c: Case, inputs: { params: number[]; x: number[]; h0?: number[]; dOut: number[]; dhN: number[] }) {
+async function runGpu(
+  page: import('@playwright/test').Page,
+  c: Case,
+  inputs: { params: number[]; x: number[]; h0?: number[]; dOut: number[]; dhN: number[] },
+) {
   return page.evaluate(
     async ({ c, inputs }) => {
       const h = window.harness;
@@ -45,9 +49,23 @@ async function runGpu(page: import('@playwright/test').Page, c: Case, inputs: { 
       const grads = await h.tensor([size]);
       const dx = await h.tensor([c.B, c.T, c.I]);
       const dh0 = await h.tensor([c.L, c.B, c.H]);
-      const forwardDispatches = await h.run((rec) => h.lib.gruForward(rec, shape, run, { params, x, h0, hN, ...bufs }));
+      const forwardDispatches = await h.run((rec) =>
+        h.lib.gruForward(rec, shape, run, { params, x, h0, hN, ...bufs }),
+      );
       const backwardDispatches = await h.run((rec) =>
-        h.lib.gruBackward(rec, shape, run, { params, x, hs: bufs.hs, gates: bufs.gates, dOut, dhN, grads, dx, dh0, work: bufs.work, workDy: bufs.workDy }),
+        h.lib.gruBackward(rec, shape, run, {
+          params,
+          x,
+          hs: bufs.hs,
+          gates: bufs.gates,
+          dOut,
+          dhN,
+          grads,
+          dx,
+          dh0,
+          work: bufs.work,
+          workDy: bufs.workDy,
+        }),
       );
       return {
         hs: await h.read(bufs.hs),
@@ -113,7 +131,8 @@ test('gru gradients match central finite differences (GPU vs float64 forward)', 
   const inp = makeInputs(c, seed);
   const got = await runGpu(gpu, c, inp);
   const run = { batch: c.B, steps: c.T };
-  const probe = (p: number[], x: number[], h0: number[]) => gruProbeLoss(inp.shape, run, p, x, h0, inp.dOut!, inp.dhN!);
+  const probe = (p: number[], x: number[], h0: number[]) =>
+    gruProbeLoss(inp.shape, run, p, x, h0, inp.dOut!, inp.dhN!);
   const eps = 1e-5;
   const rand = rng(seed + 1);
   const check = (name: string, vec: number[], gpuGrad: number[], at: (v: number[]) => number) => {
@@ -124,9 +143,10 @@ test('gru gradients match central finite differences (GPU vs float64 forward)', 
       plus[i] += eps;
       minus[i] -= eps;
       const fd = (at(plus) - at(minus)) / (2 * eps);
-      expect(Math.abs(gpuGrad[i] - fd), `${name}[${i}]: GPU ${gpuGrad[i]} vs FD ${fd} (seed ${seed})`).toBeLessThan(
-        1e-4 * Math.max(1, Math.abs(fd)),
-      );
+      expect(
+        Math.abs(gpuGrad[i] - fd),
+        `${name}[${i}]: GPU ${gpuGrad[i]} vs FD ${fd} (seed ${seed})`,
+      ).toBeLessThan(1e-4 * Math.max(1, Math.abs(fd)));
     }
   };
   check('params', inp.params, got.grads, (p) => probe(p, inp.x, inp.h0!));

@@ -16,3 +16,8 @@ export * from './kernels/softmax_cross_entropy';
 export * from './kernels/grad_norm';
 export * from './kernels/adam';
 export * from './kernels/sgd';
+export * from './kernels/sinusoid_tasks';
+export * from './meta/learner';
+export * from './meta/optimizer';
+export * from './meta/blackbox';
+export * from './meta/train';

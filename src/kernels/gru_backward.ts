@@ -48,7 +48,8 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
   const dgi = t.work.view(0, [B, T, 3 * H]);
   const dgh = t.work.view(B * T * 3 * H, [B, T, 3 * H]);
   const dy = t.workDy ?? null;
-  if (L > 1 && !dy) throw new RangeError('gruBackward: a stacked GRU needs workDy [B, T, H] for the gradient between layers');
+  if (L > 1 && !dy)
+    throw new RangeError('gruBackward: a stacked GRU needs workDy [B, T, H] for the gradient between layers');
   const hsRows: RowLayout = { block: T, blockStride: (T + 1) * H, rowStride: H };
   const at = (offset: number) => t.params.view(offset, []);
   const gradAt = (offset: number) => t.grads.view(offset, []);
@@ -94,12 +95,26 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
     linearBackwardWeight(
       rec,
       { ...rows, inF: lo.inputSize },
-      { x: input, xRows: inputRows, dy: dgi, dw: gradAt(lo.wih), db: gradAt(lo.bih), accumulate: t.accumulate },
+      {
+        x: input,
+        xRows: inputRows,
+        dy: dgi,
+        dw: gradAt(lo.wih),
+        db: gradAt(lo.bih),
+        accumulate: t.accumulate,
+      },
     );
     linearBackwardWeight(
       rec,
       { ...rows, inF: H },
-      { x: t.hs.view(l * B * (T + 1) * H, [B, T, H]), xRows: hsRows, dy: dgh, dw: gradAt(lo.whh), db: gradAt(lo.bhh), accumulate: t.accumulate },
+      {
+        x: t.hs.view(l * B * (T + 1) * H, [B, T, H]),
+        xRows: hsRows,
+        dy: dgh,
+        dw: gradAt(lo.whh),
+        db: gradAt(lo.bhh),
+        accumulate: t.accumulate,
+      },
     );
     const dIn = l > 0 ? dy : t.dx;
     if (dIn) {

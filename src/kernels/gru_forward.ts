@@ -34,7 +34,11 @@ export interface GruForwardTensors {
  * rows (weights loaded once feed all of them), bounded by workgroup memory ([2, rows, 3H] floats in backward).
  */
 export function gruGeometry(hidden: number, rowsPerGroup: number, limits: GPUSupportedLimits) {
-  const wg = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX, Math.ceil(hidden / 32) * 32);
+  const wg = Math.min(
+    limits.maxComputeInvocationsPerWorkgroup,
+    limits.maxComputeWorkgroupSizeX,
+    Math.ceil(hidden / 32) * 32,
+  );
   const units = Math.ceil(hidden / wg);
   const maxRows = Math.floor(limits.maxComputeWorkgroupStorageSize / (2 * 3 * hidden * 4));
   const rows = Math.max(1, Math.min(4, maxRows, rowsPerGroup));
@@ -43,7 +47,9 @@ export function gruGeometry(hidden: number, rowsPerGroup: number, limits: GPUSup
 
 export function checkGruShape(shape: GruShape, run: GruRun): number {
   if (run.batch % shape.groups !== 0) {
-    throw new RangeError(`GRU batch ${run.batch} must be a multiple of groups ${shape.groups} (each task its own rows)`);
+    throw new RangeError(
+      `GRU batch ${run.batch} must be a multiple of groups ${shape.groups} (each task its own rows)`,
+    );
   }
   return run.batch / shape.groups;
 }
@@ -114,7 +120,14 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
         t.gi.offset, t.params.offset + lo.whh, t.params.offset + lo.bhh, 3 * H * H,
         (t.h0?.offset ?? 0) + l * B * H, t.hs.offset + l * B * (T + 1) * H, t.gates.offset + l * B * T * 4 * H, (t.hN?.offset ?? 0) + l * B * H,
       ]), // prettier-ignore
-      buffers: [t.gi.buffer, t.params.buffer, t.h0?.buffer ?? null, t.hs.buffer, t.gates.buffer, t.hN?.buffer ?? null],
+      buffers: [
+        t.gi.buffer,
+        t.params.buffer,
+        t.h0?.buffer ?? null,
+        t.hs.buffer,
+        t.gates.buffer,
+        t.hN?.buffer ?? null,
+      ],
       workgroups: [Math.ceil(rowsPerGroup / geo.rows), G],
     });
   }

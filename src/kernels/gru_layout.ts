@@ -31,7 +31,10 @@ export interface GruLayerOffsets {
   bhh: number;
 }
 
-export function gruParamLayout(s: GruShape, base = 0): { entries: ParamEntry[]; layers: GruLayerOffsets[]; size: number } {
+export function gruParamLayout(
+  s: GruShape,
+  base = 0,
+): { entries: ParamEntry[]; layers: GruLayerOffsets[]; size: number } {
   const H = s.hiddenSize;
   const G = s.groups;
   const entries: ParamEntry[] = [];

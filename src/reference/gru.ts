@@ -21,7 +21,13 @@ interface StepCache {
   hn: Float64Array;
 }
 
-export function gruForwardRef(s: GruShape, run: GruRefRun, params: ArrayLike<number>, x: ArrayLike<number>, h0?: ArrayLike<number>) {
+export function gruForwardRef(
+  s: GruShape,
+  run: GruRefRun,
+  params: ArrayLike<number>,
+  x: ArrayLike<number>,
+  h0?: ArrayLike<number>,
+) {
   const { layers: L, hiddenSize: H } = s;
   const { batch: B, steps: T } = run;
   const Bg = B / s.groups;

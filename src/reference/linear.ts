@@ -13,7 +13,12 @@ export interface LinearRefShape {
 const wAt = (s: LinearRefShape, g: number) => (s.sharedWeights ? 0 : g * s.outF * s.inF);
 const bAt = (s: LinearRefShape, g: number) => (s.sharedWeights ? 0 : g * s.outF);
 
-export function linearForwardRef(s: LinearRefShape, x: ArrayLike<number>, w: ArrayLike<number>, b?: ArrayLike<number>) {
+export function linearForwardRef(
+  s: LinearRefShape,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  b?: ArrayLike<number>,
+) {
   const y = new Float64Array(s.groups * s.rowsPerGroup * s.outF);
   for (let g = 0; g < s.groups; g++)
     for (let r = 0; r < s.rowsPerGroup; r++) {

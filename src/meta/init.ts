@@ -1,0 +1,24 @@
+import { rng } from '../reference/random';
+import type { ParamEntry } from '../kernels/gru_layout';
+
+/**
+ * PyTorch's default initialisation for GRU and Linear weights, U(−1/√fan, 1/√fan), from a seeded generator
+ * so that the same seed gives the same starting weights everywhere.
+ */
+export function initUniform(size: number, bound: number, seed: number): Float32Array {
+  const rand = rng(seed);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = (2 * rand() - 1) * bound;
+  return out;
+}
+
+/** Slices a flat parameter read-back into named tensors (prefix + PyTorch name). */
+export function namedSlices(
+  flat: Float32Array,
+  entries: ParamEntry[],
+  prefix: string,
+): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const e of entries) out[prefix + e.name] = flat.slice(e.offset, e.offset + e.size);
+  return out;
+}

@@ -1,0 +1,61 @@
+/**
+ * What every meta-learner offers the trainer, the CLI and the page. A learner owns its GPU buffers and its
+ * recorded programs; the trainer only decides when to step, log, evaluate and checkpoint.
+ */
+export type TaskName = 'sinusoid' | 'forecast' | 'omniglot';
+export type LearnerName = 'blackbox' | 'lopt' | 'context' | 'maml' | 'fomaml' | 'reptile';
+
+export const TASKS: readonly TaskName[] = ['sinusoid', 'forecast', 'omniglot'];
+export const LEARNERS: readonly LearnerName[] = ['blackbox', 'lopt', 'context', 'maml', 'fomaml', 'reptile'];
+
+/** Everything needed to rebuild a run (written to config.json). */
+export interface MetaConfig {
+  task: TaskName;
+  learner: LearnerName;
+  shots: number;
+  queries: number;
+  ways: number;
+  metaBatch: number;
+  steps: number;
+  seed: number;
+  layers: number;
+  hidden: number;
+  lr: number;
+  clip: number;
+  /** Log (read back) the loss every this many steps. */
+  logEvery: number;
+  /** Evaluate on held-out tasks and checkpoint every this many steps. */
+  evalEvery: number;
+  evalTasks: number;
+}
+
+export interface EvalResult {
+  metric: 'mse' | 'accuracy';
+  /** Per held-out task. */
+  values: number[];
+  mean: number;
+  ci95: number;
+}
+
+export interface MetaLearner {
+  readonly config: MetaConfig;
+  /** Dispatches and submits in one meta-training step. */
+  readonly dispatchesPerStep: number;
+  /** One meta-training step: one submit, no readback. */
+  step(): void;
+  /** Mean meta-training loss of the last step (reads back). */
+  lastLoss(): Promise<number>;
+  evaluate(tasks: number, seed: number): Promise<EvalResult>;
+  /** Weights and optimizer state by name (safetensors names; weights load into PyTorch by name). */
+  state(): Promise<Record<string, Float32Array>>;
+  load(state: Record<string, Float32Array>, step: number): void;
+  readonly stepCount: number;
+  destroy(): void;
+}
+
+export function summarize(metric: EvalResult['metric'], values: number[]): EvalResult {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1);
+  return { metric, values, mean, ci95: (1.96 * Math.sqrt(variance)) / Math.sqrt(n) };
+}

@@ -1,0 +1,59 @@
+import type { Gpu } from '../runtime/gpu';
+import type { Recorder } from '../runtime/recorder';
+import type { Tensor } from '../runtime/tensor';
+import { ADAM_HYPER_SIZE, ADAM_SLOT, adamHyper, adamStep, type AdamOptions } from '../kernels/adam';
+import { gradNorm } from '../kernels/grad_norm';
+
+/**
+ * Adam over a learner's flat meta-parameter buffer: one gradient-norm dispatch (for clipping and the
+ * non-finite check) and one update dispatch, whatever the number of weight tensors. Hyper-parameters live
+ * on the GPU; the host only writes the step number before each submit.
+ */
+export class MetaOptimizer {
+  readonly m: Tensor;
+  readonly v: Tensor;
+  readonly hyper: Tensor;
+  step = 0;
+
+  constructor(
+    readonly gpu: Gpu,
+    readonly params: Tensor,
+    readonly grads: Tensor,
+    readonly options: AdamOptions,
+  ) {
+    this.m = gpu.tensor([params.size], new Float32Array(params.size));
+    this.v = gpu.tensor([params.size], new Float32Array(params.size));
+    this.hyper = gpu.tensor([ADAM_HYPER_SIZE], adamHyper(options, 1));
+  }
+
+  record(rec: Recorder): void {
+    gradNorm(rec, { grads: this.grads, out: this.hyper.view(ADAM_SLOT.sumSq, [1]) });
+    adamStep(rec, { params: this.params, grads: this.grads, m: this.m, v: this.v, hyper: this.hyper });
+  }
+
+  /** Call before submitting step `this.step + 1`. */
+  advance(): void {
+    this.step++;
+    this.gpu.write(this.hyper.view(ADAM_SLOT.step, [1]), [this.step]);
+  }
+
+  /** Steps skipped because the gradient was NaN/Inf (read back; call only when logging). */
+  async skipped(): Promise<number> {
+    return (await this.gpu.read(this.hyper.view(ADAM_SLOT.skipped, [1])))[0];
+  }
+
+  async state(): Promise<Record<string, Float32Array>> {
+    return {
+      'optimizer.m': await this.gpu.read(this.m),
+      'optimizer.v': await this.gpu.read(this.v),
+      'optimizer.hyper': await this.gpu.read(this.hyper),
+    };
+  }
+
+  load(state: Record<string, Float32Array>, step: number): void {
+    this.gpu.write(this.m, state['optimizer.m']);
+    this.gpu.write(this.v, state['optimizer.v']);
+    this.gpu.write(this.hyper, state['optimizer.hyper']);
+    this.step = step;
+  }
+}

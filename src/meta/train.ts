@@ -1,0 +1,103 @@
+/**
+ * The meta-training loop shared by the CLI, the page and library users: step (one submit each, no readback),
+ * read the loss back only every `logEvery` steps, evaluate and hand a checkpoint to the caller every
+ * `evalEvery` steps. Yields to the event loop at each log point so a page stays responsive.
+ */
+import type { Gpu } from '../runtime/gpu';
+import { InputError } from '../runtime/errors';
+import { BlackBoxRegressor } from './blackbox';
+import { LEARNERS, TASKS, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
+
+export const DEFAULT_CONFIG: MetaConfig = {
+  task: 'sinusoid',
+  learner: 'blackbox',
+  shots: 10,
+  queries: 10,
+  ways: 5,
+  metaBatch: 32,
+  steps: 2000,
+  seed: 1,
+  layers: 2,
+  hidden: 64,
+  lr: 0.001,
+  clip: 10,
+  logEvery: 25,
+  evalEvery: 500,
+  evalTasks: 200,
+};
+
+/** Learners implemented for each task family; anything else is refused with the list of valid ones. */
+const BUILDERS: Partial<Record<string, (gpu: Gpu, c: MetaConfig) => Promise<MetaLearner>>> = {
+  'sinusoid/blackbox': BlackBoxRegressor.create,
+};
+
+export function supportedPairs(): string[] {
+  return Object.keys(BUILDERS);
+}
+
+export async function createLearner(gpu: Gpu, config: MetaConfig): Promise<MetaLearner> {
+  if (!TASKS.includes(config.task))
+    throw new InputError(`unknown task '${config.task}': valid tasks are ${TASKS.join(', ')}`);
+  if (!LEARNERS.includes(config.learner)) {
+    throw new InputError(`unknown learner '${config.learner}': valid learners are ${LEARNERS.join(', ')}`);
+  }
+  const build = BUILDERS[`${config.task}/${config.learner}`];
+  if (!build) {
+    throw new InputError(
+      `learner '${config.learner}' is not available for task '${config.task}': available are ${supportedPairs().join(', ')}`,
+    );
+  }
+  return build(gpu, config);
+}
+
+export interface TrainProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  stepsPerSecond: number;
+  etaSeconds: number;
+  skipped: number;
+}
+
+export interface TrainCallbacks {
+  onProgress?: (p: TrainProgress) => void | Promise<void>;
+  onEval?: (step: number, result: EvalResult) => void | Promise<void>;
+  /** Called at each eval point and at the end, with the learner to read state from. */
+  onCheckpoint?: (step: number, learner: MetaLearner) => void | Promise<void>;
+  /** Checked at each log point: return true to stop (pause/stop buttons, Ctrl-C). */
+  shouldStop?: () => boolean;
+}
+
+export async function train(learner: MetaLearner, steps: number, cb: TrainCallbacks = {}): Promise<void> {
+  const c = learner.config;
+  const gpu = (learner as unknown as { gpu: Gpu }).gpu;
+  let t0 = performance.now();
+  let s0 = learner.stepCount;
+  while (learner.stepCount < steps) {
+    learner.step();
+    const step = learner.stepCount;
+    if (step % c.logEvery === 0 || step === steps) {
+      const loss = await learner.lastLoss(); // the only readback, and it also paces the queue
+      const now = performance.now();
+      const rate = ((step - s0) * 1000) / Math.max(1, now - t0);
+      await cb.onProgress?.({
+        step,
+        steps,
+        loss,
+        stepsPerSecond: rate,
+        etaSeconds: (steps - step) / Math.max(rate, 1e-9),
+        skipped: 0,
+      });
+      gpu?.throwIfErrors();
+      if (cb.shouldStop?.()) break;
+      if (now - t0 > 5000) {
+        t0 = now;
+        s0 = step;
+      }
+    }
+    if (step % c.evalEvery === 0 || step === steps) {
+      if (cb.onEval) await cb.onEval(step, await learner.evaluate(c.evalTasks, c.seed + 1000));
+      await cb.onCheckpoint?.(step, learner);
+    }
+  }
+}
