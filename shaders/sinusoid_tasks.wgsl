@@ -3,7 +3,8 @@
 // never cross the bus: every number is Philox(counter = (task, point, step, stream), key = (seed, 'meta')),
 // so a given seed and step give the same tasks on any device. One invocation per (task, point).
 // Writes into one buffer at the offsets in Params:
-//   supportX, supportY [B, K]; queryX, queryY [B, Q]; task [B, 2] = (A, φ);
+//   supportX, supportY [B, K]; queryX, queryY [B, Q]; queryT [B, Q] = y/5 (training target: outputs of
+//   order 1 train faster than outputs of order 5); task [B, 2] = (A, φ);
 //   sequence [B, K+Q, 3]: the episode as the black-box learner reads it — support steps (x/5, y/5, 1), then
 //   query steps (x/5, 0, 0): inputs scaled to about [−1, 1], the target withheld on queries.
 
@@ -11,6 +12,7 @@ struct Params {
   tasks: u32, shots: u32, queries: u32, seed: u32,
   stream: u32, stepOffset: u32, supportX: u32, supportY: u32,
   queryX: u32, queryY: u32, task: u32, sequence: u32,
+  queryT: u32, _p0: u32, _p1: u32, _p2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -32,7 +34,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let phase = PI * philoxUnit(t.y);
   let r = philox4x32(vec4<u32>(b, i, s, p.stream), key);
   let x = -5.0 + 10.0 * philoxUnit(r.x);
-  let y = amp * sin(x + phase);
+  // WGSL promises sin to 2^-11 absolute only on [−π, π]: reduce the argument (x + φ lies in [−5, 8.2]).
+  let a = x + phase;
+  let y = amp * sin(a - 2.0 * PI * round(a / (2.0 * PI)));
   if (i == 0u) {
     out[p.task + 2u * b] = amp;
     out[p.task + 2u * b + 1u] = phase;
@@ -48,6 +52,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let q = i - p.shots;
     out[p.queryX + b * p.queries + q] = x;
     out[p.queryY + b * p.queries + q] = y;
+    out[p.queryT + b * p.queries + q] = y / 5.0;
     out[seq] = x / 5.0;
     out[seq + 1u] = 0.0;
     out[seq + 2u] = 0.0;

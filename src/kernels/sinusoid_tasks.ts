@@ -18,9 +18,10 @@ export function sinusoidEpisodeLayout(s: SinusoidEpisodeShape) {
   const supportY = supportX + B * K;
   const queryX = supportY + B * K;
   const queryY = queryX + B * Q;
-  const task = queryY + B * Q;
+  const queryT = queryY + B * Q;
+  const task = queryT + B * Q;
   const sequence = task + 2 * B;
-  return { supportX, supportY, queryX, queryY, task, sequence, size: sequence + B * (K + Q) * 3 };
+  return { supportX, supportY, queryX, queryY, queryT, task, sequence, size: sequence + B * (K + Q) * 3 };
 }
 
 /**
@@ -41,6 +42,7 @@ export function sinusoidTasks(
       s.tasks, s.shots, s.queries, t.seed >>> 0,
       t.stream >>> 0, t.step.offset, e + o.supportX, e + o.supportY,
       e + o.queryX, e + o.queryY, e + o.task, e + o.sequence,
+      e + o.queryT, 0, 0, 0,
     ]), // prettier-ignore
     buffers: [t.step.buffer, t.episode.buffer],
     workgroups: [Math.ceil((s.tasks * (s.shots + s.queries)) / 64)],

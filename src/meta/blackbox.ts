@@ -21,6 +21,8 @@ import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from '.
 import { MetaOptimizer } from './optimizer';
 
 const INPUT = 3; // (x, y, is-support) per step
+/** The network predicts y / Y_SCALE (targets of order 1); losses are reported in units of y. */
+const Y_SCALE = 5;
 
 interface Pass {
   program: Program;
@@ -62,7 +64,7 @@ export class BlackBoxRegressor implements MetaLearner {
 
   static async create(gpu: Gpu, config: MetaConfig): Promise<BlackBoxRegressor> {
     const learner = new BlackBoxRegressor(gpu, config);
-    learner.#train = await learner.#record(config.metaBatch, 0, config.seed, true);
+    learner.#train = await learner.#record(config.metaBatch, 0, config.seed, 'train');
     return learner;
   }
 
@@ -74,8 +76,11 @@ export class BlackBoxRegressor implements MetaLearner {
     return this.#train!.program.dispatchCount;
   }
 
-  /** Records sampling + forward (+ backward and update when `train`) for `tasks` tasks of one stream. */
-  async #record(tasks: number, stream: number, seed: number, train: boolean): Promise<Pass> {
+  /**
+   * Records sampling + forward + loss for `tasks` tasks of one stream; 'grad' adds the backward pass into
+   * `grads`, 'train' also the Adam update.
+   */
+  async #record(tasks: number, stream: number, seed: number, mode: 'eval' | 'grad' | 'train'): Promise<Pass> {
     const { gpu, shape } = this;
     const { shots: K, queries: Q, hidden: H, layers: L } = this.config;
     const T = K + Q;
@@ -88,7 +93,7 @@ export class BlackBoxRegressor implements MetaLearner {
     const tensors = [episode, ...Object.values(bufs), pred, loss];
     const rec: Recorder = gpu.recorder();
     const seq = episode.view(ep.sequence, [tasks, T, INPUT]);
-    const target = episode.view(ep.queryY, [tasks * Q]);
+    const target = episode.view(ep.queryT, [tasks * Q]);
     // The head reads the query steps' outputs in place from the GRU's saved hidden sequence.
     const last = (L - 1) * tasks * (T + 1) * H;
     const queryOut = bufs.hs.view(last + (K + 1) * H, [tasks * Q, H]);
@@ -100,7 +105,7 @@ export class BlackBoxRegressor implements MetaLearner {
     sinusoidTasks(rec, { tasks, shots: K, queries: Q }, { step: this.#stepCounter, episode, seed, stream });
     gruForward(rec, shape, run, { params: this.params, x: seq, ...bufs });
     linearForward(rec, head, { x: queryOut, xRows: queryRows, w, b, y: pred });
-    if (!train) {
+    if (mode === 'eval') {
       mseLoss(rec, { groups: tasks, rowsPerGroup: Q, features: 1 }, { pred, target, loss });
       return { program: await rec.finish('blackbox.eval'), loss, tensors };
     }
@@ -136,8 +141,8 @@ export class BlackBoxRegressor implements MetaLearner {
       work: bufs.work,
       workDy: bufs.workDy,
     });
-    this.optimizer.record(rec);
-    return { program: await rec.finish('blackbox.train'), loss, tensors };
+    if (mode === 'train') this.optimizer.record(rec);
+    return { program: await rec.finish(`blackbox.${mode}`), loss, tensors };
   }
 
   step(): void {
@@ -148,19 +153,52 @@ export class BlackBoxRegressor implements MetaLearner {
 
   async lastLoss(): Promise<number> {
     const l = await this.gpu.read(this.#train!.loss);
-    return l.reduce((a, b) => a + b, 0) / l.length;
+    return (Y_SCALE ** 2 * l.reduce((a, b) => a + b, 0)) / l.length;
   }
 
   /** Query MSE after adaptation on `tasks` held-out tasks (stream 1: never seen in training). */
   async evaluate(tasks: number, seed: number): Promise<EvalResult> {
-    const pass = await this.#record(tasks, 1, seed, false);
+    const pass = await this.#record(tasks, 1, seed, 'eval');
     const saved = this.optimizer.step;
     this.gpu.write(this.#stepCounter, [0]);
     pass.program.run();
-    const values = Array.from(await this.gpu.read(pass.loss));
+    const values = Array.from(await this.gpu.read(pass.loss), (v) => v * Y_SCALE ** 2);
     this.gpu.write(this.#stepCounter, [saved]);
     this.#free(pass);
     return summarize('mse', values);
+  }
+
+  /**
+   * Meta-gradient and loss (in training units, y / 5) of the training batch at step `step`, without
+   * updating: for gradient checks against finite differences of `lossAt`.
+   */
+  async gradientAt(step: number): Promise<{ loss: number; grads: Float32Array }> {
+    const pass = await this.#record(this.config.metaBatch, 0, this.config.seed, 'grad');
+    this.gpu.write(this.#stepCounter, [step]);
+    pass.program.run();
+    const l = await this.gpu.read(pass.loss);
+    const grads = await this.gpu.read(this.grads);
+    this.#free(pass);
+    return { loss: l.reduce((a, b) => a + b, 0) / l.length, grads };
+  }
+
+  /** Mean training-units loss of the training batch at `step` with the current weights. */
+  async lossAt(step: number): Promise<number> {
+    const pass = await this.#record(this.config.metaBatch, 0, this.config.seed, 'eval');
+    this.gpu.write(this.#stepCounter, [step]);
+    pass.program.run();
+    const l = await this.gpu.read(pass.loss);
+    this.#free(pass);
+    return l.reduce((a, b) => a + b, 0) / l.length;
+  }
+
+  /** Overwrites the flat weights (tests, checkpoints). */
+  setParams(flat: ArrayLike<number>): void {
+    this.gpu.write(this.params, flat);
+  }
+
+  async getParams(): Promise<Float32Array> {
+    return this.gpu.read(this.params);
   }
 
   /**
@@ -198,7 +236,7 @@ export class BlackBoxRegressor implements MetaLearner {
     );
     const program = await rec.finish('blackbox.predict');
     program.run();
-    const out = Array.from(await gpu.read(pred));
+    const out = Array.from(await gpu.read(pred), (v) => v * Y_SCALE);
     program.destroy();
     for (const t of [x, pred, ...Object.values(bufs)]) gpu.release(t);
     return out;
