@@ -60,7 +60,7 @@ test('black-box meta-gradient matches central finite differences of the meta-los
       queries: 2,
       seed: 3,
     };
-    const l = (await h.lib.createLearner(g, config)) as InstanceType<typeof h.lib.BlackBoxRegressor>;
+    const l = await h.lib.BlackBoxRegressor.create(g, config);
     const { grads } = await l.gradientAt(5);
     const p0 = await l.getParams();
     const eps = 1e-2;
@@ -85,4 +85,35 @@ test('black-box meta-gradient matches central finite differences of the meta-los
       2e-3 * Math.max(1, Math.abs(fd)) + 2e-5,
     );
   }
+});
+
+test('black-box learner meta-learns sinusoids: held-out MSE falls by 25% in 600 steps (seed 1)', async ({
+  gpu,
+}) => {
+  const r = await gpu.evaluate(async () => {
+    const h = window.harness;
+    const g = await h.gpu();
+    const config = {
+      ...h.lib.DEFAULT_CONFIG,
+      layers: 1,
+      hidden: 32,
+      metaBatch: 32,
+      shots: 5,
+      queries: 5,
+      lr: 0.01,
+      seed: 1,
+      logEvery: 100,
+      evalEvery: 10_000,
+    };
+    const l = await h.lib.createLearner(g, config);
+    const before = await l.evaluate(200, 99);
+    await h.lib.train(l, 600);
+    const after = await l.evaluate(200, 99);
+    l.destroy();
+    return { before: before.mean, after: after.mean, dispatches: l.dispatchesPerStep };
+  });
+  expect(r.after, `held-out MSE ${r.before.toFixed(3)} → ${r.after.toFixed(3)}`).toBeLessThan(
+    0.75 * r.before,
+  );
+  expect(r.dispatches).toBe(12); // sample, 2 GRU fwd, head, loss, 2 head bwd, 3 GRU bwd, norm, Adam: one submit
 });

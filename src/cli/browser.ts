@@ -35,7 +35,9 @@ export interface FoundBrowser {
   source: 'METARNN_CHROME' | 'system' | 'playwright' | 'installed';
 }
 
-export class BrowserNotFoundError extends InputError {}
+export class BrowserNotFoundError extends InputError {
+  override name = 'BrowserNotFoundError';
+}
 
 async function playwrightChromium(): Promise<string | null> {
   try {

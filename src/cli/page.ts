@@ -10,6 +10,7 @@ import type { Session } from './session';
 
 /** A MetarnnError thrown in the page (its class name and code survive; its prototype cannot). */
 export class PageError extends MetarnnError {
+  override name = 'PageError';
   constructor(
     message: string,
     code: string,

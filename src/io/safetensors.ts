@@ -5,7 +5,9 @@
  */
 import { InputError } from '../runtime/errors';
 
-export class SafetensorsError extends InputError {}
+export class SafetensorsError extends InputError {
+  override name = 'SafetensorsError';
+}
 
 export interface NamedTensor {
   dtype: 'F32';

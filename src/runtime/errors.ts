@@ -8,12 +8,14 @@ export class MetarnnError extends Error {
     readonly code: string,
   ) {
     super(message);
-    this.name = new.target.name;
   }
+  // Names are spelled out (not new.target.name) because minified bundles rename classes.
+  override name = 'MetarnnError';
 }
 
 /** No WebGPU at all: old browser, insecure context, or a Node process without a GPU binding. */
 export class WebGpuUnavailableError extends MetarnnError {
+  override name = 'WebGpuUnavailableError';
   constructor(message: string) {
     super(message, 'webgpu-unavailable');
   }
@@ -21,6 +23,7 @@ export class WebGpuUnavailableError extends MetarnnError {
 
 /** The adapter cannot satisfy a limit the model or batch needs. */
 export class LimitError extends MetarnnError {
+  override name = 'LimitError';
   constructor(
     readonly limit: string,
     readonly needed: number,
@@ -33,6 +36,7 @@ export class LimitError extends MetarnnError {
 
 /** WGSL did not compile; the message carries line:column and the offending source line. */
 export class ShaderCompileError extends MetarnnError {
+  override name = 'ShaderCompileError';
   constructor(
     readonly kernel: string,
     readonly details: string,
@@ -43,6 +47,7 @@ export class ShaderCompileError extends MetarnnError {
 
 /** A validation or out-of-memory error reported by the device. */
 export class GpuError extends MetarnnError {
+  override name = 'GpuError';
   constructor(
     readonly kind: 'validation' | 'out-of-memory' | 'internal',
     message: string,
@@ -53,6 +58,7 @@ export class GpuError extends MetarnnError {
 
 /** The device was lost (driver reset, `device.destroy()`, tab in background too long). */
 export class DeviceLostError extends MetarnnError {
+  override name = 'DeviceLostError';
   constructor(
     readonly reason: string,
     message: string,
@@ -63,6 +69,7 @@ export class DeviceLostError extends MetarnnError {
 
 /** Bad user input: shapes, files, options. */
 export class InputError extends MetarnnError {
+  override name = 'InputError';
   constructor(message: string) {
     super(message, 'input');
   }
