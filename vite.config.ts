@@ -1,11 +1,56 @@
-import { resolve } from 'node:path';
-import { defineConfig } from 'vite';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
 
 // Cross-origin isolation headers: TF.js wasm threads (bench) need SharedArrayBuffer.
-const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/**
+ * TF.js's wasm backend (bench page only) fetches its .wasm binaries at run time, so they must be served from
+ * our origin (COEP blocks other origins): copied from node_modules into the build as tfjs-wasm/*.wasm, and
+ * served from node_modules under `npm run app`. Never committed.
+ *
+ * Its threaded build also starts each worker from `factory.toString()`, so the factory's text must stand
+ * alone. The minifier breaks that (it drops a `typeof _scriptDir` guard on a variable of the enclosing
+ * scope, which the worker lacks: "e is not defined"), so that one module is kept as a string the minifier
+ * cannot touch and the factory is built from it, exactly as published.
+ */
+function tfjsWasm(): Plugin {
+  const dir = join(
+    dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')),
+    'dist',
+  );
+  const files = readdirSync(dir).filter((f) => f.endsWith('.wasm'));
+  return {
+    name: 'tfjs-wasm',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.split('?')[0].endsWith('/wasm-out/tfjs-backend-wasm-threaded-simd.js')) return null;
+      const factory = `new Function(${JSON.stringify(`${code}\nreturn WasmBackendModuleThreadedSimd;`)})()`;
+      return { code: `export default ${factory};\n`, map: null };
+    },
+    configureServer(server) {
+      server.middlewares.use('/tfjs-wasm', (req, res, next) => {
+        const name = (req.url ?? '').replace(/^\//, '').split('?')[0];
+        if (!files.includes(name)) return next();
+        res.setHeader('Content-Type', 'application/wasm');
+        res.end(readFileSync(join(dir, name)));
+      });
+    },
+    generateBundle() {
+      for (const f of files)
+        this.emitFile({ type: 'asset', fileName: `tfjs-wasm/${f}`, source: readFileSync(join(dir, f)) });
+    },
+  };
+}
 
 export default defineConfig({
   root: 'app',
+  plugins: [tfjsWasm()],
   base: './',
   server: { headers: isolation },
   preview: { headers: isolation },
@@ -13,10 +58,13 @@ export default defineConfig({
     outDir: '../dist/app',
     emptyOutDir: true,
     target: 'es2022',
+    // The bench page's TF.js chunk (~1.3 MB, loaded on demand, never by the library) is expected to be big.
+    chunkSizeWarningLimit: 1500,
     rollupOptions: {
       input: {
         index: resolve(import.meta.dirname, 'app/index.html'),
         harness: resolve(import.meta.dirname, 'app/harness.html'),
+        bench: resolve(import.meta.dirname, 'app/bench.html'),
       },
     },
   },
