@@ -112,8 +112,6 @@ export const harness = {
     const buffers: [string, number][] = [
       ['GRU hidden states [L, B, T+1, H]', L * B * (T + 1) * H],
       ['GRU gates [L, B, T, 4H]', L * B * T * 4 * H],
-      ['GRU input projection [B, T, 3H]', B * T * 3 * H],
-      ['GRU backward scratch', lib.gruBackwardWorkSize(shape, run)],
       ['GRU gradient between layers [B, T, H]', B * T * H],
       ...sizes.map(([what, n]) => [what, n] as [string, number]),
     ];
@@ -141,14 +139,14 @@ export const harness = {
       const h0 = a.h0 ? make([L, B, H], a.h0) : null;
       const hN = make([L, B, H]);
       const bufs = lib.allocGruBuffers(g, shape, run);
-      owned.push(...Object.values(bufs));
+      owned.push(...bufs.tensors);
       const grads = backward ? make([layout.size]) : null;
       const dx = backward ? make([B, T, I]) : null;
       const dh0 = backward ? make([L, B, H]) : null;
       const dOut = a.gradOutput ? make([B, T, H], a.gradOutput) : null;
       const dhN = a.gradHN ? make([L, B, H], a.gradHN) : null;
       await harness.run((rec) => {
-        lib.gruForward(rec, shape, run, { params, x, h0, hN, hs: bufs.hs, gates: bufs.gates, gi: bufs.gi });
+        lib.gruForward(rec, shape, run, { params, x, h0, hN, hs: bufs.hs, gates: bufs.gates });
         if (grads) {
           const t = {
             params,
@@ -160,7 +158,6 @@ export const harness = {
             grads,
             dx,
             dh0,
-            work: bufs.work,
             workDy: bufs.workDy,
           };
           lib.gruBackward(rec, shape, run, t);

@@ -101,7 +101,7 @@ export async function benchOurs(gpu: Gpu, c: BenchCase, o: TimingOptions): Promi
     const loss = tensor([1]);
     const dOut = tensor([B, T, H]);
     const bufs = allocGruBuffers(gpu, shape, run);
-    held.push(...Object.values(bufs));
+    held.push(...bufs.tensors);
 
     const fwdRec = gpu.recorder();
     gruForward(fwdRec, shape, run, { params, x, ...bufs });
@@ -123,7 +123,6 @@ export async function benchOurs(gpu: Gpu, c: BenchCase, o: TimingOptions): Promi
       gates: bufs.gates,
       dOut,
       grads,
-      work: bufs.work,
       workDy: bufs.workDy,
     });
     adamStep(stepRec, { params, grads, m, v, hyper }); // plain Adam, no clipping: what TF.js's step does
@@ -146,7 +145,7 @@ export async function benchOurs(gpu: Gpu, c: BenchCase, o: TimingOptions): Promi
       adamState: 2 * P * f32,
       savedActivations: (bufs.hs.size + bufs.gates.size) * f32,
       inputsAndTargets: (x.size + target.size) * f32,
-      scratch: (bufs.gi.size + bufs.work.size + bufs.workDy.size + dOut.size + loss.size + hyper.size) * f32,
+      scratch: ((bufs.workDy?.size ?? 0) + dOut.size + loss.size + hyper.size) * f32,
       uniforms: stepProgram.uniformBuffer.size,
     };
     return {

@@ -44,7 +44,7 @@ async function runGpu(
       const dOut = await h.tensor([c.B, c.T, c.H], inputs.dOut);
       const dhN = await h.tensor([c.L, c.B, c.H], inputs.dhN);
       const bufs = h.lib.allocGruBuffers(gpu, shape, run);
-      for (const t of Object.values(bufs)) gpu.fill(t, NaN);
+      for (const t of [bufs.hs, bufs.gates]) gpu.fill(t, NaN);
       const hN = await h.tensor([c.L, c.B, c.H]);
       const grads = await h.tensor([size]);
       const dx = await h.tensor([c.B, c.T, c.I]);
@@ -63,8 +63,7 @@ async function runGpu(
           grads,
           dx,
           dh0,
-          work: bufs.work,
-          workDy: bufs.workDy,
+                    workDy: bufs.workDy,
         }),
       );
       return {

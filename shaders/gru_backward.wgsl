@@ -5,6 +5,9 @@
 //   dr = da_n ⊙ (W_hn h + b_hn) da_r = dr r (1 − r)
 //   d(gi)  = (da_r, da_z, da_n)          → dW_ih, db_ih, dx     (done afterwards for all t by linear kernels)
 //   d(gh)  = (da_r, da_z, r ⊙ da_n)      → dW_hh, db_hh          (likewise)
+// Both are stored as one row (da_r, da_z, da_n, r ⊙ da_n) written IN PLACE over the saved gates (r, z, n, hn)
+// of the same (b, t): each thread reads its units' gates before writing their gradients, and nothing reads a
+// step's gates again. So backward consumes the saved gates: run gruForward again before another backward.
 //   dh_{t−1} = dh ⊙ z + W_hhᵀ d(gh)
 // Design mirrors gru_forward: a workgroup owns ROWS batch rows and loops over t; a thread owns hidden units
 // j = lid + m * WG and keeps their running dh in registers. Only W_hhᵀ d(gh) couples units, so d(gh) goes
@@ -15,7 +18,7 @@
 struct Params {
   batch: u32, steps: u32, rowsPerGroup: u32, _p0: u32,
   doutOffset: u32, dhnOffset: u32, whhOffset: u32, wGroupStride: u32,
-  hsOffset: u32, gatesOffset: u32, dgiOffset: u32, dghOffset: u32,
+  hsOffset: u32, gatesOffset: u32, _p4: u32, _p5: u32,
   dh0Offset: u32, _p1: u32, _p2: u32, _p3: u32,
 }
 
@@ -33,10 +36,9 @@ const UNITS = ${UNITS}u;
 #endif
 @group(0) @binding(3) var<storage, read> params: array<f32>; // W_hh [groups, 3H, H]
 @group(0) @binding(4) var<storage, read> hs: array<f32>;     // [B, T+1, H]
-@group(0) @binding(5) var<storage, read> gates: array<f32>;  // [B, T, 4H]
-@group(0) @binding(6) var<storage, read_write> dg: array<f32>;  // d(gi) [B, T, 3H] and d(gh) [B, T, 3H]
+@group(0) @binding(5) var<storage, read_write> gates: array<f32>; // [B, T, 4H]: in (r, z, n, hn), out d(gates)
 #if ${HAS_DH0}
-@group(0) @binding(7) var<storage, read_write> dh0: array<f32>; // [B, H]
+@group(0) @binding(6) var<storage, read_write> dh0: array<f32>; // [B, H]
 #endif
 
 var<workgroup> sbuf: array<f32, ${SBUF}>; // [2, ROWS, 3H]: d(gh) of the current step
@@ -92,14 +94,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
           sbuf[sc + i * 3u * H + H + j] = daz;
           sbuf[sc + i * 3u * H + 2u * H + j] = dan * r;
           if (valid[i]) {
-            let gi = p.dgiOffset + q * 3u * H;
-            let gh = p.dghOffset + q * 3u * H;
-            dg[gi + j] = dar;
-            dg[gi + H + j] = daz;
-            dg[gi + 2u * H + j] = dan;
-            dg[gh + j] = dar;
-            dg[gh + H + j] = daz;
-            dg[gh + 2u * H + j] = dan * r;
+            gates[gs + j] = dar;
+            gates[gs + H + j] = daz;
+            gates[gs + 2u * H + j] = dan;
+            gates[gs + 3u * H + j] = dan * r;
           }
         }
       }

@@ -1,7 +1,9 @@
 // GRU recurrence, forward, one layer, all T steps in ONE dispatch (PyTorch nn.GRU semantics, gates r, z, n):
 //   r = σ(gi_r + W_hr h + b_hr)   z = σ(gi_z + W_hz h + b_hz)   n = tanh(gi_n + r ⊙ (W_hn h + b_hn))
 //   h' = (1 − z) ⊙ n + z ⊙ h
-// where gi = W_ih x_t + b_ih for all t was computed beforehand by linear_forward (one batched matmul).
+// where gi = W_ih x_t + b_ih for all t was computed beforehand by linear_forward (one batched matmul), written
+// into the first 3H columns of this layer's `gates` rows: each thread reads gi for its units and overwrites
+// the same row entries with the gates, so the projection needs no buffer of its own.
 //
 // Design: rows of the batch are independent, so a workgroup owns ROWS batch rows of one task group and loops
 // over t itself — WebGPU has no barrier across workgroups, and none is needed. Threads split the hidden units
@@ -13,7 +15,7 @@
 
 struct Params {
   batch: u32, steps: u32, rowsPerGroup: u32, bGroupStride: u32,
-  giOffset: u32, whhOffset: u32, bhhOffset: u32, wGroupStride: u32,
+  _p1: u32, whhOffset: u32, bhhOffset: u32, wGroupStride: u32,
   h0Offset: u32, hsOffset: u32, gatesOffset: u32, hnOffset: u32,
 }
 
@@ -23,13 +25,12 @@ const WG = ${WG}u;
 const UNITS = ${UNITS}u; // ceil(H / WG): hidden units per thread
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> gi: array<f32>;      // [B, T, 3H]
 @group(0) @binding(2) var<storage, read> params: array<f32>;  // W_hh [groups, 3H, H], b_hh [groups, 3H]
 #if ${HAS_H0}
 @group(0) @binding(3) var<storage, read> h0: array<f32>;      // [B, H]
 #endif
 @group(0) @binding(4) var<storage, read_write> hs: array<f32>;    // [B, T+1, H]
-@group(0) @binding(5) var<storage, read_write> gates: array<f32>; // [B, T, 4H]
+@group(0) @binding(5) var<storage, read_write> gates: array<f32>; // [B, T, 4H]: in gi (3H), out r, z, n, hn
 #if ${HAS_HN}
 @group(0) @binding(6) var<storage, read_write> hn: array<f32>;    // [B, H]
 #endif
@@ -97,18 +98,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let bz = params[bh + H + j];
         let bn = params[bh + 2u * H + j];
         for (var i = 0u; i < ROWS; i++) {
-          let q = row[i] * p.steps + t; // (b, t) row of gi and gates
-          let gq = p.giOffset + q * 3u * H;
-          let r = sigmoid(gi[gq + j] + ar[i] + br);
-          let z = sigmoid(gi[gq + H + j] + az[i] + bz);
+          let q = row[i] * p.steps + t; // (b, t) row of gates
+          let s = p.gatesOffset + q * 4u * H;
+          let r = sigmoid(gates[s + j] + ar[i] + br);
+          let z = sigmoid(gates[s + H + j] + az[i] + bz);
           let hnv = an[i] + bn;
-          let n = tanh(gi[gq + 2u * H + j] + r * hnv);
+          let n = tanh(gates[s + 2u * H + j] + r * hnv);
           let hp = hbuf[hc + i * H + j];
           let hnew = (1.0 - z) * n + z * hp;
           hbuf[hx + i * H + j] = hnew;
           if (valid[i]) {
             hs[p.hsOffset + (row[i] * (p.steps + 1u) + t + 1u) * H + j] = hnew;
-            let s = p.gatesOffset + q * 4u * H;
             gates[s + j] = r;
             gates[s + H + j] = z;
             gates[s + 2u * H + j] = n;

@@ -9,7 +9,7 @@ struct Params {
   groups: u32, rowsPerGroup: u32, inF: u32, outF: u32,
   xOffset: u32, xBlock: u32, xBlockStride: u32, xRowStride: u32,
   wOffset: u32, wGroupStride: u32, bOffset: u32, bGroupStride: u32,
-  yOffset: u32, yRowStride: u32, _p0: u32, _p1: u32,
+  yOffset: u32, yRowStride: u32, ySplit: u32, ySkip: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

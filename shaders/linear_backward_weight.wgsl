@@ -4,12 +4,14 @@
 // all steps at once). Tiles in the first input column also sum the bias gradient, so bias costs no extra pass.
 // X rows may be strided (see linear_forward): the GRU reads h_{t-1} from its hidden sequence [B, T+1, H].
 // ACCUMULATE adds into dW/db, for weights used in more than one place.
+// dY column of output o is o, or o + ySkip for o >= ySplit: the GRU's gate gradients are stored as one row
+// (da_r, da_z, da_n, r ⊙ da_n), and W_hh's gradient reads columns 0, 1 and 3 of it.
 
 struct Params {
   groups: u32, rowsPerGroup: u32, inF: u32, outF: u32,
   xOffset: u32, xBlock: u32, xBlockStride: u32, xRowStride: u32,
   wOffset: u32, wGroupStride: u32, bOffset: u32, bGroupStride: u32,
-  yOffset: u32, yRowStride: u32, _p0: u32, _p1: u32,
+  yOffset: u32, yRowStride: u32, ySplit: u32, ySkip: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -32,7 +34,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i0 = (gid.x % inTiles) * 4u;
   let o0 = (gid.x / inTiles) * 4u;
   let ic = vec4<u32>(min(i0, p.inF - 1u), min(i0 + 1u, p.inF - 1u), min(i0 + 2u, p.inF - 1u), min(i0 + 3u, p.inF - 1u));
-  let oc = vec4<u32>(min(o0, p.outF - 1u), min(o0 + 1u, p.outF - 1u), min(o0 + 2u, p.outF - 1u), min(o0 + 3u, p.outF - 1u));
+  var oc = vec4<u32>(min(o0, p.outF - 1u), min(o0 + 1u, p.outF - 1u), min(o0 + 2u, p.outF - 1u), min(o0 + 3u, p.outF - 1u));
+  oc += select(vec4<u32>(0u), vec4<u32>(p.ySkip), oc >= vec4<u32>(p.ySplit));
 
   var acc: array<vec4<f32>, 4>;
   var bacc = vec4<f32>(0.0);

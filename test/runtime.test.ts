@@ -16,9 +16,14 @@ test('acquireGpu with an adapter-less GPU object explains the flags', async () =
   expect((err as Error).message).toContain('no adapter');
 });
 
-test('buffer size classes: small sizes round to 16 bytes, large ones to powers of two', () => {
+test('buffer size classes: small sizes round to 16 bytes, large ones waste at most 12.5%', () => {
   expect(BufferPool.sizeClass(1)).toBe(16);
   expect(BufferPool.sizeClass(4096)).toBe(4096);
-  expect(BufferPool.sizeClass(4097)).toBe(8192);
-  expect(BufferPool.sizeClass(100_000)).toBe(131072);
+  expect(BufferPool.sizeClass(4097)).toBe(4608);
+  expect(BufferPool.sizeClass(100_000)).toBe(106496);
+  for (let b = 4097; b < 1e7; b = Math.floor(b * 1.37)) {
+    const c = BufferPool.sizeClass(b);
+    expect(c).toBeGreaterThanOrEqual(b);
+    expect(c / b).toBeLessThanOrEqual(1.125);
+  }
 });

@@ -11,7 +11,7 @@ export interface GruBackwardTensors {
   params: Tensor;
   x: Tensor;
   xRows?: RowLayout;
-  /** Saved by gruForward. */
+  /** Saved by gruForward. Backward overwrites `gates` with the gate gradients (it consumes them). */
   hs: Tensor;
   gates: Tensor;
   /** dL/d(outputs of the last layer) [B, T, H]; absent means zero. */
@@ -24,10 +24,7 @@ export interface GruBackwardTensors {
   dx?: Tensor | null;
   /** dL/dh0 [L, B, H], optional. */
   dh0?: Tensor | null;
-  /** Scratch for d(gi), d(gh): gruBackwardWorkSize(shape, run) elements. */
-  work: Tensor;
-  /** Gradient passed between layers [B, T, H] (needed when layers > 1). A separate buffer from `work`: one
-   * dispatch reads d(gi) and writes it, and WebGPU forbids read and write bindings of one buffer. */
+  /** Gradient passed between layers [B, T, H] (needed when layers > 1; from allocGruBuffers). */
   workDy?: Tensor | null;
   /** Add into grads / dx instead of overwriting (weights or inputs used more than once). */
   accumulate?: boolean;
@@ -45,8 +42,6 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
   const { batch: B, steps: T } = run;
   const layout = gruParamLayout(shape, 0);
   const geo = gruGeometry(H, rowsPerGroup, rec.limits);
-  const dgi = t.work.view(0, [B, T, 3 * H]);
-  const dgh = t.work.view(B * T * 3 * H, [B, T, 3 * H]);
   const dy = t.workDy ?? null;
   if (L > 1 && !dy)
     throw new RangeError('gruBackward: a stacked GRU needs workDy [B, T, H] for the gradient between layers');
@@ -57,6 +52,11 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
   for (let l = L - 1; l >= 0; l--) {
     const lo = layout.layers[l];
     const dOut = l === L - 1 ? (t.dOut ?? null) : dy;
+    // After the recurrent dispatch this layer's gates rows hold (da_r, da_z, da_n, r ⊙ da_n):
+    // d(gi) is columns 0..3H, d(gh) columns 0, 1 and 3 (H each).
+    const dg = t.gates.view(l * B * T * 4 * H, [B, T, 4 * H]);
+    const dgi = { rowStride: 4 * H };
+    const dgh = { rowStride: 4 * H, split: 2 * H, skip: H };
     rec.dispatch({
       kernel: 'gru_backward',
       source,
@@ -74,7 +74,7 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
       uniforms: new Uint32Array([
         B, T, rowsPerGroup, 0,
         dOut?.offset ?? 0, (t.dhN?.offset ?? 0) + l * B * H, t.params.offset + lo.whh, 3 * H * H,
-        t.hs.offset + l * B * (T + 1) * H, t.gates.offset + l * B * T * 4 * H, dgi.offset, dgh.offset,
+        t.hs.offset + l * B * (T + 1) * H, dg.offset, 0, 0,
         (t.dh0?.offset ?? 0) + l * B * H, 0, 0, 0,
       ]), // prettier-ignore
       buffers: [
@@ -83,7 +83,6 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
         t.params.buffer,
         t.hs.buffer,
         t.gates.buffer,
-        t.work.buffer,
         t.dh0?.buffer ?? null,
       ],
       workgroups: [Math.ceil(rowsPerGroup / geo.rows), G],
@@ -98,7 +97,8 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
       {
         x: input,
         xRows: inputRows,
-        dy: dgi,
+        dy: dg,
+        dyLayout: dgi,
         dw: gradAt(lo.wih),
         db: gradAt(lo.bih),
         accumulate: t.accumulate,
@@ -110,7 +110,8 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
       {
         x: t.hs.view(l * B * (T + 1) * H, [B, T, H]),
         xRows: hsRows,
-        dy: dgh,
+        dy: dg,
+        dyLayout: dgh,
         dw: gradAt(lo.whh),
         db: gradAt(lo.bhh),
         accumulate: t.accumulate,
@@ -121,7 +122,7 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
       linearBackwardInput(
         rec,
         { ...rows, inF: lo.inputSize },
-        { dy: dgi, w: at(lo.wih), dx: dIn, accumulate: l === 0 && t.accumulate },
+        { dy: dg, dyLayout: dgi, w: at(lo.wih), dx: dIn, accumulate: l === 0 && t.accumulate },
       );
     }
   }

@@ -21,10 +21,11 @@ export interface GruForwardTensors {
   h0?: Tensor | null;
   /** Saved hidden sequence [L, B, T+1, H]: hs[l, b, 0] = h0, hs[l, b, t+1] = h_t of layer l. */
   hs: Tensor;
-  /** Saved gates [L, B, T, 4H]: r, z, n and W_hn h + b_hn. */
+  /**
+   * Saved gates [L, B, T, 4H]: r, z, n and W_hn h + b_hn. Also holds the input projection on its way in, and
+   * gruBackward overwrites it with the gate gradients: one buffer, no scratch.
+   */
   gates: Tensor;
-  /** Scratch for the input projection [B, T, 3H]. */
-  gi: Tensor;
   /** Final hidden state [L, B, H], optional. */
   hN?: Tensor | null;
 }
@@ -64,22 +65,26 @@ export function gruOutput(shape: GruShape, run: GruRun, hs: Tensor): { tensor: T
   };
 }
 
-/** Allocates the saved activations and scratch a forward + backward pass needs. */
+/**
+ * Allocates what a forward + backward pass needs: the saved activations (hs, gates) and, for stacked GRUs,
+ * the gradient passed between layers (workDy, null for one layer).
+ */
 export function allocGruBuffers(gpu: Gpu, shape: GruShape, run: GruRun) {
   const { layers: L, hiddenSize: H } = shape;
   const { batch: B, steps: T } = run;
-  return {
-    hs: gpu.tensor([L, B, T + 1, H]),
-    gates: gpu.tensor([L, B, Math.max(1, T), 4 * H]),
-    gi: gpu.tensor([B, Math.max(1, T), 3 * H]),
-    work: gpu.tensor([gruBackwardWorkSize(shape, run)]),
-    workDy: gpu.tensor([B, Math.max(1, T), H]),
-  };
+  const hs = gpu.tensor([L, B, T + 1, H]);
+  const gates = gpu.tensor([L, B, Math.max(1, T), 4 * H]);
+  const workDy = L > 1 ? gpu.tensor([B, Math.max(1, T), H]) : null;
+  /** Everything allocated, for releasing. */
+  const tensors = workDy ? [hs, gates, workDy] : [hs, gates];
+  return { hs, gates, workDy, tensors };
 }
 
-/** Scratch for gruBackward: d(gi) and d(gh), [B, T, 3H] each. */
-export function gruBackwardWorkSize(shape: GruShape, run: GruRun): number {
-  return Math.max(1, run.batch * run.steps * 6 * shape.hiddenSize);
+/** Bytes allocGruBuffers takes, for checks against device limits before allocating. */
+export function gruBufferBytes(shape: GruShape, run: GruRun): number {
+  const { layers: L, hiddenSize: H } = shape;
+  const T = Math.max(1, run.steps);
+  return 4 * run.batch * (L * (run.steps + 1) * H + L * T * 4 * H + (L > 1 ? T * H : 0));
 }
 
 /**
@@ -98,10 +103,11 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
     const xRows: RowLayout | undefined =
       l === 0 ? t.xRows : { block: T, blockStride: (T + 1) * H, rowStride: H };
     const xView = l === 0 ? x : x.view((l - 1) * B * (T + 1) * H + H, [B, T, H]);
+    const gates = t.gates.view(l * B * T * 4 * H, [B, T, 4 * H]);
     linearForward(
       rec,
       { groups: G, rowsPerGroup: rowsPerGroup * T, inF: lo.inputSize, outF: 3 * H },
-      { x: xView, xRows, w: t.params.view(lo.wih, []), b: t.params.view(lo.bih, []), y: t.gi },
+      { x: xView, xRows, w: t.params.view(lo.wih, []), b: t.params.view(lo.bih, []), y: gates, yLayout: { rowStride: 4 * H } },
     );
     rec.dispatch({
       kernel: 'gru_forward',
@@ -117,11 +123,11 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
       },
       uniforms: new Uint32Array([
         B, T, rowsPerGroup, 3 * H,
-        t.gi.offset, t.params.offset + lo.whh, t.params.offset + lo.bhh, 3 * H * H,
-        (t.h0?.offset ?? 0) + l * B * H, t.hs.offset + l * B * (T + 1) * H, t.gates.offset + l * B * T * 4 * H, (t.hN?.offset ?? 0) + l * B * H,
+        0, t.params.offset + lo.whh, t.params.offset + lo.bhh, 3 * H * H,
+        (t.h0?.offset ?? 0) + l * B * H, t.hs.offset + l * B * (T + 1) * H, gates.offset, (t.hN?.offset ?? 0) + l * B * H,
       ]), // prettier-ignore
       buffers: [
-        t.gi.buffer,
+        null,
         t.params.buffer,
         t.h0?.buffer ?? null,
         t.hs.buffer,

@@ -1,7 +1,7 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import source from '../../shaders/linear_backward_weight.wgsl?raw';
-import { contiguousRows, linearParams, linearTiles, type LinearShape, type RowLayout } from './linear_forward';
+import { contiguousRows, linearParams, linearTiles, type LinearShape, type RowLayout, type YLayout } from './linear_forward';
 
 /**
  * dW[g] (+)= Σ_q dy[q]ᵀ x[q], db[g] (+)= Σ_q dy[q] over the rows of each group (see
@@ -10,7 +10,15 @@ import { contiguousRows, linearParams, linearTiles, type LinearShape, type RowLa
 export function linearBackwardWeight(
   rec: Recorder,
   s: LinearShape,
-  t: { x: Tensor; xRows?: RowLayout; dy: Tensor; dw: Tensor; db?: Tensor | null; accumulate?: boolean },
+  t: {
+    x: Tensor;
+    xRows?: RowLayout;
+    dy: Tensor;
+    dyLayout?: YLayout;
+    dw: Tensor;
+    db?: Tensor | null;
+    accumulate?: boolean;
+  },
 ): void {
   if (s.sharedWeights && s.groups !== 1) {
     // Shared weights sum over every row: present them as one group of groups * rowsPerGroup rows.
@@ -24,7 +32,7 @@ export function linearBackwardWeight(
     kernel: 'linear_backward_weight',
     source,
     defines: { HAS_BIAS: Boolean(t.db), ACCUMULATE: Boolean(t.accumulate) },
-    uniforms: linearParams(s, t.x, xRows, t.dw, t.db, t.dy),
+    uniforms: linearParams(s, t.x, xRows, t.dw, t.db, t.dy, t.dyLayout),
     buffers: [t.x.buffer, t.dw.buffer, null, t.dy.buffer],
     workgroups: [linearTiles(s.outF, s.inF), s.groups],
   });

@@ -90,7 +90,7 @@ export class BlackBoxRegressor implements MetaLearner {
     const bufs = allocGruBuffers(gpu, shape, run);
     const pred = gpu.tensor([tasks * Q]);
     const loss = gpu.tensor([tasks]);
-    const tensors = [episode, ...Object.values(bufs), pred, loss];
+    const tensors = [episode, ...bufs.tensors, pred, loss];
     const rec: Recorder = gpu.recorder();
     const seq = episode.view(ep.sequence, [tasks, T, INPUT]);
     const target = episode.view(ep.queryT, [tasks * Q]);
@@ -138,7 +138,6 @@ export class BlackBoxRegressor implements MetaLearner {
       gates: bufs.gates,
       dOut,
       grads: this.grads,
-      work: bufs.work,
       workDy: bufs.workDy,
     });
     if (mode === 'train') this.optimizer.record(rec);
@@ -238,7 +237,7 @@ export class BlackBoxRegressor implements MetaLearner {
     program.run();
     const out = Array.from(await gpu.read(pred), (v) => v * Y_SCALE);
     program.destroy();
-    for (const t of [x, pred, ...Object.values(bufs)]) gpu.release(t);
+    for (const t of [x, pred, ...bufs.tensors]) gpu.release(t);
     return out;
   }
 
