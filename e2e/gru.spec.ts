@@ -14,13 +14,13 @@ interface Case {
 }
 
 // Edge shapes the issue names: I = 1, H = 1, H not a multiple of the workgroup size, more hidden units than
-// threads (H = 260 > 256), T = 1, L = 1..3, B = 1, G = 1..8, partial row blocks (5 rows per group, 4 per workgroup).
+// threads (H = 260 > 256), T = 1, L = 1..3, B = 1, G = 1..8, partial row blocks (9 rows per group, 8 per workgroup).
 const cases: Case[] = [
   { L: 1, B: 1, T: 1, I: 1, H: 1, G: 1 },
   { L: 1, B: 3, T: 5, I: 4, H: 7, G: 1, h0: true },
   { L: 2, B: 4, T: 6, I: 3, H: 33, G: 2, h0: true },
   { L: 3, B: 8, T: 4, I: 5, H: 6, G: 8, h0: true },
-  { L: 2, B: 10, T: 3, I: 2, H: 70, G: 2 },
+  { L: 2, B: 18, T: 3, I: 2, H: 70, G: 2 },
   { L: 1, B: 1, T: 2, I: 3, H: 260, G: 1, h0: true },
   { L: 3, B: 5, T: 7, I: 1, H: 12, G: 5, h0: true },
 ];

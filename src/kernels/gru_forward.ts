@@ -42,7 +42,8 @@ export function gruGeometry(hidden: number, rowsPerGroup: number, limits: GPUSup
   );
   const units = Math.ceil(hidden / wg);
   const maxRows = Math.floor(limits.maxComputeWorkgroupStorageSize / (2 * 3 * hidden * 4));
-  const rows = Math.max(1, Math.min(4, maxRows, rowsPerGroup));
+  // 8 rows measured fastest on the software adapter (B 32, H 64: 1.3x over 4, 2x over 1); fewer if memory is short.
+  const rows = Math.max(1, Math.min(8, maxRows, rowsPerGroup));
   return { wg, units, rows, fits: maxRows >= 1 };
 }
 
