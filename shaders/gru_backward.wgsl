@@ -107,7 +107,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let j = lid.x + m * WG;
       if (j < H) {
         var acc = array<f32, ROWS>(); // explicit zeros: restarts for every unit and step
-        for (var k = 0u; k < 3u * H; k++) {
+        // dh_{-1} (the gradient into h0) is only needed when dh0 is asked for: skip the last matvec otherwise.
+        let kEnd = select(3u * H, 0u, t == 0u && !${HAS_DH0});
+        for (var k = 0u; k < kEnd; k++) {
           let wk = params[w + k * H + j];
           for (var i = 0u; i < ROWS; i++) { acc[i] += wk * sbuf[sc + i * 3u * H + k]; }
         }

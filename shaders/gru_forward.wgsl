@@ -83,7 +83,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let wr = w + j * H;
         let wz = w + (H + j) * H;
         let wn = w + (2u * H + j) * H;
-        for (var k = 0u; k < H; k++) {
+        // Without h0 the first step's h is zero: skip its matvec (a one-step GRU cell, as MAML's task
+        // model is, then costs almost nothing here).
+        let kEnd = select(H, 0u, t == 0u && !${HAS_H0});
+        for (var k = 0u; k < kEnd; k++) {
           let a = params[wr + k];
           let b = params[wz + k];
           let c = params[wn + k];
