@@ -6,6 +6,7 @@
 import { acquireGpu, type Gpu } from '../src/runtime/gpu';
 import type { BenchCase, PeerName, TimingOptions } from '../bench/cases';
 import { benchMatmul, benchOurs } from '../bench/ours';
+import { benchThroughput } from '../bench/throughput';
 
 let gpu: Promise<Gpu> | null = null;
 const device = () => (gpu ??= acquireGpu());
@@ -26,6 +27,9 @@ export const bench = {
   },
   async ours(c: BenchCase, o: TimingOptions) {
     return benchOurs(await device(), c, o);
+  },
+  async throughput(o: { metaBatch: number; seconds: number }) {
+    return benchThroughput(await device(), o);
   },
   async peer(peer: PeerName, c: BenchCase, o: TimingOptions) {
     const { benchPeer } = await import('../bench/peers');

@@ -32,6 +32,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Side of the square matmul that measures the adapter (1024 in the real bench). */
   matmulSize: number;
+  /** Seconds per side of the meta-training throughput measurement; 0 skips it. */
+  throughputSeconds: number;
   log?: (line: string) => void;
 }
 
@@ -73,6 +75,8 @@ export interface BenchReport {
   matmulGflops: number;
   matmul: Result<'matmul'>;
   cases: CaseReport[];
+  /** Meta-training tasks/s: one submit per 32-task step vs task by task with a readback each. */
+  throughput: Result<'throughput'> | null;
 }
 
 /**
@@ -171,7 +175,15 @@ export async function runBench(page: Page, o: BenchOptions): Promise<BenchReport
     }
     cases.push({ ...c, flopsForward, flopsTrainStep: 3 * flopsForward, ours, peers });
   }
+  log(
+    'meta-training throughput: black-box sinusoid, 32 tasks per submit vs task by task with a readback each…',
+  );
+  const throughput = await call(page, 'throughput', { metaBatch: 32, seconds: o.quick ? 5 : 20 });
+  log(
+    `  ${throughput.batchedTasksPerSecond.toFixed(0)} vs ${throughput.taskByTaskTasksPerSecond.toFixed(0)} tasks/s: ${throughput.ratio.toFixed(1)}x`,
+  );
   return {
+    throughput,
     adapter: info.adapter,
     crossOriginIsolated: info.crossOriginIsolated,
     hardwareConcurrency: info.hardwareConcurrency,
@@ -276,6 +288,13 @@ export function formatTable(r: BenchReport): string {
             `${c.name}: ours, each kernel of a step alone: ${c.ours.stepByKernel.map((k) => `${k.kernel} ${ms(k.ms)}`).join(', ')}`,
           ],
     ),
+    ...(r.throughput
+      ? [
+          `meta-training throughput (black-box GRU 2x64, 10-shot sinusoid): ${r.throughput.batchedTasksPerSecond.toFixed(0)} ` +
+            `tasks/s with ${r.throughput.metaBatch} tasks per submit vs ${r.throughput.taskByTaskTasksPerSecond.toFixed(1)} ` +
+            `task by task with a readback each: ${r.throughput.ratio.toFixed(1)}x`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -306,6 +325,7 @@ export function register(program: Command): void {
           peers: peers as PeerName[],
           quick: Boolean(opts.quick),
           matmulSize: 1024,
+          throughputSeconds: opts.quick ? 5 : 20,
           log: (s) => console.error(`bench: ${s}`),
         });
       } finally {
