@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', 'runs/'] },
+  { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', 'runs/', '.tmp*', '.tmp/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -27,7 +27,12 @@ export { expect };
  * Asserts float32 results against a float64 reference: max |a − e| ≤ rtol · max(|e|, 1) elementwise scale,
  * and no NaN (outputs are poisoned with NaN before each run, so an unwritten element fails here).
  */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = 1e-4): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  what: string,
+  rtol = 1e-4,
+): void {
   expect(actual.length, `${what}: length`).toBe(expected.length);
   let scale = 1e-3;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
@@ -41,5 +46,8 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     }
   }
   const rel = worst / scale;
-  expect(rel <= rtol, `${what}: relative error ${rel.toExponential(2)} at [${at}] (got ${actual[at]}, want ${expected[at]})`).toBe(true);
+  expect(
+    rel <= rtol,
+    `${what}: relative error ${rel.toExponential(2)} at [${at}] (got ${actual[at]}, want ${expected[at]})`,
+  ).toBe(true);
 }

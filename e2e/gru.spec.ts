@@ -63,7 +63,7 @@ async function runGpu(
           grads,
           dx,
           dh0,
-                    workDy: bufs.workDy,
+          workDy: bufs.workDy,
         }),
       );
       return {

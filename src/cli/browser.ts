@@ -57,10 +57,15 @@ function isDebianLike(): boolean {
   }
 }
 
-export async function findBrowser(options: { install?: boolean; log?: (s: string) => void } = {}): Promise<FoundBrowser> {
+export async function findBrowser(
+  options: { install?: boolean; log?: (s: string) => void } = {},
+): Promise<FoundBrowser> {
   const env = process.env.METARNN_CHROME;
   if (env) {
-    if (!existsSync(env)) throw new BrowserNotFoundError(`METARNN_CHROME=${env} does not exist: point it at a Chrome or Chromium executable`);
+    if (!existsSync(env))
+      throw new BrowserNotFoundError(
+        `METARNN_CHROME=${env} does not exist: point it at a Chrome or Chromium executable`,
+      );
     return { path: env, source: 'METARNN_CHROME' };
   }
   for (const p of CANDIDATES[process.platform] ?? []) if (existsSync(p)) return { path: p, source: 'system' };
@@ -69,7 +74,9 @@ export async function findBrowser(options: { install?: boolean; log?: (s: string
 
   const root = process.getuid?.() === 0;
   if (options.install !== false && process.platform === 'linux' && root && isDebianLike()) {
-    options.log?.('metarnn: no Chrome/Chromium found; installing Debian/Ubuntu package "chromium" (apt-get install -y chromium)…');
+    options.log?.(
+      'metarnn: no Chrome/Chromium found; installing Debian/Ubuntu package "chromium" (apt-get install -y chromium)…',
+    );
     execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit' });
     execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], { stdio: 'inherit' });
     if (existsSync('/usr/bin/chromium')) return { path: '/usr/bin/chromium', source: 'installed' };

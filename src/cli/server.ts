@@ -8,7 +8,8 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built page; METARNN_APP_DIR points elsewhere (e.g. a private build while developing). */
-export const APP_DIR = process.env.METARNN_APP_DIR ?? resolve(fileURLToPath(import.meta.url), '../../../dist/app');
+export const APP_DIR =
+  process.env.METARNN_APP_DIR ?? resolve(fileURLToPath(import.meta.url), '../../../dist/app');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -25,7 +26,10 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(root = APP_DIR, extraRoutes: Record<string, string> = {}): Promise<StaticServer> {
+export async function serveStatic(
+  root = APP_DIR,
+  extraRoutes: Record<string, string> = {},
+): Promise<StaticServer> {
   if (!existsSync(join(root, 'harness.html'))) {
     throw new Error(`the page is not built (${root}/harness.html missing): run \`npm run build\``);
   }

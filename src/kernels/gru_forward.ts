@@ -108,7 +108,14 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
     linearForward(
       rec,
       { groups: G, rowsPerGroup: rowsPerGroup * T, inF: lo.inputSize, outF: 3 * H },
-      { x: xView, xRows, w: t.params.view(lo.wih, []), b: t.params.view(lo.bih, []), y: gates, yLayout: { rowStride: 4 * H } },
+      {
+        x: xView,
+        xRows,
+        w: t.params.view(lo.wih, []),
+        b: t.params.view(lo.bih, []),
+        y: gates,
+        yLayout: { rowStride: 4 * H },
+      },
     );
     rec.dispatch({
       kernel: 'gru_forward',

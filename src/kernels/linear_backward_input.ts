@@ -1,7 +1,14 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import source from '../../shaders/linear_backward_input.wgsl?raw';
-import { contiguousRows, linearParams, linearTiles, type LinearShape, type RowLayout, type YLayout } from './linear_forward';
+import {
+  contiguousRows,
+  linearParams,
+  linearTiles,
+  type LinearShape,
+  type RowLayout,
+  type YLayout,
+} from './linear_forward';
 
 /** dx[q, :] (+)= dy[q, :] · W[g] (see shaders/linear_backward_input.wgsl). */
 export function linearBackwardInput(

@@ -1,7 +1,14 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import source from '../../shaders/linear_backward_weight.wgsl?raw';
-import { contiguousRows, linearParams, linearTiles, type LinearShape, type RowLayout, type YLayout } from './linear_forward';
+import {
+  contiguousRows,
+  linearParams,
+  linearTiles,
+  type LinearShape,
+  type RowLayout,
+  type YLayout,
+} from './linear_forward';
 
 /**
  * dW[g] (+)= Σ_q dy[q]ᵀ x[q], db[g] (+)= Σ_q dy[q] over the rows of each group (see
@@ -25,7 +32,9 @@ export function linearBackwardWeight(
     s = { ...s, rowsPerGroup: s.groups * s.rowsPerGroup, groups: 1 };
   }
   if (t.db && t.db.buffer !== t.dw.buffer) {
-    throw new RangeError('linearBackwardWeight: dw and db must be views of one gradient buffer (one writable binding)');
+    throw new RangeError(
+      'linearBackwardWeight: dw and db must be views of one gradient buffer (one writable binding)',
+    );
   }
   const xRows = t.xRows ?? contiguousRows(s.inF);
   rec.dispatch({

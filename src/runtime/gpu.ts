@@ -22,7 +22,6 @@ export interface AcquireOptions {
   onError?: (error: GpuError) => void;
 }
 
-
 /**
  * Acquires an adapter and device, requesting the adapter's own limits (WebGPU otherwise hands out spec
  * defaults: 16 KiB workgroup storage, 128 MiB bindings) and the features we use when present.
@@ -42,7 +41,9 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
         '--enable-unsafe-webgpu, or in Node pass { gpu } from the npm package "webgpu"',
     );
   }
-  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  const adapter = await gpu.requestAdapter({
+    powerPreference: options.powerPreference ?? 'high-performance',
+  });
   if (!adapter) {
     throw new WebGpuUnavailableError(
       'WebGPU found no adapter: on Linux start Chromium with --enable-unsafe-webgpu (and --enable-features=Vulkan ' +
@@ -107,7 +108,12 @@ export class Gpu {
     });
     device.addEventListener('uncapturederror', (event) => {
       const e = (event as GPUUncapturedErrorEvent).error;
-      const kind = e instanceof GPUOutOfMemoryError ? 'out-of-memory' : e instanceof GPUValidationError ? 'validation' : 'internal';
+      const kind =
+        e instanceof GPUOutOfMemoryError
+          ? 'out-of-memory'
+          : e instanceof GPUValidationError
+            ? 'validation'
+            : 'internal';
       const err = new GpuError(kind, e.message);
       this.#errors.push(err);
       options.onError?.(err);
@@ -136,7 +142,11 @@ export class Gpu {
     const size = shapeSize(shape);
     const bytes = Math.max(4, size * 4);
     this.checkLimit('maxStorageBufferBindingSize', bytes, `tensor [${shape.join(', ')}]`);
-    const buffer = this.pool.acquire(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label);
+    const buffer = this.pool.acquire(
+      bytes,
+      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      label,
+    );
     const t = new Tensor(buffer, shape, 0, dtype);
     if (data) this.write(t, data);
     return t;
@@ -148,7 +158,9 @@ export class Gpu {
 
   write(t: Tensor, data: ArrayLike<number>): void {
     if (data.length !== t.size) {
-      throw new RangeError(`write: tensor [${t.shape.join(', ')}] has ${t.size} elements, data has ${data.length}`);
+      throw new RangeError(
+        `write: tensor [${t.shape.join(', ')}] has ${t.size} elements, data has ${data.length}`,
+      );
     }
     const arr = t.dtype === 'u32' ? Uint32Array.from(data) : Float32Array.from(data);
     this.device.queue.writeBuffer(t.buffer, t.offset * 4, arr.buffer, arr.byteOffset, arr.byteLength);
@@ -162,7 +174,10 @@ export class Gpu {
   /** Reads a tensor back to the CPU. The only place that waits on the GPU. */
   async read(t: Tensor): Promise<Float32Array> {
     const bytes = t.size * 4;
-    const staging = this.device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = this.device.createBuffer({
+      size: Math.max(4, bytes),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     const encoder = this.device.createCommandEncoder();
     if (bytes > 0) encoder.copyBufferToBuffer(t.buffer, t.offset * 4, staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
@@ -189,8 +204,14 @@ export class Gpu {
   async gpuTimeMs(program: Program): Promise<number | null> {
     if (!this.features.has('timestamp-query') || program.steps.some((s) => s.kind === 'copy')) return null;
     const querySet = this.device.createQuerySet({ type: 'timestamp', count: 2 });
-    const resolve = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-    const staging = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const resolve = this.device.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    const staging = this.device.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     const encoder = this.device.createCommandEncoder();
     program.encode(encoder, { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 });
     encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);

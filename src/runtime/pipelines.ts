@@ -17,7 +17,10 @@ export function specialize(kernel: string, source: string, defines: Defines): st
     if (i % 2 === 0) strings.push(parts[i]);
     else {
       if (!(parts[i] in defines)) {
-        throw new MetarnnError(`kernel '${kernel}' needs define '${parts[i]}', which was not given`, 'define');
+        throw new MetarnnError(
+          `kernel '${kernel}' needs define '${parts[i]}', which was not given`,
+          'define',
+        );
       }
       values.push(defines[parts[i]]);
     }
@@ -26,7 +29,11 @@ export function specialize(kernel: string, source: string, defines: Defines): st
 }
 
 /** Formats compilation messages as `kernel:line:col: error: message` plus the source line and a caret. */
-export function formatCompilationMessages(kernel: string, code: string, messages: readonly GPUCompilationMessage[]) {
+export function formatCompilationMessages(
+  kernel: string,
+  code: string,
+  messages: readonly GPUCompilationMessage[],
+) {
   const lines = code.split('\n');
   return messages
     .map((m) => {

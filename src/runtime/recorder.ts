@@ -85,7 +85,10 @@ export class Recorder {
       const bindGroup = device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
         entries: [
-          { binding: 0, resource: { buffer: uniformBuffer, offset: uniformOffset, size: Math.max(16, bytes.length) } },
+          {
+            binding: 0,
+            resource: { buffer: uniformBuffer, offset: uniformOffset, size: Math.max(16, bytes.length) },
+          },
           ...call.buffers.flatMap((buffer, i) => (buffer ? [{ binding: i + 1, resource: { buffer } }] : [])),
         ],
         label: call.kernel,
