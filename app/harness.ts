@@ -7,6 +7,7 @@ import * as lib from '../src/index';
 import type { Gpu } from '../src/runtime/gpu';
 import type { Recorder } from '../src/runtime/recorder';
 import type { Tensor } from '../src/runtime/tensor';
+import { trainHarness } from './harness_train';
 
 let gpu: Promise<Gpu> | null = null;
 
@@ -40,6 +41,22 @@ export interface GruRunArgs {
 
 export const harness = {
   lib,
+  // trainRun, evalRun: what `metarnn train`, `eval` and `start` run (see harness_train.ts).
+  ...trainHarness(
+    (): Promise<Gpu> => harness.gpu(),
+    (): lib.TaskData => harness.taskData,
+  ),
+  /** Data for task families that need more than a config (Omniglot images): pass to lib.createLearner. */
+  taskData: {} as lib.TaskData,
+  /**
+   * Loads an Omniglot zip sent from Node as base64 (a page cannot read paths; strings cross page.evaluate
+   * cheaply) into `taskData.omniglot`, and says what it holds.
+   */
+  async omniglotLoad(zipBase64: string, name?: string) {
+    const ds = lib.loadOmniglot(Uint8Array.from(atob(zipBase64), (c) => c.charCodeAt(0)), { name });
+    harness.taskData.omniglot = ds;
+    return { alphabets: ds.alphabets, characters: ds.characters.length, images: ds.imageCount };
+  },
   /** The device (acquired on first use). */
   async gpu(): Promise<Gpu> {
     gpu ??= lib.acquireGpu(); // one promise, so concurrent callers share one device

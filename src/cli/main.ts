@@ -5,10 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { MetarnnError } from '../runtime/errors';
+import { register as bench } from './bench';
 import { register as doctor } from './doctor';
+import { register as evaluate } from './eval';
 import { register as gru } from './gru';
+import { register as start } from './start';
+import { register as train } from './train';
 
-const COMMANDS: ((program: Command) => void)[] = [doctor, gru];
+const COMMANDS: ((program: Command) => void)[] = [doctor, gru, bench, train, evaluate, start];
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;

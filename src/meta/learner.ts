@@ -2,6 +2,8 @@
  * What every meta-learner offers the trainer, the CLI and the page. A learner owns its GPU buffers and its
  * recorded programs; the trainer only decides when to step, log, evaluate and checkpoint.
  */
+import type { OmniglotDataset } from '../data/omniglot';
+
 export type TaskName = 'sinusoid' | 'forecast' | 'omniglot';
 export type LearnerName = 'blackbox' | 'lopt' | 'context' | 'maml' | 'fomaml' | 'reptile';
 
@@ -27,6 +29,11 @@ export interface MetaConfig {
   /** Evaluate on held-out tasks and checkpoint every this many steps. */
   evalEvery: number;
   evalTasks: number;
+}
+
+/** Data a task family needs beyond its config, handed to createLearner (loaded by the CLI or the page). */
+export interface TaskData {
+  omniglot?: OmniglotDataset;
 }
 
 export interface EvalResult {

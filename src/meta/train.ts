@@ -6,7 +6,19 @@
 import type { Gpu } from '../runtime/gpu';
 import { InputError } from '../runtime/errors';
 import { BlackBoxRegressor } from './blackbox';
-import { LEARNERS, TASKS, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
+import { BlackBoxForecaster } from './blackbox_forecast';
+import { ContextLearner } from './context';
+import { MamlLearner } from './maml';
+import { ReptileLearner } from './reptile';
+import { BlackBoxClassifier } from './blackbox_classifier';
+import {
+  LEARNERS,
+  TASKS,
+  type EvalResult,
+  type MetaConfig,
+  type MetaLearner,
+  type TaskData,
+} from './learner';
 
 export const DEFAULT_CONFIG: MetaConfig = {
   task: 'sinusoid',
@@ -27,15 +39,22 @@ export const DEFAULT_CONFIG: MetaConfig = {
 };
 
 /** Learners implemented for each task family; anything else is refused with the list of valid ones. */
-const BUILDERS: Partial<Record<string, (gpu: Gpu, c: MetaConfig) => Promise<MetaLearner>>> = {
+const BUILDERS: Partial<Record<string, (gpu: Gpu, c: MetaConfig, data: TaskData) => Promise<MetaLearner>>> = {
   'sinusoid/blackbox': BlackBoxRegressor.create,
+  'forecast/blackbox': BlackBoxForecaster.create,
+  'sinusoid/context': (gpu, c) => ContextLearner.create(gpu, c),
+  'sinusoid/maml': (gpu, c) => MamlLearner.create(gpu, c, 2),
+  'sinusoid/fomaml': (gpu, c) => MamlLearner.create(gpu, c, 1),
+  'sinusoid/reptile': (gpu, c) => ReptileLearner.create(gpu, c),
+  'omniglot/blackbox': BlackBoxClassifier.create,
 };
 
 export function supportedPairs(): string[] {
   return Object.keys(BUILDERS);
 }
 
-export async function createLearner(gpu: Gpu, config: MetaConfig): Promise<MetaLearner> {
+/** `data` carries what a task family cannot describe in its config: Omniglot's images (TaskData). */
+export async function createLearner(gpu: Gpu, config: MetaConfig, data: TaskData = {}): Promise<MetaLearner> {
   if (!TASKS.includes(config.task))
     throw new InputError(`unknown task '${config.task}': valid tasks are ${TASKS.join(', ')}`);
   if (!LEARNERS.includes(config.learner)) {
@@ -47,7 +66,7 @@ export async function createLearner(gpu: Gpu, config: MetaConfig): Promise<MetaL
       `learner '${config.learner}' is not available for task '${config.task}': available are ${supportedPairs().join(', ')}`,
     );
   }
-  return build(gpu, config);
+  return build(gpu, config, data);
 }
 
 export interface TrainProgress {

@@ -1,0 +1,155 @@
+/**
+ * The harness functions behind `metarnn train`, `eval` and `start`: meta-training runs in the page (it owns
+ * the device) and reports to Node through one exposed function, `window.metarnnTrainEvent`, which Node
+ * installs with page.exposeFunction. The page awaits each event, so Node has written a checkpoint to disk
+ * before training goes on. Nothing here knows a particular learner: optional abilities (plot predictions,
+ * tensor shapes) are detected on the learner object.
+ */
+import * as lib from '../src/index';
+import type { ParamEntry } from '../src/kernels/gru_layout';
+import type { EvalResult, MetaConfig, MetaLearner, TaskData } from '../src/meta/learner';
+import type { TrainProgress } from '../src/meta/train';
+import type { Gpu } from '../src/runtime/gpu';
+
+/** A checkpoint's tensor: PyTorch shape where the learner gives one (its `entries`), else flat. */
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A held-out regression task to plot: predictions on `grid` before (no support) and after adaptation. */
+export interface PlotTask {
+  support: { x: number; y: number }[];
+  grid: number[];
+}
+
+export interface PlotPrediction {
+  before: number[];
+  after: number[];
+}
+
+export interface Resume {
+  tensors: Record<string, Float32Array>;
+  step: number;
+}
+
+/** What the page tells Node while training. Node answers `progress` with true to stop (time budget). */
+export type TrainEvent =
+  | { type: 'ready'; step: number; dispatchesPerStep: number }
+  | { type: 'progress'; progress: TrainProgress }
+  | { type: 'eval'; step: number; result: Omit<EvalResult, 'values'>; tasks: number }
+  | { type: 'checkpoint'; step: number; tensors: NamedTensor[]; plots: PlotPrediction[] | null };
+
+export interface TrainRunArgs {
+  config: MetaConfig;
+  resume?: Resume | null;
+  /** Held-out tasks whose predictions go with every checkpoint (regression learners with `predict`). */
+  plots?: PlotTask[];
+}
+
+declare global {
+  interface Window {
+    metarnnTrainEvent?: (e: TrainEvent) => Promise<unknown>;
+  }
+}
+
+const send = async (e: TrainEvent): Promise<unknown> => window.metarnnTrainEvent?.(e);
+
+type Predictor = { predict(support: PlotTask['support'], queryX: number[]): Promise<number[]> };
+const canPredict = (l: MetaLearner): l is MetaLearner & Predictor =>
+  typeof (l as Partial<Predictor>).predict === 'function';
+
+export async function namedTensors(learner: MetaLearner): Promise<NamedTensor[]> {
+  const shapes = new Map<string, number[]>();
+  const entries = (learner as { entries?: ParamEntry[] }).entries;
+  if (Array.isArray(entries)) for (const e of entries) shapes.set(e.name, e.shape);
+  return Object.entries(await learner.state()).map(([name, data]) => {
+    const shape = shapes.get(name);
+    const fits = shape && shape.reduce((a, b) => a * b, 1) === data.length;
+    return { name, shape: fits ? shape : [data.length], data };
+  });
+}
+
+async function predictions(learner: MetaLearner, plots: PlotTask[] = []): Promise<PlotPrediction[] | null> {
+  if (!plots.length || !canPredict(learner)) return null;
+  const out: PlotPrediction[] = [];
+  for (const p of plots) {
+    out.push({ before: await learner.predict([], p.grid), after: await learner.predict(p.support, p.grid) });
+  }
+  return out;
+}
+
+/** Builds the learner for `config` and loads `resume` into it; a bad checkpoint is an InputError. */
+async function buildLearner(
+  gpu: Gpu,
+  data: TaskData,
+  config: MetaConfig,
+  resume?: Resume | null,
+): Promise<MetaLearner> {
+  const learner = await lib.createLearner(gpu, config, data);
+  if (!resume) return learner;
+  try {
+    learner.load(resume.tensors, resume.step);
+  } catch (e) {
+    learner.destroy();
+    throw new lib.InputError(
+      `checkpoint does not fit this ${config.task}/${config.learner} model: ${(e as Error).message}`,
+    );
+  }
+  return learner;
+}
+
+/** `taskData` gives what some task families need beyond their config (loaded into the page beforehand). */
+export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskData = () => ({})) {
+  return {
+    /**
+     * Meta-trains to `config.steps` (from `resume.step` when given), sending progress, eval and checkpoint
+     * events. A stop (Node answering a progress event with true) still ends with an eval and a checkpoint.
+     */
+    async trainRun(a: TrainRunArgs): Promise<{ step: number; stopped: boolean }> {
+      const learner = await buildLearner(await getGpu(), taskData(), a.config, a.resume);
+      try {
+        await send({ type: 'ready', step: learner.stepCount, dispatchesPerStep: learner.dispatchesPerStep });
+        let stop = false;
+        let saved = -1;
+        const evaluate = async (step: number, r: EvalResult) => {
+          const { metric, mean, ci95 } = r;
+          await send({ type: 'eval', step, result: { metric, mean, ci95 }, tasks: r.values.length });
+        };
+        const checkpoint = async (step: number) => {
+          saved = step;
+          const plots = await predictions(learner, a.plots);
+          await send({ type: 'checkpoint', step, tensors: await namedTensors(learner), plots });
+        };
+        await lib.train(learner, a.config.steps, {
+          onProgress: async (progress) => {
+            stop = (await send({ type: 'progress', progress })) === true;
+          },
+          onEval: evaluate,
+          onCheckpoint: checkpoint,
+          shouldStop: () => stop,
+        });
+        const step = learner.stepCount;
+        if (step !== saved) {
+          // train() leaves at a stop without its eval and checkpoint: keep the promise of one at the end.
+          await evaluate(step, await learner.evaluate(a.config.evalTasks, a.config.seed + 1000));
+          await checkpoint(step);
+        }
+        return { step, stopped: step < a.config.steps };
+      } finally {
+        learner.destroy();
+      }
+    },
+
+    /** Adapts to `tasks` held-out tasks drawn with `seed` and returns the metric per task and summarised. */
+    async evalRun(config: MetaConfig, resume: Resume, tasks: number, seed: number): Promise<EvalResult> {
+      const learner = await buildLearner(await getGpu(), taskData(), config, resume);
+      try {
+        return await learner.evaluate(tasks, seed);
+      } finally {
+        learner.destroy();
+      }
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * What the views share: the device (acquired once), the current learner and its config, and listeners that
+ * redraw when either changes. The Train view creates learners; Checkpoints loads them; Adapt uses them.
+ */
+import * as lib from '../../src/index';
+import type { RunConfig } from '../../src/io/run_config';
+import type { MetaLearner } from '../../src/meta/learner';
+import type { Gpu } from '../../src/runtime/gpu';
+
+let gpu: Promise<Gpu> | null = null;
+
+export const state = {
+  learner: null as MetaLearner | null,
+  config: { ...lib.DEFAULT_CONFIG } as RunConfig,
+  /** True while meta-training runs: loading or adapting waits for a pause. */
+  training: false,
+};
+
+const listeners: (() => void)[] = [];
+export const onLearnerChange = (f: () => void) => listeners.push(f);
+
+/** Replaces the current learner (destroying the old one's buffers) and tells the views. */
+export function setLearner(learner: MetaLearner | null, config?: RunConfig): void {
+  if (state.learner && state.learner !== learner) state.learner.destroy();
+  state.learner = learner;
+  if (config) state.config = config;
+  for (const f of listeners) f();
+}
+
+export function getGpu(): Promise<Gpu> {
+  gpu ??= lib.acquireGpu();
+  gpu.catch(() => (gpu = null)); // a failure may be fixed (flag, browser) without reloading the module
+  return gpu;
+}
+
+/** Builds a learner for `config` on the device, loading `resume` when given. */
+export async function buildLearner(
+  config: RunConfig,
+  resume?: { tensors: Record<string, Float32Array>; step: number },
+): Promise<MetaLearner> {
+  const learner = await lib.createLearner(await getGpu(), config);
+  if (resume) {
+    try {
+      learner.load(resume.tensors, resume.step);
+    } catch (e) {
+      learner.destroy();
+      throw new lib.InputError(
+        `checkpoint does not fit this ${config.task}/${config.learner} model: ${(e as Error).message}`,
+      );
+    }
+  }
+  return learner;
+}
+
+/** Sinusoid learners that can plot: `predict(support, xs)` (the black-box regressor today). */
+export type Predictor = { predict(support: { x: number; y: number }[], xs: number[]): Promise<number[]> };
+export const canPredict = (l: MetaLearner | null): l is MetaLearner & Predictor =>
+  !!l && typeof (l as Partial<Predictor>).predict === 'function';

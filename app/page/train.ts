@@ -1,0 +1,261 @@
+/**
+ * Train view: pick a learner and its main hyper-parameters, then meta-train with lib.train — the loop the
+ * CLI runs — pausing, resuming and stopping at its log points. Loss and held-out metric are plotted live.
+ */
+import type uPlot from 'uplot';
+import * as lib from '../../src/index';
+import { checkConfigObject, type RunConfig } from '../../src/io/run_config';
+import { byId, fmt, formatSeconds, h, say } from './dom';
+import { chart, COLORS } from './plot';
+import { buildLearner, onLearnerChange, setLearner, state } from './state';
+
+/** The hyper-parameters shown, each with what it does (shown as a tooltip and read by screen readers). */
+const PARAMS: { key: keyof RunConfig; label: string; help: string; step?: string }[] = [
+  {
+    key: 'shots',
+    label: 'Shots',
+    help: 'Support examples per task: the (x, y) pairs the learner sees before predicting.',
+  },
+  {
+    key: 'queries',
+    label: 'Queries',
+    help: 'Query points per task on which the meta-training loss is measured.',
+  },
+  {
+    key: 'metaBatch',
+    label: 'Meta-batch',
+    help: 'Tasks per meta-training step (averaged into one gradient).',
+  },
+  { key: 'steps', label: 'Steps', help: 'Meta-training steps to run (one GPU submit each).' },
+  { key: 'layers', label: 'GRU layers', help: 'Stacked GRU layers in the learner.' },
+  { key: 'hidden', label: 'Hidden size', help: 'Units per GRU layer: the capacity of the learned learner.' },
+  { key: 'lr', label: 'Meta learning rate', help: 'Adam step size for the meta-parameters.', step: 'any' },
+  {
+    key: 'clip',
+    label: 'Gradient clip',
+    help: 'Gradients with a larger global norm are scaled down to it.',
+    step: 'any',
+  },
+  {
+    key: 'seed',
+    label: 'Seed',
+    help: 'Seeds weights and tasks: the tasks at step s depend on (seed, s) only.',
+  },
+  {
+    key: 'logEvery',
+    label: 'Log every',
+    help: 'Read the loss back (and allow pausing) every this many steps.',
+  },
+  { key: 'evalEvery', label: 'Evaluate every', help: 'Measure the held-out metric every this many steps.' },
+  { key: 'evalTasks', label: 'Held-out tasks', help: 'Tasks (never trained on) per held-out evaluation.' },
+];
+
+type Mode = 'idle' | 'running' | 'paused' | 'stopped' | 'finished';
+
+export function renderTrain(root: HTMLElement): void {
+  const pairs = lib.supportedPairs().filter((p) => p.startsWith('sinusoid/'));
+  const learners = pairs.map((p) => p.split('/')[1]);
+  const field = (id: string, label: string, help: string, input: HTMLElement) =>
+    h('label', { for: id, title: help }, h('span', {}, label), input);
+  const form = h(
+    'form',
+    { class: 'params', id: 'train-form', onsubmit: (e: Event) => e.preventDefault() },
+    field(
+      'p-task',
+      'Task',
+      'Task family: regress a sine wave of random amplitude and phase from a few points.',
+      h('select', { id: 'p-task', name: 'task' }, h('option', { value: 'sinusoid' }, 'sinusoid')),
+    ),
+    field(
+      'p-learner',
+      'Learner',
+      'blackbox: a GRU reads the support set and predicts; maml/fomaml/reptile: gradient-based adaptation.',
+      h('select', { id: 'p-learner', name: 'learner' }, ...learners.map((l) => h('option', { value: l }, l))),
+    ),
+    ...PARAMS.map((p) =>
+      field(
+        `p-${p.key}`,
+        p.label,
+        p.help,
+        h('input', {
+          id: `p-${p.key}`,
+          name: p.key,
+          type: 'number',
+          step: p.step ?? '1',
+          min: 0,
+          value: String(state.config[p.key]),
+          title: p.help,
+        }),
+      ),
+    ),
+  );
+  const button = (id: string, text: string, title: string, onclick: () => void) =>
+    h('button', { id, type: 'button', title, onclick }, text);
+  const buttons = {
+    start: button(
+      'train-start',
+      'Start',
+      'Build a fresh learner with these settings and train it',
+      () => void start(),
+    ),
+    pause: button(
+      'train-pause',
+      'Pause',
+      'Pause at the next log point (the learner is kept)',
+      () => (pauseAsked = true),
+    ),
+    resume: button('train-resume', 'Resume', 'Continue training the current learner', () => void run()),
+    stop: button('train-stop', 'Stop', 'End this run; the learner stays for Adapt and Checkpoints', () =>
+      stopNow(),
+    ),
+  };
+  const readout = h('p', { id: 'train-readout', class: 'readout', 'aria-live': 'polite' }, 'Not started.');
+  const plotBox = h('div', {
+    class: 'plot',
+    id: 'train-plot',
+    role: 'img',
+    'aria-label': 'Loss and held-out MSE by step',
+  });
+  root.replaceChildren(
+    h('h2', {}, 'Train'),
+    form,
+    h('div', { class: 'buttons' }, ...Object.values(buttons)),
+    readout,
+    plotBox,
+  );
+
+  let plot: uPlot | null = null;
+  const data = { steps: [] as number[], loss: [] as (number | null)[], metric: [] as (number | null)[] };
+  let mode: Mode = 'idle';
+  let pauseAsked = false;
+  let stopAsked = false;
+  let last = { rate: NaN, eta: NaN, loss: NaN, metric: NaN };
+
+  const setMode = (m: Mode) => {
+    mode = m;
+    buttons.start.disabled = m === 'running';
+    buttons.pause.disabled = m !== 'running';
+    buttons.resume.disabled = m !== 'paused';
+    buttons.stop.disabled = m !== 'running' && m !== 'paused';
+    for (const el of form.elements) (el as HTMLInputElement).disabled = m === 'running';
+    root.dataset.mode = m;
+  };
+  setMode('idle');
+
+  const show = () => {
+    const l = state.learner;
+    const at = l ? `step ${l.stepCount} of ${state.config.steps}` : 'no learner';
+    readout.textContent =
+      `${mode}: ${at} · loss ${fmt(last.loss)} · held-out MSE ${fmt(last.metric)} · ` +
+      `${fmt(last.rate, 3)} steps/s · ETA ${mode === 'running' ? formatSeconds(last.eta) : '—'}`;
+    plot?.setData([data.steps, data.loss, data.metric] as uPlot.AlignedData);
+    plotBox.dataset.points = String(data.steps.length);
+  };
+
+  const point = (step: number) => {
+    if (data.steps[data.steps.length - 1] !== step) {
+      data.steps.push(step);
+      data.loss.push(null);
+      data.metric.push(null);
+    }
+    return data.steps.length - 1;
+  };
+
+  function readConfig(): RunConfig {
+    const raw: Record<string, unknown> = {};
+    for (const el of form.elements) {
+      const input = el as HTMLInputElement;
+      if (!input.name) continue;
+      raw[input.name] = input.type === 'number' ? Number(input.value) : input.value;
+    }
+    return { ...lib.DEFAULT_CONFIG, ...checkConfigObject(raw, 'settings') } as RunConfig;
+  }
+
+  async function start() {
+    let config: RunConfig;
+    try {
+      config = readConfig();
+      say('Building the learner…');
+      setLearner(null);
+      setLearner(await buildLearner(config), config);
+    } catch (e) {
+      say((e as Error).message, true);
+      return;
+    }
+    data.steps.length = data.loss.length = data.metric.length = 0;
+    last = { rate: NaN, eta: NaN, loss: NaN, metric: NaN };
+    plot ??= chart(plotBox, {
+      scales: { x: { time: false }, y: { distr: 3 } },
+      axes: [{ label: 'step' }, { label: 'MSE (log scale)' }],
+      series: [
+        { label: 'step' },
+        { label: 'meta-training loss', stroke: COLORS.loss, spanGaps: true },
+        { label: 'held-out MSE', stroke: COLORS.metric, spanGaps: true, points: { show: true, size: 6 } },
+      ],
+    });
+    await run();
+  }
+
+  async function run() {
+    const learner = state.learner;
+    if (!learner || state.training) return;
+    pauseAsked = stopAsked = false;
+    state.training = true;
+    setMode('running');
+    say(`Training ${state.config.learner} on ${state.config.task}…`);
+    show();
+    try {
+      await lib.train(learner, state.config.steps, {
+        onProgress: (p) => {
+          data.loss[point(p.step)] = p.loss;
+          last = { ...last, rate: p.stepsPerSecond, eta: p.etaSeconds, loss: p.loss };
+          show();
+        },
+        onEval: (step, r) => {
+          data.metric[point(step)] = r.mean;
+          last.metric = r.mean;
+          show();
+        },
+        shouldStop: () => pauseAsked || stopAsked,
+      });
+      const done = learner.stepCount >= state.config.steps;
+      setMode(done ? 'finished' : stopAsked ? 'stopped' : 'paused');
+      say(
+        done
+          ? `Finished ${learner.stepCount} steps.`
+          : `${mode === 'paused' ? 'Paused' : 'Stopped'} at step ${learner.stepCount}.`,
+      );
+    } catch (e) {
+      setMode('stopped');
+      say(`Training failed: ${(e as Error).message}`, true);
+      console.error(e);
+    } finally {
+      state.training = false;
+      show();
+    }
+  }
+
+  function stopNow() {
+    if (mode === 'running') stopAsked = true;
+    else if (mode === 'paused') {
+      setMode('stopped');
+      say(`Stopped at step ${state.learner?.stepCount ?? 0}.`);
+      show();
+    }
+  }
+
+  // A checkpoint loaded elsewhere replaces the learner: show its settings, and let it be trained further.
+  onLearnerChange(() => {
+    if (state.training) return;
+    data.steps.length = data.loss.length = data.metric.length = 0;
+    for (const el of form.elements) {
+      const input = el as HTMLInputElement;
+      const v = state.config[input.name as keyof RunConfig];
+      if (input.name && v !== undefined) input.value = String(v);
+    }
+    if (state.learner && mode !== 'running')
+      setMode(state.learner.stepCount < state.config.steps ? 'paused' : 'finished');
+    show();
+  });
+  byId('p-learner').setAttribute('aria-describedby', 'train-readout');
+}

@@ -1,0 +1,18 @@
+// Node module hooks for Vite's `?raw` imports (the WGSL shaders): the CLI imports library modules such as
+// src/meta/train.ts (defaults, the learners on offer) to check input before it starts a browser.
+import { readFile } from 'node:fs/promises';
+
+export async function resolve(specifier, context, next) {
+  if (specifier.endsWith('?raw') && context.parentURL) {
+    return { url: new URL(specifier, context.parentURL).href, shortCircuit: true };
+  }
+  return next(specifier, context);
+}
+
+export async function load(url, context, next) {
+  if (url.startsWith('file:') && url.endsWith('?raw')) {
+    const text = await readFile(new URL(url.slice(0, -'?raw'.length)), 'utf8');
+    return { format: 'module', source: `export default ${JSON.stringify(text)};`, shortCircuit: true };
+  }
+  return next(url, context);
+}

@@ -1,0 +1,261 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import type { BlackBoxClassifier } from '../src/meta/blackbox_classifier';
+import { omniglotEpisodeRef } from '../src/reference/omniglot';
+import { reluBackwardRef, reluRef } from '../src/reference/relu';
+import { omniglotPixel } from '../src/data/omniglot';
+import { rng, uniform } from '../src/reference/random';
+import { expect, expectClose, test } from './fixtures';
+
+const SMALL1 = join(import.meta.dirname, '../../shared/data/omniglot/images_background_small1.zip');
+const haveSmall1 = existsSync(SMALL1);
+
+/** Loads small1 into the page once per browser (harness.taskData keeps it). */
+async function loadSmall1(page: Page) {
+  const loaded = await page.evaluate(() => Boolean(window.harness.taskData.omniglot));
+  if (!loaded) {
+    await page.evaluate((b64) => window.harness.omniglotLoad(b64), readFileSync(SMALL1).toString('base64'));
+  }
+}
+
+test('omniglot_tasks matches the CPU reference; same seed and step give the same episode', async ({
+  gpu,
+}) => {
+  // 30 characters with 20 or 14 drawings; the training pool has rotated classes of 20 of them.
+  const chars = Array.from({ length: 30 }, (_, c) => ({ start: 3 + c * 20, count: c % 4 === 1 ? 14 : 20 }));
+  const train = [...Array(30).keys()].filter((c) => c % 3 !== 0).map((c) => c * 4 + (c % 4));
+  const test = [...Array(30).keys()].filter((c) => c % 3 === 0).map((c) => c * 4);
+  const e = { tasks: 7, ways: 5, shots: 2, queries: 3 };
+  const T = e.ways * (e.shots + e.queries);
+  const R = e.tasks * T;
+  const I = 6 + e.ways; // label slots start at column 6 of the GRU input
+  const out = await gpu.evaluate(
+    async ({ chars, pools, e, R, I }) => {
+      const h = window.harness;
+      const lib = h.lib;
+      const table = lib.packOmniglotTable(chars, pools);
+      const tTable = await h.tensor([table.data.length], Array.from(table.data), 'u32');
+      const step = await h.tensor([2], [0, 5], 'u32');
+      const runs = [];
+      for (const [stream, stepNo] of [
+        [0, 5],
+        [0, 5],
+        [0, 6],
+        [1, 5],
+      ]) {
+        (await h.gpu()).write(step.view(1, [1]), [stepNo]);
+        const codes = await h.tensor([R], undefined, 'u32');
+        const episode = await h.tensor([R + R * I]);
+        await h.run((rec) =>
+          lib.omniglotTasks(rec, e, {
+            step: step.view(1, [1]),
+            table: tTable,
+            pool: table.pools[stream],
+            charStart: table.charStart,
+            charCount: table.charCount,
+            rotations: 4,
+            codes,
+            labels: episode.view(0, [R]),
+            slots: episode.view(R + 6, [R, e.ways]),
+            slotStride: I,
+            seed: 9,
+            stream,
+          }),
+        );
+        const g = await h.gpu();
+        const c = await g.read(codes);
+        runs.push({ codes: Array.from(new Uint32Array(c.buffer)), episode: await h.read(episode) });
+      }
+      return runs;
+    },
+    { chars, pools: [train, test], e, R, I },
+  );
+  const data = (pool: number[]) => ({
+    pool,
+    starts: chars.map((c) => c.start),
+    counts: chars.map((c) => c.count),
+  });
+  const expected = (stream: number, step: number) => {
+    const codes: number[] = [];
+    const labels: number[] = [];
+    const slots: number[] = [];
+    for (let task = 0; task < e.tasks; task++) {
+      const r = omniglotEpisodeRef(
+        { seed: 9, stream, step, task },
+        { ...e, rotations: 4 },
+        data(stream ? test : train),
+      );
+      codes.push(...r.codes);
+      labels.push(...r.labels);
+      slots.push(...r.slots.flat());
+    }
+    return { codes, labels, slots };
+  };
+  const got = (k: number) => ({
+    codes: out[k].codes,
+    labels: out[k].episode.slice(0, R),
+    slots: Array.from({ length: R }, (_, row) =>
+      out[k].episode.slice(R + row * I + 6, R + row * I + 6 + e.ways),
+    ).flat(),
+  });
+  expect(got(0)).toEqual(expected(0, 5));
+  expect(got(1)).toEqual(got(0));
+  expect(got(2)).toEqual(expected(0, 6));
+  expect(got(2).codes).not.toEqual(got(0).codes);
+  expect(got(3)).toEqual(expected(1, 5));
+  // Only training classes in the training stream, only held-out characters (upright) in stream 1.
+  const charOf = (code: number) =>
+    chars.findIndex((c) => code >> 2 >= c.start && code >> 2 < c.start + c.count);
+  for (const code of got(0).codes) expect(train).toContain(charOf(code) * 4 + (code & 3));
+  for (const code of got(3).codes) expect(test).toContain(charOf(code) * 4 + (code & 3));
+  // The embedding columns 0..5 were not touched.
+  expect(out[0].episode.slice(R, R + 6).every(Number.isNaN)).toBe(true);
+});
+
+test('omniglot_gather copies images turned by the code’s quarter turns', async ({ gpu }) => {
+  const rand = rng(3);
+  const S = 28;
+  const images = uniform(rand, 5 * S * S, 0, 1);
+  const codes = [0, 1, 2, 3, 4 * 4 + 1, 4 * 2 + 2, 4 * 3 + 3, 4 * 1];
+  const pixels = await gpu.evaluate(
+    async ({ images, codes, S }) => {
+      const h = window.harness;
+      const tImages = await h.tensor([2 + images.length], [0, 0, ...images]);
+      const tCodes = await h.tensor([codes.length], codes, 'u32');
+      const out = await h.tensor([1 + codes.length * S * S]);
+      await h.run((rec) =>
+        h.lib.omniglotGather(
+          rec,
+          { rows: codes.length, size: S },
+          { codes: tCodes, images: tImages.view(2, [5, S * S]), pixels: out.view(1, [codes.length, S * S]) },
+        ),
+      );
+      return h.read(out);
+    },
+    { images, codes, S },
+  );
+  expect(Number.isNaN(pixels[0])).toBe(true);
+  const want = codes.flatMap((code) => {
+    const img = images.slice((code >> 2) * S * S, ((code >> 2) + 1) * S * S);
+    return Array.from({ length: S * S }, (_, i) => omniglotPixel(img, S, code & 3, Math.floor(i / S), i % S));
+  });
+  expect(pixels.slice(1)).toEqual(want);
+});
+
+test('relu forward into strided rows and backward out of them match the reference', async ({ gpu }) => {
+  const rand = rng(11);
+  const rows = 9;
+  const cols = 7;
+  const stride = 12;
+  const x = uniform(rand, rows * cols).map((v, i) => (i === 5 ? 0 : v)); // one exact zero: derivative 0
+  const dy = uniform(rand, rows * stride);
+  const out = await gpu.evaluate(
+    async ({ x, dy, rows, cols, stride }) => {
+      const h = window.harness;
+      const tx = await h.tensor([2 + x.length], [0, 0, ...x]);
+      const y = await h.tensor([3 + rows * stride]);
+      const tdy = await h.tensor([dy.length], dy);
+      const dx = await h.tensor([1 + rows * cols]);
+      await h.run((rec) => {
+        h.lib.reluForward(
+          rec,
+          { rows, cols },
+          { x: tx.view(2, [rows, cols]), y: y.view(3, [rows, cols]), yStride: stride },
+        );
+        h.lib.reluBackward(
+          rec,
+          { rows, cols },
+          {
+            x: tx.view(2, [rows, cols]),
+            dy: tdy.view(1, [rows, cols]),
+            dyStride: stride,
+            dx: dx.view(1, [rows, cols]),
+          },
+        );
+      });
+      return { y: await h.read(y), dx: await h.read(dx) };
+    },
+    { x, dy, rows, cols, stride },
+  );
+  const y = reluRef(x);
+  for (let r = 0; r < rows; r++) {
+    expectClose(
+      out.y.slice(3 + r * stride, 3 + r * stride + cols),
+      y.slice(r * cols, (r + 1) * cols),
+      `relu row ${r}`,
+    );
+    expect(
+      out.y.slice(3 + r * stride + cols, 3 + (r + 1) * stride).every(Number.isNaN),
+      `gap after row ${r}`,
+    ).toBe(true);
+  }
+  const dyRows = Array.from({ length: rows }, (_, r) =>
+    dy.slice(1 + r * stride, 1 + r * stride + cols),
+  ).flat();
+  expectClose(out.dx.slice(1), reluBackwardRef(x, dyRows), 'relu backward');
+  expect(out.dx[1 + 5]).toBe(0);
+});
+
+test.describe('black-box classifier on small1', () => {
+  test.skip(!haveSmall1, `needs ${SMALL1}`);
+
+  test('gradient of the whole model (encoder, GRU, head) matches finite differences', async ({ gpu }) => {
+    await loadSmall1(gpu);
+    const r = await gpu.evaluate(async () => {
+      const h = window.harness;
+      const lib = h.lib;
+      const g = await h.gpu();
+      // lr = 0: each step() only computes the gradient; resetting the step number replays the same episodes.
+      const config = {
+        ...lib.DEFAULT_CONFIG,
+        task: 'omniglot' as const,
+        ways: 3,
+        shots: 2,
+        queries: 1,
+        metaBatch: 4,
+        hidden: 16,
+        layers: 2,
+        lr: 0,
+        clip: 0,
+      };
+      const l = (await lib.createLearner(g, config, h.taskData)) as BlackBoxClassifier;
+      const lossAt = async (p: Float32Array) => {
+        g.write(l.params, p);
+        l.optimizer.step = 0;
+        l.step();
+        return l.lastLoss();
+      };
+      const p0 = await g.read(l.params);
+      await lossAt(p0);
+      const grad = await g.read(l.grads);
+      const out = [];
+      for (const prefix of ['encoder.0', 'encoder.2', 'gru.weight_ih_l0', 'gru.weight_hh_l1', 'head']) {
+        // Along this group's own gradient: the largest change in loss, well above float32 rounding.
+        const d = new Float32Array(p0.length);
+        let norm = 0;
+        for (const e of l.entries.filter((e) => e.name.startsWith(prefix))) {
+          for (let i = e.offset; i < e.offset + e.size; i++) {
+            d[i] = grad[i];
+            norm += grad[i] ** 2;
+          }
+        }
+        const step = 1e-2 / Math.sqrt(norm);
+        const plus = await lossAt(p0.map((v, i) => v + step * d[i]));
+        const minus = await lossAt(p0.map((v, i) => v - step * d[i]));
+        let analytic = 0;
+        for (let i = 0; i < d.length; i++) analytic += grad[i] * d[i] * step;
+        out.push({ prefix, fd: (plus - minus) / 2, analytic });
+      }
+      l.destroy();
+      g.throwIfErrors();
+      return out;
+    });
+    for (const { prefix, fd, analytic } of r) {
+      expect(Math.abs(analytic), `${prefix}: gradient is not zero`).toBeGreaterThan(1e-6);
+      expect(Math.abs(fd - analytic), `${prefix}: fd ${fd} vs analytic ${analytic}`).toBeLessThan(
+        0.05 * Math.abs(analytic) + 2e-7,
+      );
+    }
+  });
+});

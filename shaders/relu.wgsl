@@ -1,0 +1,34 @@
+// ReLU over [rows, cols] with strided rows on the side that touches a wider tensor, so that an encoder can
+// write its embedding straight into the first columns of the GRU input [B, T, E + N] (forward) and read its
+// gradient back out of dL/dx (backward) with no concat or split kernels:
+//   forward:  Out[outOffset + r·outStride + c] = max(In[inOffset + r·inStride + c], 0)
+//   backward: DPre[outOffset + r·outStride + c] = DOut[gradOffset + r·gradStride + c] · [Pre[inOffset + r·inStride + c] > 0]
+// (the derivative at 0 is taken as 0, as PyTorch does). Four columns per invocation.
+
+struct Params {
+  rows: u32, cols: u32, inOffset: u32, inStride: u32,
+  outOffset: u32, outStride: u32, gradOffset: u32, gradStride: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> In: array<f32>;
+#if ${BACKWARD}
+@group(0) @binding(2) var<storage, read> DOut: array<f32>;
+#endif
+@group(0) @binding(3) var<storage, read_write> Out: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let tiles = (p.cols + 3u) / 4u;
+  if (gid.x >= p.rows * tiles) { return; }
+  let r = gid.x / tiles;
+  let c0 = (gid.x % tiles) * 4u;
+  for (var c = c0; c < min(c0 + 4u, p.cols); c++) {
+    let v = In[p.inOffset + r * p.inStride + c];
+#if ${BACKWARD}
+    Out[p.outOffset + r * p.outStride + c] = select(0.0, DOut[p.gradOffset + r * p.gradStride + c], v > 0.0);
+#else
+    Out[p.outOffset + r * p.outStride + c] = max(v, 0.0);
+#endif
+  }
+}

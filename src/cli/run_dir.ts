@@ -1,0 +1,130 @@
+/**
+ * A run directory: config.json (everything needed to rebuild the learner and resume), checkpoint.safetensors
+ * (weights by name + optimizer state; __metadata__ holds the step and the config), metrics.jsonl and
+ * report.html. Every file is replaced atomically, so a crash leaves the previous complete version.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NamedTensor, Resume } from '../../app/harness_train';
+import {
+  CHECKPOINT_FILE,
+  CONFIG_FILE,
+  checkpointFromFile,
+  decodeConfig,
+  encodeCheckpoint,
+  encodeConfig,
+} from '../io/checkpoint';
+import { readTensorsFile, writeFileAtomic } from '../io/files';
+import { InputError } from '../runtime/errors';
+import type { MetricsLine } from '../report/report';
+import type { RunConfig } from './run_config';
+
+export const RUN_FILES = {
+  checkpoint: CHECKPOINT_FILE,
+  config: CONFIG_FILE,
+  metrics: 'metrics.jsonl',
+  report: 'report.html',
+} as const;
+
+export interface SavedRun {
+  dir: string;
+  config: RunConfig;
+  resume: Resume;
+  /** metrics.jsonl lines up to the checkpoint's step (later ones belong to work the checkpoint lost). */
+  metrics: MetricsLine[];
+}
+
+const encode = (s: string) => new TextEncoder().encode(s);
+
+/**
+ * True when `dir` holds a run's checkpoint, which must not be overwritten silently. Files of a run that
+ * stopped before its first checkpoint hold nothing worth keeping and are replaced.
+ */
+export function holdsRun(dir: string): boolean {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new InputError(`--out ${dir} is a file, not a directory`);
+  }
+  return existsSync(join(dir, RUN_FILES.checkpoint));
+}
+
+/** Reads config.json and checkpoint.safetensors from a run directory, checking both. */
+export function readRun(dir: string): SavedRun {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new InputError(`cannot read run ${dir}: no such directory`);
+  }
+  const configPath = join(dir, RUN_FILES.config);
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file (is this a run directory?)' : (e as Error).message;
+    throw new InputError(`cannot read ${configPath}: ${why}`);
+  }
+  const config = decodeConfig(text, configPath);
+
+  const ckptPath = join(dir, RUN_FILES.checkpoint);
+  if (!existsSync(ckptPath)) {
+    throw new InputError(
+      `${dir} has no ${RUN_FILES.checkpoint}: the run stopped before its first checkpoint`,
+    );
+  }
+  const { step, tensors } = checkpointFromFile(readTensorsFile(ckptPath), ckptPath);
+  return { dir, config, resume: { tensors, step }, metrics: readMetrics(join(dir, RUN_FILES.metrics), step) };
+}
+
+function readMetrics(path: string, upTo: number): MetricsLine[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as MetricsLine;
+      } catch {
+        throw new InputError(`${path}:${i + 1}: not a JSON line`);
+      }
+    })
+    .filter((l) => l.step <= upTo);
+}
+
+/** Writes a run's files as training reports progress; the directory is created on the first write. */
+export class RunWriter {
+  readonly metrics: MetricsLine[];
+
+  constructor(
+    readonly dir: string,
+    readonly config: RunConfig,
+    metrics: MetricsLine[] = [],
+  ) {
+    this.metrics = [...metrics];
+  }
+
+  path(file: keyof typeof RUN_FILES): string {
+    return join(this.dir, RUN_FILES[file]);
+  }
+
+  /** Creates the directory, drops files of an earlier run in it (`replace`), writes config.json. */
+  begin(replace = false): void {
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (e) {
+      throw new InputError(`cannot create ${this.dir}: ${(e as Error).message}`);
+    }
+    if (replace) for (const f of Object.values(RUN_FILES)) rmSync(join(this.dir, f), { force: true });
+    writeFileAtomic(this.path('config'), encodeConfig(this.config));
+  }
+
+  addMetric(line: MetricsLine): void {
+    this.metrics.push(line);
+    writeFileAtomic(this.path('metrics'), encode(this.metrics.map((l) => `${JSON.stringify(l)}\n`).join('')));
+  }
+
+  writeCheckpoint(step: number, tensors: NamedTensor[]): void {
+    writeFileAtomic(this.path('checkpoint'), encodeCheckpoint(step, this.config, tensors));
+  }
+
+  writeReport(html: string): void {
+    writeFileAtomic(this.path('report'), encode(html));
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * A run's checkpoint and config as files: checkpoint.safetensors (weights by name + optimizer state, with
+ * the step and the config in __metadata__) and config.json. Pure TypeScript, so the CLI's run directories
+ * and the page's saved/exported checkpoints are one format read and written by one implementation.
+ */
+import { InputError } from '../runtime/errors';
+import { checkConfigObject, FIELDS, type RunConfig } from './run_config';
+import { parse, serialize, type TensorFile, type TensorInput } from './safetensors';
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+export const CONFIG_FILE = 'config.json';
+
+/** Marks our checkpoints, so that a future layout change can still read old runs. */
+export const CHECKPOINT_FORMAT = 'metarnn-checkpoint-1';
+
+export interface CheckpointTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface Checkpoint {
+  step: number;
+  tensors: Record<string, Float32Array>;
+  /** config.json's content as stored with the weights (check with decodeConfig); null when absent. */
+  configText: string | null;
+}
+
+export function encodeCheckpoint(step: number, config: RunConfig, tensors: CheckpointTensor[]): Uint8Array {
+  const map = new Map<string, TensorInput>(tensors.map((t) => [t.name, { shape: t.shape, data: t.data }]));
+  const meta = { format: CHECKPOINT_FORMAT, step: String(step), config: JSON.stringify(config) };
+  return serialize(map, meta);
+}
+
+/** Parses and checks a checkpoint; messages start with `source` (a path or a file name). */
+export const decodeCheckpoint = (bytes: Uint8Array, source: string): Checkpoint =>
+  checkpointFromFile(parse(bytes, source), source);
+
+export function checkpointFromFile(file: TensorFile, source: string): Checkpoint {
+  const step = Number(file.metadata.get('step'));
+  if (file.metadata.get('format') !== CHECKPOINT_FORMAT || !Number.isSafeInteger(step) || step < 0) {
+    throw new InputError(
+      `${source}: not a metarnn checkpoint (__metadata__ needs format "${CHECKPOINT_FORMAT}" and an integer step)`,
+    );
+  }
+  const tensors: Record<string, Float32Array> = {};
+  for (const [name, t] of file.tensors) tensors[name] = t.data;
+  return { step, tensors, configText: file.metadata.get('config') ?? null };
+}
+
+export const encodeConfig = (config: RunConfig): Uint8Array =>
+  new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`);
+
+/** Parses config.json text and checks every field; all but the optional data settings must be present. */
+export function decodeConfig(text: string, source: string): RunConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${source}: not valid JSON: ${(e as Error).message}`);
+  }
+  const config = checkConfigObject(raw, source) as RunConfig;
+  const missing = Object.keys(FIELDS).filter((k) => !(k in config) && k !== 'data' && k !== 'alphabets');
+  if (missing.length) throw new InputError(`${source}: missing ${missing.join(', ')}`);
+  return config;
+}

@@ -1,0 +1,106 @@
+/**
+ * A run's configuration as config.json and checkpoint metadata hold it: one table of fields, each value
+ * checked the same way wherever it comes from (a --config file, a run directory, a file imported into the
+ * page). Pure TypeScript, shared by the CLI (src/cli/run_config.ts adds files and options) and the page.
+ */
+import { LEARNERS, TASKS, type MetaConfig } from '../meta/learner';
+import { InputError } from '../runtime/errors';
+
+/** MetaConfig plus task-specific settings that learners read when they need them (omniglot data). */
+export interface RunConfig extends MetaConfig {
+  /** Dataset path (omniglot, forecast). */
+  data?: string;
+  /** Which alphabets to use (omniglot), as given. */
+  alphabets?: string;
+}
+
+type Field =
+  | { kind: 'int'; min: number; max?: number }
+  | { kind: 'number'; above: number }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'string' };
+
+const posInt: Field = { kind: 'int', min: 1 };
+
+export const FIELDS: Record<keyof RunConfig, Field> = {
+  task: { kind: 'enum', values: TASKS },
+  learner: { kind: 'enum', values: LEARNERS },
+  shots: posInt,
+  queries: posInt,
+  ways: { kind: 'int', min: 2 },
+  metaBatch: posInt,
+  steps: posInt,
+  // Seeds go to the GPU as u32, and evaluation adds offsets to them: keep headroom.
+  seed: { kind: 'int', min: 0, max: 2 ** 31 - 1 },
+  layers: posInt,
+  hidden: posInt,
+  lr: { kind: 'number', above: 0 },
+  clip: { kind: 'number', above: 0 },
+  logEvery: posInt,
+  evalEvery: posInt,
+  evalTasks: { kind: 'int', min: 2 }, // a 95% interval needs two values
+  data: { kind: 'string' },
+  alphabets: { kind: 'string' },
+};
+
+/** Config keys as command-line options (--meta-batch for metaBatch). */
+export const optionName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+export function allowed(f: Field): string {
+  switch (f.kind) {
+    case 'int':
+      return f.max === undefined ? `an integer >= ${f.min}` : `an integer from ${f.min} to ${f.max}`;
+    case 'number':
+      return `a number > ${f.above}`;
+    case 'enum':
+      return `one of ${f.values.join(', ')}`;
+    case 'string':
+      return 'a string';
+  }
+}
+
+export function fits(f: Field, v: unknown): boolean {
+  switch (f.kind) {
+    case 'int':
+      return (
+        Number.isSafeInteger(v) && (v as number) >= f.min && (f.max === undefined || (v as number) <= f.max)
+      );
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) && v > f.above;
+    case 'enum':
+      return typeof v === 'string' && f.values.includes(v);
+    case 'string':
+      return typeof v === 'string' && v.length > 0;
+  }
+}
+
+const describe = (v: unknown) => {
+  const t =
+    v === null
+      ? 'null'
+      : Array.isArray(v)
+        ? 'an array'
+        : typeof v === 'object'
+          ? 'an object'
+          : `a ${typeof v}`;
+  return `${JSON.stringify(v)} (${t})`;
+};
+
+/** Checks a parsed JSON object (a --config file or a run's config.json); messages start with `source`. */
+export function checkConfigObject(raw: unknown, source: string): Partial<RunConfig> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new InputError(`${source}: expected a JSON object of settings, got ${describe(raw)}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(raw)) {
+    const f = FIELDS[key as keyof RunConfig];
+    if (!f) {
+      throw new InputError(
+        `${source}: unknown key '${key}'; allowed keys are ${Object.keys(FIELDS).join(', ')}`,
+      );
+    }
+    if (!fits(f, v)) throw new InputError(`${source}: '${key}' is ${describe(v)}, expected ${allowed(f)}`);
+    out[key] = v;
+  }
+  return out as Partial<RunConfig>;
+}

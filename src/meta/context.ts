@@ -1,0 +1,371 @@
+/**
+ * Context adaptation ('sinusoid/context'; CAVIA, Zintgraf et al. 2019) with a GRU task model. The model maps
+ * a point x to y: each point is its own row, a GRU reading the constant input (x/5, c) for STEPS steps
+ * (a weight-tied deep net), then a linear head on its last state. Only the task's context vector c [E] adapts:
+ *   inner loop, per task: c ← 0, then `innerSteps` times c ← c − α ∇_c L_support(θ, c), the gradient taken from
+ *     gruBackward's dx (its context columns summed over the task's rows and time: kernels/context_adapt);
+ *   outer loop: θ ← Adam(∇_θ L_query(θ, c_task)), FIRST-ORDER in c: c_task is held fixed when
+ *     differentiating the query loss (no backpropagation through the inner updates).
+ * A whole meta-step (sampling, every inner step, the outer backward and Adam) is one recorded Program.
+ */
+import type { Gpu } from '../runtime/gpu';
+import type { Program, Recorder } from '../runtime/recorder';
+import type { Tensor } from '../runtime/tensor';
+import { allocGruBuffers, gruForward } from '../kernels/gru_forward';
+import { gruBackward } from '../kernels/gru_backward';
+import { gruParamLayout, type GruShape, type ParamEntry } from '../kernels/gru_layout';
+import { linearForward } from '../kernels/linear_forward';
+import { linearBackwardInput } from '../kernels/linear_backward_input';
+import { linearBackwardWeight } from '../kernels/linear_backward_weight';
+import { mseLoss } from '../kernels/mse_loss';
+import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks';
+import { contextRows, contextStep, type ContextShape } from '../kernels/context_adapt';
+import { initUniform, namedSlices } from './init';
+import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
+import { MetaOptimizer } from './optimizer';
+
+/** Time steps each point's row runs for: depth of the task model. */
+const STEPS = 2;
+/** x and y enter the model divided by 5 (order 1); losses are reported in units of y. */
+const SCALE = 1 / 5;
+
+export interface ContextOptions {
+  /** Size E of the context vector. */
+  contextSize: number;
+  innerSteps: number;
+  /** Inner-loop learning rate α on c. */
+  innerLr: number;
+}
+
+export const DEFAULT_CONTEXT_OPTIONS: ContextOptions = { contextSize: 8, innerSteps: 2, innerLr: 1 };
+
+interface Pass {
+  program: Program;
+  /** Query loss per task (training units) after adaptation; for 'probe', the support loss before the step. */
+  loss: Tensor;
+  c: Tensor;
+  tensors: Tensor[];
+}
+
+/** One set of rows (support or query) through the task model. */
+interface Rows {
+  shape: ContextShape;
+  seq: Tensor;
+  target: Tensor;
+  dx: Tensor;
+  dOut: Tensor;
+  pred: Tensor;
+  dPred: Tensor;
+  gru: ReturnType<typeof allocGruBuffers>;
+}
+
+export class ContextLearner implements MetaLearner {
+  readonly shape: GruShape;
+  readonly entries: ParamEntry[];
+  readonly params: Tensor;
+  readonly grads: Tensor;
+  /** Parameter gradients of the inner loop's backward passes: computed by gruBackward, never used. */
+  readonly #innerGrads: Tensor;
+  readonly optimizer: MetaOptimizer;
+  readonly #stepCounter: Tensor;
+  readonly #headW: number;
+  readonly #headB: number;
+  #train: Pass | null = null;
+
+  private constructor(
+    readonly gpu: Gpu,
+    readonly config: MetaConfig,
+    readonly options: ContextOptions,
+  ) {
+    const H = config.hidden;
+    this.shape = { layers: config.layers, inputSize: 1 + options.contextSize, hiddenSize: H, groups: 1 };
+    const layout = gruParamLayout(this.shape);
+    this.#headW = layout.size;
+    this.#headB = layout.size + H;
+    this.entries = [
+      ...layout.entries.map((e) => ({ ...e, name: `gru.${e.name}` })),
+      { name: 'head.weight', offset: this.#headW, shape: [1, H], size: H },
+      { name: 'head.bias', offset: this.#headB, shape: [1], size: 1 },
+    ];
+    const size = this.#headB + 1;
+    this.params = gpu.tensor([size], initUniform(size, 1 / Math.sqrt(H), config.seed));
+    this.grads = gpu.tensor([size], new Float32Array(size));
+    this.#innerGrads = gpu.tensor([size], new Float32Array(size));
+    this.optimizer = new MetaOptimizer(gpu, this.params, this.grads, { lr: config.lr, clip: config.clip });
+    this.#stepCounter = gpu.tensor([1], [0], 'u32');
+  }
+
+  static async create(
+    gpu: Gpu,
+    config: MetaConfig,
+    options: Partial<ContextOptions> = {},
+  ): Promise<ContextLearner> {
+    const learner = new ContextLearner(gpu, config, { ...DEFAULT_CONTEXT_OPTIONS, ...options });
+    learner.#train = await learner.#record(config.metaBatch, 0, config.seed, 'train');
+    return learner;
+  }
+
+  get stepCount(): number {
+    return this.optimizer.step;
+  }
+
+  get dispatchesPerStep(): number {
+    return this.#train!.program.dispatchCount;
+  }
+
+  #rows(tasks: number, points: number, tensors: Tensor[]): Rows {
+    const { gpu } = this;
+    const E = this.options.contextSize;
+    const H = this.config.hidden;
+    const n = tasks * points;
+    const io = gpu.tensor([n * STEPS * (1 + E) + n]); // seq and target: one buffer (contextRows writes both)
+    const r: Rows = {
+      shape: { tasks, points, steps: STEPS, ctx: E },
+      seq: io.view(0, [n, STEPS, 1 + E]),
+      target: io.view(n * STEPS * (1 + E), [n]),
+      dx: gpu.tensor([n, STEPS, 1 + E]),
+      dOut: gpu.tensor([n, STEPS, H], new Float32Array(n * STEPS * H)), // only the last step gets a gradient
+      pred: gpu.tensor([n]),
+      dPred: gpu.tensor([n]),
+      gru: allocGruBuffers(gpu, this.shape, { batch: n, steps: STEPS }),
+    };
+    tensors.push(io, r.dx, r.dOut, r.pred, r.dPred, ...r.gru.tensors);
+    return r;
+  }
+
+  /**
+   * Records the task model's forward (GRU + head on the last step) and per-task MSE; with `backward`, the
+   * backward pass too: 'inner' to dx only (weight gradients go to a scratch buffer), 'outer' to the weight
+   * gradients `grads` only (c is held fixed: first order).
+   */
+  #pass(rec: Recorder, r: Rows, loss: Tensor, backward: 'inner' | 'outer' | null, scale: number): void {
+    const { shape } = this;
+    const { tasks, points } = r.shape;
+    const H = this.config.hidden;
+    const n = tasks * points;
+    const run = { batch: n, steps: STEPS };
+    const bufs = r.gru;
+    const last = (shape.layers - 1) * n * (STEPS + 1) * H;
+    const head = { groups: 1, rowsPerGroup: n, inF: H, outF: 1 };
+    const out = bufs.hs.view(last + STEPS * H, [n, H]);
+    const outRows = { block: 1, blockStride: (STEPS + 1) * H, rowStride: 0 };
+    const w = this.params.view(this.#headW, [1, H]);
+    gruForward(rec, shape, run, { params: this.params, x: r.seq, ...bufs });
+    linearForward(rec, head, { x: out, xRows: outRows, w, b: this.params.view(this.#headB, [1]), y: r.pred });
+    const mse = { groups: tasks, rowsPerGroup: points, features: 1 };
+    mseLoss(rec, mse, { pred: r.pred, target: r.target, loss, grad: backward ? r.dPred : null }, scale);
+    if (!backward) return;
+    if (backward === 'outer') {
+      linearBackwardWeight(rec, head, {
+        x: out,
+        xRows: outRows,
+        dy: r.dPred,
+        dw: this.grads.view(this.#headW, [1, H]),
+        db: this.grads.view(this.#headB, [1]),
+      });
+    }
+    linearBackwardInput(rec, head, {
+      dy: r.dPred,
+      w,
+      dx: r.dOut.view((STEPS - 1) * H, [n, H]),
+      dxRows: { block: 1, blockStride: STEPS * H, rowStride: 0 },
+    });
+    gruBackward(rec, shape, run, {
+      params: this.params,
+      x: r.seq,
+      hs: bufs.hs,
+      gates: bufs.gates,
+      dOut: r.dOut,
+      grads: backward === 'outer' ? this.grads : this.#innerGrads,
+      dx: backward === 'inner' ? r.dx : null,
+      workDy: bufs.workDy,
+    });
+  }
+
+  /**
+   * 'train': sample → inner loop on c → query loss → backward into `grads` → Adam. 'eval': the same without
+   * the outer backward. 'probe': one inner step from the c already in the pass's c buffer (not reset), its
+   * `loss` the support loss before the step — for checking ∇_c against finite differences.
+   */
+  async #record(
+    tasks: number,
+    stream: number,
+    seed: number,
+    mode: 'eval' | 'train' | 'probe',
+  ): Promise<Pass> {
+    const { gpu } = this;
+    const { shots: K, queries: Q } = this.config;
+    const { contextSize: E, innerSteps, innerLr } = this.options;
+    const ep = sinusoidEpisodeLayout({ tasks, shots: K, queries: Q });
+    const episode = gpu.tensor([ep.size]);
+    const c = gpu.tensor([tasks, E], new Float32Array(tasks * E));
+    const loss = gpu.tensor([tasks]);
+    const supportLoss = gpu.tensor([tasks]);
+    const tensors = [episode, c, loss, supportLoss];
+    const support = this.#rows(tasks, K, tensors);
+    const rec = gpu.recorder();
+    const at = (o: number, n: number) => episode.view(o, [n]);
+    const sx = at(ep.supportX, tasks * K);
+    const sy = at(ep.supportY, tasks * K);
+    sinusoidTasks(rec, { tasks, shots: K, queries: Q }, { step: this.#stepCounter, episode, seed, stream });
+    const steps = mode === 'probe' ? 1 : innerSteps;
+    for (let k = 0; k < steps; k++) {
+      const reset = k === 0 && mode !== 'probe';
+      contextRows(rec, support.shape, {
+        x: sx,
+        y: sy,
+        c,
+        seq: support.seq,
+        target: support.target,
+        reset,
+        scale: SCALE,
+      });
+      this.#pass(rec, support, mode === 'probe' ? loss : supportLoss, 'inner', 1);
+      contextStep(rec, support.shape, { dx: support.dx, c, alpha: innerLr });
+    }
+    if (mode !== 'probe') {
+      const query = this.#rows(tasks, Q, tensors);
+      const qx = at(ep.queryX, tasks * Q);
+      const qy = at(ep.queryY, tasks * Q);
+      contextRows(rec, query.shape, {
+        x: qx,
+        y: qy,
+        c,
+        seq: query.seq,
+        target: query.target,
+        reset: false,
+        scale: SCALE,
+      });
+      this.#pass(rec, query, loss, mode === 'train' ? 'outer' : null, 1 / tasks);
+      if (mode === 'train') this.optimizer.record(rec);
+    }
+    return { program: await rec.finish(`context.${mode}`), loss, c, tensors };
+  }
+
+  step(): void {
+    this.optimizer.advance();
+    this.gpu.write(this.#stepCounter, [this.optimizer.step]);
+    this.#train!.program.run();
+  }
+
+  async lastLoss(): Promise<number> {
+    const l = await this.gpu.read(this.#train!.loss);
+    return l.reduce((a, b) => a + b, 0) / l.length / SCALE ** 2;
+  }
+
+  async #runAt(pass: Pass, step: number): Promise<Float32Array> {
+    const saved = this.optimizer.step;
+    this.gpu.write(this.#stepCounter, [step]);
+    pass.program.run();
+    const l = await this.gpu.read(pass.loss);
+    this.gpu.write(this.#stepCounter, [saved]);
+    return l;
+  }
+
+  /** Query MSE after the inner loop on `tasks` held-out tasks (stream 1: never seen in training). */
+  async evaluate(tasks: number, seed: number): Promise<EvalResult> {
+    const pass = await this.#record(tasks, 1, seed, 'eval');
+    const values = Array.from(await this.#runAt(pass, 0), (v) => v / SCALE ** 2);
+    this.#free(pass);
+    return summarize('mse', values);
+  }
+
+  /**
+   * For gradient checks: with contexts `c` [metaBatch, E] on the training batch of `step`, the per-task support
+   * loss (training units) and the contexts after one inner step: ∇_c L = (c − cAfter) / innerLr.
+   */
+  async probeContext(
+    step: number,
+    c: ArrayLike<number>,
+  ): Promise<{ loss: Float32Array; cAfter: Float32Array }> {
+    const pass = await this.#record(this.config.metaBatch, 0, this.config.seed, 'probe');
+    this.gpu.write(pass.c, c);
+    const loss = await this.#runAt(pass, step);
+    const cAfter = await this.gpu.read(pass.c);
+    this.#free(pass);
+    return { loss, cAfter };
+  }
+
+  /**
+   * Predictions at `queryX` for one task after the inner loop on `support` (no support: c = 0, the
+   * unadapted model). Each query is its own row, so predictions do not depend on each other (used for plots).
+   */
+  async predict(support: { x: number; y: number }[], queryX: number[]): Promise<number[]> {
+    const { gpu } = this;
+    const K = support.length;
+    const Q = queryX.length;
+    const E = this.options.contextSize;
+    const data = [...support.map((p) => p.x), ...support.map((p) => p.y), ...queryX, ...queryX.map(() => 0)];
+    const episode = gpu.tensor([data.length], data);
+    const c = gpu.tensor([1, E], new Float32Array(E));
+    const loss = gpu.tensor([1]);
+    const tensors = [episode, c, loss];
+    const rec = gpu.recorder();
+    const at = (o: number, n: number) => episode.view(o, [n]);
+    if (K > 0) {
+      const s = this.#rows(1, K, tensors);
+      for (let k = 0; k < this.options.innerSteps; k++) {
+        const rows = {
+          x: at(0, K),
+          y: at(K, K),
+          c,
+          seq: s.seq,
+          target: s.target,
+          reset: false,
+          scale: SCALE,
+        };
+        contextRows(rec, s.shape, rows);
+        this.#pass(rec, s, loss, 'inner', 1);
+        contextStep(rec, s.shape, { dx: s.dx, c, alpha: this.options.innerLr });
+      }
+    }
+    const q = this.#rows(1, Q, tensors);
+    const rows = { x: at(2 * K, Q), y: at(2 * K + Q, Q), c, seq: q.seq, target: q.target, reset: false };
+    contextRows(rec, q.shape, { ...rows, scale: SCALE });
+    this.#pass(rec, q, loss, null, 1);
+    const program = await rec.finish('context.predict');
+    program.run();
+    const out = Array.from(await gpu.read(q.pred), (v) => v / SCALE);
+    program.destroy();
+    for (const t of tensors) gpu.release(t);
+    return out;
+  }
+
+  setParams(flat: ArrayLike<number>): void {
+    this.gpu.write(this.params, flat);
+  }
+
+  async getParams(): Promise<Float32Array> {
+    return this.gpu.read(this.params);
+  }
+
+  async state(): Promise<Record<string, Float32Array>> {
+    const flat = await this.gpu.read(this.params);
+    return { ...namedSlices(flat, this.entries, ''), ...(await this.optimizer.state()) };
+  }
+
+  load(state: Record<string, Float32Array>, step: number): void {
+    const flat = new Float32Array(this.params.size);
+    for (const e of this.entries) {
+      const v = state[e.name];
+      if (!v || v.length !== e.size) {
+        throw new RangeError(
+          `checkpoint tensor '${e.name}': expected ${e.size} values [${e.shape.join(', ')}], got ${v ? v.length : 'none'}`,
+        );
+      }
+      flat.set(v, e.offset);
+    }
+    this.gpu.write(this.params, flat);
+    this.optimizer.load(state, step);
+  }
+
+  #free(pass: Pass): void {
+    pass.program.destroy();
+    for (const t of pass.tensors) this.gpu.release(t);
+  }
+
+  destroy(): void {
+    if (this.#train) this.#free(this.#train);
+    this.gpu.release(this.#innerGrads);
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * What MAML, FOMAML and Reptile share: a GRU-cell task model (gru_cell.ts) with per-task weight copies, and an
+ * inner loop of plain SGD on each task's support set,
+ *   θ_i,0 = θ,   θ_i,k+1 = θ_i,k − α ∇L_support,i(θ_i,k),   k < innerSteps,
+ * recorded for the whole meta-batch at once (one batched pass per step, every task at its own weights).
+ * A subclass turns the adapted weights into the meta-gradient; the outer step is Adam (MetaOptimizer).
+ * One meta-training step is one recorded program, one submit, no readback: sample tasks → inner loop →
+ * meta-gradient → Adam. Evaluation and predict() run the same inner loop, then the query loss.
+ * From MetaConfig: hidden (the cell's size), metaBatch, shots, queries, seed, lr and clip (Adam); `layers`
+ * does not apply (one cell). The inner-loop settings are InnerLoopOptions, given to create().
+ */
+import type { Gpu } from '../runtime/gpu';
+import type { Program, Recorder } from '../runtime/recorder';
+import type { Tensor } from '../runtime/tensor';
+import { InputError } from '../runtime/errors';
+import { broadcastGroups, groupAxpy } from '../kernels/group_axpy';
+import type { GroupedLayout } from '../kernels/group_layout';
+import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks';
+import { CELL_INPUT_SCALE, CellPass, columnInput, GruCell, type CellInput } from './gru_cell';
+import { initUniform, namedSlices } from './init';
+import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
+import { MetaOptimizer } from './optimizer';
+
+export interface InnerLoopOptions {
+  /** SGD steps on the support set per task, in training, evaluation and predict() alike. */
+  innerSteps: number;
+  /** Inner-loop learning rate α. */
+  innerLr: number;
+  /** Step of the finite-difference Hessian-vector products (second-order MAML): θ ± ε v / ‖v‖ per task. */
+  hvpEpsilon: number;
+}
+
+/**
+ * 5 steps at α = 0.05. MAML's sinusoid setting is α = 0.01 for a ReLU MLP on raw x; this cell reads x / 5
+ * through saturating gates, and at α = 0.01 five steps barely move it. Much larger α overshoots at hidden 32
+ * (the head's curvature grows with the hidden size: α = 0.1 makes the un-trained cell worse after adapting);
+ * hidden 8 does best at α = 0.1. ε = 1e-2 for a unit direction balances the float32 central difference's
+ * rounding error (~1e-7 / ε relative) against its truncation error (~ε²): see e2e/maml.spec.ts.
+ */
+export const DEFAULT_INNER_LOOP: InnerLoopOptions = { innerSteps: 5, innerLr: 0.05, hvpEpsilon: 1e-2 };
+
+/** One meta-batch as recorded: tasks, per-task weights along the inner loop, the passes that computed them. */
+export interface MetaBatch {
+  /** Per-task layout of the cell's weights (groups = tasks). */
+  layout: GroupedLayout;
+  /** θ_k for k = 0..innerSteps when the learner keeps them all, else two buffers used in turn (weightsAt). */
+  weights: Tensor[];
+  adapted: Tensor;
+  support: CellPass;
+  query: CellPass;
+  supportX: CellInput;
+  supportY: Tensor;
+  queryX: CellInput;
+  queryY: Tensor;
+  /** A buffer released with the program: per-task weights' size [tasks × cell size] unless given. */
+  scratch(size?: number): Tensor;
+}
+
+interface Recorded {
+  program: Program;
+  loss: Tensor;
+  tensors: Tensor[];
+  passes: CellPass[];
+  episode: Tensor;
+}
+
+export abstract class InnerLoopLearner implements MetaLearner {
+  readonly cell: GruCell;
+  readonly inner: InnerLoopOptions;
+  /** θ, the shared initial weights (cell.entries layout). */
+  readonly params: Tensor;
+  /** The meta-gradient of the last step, in θ's layout. */
+  readonly grads: Tensor;
+  readonly optimizer: MetaOptimizer;
+  readonly #stepCounter: Tensor;
+  #train: Recorded | null = null;
+
+  protected constructor(
+    readonly gpu: Gpu,
+    readonly config: MetaConfig,
+    inner: Partial<InnerLoopOptions>,
+  ) {
+    this.inner = { ...DEFAULT_INNER_LOOP, ...inner };
+    const { innerSteps, innerLr, hvpEpsilon } = this.inner;
+    if (!(Number.isInteger(innerSteps) && innerSteps >= 0))
+      throw new InputError(`innerSteps must be an integer ≥ 0, got ${innerSteps}`);
+    if (!(innerLr > 0)) throw new InputError(`innerLr must be > 0, got ${innerLr}`);
+    if (!(hvpEpsilon > 0)) throw new InputError(`hvpEpsilon must be > 0, got ${hvpEpsilon}`);
+    this.cell = new GruCell(config.hidden);
+    const size = this.cell.size;
+    this.params = gpu.tensor([size], initUniform(size, 1 / Math.sqrt(config.hidden), config.seed));
+    this.grads = gpu.tensor([size], new Float32Array(size));
+    this.optimizer = new MetaOptimizer(gpu, this.params, this.grads, { lr: config.lr, clip: config.clip });
+    this.#stepCounter = gpu.tensor([1], [0], 'u32');
+  }
+
+  /** Second-order MAML differentiates through every inner step, so it keeps all θ_k. */
+  protected abstract get keepsInnerWeights(): boolean;
+
+  /** Records the meta-gradient into `this.grads` after the inner loop; returns the per-task loss to report. */
+  protected abstract recordMetaGradient(rec: Recorder, batch: MetaBatch): Tensor;
+
+  /** Records the training program; subclasses' create() calls this once. */
+  protected async init(): Promise<void> {
+    const { metaBatch, seed } = this.config;
+    const r = await this.#recordEpisode(metaBatch, 0, seed, 'train', (rec, batch) => {
+      const loss = this.recordMetaGradient(rec, batch);
+      this.optimizer.record(rec);
+      return loss;
+    });
+    this.#train = r;
+  }
+
+  get stepCount(): number {
+    return this.optimizer.step;
+  }
+
+  get dispatchesPerStep(): number {
+    return this.#train!.program.dispatchCount;
+  }
+
+  /** Kernel names of one training step in launch order (for reports). */
+  get trainKernels(): string[] {
+    return this.#train!.program.kernels;
+  }
+
+  /** The training episode buffer (sinusoidEpisodeLayout): the tasks of the last step, for tests. */
+  get episode(): Tensor {
+    return this.#train!.episode;
+  }
+
+  /** θ_k of a recorded meta-batch (all kept, or two buffers in turn). */
+  weightsAt(batch: MetaBatch, k: number): Tensor {
+    return batch.weights[k % batch.weights.length];
+  }
+
+  /** Samples `tasks` tasks of one stream, adapts to each, then `finish` records what follows. */
+  async #recordEpisode(
+    tasks: number,
+    stream: number,
+    seed: number,
+    label: string,
+    finish: (rec: Recorder, batch: MetaBatch) => Tensor,
+  ): Promise<Recorded> {
+    const { gpu, cell } = this;
+    const { shots: K, queries: Q } = this.config;
+    const ep = sinusoidEpisodeLayout({ tasks, shots: K, queries: Q });
+    const episode = gpu.tensor([ep.size]);
+    const layout = cell.layout(tasks);
+    const tensors: Tensor[] = [episode];
+    const scratch = (size = tasks * cell.size) => {
+      const t = gpu.tensor([size]);
+      tensors.push(t);
+      return t;
+    };
+    const keep = label === 'train' && this.keepsInnerWeights;
+    const weights = Array.from({ length: keep ? this.inner.innerSteps + 1 : 2 }, () => scratch());
+    const support = new CellPass(gpu, cell, tasks, K);
+    const query = new CellPass(gpu, cell, tasks, Q);
+    // The cell reads x / 5 in place from the episode's sequence rows (x/5, y/5, is-support).
+    const stride = (K + Q) * 3;
+    const batch: MetaBatch = {
+      layout,
+      weights,
+      adapted: weights[this.inner.innerSteps % weights.length],
+      support,
+      query,
+      supportX: {
+        tensor: episode.view(ep.sequence, [tasks * K]),
+        rows: { block: K, blockStride: stride, rowStride: 3 },
+      },
+      supportY: episode.view(ep.supportY, [tasks * K]),
+      queryX: {
+        tensor: episode.view(ep.sequence + 3 * K, [tasks * Q]),
+        rows: { block: Q, blockStride: stride, rowStride: 3 },
+      },
+      queryY: episode.view(ep.queryY, [tasks * Q]),
+      scratch,
+    };
+    const rec = gpu.recorder();
+    sinusoidTasks(rec, { tasks, shots: K, queries: Q }, { step: this.#stepCounter, episode, seed, stream });
+    const { supportX: x, supportY: y } = batch;
+    this.#recordAdapt(rec, { layout, weights, support, x, y, grad: scratch() });
+    const loss = finish(rec, batch);
+    const program = await rec.finish(`${this.config.learner}.${label}`);
+    return { program, loss, tensors, passes: [support, query], episode };
+  }
+
+  /** θ_0 = θ for every task, then innerSteps SGD steps on the support sets. 1 + 10 · innerSteps dispatches. */
+  #recordAdapt(
+    rec: Recorder,
+    a: { layout: GroupedLayout; weights: Tensor[]; support: CellPass; x: CellInput; y: Tensor; grad: Tensor },
+  ): Tensor {
+    const at = (k: number) => a.weights[k % a.weights.length];
+    broadcastGroups(rec, a.layout, { shared: this.params, out: a.weights[0] });
+    for (let k = 0; k < this.inner.innerSteps; k++) {
+      a.support.recordGradient(rec, at(k), a.x, a.y, a.grad);
+      groupAxpy(rec, a.layout, { x: a.grad, y: at(k), out: at(k + 1) }, -this.inner.innerLr, 1);
+    }
+    return at(this.inner.innerSteps);
+  }
+
+  step(): void {
+    this.optimizer.advance();
+    this.gpu.write(this.#stepCounter, [this.optimizer.step]);
+    this.#train!.program.run();
+  }
+
+  async lastLoss(): Promise<number> {
+    const l = await this.gpu.read(this.#train!.loss);
+    return l.reduce((a, b) => a + b, 0) / l.length;
+  }
+
+  /** Query MSE after the inner loop on each task's support set, for `tasks` held-out tasks (stream 1). */
+  async evaluate(tasks: number, seed: number): Promise<EvalResult> {
+    const r = await this.#recordEpisode(tasks, 1, seed, 'eval', (rec, b) => {
+      b.query.recordLoss(rec, b.adapted, b.queryX, b.queryY);
+      return b.query.loss;
+    });
+    this.gpu.write(this.#stepCounter, [0]);
+    r.program.run();
+    const values = Array.from(await this.gpu.read(r.loss));
+    this.gpu.write(this.#stepCounter, [this.optimizer.step]);
+    this.#free(r);
+    return summarize('mse', values);
+  }
+
+  /**
+   * Predictions at `queryX` for one task after the inner loop on `support` (for plots); with an empty
+   * support, the un-adapted θ's predictions.
+   */
+  async predict(support: { x: number; y: number }[], queryX: number[]): Promise<number[]> {
+    const { gpu, cell } = this;
+    const K = support.length;
+    const sx = gpu.tensor([Math.max(1, K)], K ? support.map((s) => s.x * CELL_INPUT_SCALE) : [0]);
+    const sy = gpu.tensor([Math.max(1, K)], K ? support.map((s) => s.y) : [0]);
+    const qx = gpu.tensor(
+      [queryX.length],
+      queryX.map((x) => x * CELL_INPUT_SCALE),
+    );
+    const query = new CellPass(gpu, cell, 1, queryX.length);
+    const passes = [query];
+    const tensors = [sx, sy, qx];
+    const rec = gpu.recorder();
+    let weights = this.params; // one task: the per-task layout is θ's own
+    if (K > 0) {
+      const w = [gpu.tensor([cell.size]), gpu.tensor([cell.size])];
+      const grad = gpu.tensor([cell.size]);
+      tensors.push(...w, grad);
+      const supportPass = new CellPass(gpu, cell, 1, K);
+      passes.push(supportPass);
+      const layout = cell.layout(1);
+      weights = this.#recordAdapt(rec, {
+        layout,
+        weights: w,
+        support: supportPass,
+        x: columnInput(sx),
+        y: sy,
+        grad,
+      });
+    }
+    query.forward(rec, weights, columnInput(qx));
+    const program = await rec.finish(`${this.config.learner}.predict`);
+    program.run();
+    const out = Array.from(await gpu.read(query.pred));
+    program.destroy();
+    for (const p of passes) p.release();
+    for (const t of tensors) gpu.release(t);
+    return out;
+  }
+
+  async state(): Promise<Record<string, Float32Array>> {
+    const flat = await this.gpu.read(this.params);
+    return { ...namedSlices(flat, this.cell.entries, ''), ...(await this.optimizer.state()) };
+  }
+
+  load(state: Record<string, Float32Array>, step: number): void {
+    const flat = new Float32Array(this.params.size);
+    for (const e of this.cell.entries) {
+      const v = state[e.name];
+      if (!v || v.length !== e.size) {
+        throw new RangeError(
+          `checkpoint tensor '${e.name}': expected ${e.size} values [${e.shape.join(', ')}], got ${v ? v.length : 'none'}`,
+        );
+      }
+      flat.set(v, e.offset);
+    }
+    this.gpu.write(this.params, flat);
+    this.optimizer.load(state, step);
+  }
+
+  #free(r: Recorded): void {
+    r.program.destroy();
+    for (const p of r.passes) p.release();
+    for (const t of r.tensors) this.gpu.release(t);
+  }
+
+  destroy(): void {
+    if (this.#train) this.#free(this.#train);
+    this.#train = null;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The run report (report.html): one self-contained page — inline CSS and SVG, no scripts — rebuilt from the
+ * run's metrics at every checkpoint, so it is always as current as the checkpoint next to it.
+ */
+import { escapeXml, lineChart, type Series } from './svg';
+
+/** A metrics.jsonl line written at each log point. */
+export interface TrainLine {
+  step: number;
+  loss: number;
+  stepsPerSecond: number;
+  /** Wall-clock seconds since this invocation started (a resumed run starts again from 0). */
+  seconds: number;
+}
+
+/** A metrics.jsonl line written at each eval point: the held-out metric over `tasks` tasks. */
+export interface EvalLine {
+  step: number;
+  metric: 'mse' | 'accuracy';
+  mean: number;
+  ci95: number;
+  tasks: number;
+}
+
+export type MetricsLine = TrainLine | EvalLine;
+
+export const isEvalLine = (l: MetricsLine): l is EvalLine => 'metric' in l;
+
+/** One held-out sinusoid task: the truth, its support set, and the learner's predictions on a grid. */
+export interface SinusoidPanel {
+  amp: number;
+  phase: number;
+  support: { x: number; y: number }[];
+  grid: number[];
+  before: number[];
+  after: number[];
+}
+
+export interface TestResult {
+  episodes: number;
+  metric: 'mse' | 'accuracy';
+  mean: number;
+  ci95: number;
+}
+
+export interface ReportInput {
+  title: string;
+  /** One line: running / finished / stopped, at which step. */
+  status: string;
+  config: Record<string, unknown>;
+  metrics: readonly MetricsLine[];
+  sinusoid?: readonly SinusoidPanel[] | null;
+  test?: TestResult | null;
+  generated?: Date;
+}
+
+const CSS = `body{font-family:sans-serif;max-width:1020px;margin:24px auto;padding:0 12px;color:#222}
+h1{font-size:20px}h2{font-size:16px;margin-top:28px}table{border-collapse:collapse;font-size:13px}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}.charts{display:flex;flex-wrap:wrap;gap:12px}
+.note{color:#666;font-size:12px}`;
+
+const fmt = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(4)).toString() : String(v));
+
+function metricName(m: EvalLine['metric']): string {
+  return m === 'mse' ? 'MSE (lower is better)' : 'accuracy (higher is better)';
+}
+
+function sinusoidCharts(panels: readonly SinusoidPanel[]): string {
+  return panels
+    .map((p, i) => {
+      const truth = p.grid.map((x) => [x, p.amp * Math.sin(x + p.phase)] as const);
+      const series: Series[] = [
+        { name: 'true curve', points: truth, color: '#999' },
+        {
+          name: 'before adaptation',
+          points: p.grid.map((x, j) => [x, p.before[j]]),
+          color: '#e08a1e',
+          dash: '5 3',
+        },
+        {
+          name: `after ${p.support.length} shots`,
+          points: p.grid.map((x, j) => [x, p.after[j]]),
+          color: '#1f6fd1',
+        },
+        { name: 'support set', points: p.support.map((s) => [s.x, s.y]), color: '#111', line: false },
+      ];
+      const title = `held-out task ${i + 1}: A = ${fmt(p.amp)}, φ = ${fmt(p.phase)}`;
+      return lineChart(series, { title, x: [-5, 5], y: [-6, 6], width: 480, height: 260, xLabel: 'x' });
+    })
+    .join('\n');
+}
+
+export function renderReport(r: ReportInput): string {
+  const train = r.metrics.filter((l): l is TrainLine => !isEvalLine(l));
+  const evals = r.metrics.filter(isEvalLine);
+  const metric = evals[0]?.metric ?? 'mse';
+  const lossChart = lineChart(
+    [{ name: 'loss', points: train.map((l) => [l.step, l.loss]), color: '#1f6fd1' }],
+    {
+      title: 'meta-training loss (query loss, mean over the meta-batch)',
+      xLabel: 'meta-training step',
+      yLabel: 'loss (log scale)',
+      logY: true,
+    },
+  );
+  const evalChart = lineChart(
+    [
+      {
+        name: `mean ± 95% interval`,
+        points: evals.map((l) => [l.step, l.mean]),
+        band: evals.map((l) => [l.step, l.mean - l.ci95, l.mean + l.ci95]),
+        color: '#2a9d5c',
+        markers: true,
+      },
+    ],
+    { title: `held-out ${metricName(metric)}`, xLabel: 'meta-training step', yLabel: metric },
+  );
+  const last = evals[evals.length - 1];
+  const summary = [
+    `<p><b>${escapeXml(r.status)}</b></p>`,
+    last
+      ? `<p>Held-out ${metric} at step ${last.step}: <b>${fmt(last.mean)} ± ${fmt(last.ci95)}</b> (95% interval, ${last.tasks} tasks).</p>`
+      : '',
+    r.test
+      ? `<p>Test ${r.test.metric} on ${r.test.episodes} held-out tasks: <b>${fmt(r.test.mean)} ± ${fmt(r.test.ci95)}</b> (95% interval).</p>`
+      : '',
+  ].join('\n');
+  const rows = Object.entries(r.config)
+    .map(
+      ([k, v]) =>
+        `<tr><th>${escapeXml(k)}</th><td>${escapeXml(typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`,
+    )
+    .join('');
+  const panels = r.sinusoid?.length
+    ? `<h2>Held-out sinusoid tasks</h2><div class="charts">${sinusoidCharts(r.sinusoid)}</div>
+<p class="note">Predictions before adaptation see no support points; after adaptation the learner has read
+the task's support points (the dots). The tasks are held out: never trained on.</p>`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(r.title)}</title><style>${CSS}</style></head>
+<body>
+<h1>${escapeXml(r.title)}</h1>
+${summary}
+<h2>Training</h2>
+<div class="charts">
+${lossChart}
+${evalChart}
+</div>
+${panels}
+<h2>Configuration</h2>
+<table>${rows}</table>
+<p class="note">Generated by metarnn${r.generated ? ` on ${escapeXml(r.generated.toISOString())}` : ''}. The held-out
+curve uses validation tasks (a task stream never used for training); the test figure uses another seed.</p>
+</body></html>
+`;
+}

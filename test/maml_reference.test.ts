@@ -1,0 +1,63 @@
+import { expect, test } from '@playwright/test';
+import { adaptRef, cellLossGradRef, cellSizeRef, metaGradientRef, type TaskRef } from '../src/reference/maml';
+import { rng, uniform } from '../src/reference/random';
+
+// The float64 MAML reference checks itself before it is trusted to check the GPU: the cell's analytic
+// gradient against finite differences of its loss, and the meta-gradient's limits (no inner steps: all
+// three variants reduce to plain gradients; one step: MAML = (I − αH) ∇L_q, with H from gradient differences).
+
+const H = 3;
+const rand = rng(11);
+const task = (): TaskRef => ({
+  supportX: uniform(rand, 4, -5, 5),
+  supportY: uniform(rand, 4, -3, 3),
+  queryX: uniform(rand, 3, -5, 5),
+  queryY: uniform(rand, 3, -3, 3),
+});
+const theta = uniform(rand, cellSizeRef(H), -0.8, 0.8);
+const tasks = [task(), task()];
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+test('cell gradient equals central differences of the cell loss', () => {
+  const t = tasks[0];
+  const { grad } = cellLossGradRef(H, theta, t.supportX, t.supportY);
+  const h = 1e-6;
+  const fd = theta.map((_, i) => {
+    const w = Float64Array.from(theta);
+    w[i] += h;
+    const plus = cellLossGradRef(H, w, t.supportX, t.supportY).loss;
+    w[i] -= 2 * h;
+    return (plus - cellLossGradRef(H, w, t.supportX, t.supportY).loss) / (2 * h);
+  });
+  expect(maxAbsDiff(grad, fd)).toBeLessThan(1e-8);
+});
+
+test('with no inner steps, MAML, FOMAML and Reptile reduce to the query gradient (and zero)', () => {
+  const o = { hidden: H, innerSteps: 0, innerLr: 0.1 };
+  const fo = metaGradientRef('fomaml', o, theta, tasks);
+  expect(maxAbsDiff(metaGradientRef('maml', o, theta, tasks), fo)).toBeLessThan(1e-8);
+  expect(maxAbsDiff(metaGradientRef('reptile', o, theta, tasks), new Float64Array(theta.length))).toBe(0);
+});
+
+test('one inner step: MAML meta-gradient = (I − αH) ∇L_q(θ_1), per task, averaged', () => {
+  const o = { hidden: H, innerSteps: 1, innerLr: 0.3 };
+  const expected = new Float64Array(theta.length);
+  for (const t of tasks) {
+    const [w0, w1] = adaptRef(o, theta, t);
+    const v = cellLossGradRef(H, w1, t.queryX, t.queryY).grad;
+    // Hv by float64 central differences of analytic gradients, a different route from the reference's.
+    const e = 1e-5;
+    const at = (s: number) =>
+      cellLossGradRef(
+        H,
+        w0.map((x, i) => x + s * e * v[i]),
+        t.supportX,
+        t.supportY,
+      ).grad;
+    const [gp, gm] = [at(1), at(-1)];
+    for (let i = 0; i < v.length; i++)
+      expected[i] += (v[i] - (o.innerLr * (gp[i] - gm[i])) / (2 * e)) / tasks.length;
+  }
+  expect(maxAbsDiff(metaGradientRef('maml', o, theta, tasks), expected)).toBeLessThan(1e-7);
+});
