@@ -45,9 +45,13 @@ export function configFromOptions(opts: Record<string, unknown>): Partial<RunCon
 }
 
 /** The library's defaults and the learners on offer (loaded on demand: it pulls in every kernel module). */
-export async function library(): Promise<{ defaults: MetaConfig; pairs: string[] }> {
-  const { DEFAULT_CONFIG, supportedPairs } = await import('../meta/train');
-  return { defaults: DEFAULT_CONFIG, pairs: supportedPairs() };
+export async function library(): Promise<{
+  defaults: MetaConfig;
+  pairs: string[];
+  defaultsFor: (task: string, learner: string) => MetaConfig;
+}> {
+  const { DEFAULT_CONFIG, supportedPairs, defaultsFor } = await import('../meta/train');
+  return { defaults: DEFAULT_CONFIG, pairs: supportedPairs(), defaultsFor };
 }
 
 /** Refuses a task/learner pair that has no implementation, before anything starts. */

@@ -60,7 +60,7 @@ const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '
 export async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
   const minutes = checkMinutes(opts.minutes);
   const given = configFromOptions(opts);
-  const { defaults, pairs } = await library();
+  const { defaults, pairs, defaultsFor } = await library();
   if (opts.resume) {
     if (opts.config)
       throw new InputError('--config and --resume cannot be combined: a resumed run keeps its config');
@@ -86,7 +86,8 @@ export async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
     return { config, out, resumed: saved, minutes };
   }
   const fromFile = opts.config ? readConfigFile(opts.config) : {};
-  const config: RunConfig = { ...defaults, ...fromFile, ...given };
+  const chosen = { ...defaults, ...fromFile, ...given };
+  const config: RunConfig = { ...defaultsFor(chosen.task, chosen.learner), ...fromFile, ...given };
   checkPair(config, pairs);
   const out = resolve(opts.out ?? `runs/${config.task}-${config.learner}-${stamp()}`);
   if (holdsRun(out)) throw alreadyRun(opts.out ?? out);

@@ -53,6 +53,24 @@ export function supportedPairs(): string[] {
   return Object.keys(BUILDERS);
 }
 
+/**
+ * Settings that differ from DEFAULT_CONFIG per task/learner, as measured by each learner's author (see
+ * BENCHMARKS.md): a config file or command-line options still override them.
+ */
+export const PAIR_DEFAULTS: Partial<Record<string, Partial<MetaConfig>>> = {
+  'sinusoid/blackbox': { lr: 0.003 },
+  'forecast/blackbox': { layers: 1, hidden: 32, shots: 16, queries: 4, lr: 0.003 },
+  'sinusoid/context': { layers: 1, hidden: 32, shots: 5, metaBatch: 16, lr: 0.003 },
+  'sinusoid/maml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05 },
+  'sinusoid/fomaml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05 },
+  'sinusoid/reptile': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05 },
+};
+
+/** DEFAULT_CONFIG with the task/learner pair's own defaults applied. */
+export function defaultsFor(task: string, learner: string): MetaConfig {
+  return { ...DEFAULT_CONFIG, task, learner, ...PAIR_DEFAULTS[`${task}/${learner}`] } as MetaConfig;
+}
+
 /** `data` carries what a task family cannot describe in its config: Omniglot's images (TaskData). */
 export async function createLearner(gpu: Gpu, config: MetaConfig, data: TaskData = {}): Promise<MetaLearner> {
   if (!TASKS.includes(config.task))
