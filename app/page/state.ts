@@ -11,7 +11,7 @@ let gpu: Promise<Gpu> | null = null;
 
 export const state = {
   learner: null as MetaLearner | null,
-  config: { ...lib.DEFAULT_CONFIG } as RunConfig,
+  config: { ...lib.defaultsFor('sinusoid', 'blackbox') } as RunConfig,
   /** True while meta-training runs: loading or adapting waits for a pause. */
   training: false,
 };

@@ -70,7 +70,22 @@ export function renderTrain(root: HTMLElement): void {
       'p-learner',
       'Learner',
       'blackbox: a GRU reads the support set and predicts; maml/fomaml/reptile: gradient-based adaptation.',
-      h('select', { id: 'p-learner', name: 'learner' }, ...learners.map((l) => h('option', { value: l }, l))),
+      h(
+        'select',
+        {
+          id: 'p-learner',
+          name: 'learner',
+          // Each learner has its own measured defaults (PAIR_DEFAULTS): show them when the learner changes.
+          onchange: (e: Event) => {
+            const d: Partial<RunConfig> = lib.defaultsFor('sinusoid', (e.target as HTMLSelectElement).value);
+            for (const p of PARAMS) {
+              const input = document.getElementById(`p-${p.key}`) as HTMLInputElement | null;
+              if (input) input.value = String(d[p.key]);
+            }
+          },
+        },
+        ...learners.map((l) => h('option', { value: l }, l)),
+      ),
     ),
     ...PARAMS.map((p) =>
       field(
