@@ -53,7 +53,10 @@ export const harness = {
    * cheaply) into `taskData.omniglot`, and says what it holds.
    */
   async omniglotLoad(zipBase64: string, name?: string) {
-    const ds = lib.loadOmniglot(Uint8Array.from(atob(zipBase64), (c) => c.charCodeAt(0)), { name });
+    const ds = lib.loadOmniglot(
+      Uint8Array.from(atob(zipBase64), (c) => c.charCodeAt(0)),
+      { name },
+    );
     harness.taskData.omniglot = ds;
     return { alphabets: ds.alphabets, characters: ds.characters.length, images: ds.imageCount };
   },
