@@ -23,7 +23,7 @@ test('bench page: ours on a tiny case gives a well-formed report', async () => {
       matmulSize: 64,
       throughputSeconds: 0,
     });
-    expect(performance.now() - t0, 'bench of the tiny case (ms)').toBeLessThan(10_000);
+    expect(performance.now() - t0, 'bench of the tiny case (ms)').toBeLessThan(60_000);
     expect(errors, 'page errors').toEqual([]);
 
     const file = join(dir, 'bench.json');
