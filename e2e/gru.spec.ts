@@ -152,3 +152,24 @@ test('gru gradients match central finite differences (GPU vs float64 forward)', 
   check('x', inp.x, got.dx, (x) => probe(inp.params, x, inp.h0!));
   check('h0', inp.h0!, got.dh0, (h0) => probe(inp.params, inp.x, h0));
 });
+
+test('gru forward stays finite for huge gate inputs (tanh saturates instead of overflowing)', async ({
+  gpu,
+}) => {
+  const out = await gpu.evaluate(async () => {
+    const h = window.harness;
+    const g = await h.gpu();
+    const shape = { layers: 1, inputSize: 1, hiddenSize: 2, groups: 1 };
+    const run = { batch: 1, steps: 2 };
+    const size = h.lib.gruParamLayout(shape).size;
+    const params = await h.tensor(
+      [size],
+      Array.from({ length: size }, () => 50),
+    );
+    const x = await h.tensor([1, 2, 1], [100, -100]);
+    const bufs = h.lib.allocGruBuffers(g, shape, run);
+    await h.run((rec) => h.lib.gruForward(rec, shape, run, { params, x, ...bufs }));
+    return h.read(bufs.hs);
+  });
+  expect(out.every(Number.isFinite), `hs = ${out}`).toBe(true);
+});

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { unzipSync, zipSync } from 'fflate';
 import type { Page } from '@playwright/test';
 import type { BlackBoxClassifier } from '../src/meta/blackbox_classifier';
 import { omniglotEpisodeRef } from '../src/reference/omniglot';
@@ -257,5 +258,146 @@ test.describe('black-box classifier on small1', () => {
         0.05 * Math.abs(analytic) + 2e-7,
       );
     }
+  });
+});
+
+/** A zip in all_runs.zip's layout from small1's PNGs: run r holds 20 characters of one alphabet. */
+function runsZip(): string {
+  const raw = unzipSync(readFileSync(SMALL1), { filter: (f) => f.name.endsWith('.png') });
+  const files: Record<string, Uint8Array> = {};
+  ['Korean', 'Balinese'].forEach((alphabet, r) => {
+    const run = `run0${r + 1}`;
+    const chars = [
+      ...new Set(
+        Object.keys(raw)
+          .filter((p) => p.includes(`/${alphabet}/`))
+          .map((p) => p.split('/').slice(0, -1).join('/')),
+      ),
+    ]
+      .sort()
+      .slice(0, 20);
+    const lines: string[] = [];
+    chars.forEach((c, k) => {
+      const [first, second] = Object.keys(raw)
+        .filter((p) => p.startsWith(`${c}/`))
+        .sort();
+      const id = String(k + 1).padStart(2, '0');
+      const item = String(((k * 7) % 20) + 1).padStart(2, '0');
+      files[`${run}/training/class${id}.png`] = raw[first];
+      files[`${run}/test/item${item}.png`] = raw[second];
+      lines.push(`${run}/test/item${item}.png ${run}/training/class${id}.png`);
+    });
+    files[`${run}/class_labels.txt`] = new TextEncoder().encode(lines.sort().join('\n'));
+  });
+  return Buffer.from(zipSync(files)).toString('base64');
+}
+
+test.describe('black-box classifier: training and the one-shot runs', () => {
+  test.skip(!haveSmall1, `needs ${SMALL1}`);
+
+  // What a tiny run learns within seconds is the episode's structure, not yet image matching: in 1-shot each
+  // support step shows a new class, so a label already revealed is never its answer, and first-presentation
+  // accuracy climbs from chance (1/3) toward (1/3 + 1/2 + 1) / 3 ≈ 0.61. Matching queries to support images
+  // is a third-order interaction (query class × support class × revealed label) with no lower-order signal,
+  // and takes thousands of episodes to leave chance (see the report); this test checks the end-to-end
+  // training path: GPU sampling, label slots, BPTT through encoder and GRU, Adam, evaluation.
+  test('3-way 1-shot: loss falls and first-presentation accuracy rises within 40 steps (seed 1)', async ({
+    gpu,
+  }) => {
+    await loadSmall1(gpu);
+    const r = await gpu.evaluate(async () => {
+      const h = window.harness;
+      const lib = h.lib;
+      const g = await h.gpu();
+      const config = {
+        ...lib.DEFAULT_CONFIG,
+        task: 'omniglot' as const,
+        ways: 3,
+        shots: 1,
+        queries: 1,
+        metaBatch: 16,
+        hidden: 32,
+        layers: 1,
+        lr: 0.01,
+        seed: 1,
+        encoder: { hidden: 32, embed: 32 },
+      };
+      const l = (await lib.createLearner(g, config, h.taskData)) as BlackBoxClassifier;
+      const before = await l.evaluate(60, 5);
+      l.step();
+      const firstLoss = await l.lastLoss();
+      for (let s = 1; s < 40; s++) l.step();
+      const lastLoss = await l.lastLoss();
+      const after = await l.evaluate(60, 5);
+      const dispatches = l.dispatchesPerStep;
+      l.destroy();
+      g.throwIfErrors();
+      return { before, after, firstLoss, lastLoss, dispatches };
+    });
+    const first = (e: typeof r.before) => e.byInstance[0].accuracy;
+    expect(r.before.byInstance.map((b) => b.instance)).toEqual([1, 2]);
+    expect(r.before.values.length).toBe(60);
+    expect(r.dispatches).toBe(23); // sample, gather, encoder 4, GRU 2, head, loss, backward 11, Adam 2
+    expect(first(r.before)).toBeLessThan(0.42);
+    expect(first(r.after), `first presentation ${first(r.before)} → ${first(r.after)}`).toBeGreaterThan(0.5);
+    expect(r.lastLoss).toBeLessThan(r.firstLoss - 0.05);
+    expect(r.after.mean).toBeGreaterThan(0.2); // queries: about chance, not broken
+  });
+
+  test('one-shot runs: a fixture in all_runs.zip layout goes through parse → predict → error rate', async ({
+    gpu,
+  }) => {
+    await loadSmall1(gpu);
+    const r = await gpu.evaluate(async (zip) => {
+      const h = window.harness;
+      const lib = h.lib;
+      const g = await h.gpu();
+      const runs = lib.parseOmniglotRuns(Uint8Array.from(atob(zip), (c) => c.charCodeAt(0)));
+      const base = { ...lib.DEFAULT_CONFIG, task: 'omniglot' as const, shots: 1, queries: 1, metaBatch: 2 };
+      const opts = { hidden: 16, layers: 1, encoder: { hidden: 16, embed: 16 } };
+      const twenty = (await lib.createLearner(
+        g,
+        { ...base, ...opts, ways: 20 },
+        h.taskData,
+      )) as BlackBoxClassifier;
+      const result = await lib.evaluateOmniglotRuns(runs, lib.learnerClassifier(twenty));
+      const logits = await twenty.predict([
+        {
+          support: runs[0].training.map((image, label) => ({ image, label })),
+          queries: runs[0].test.slice(0, 3),
+        },
+      ]);
+      twenty.destroy();
+      const five = (await lib.createLearner(
+        g,
+        { ...base, ...opts, ways: 5 },
+        h.taskData,
+      )) as BlackBoxClassifier;
+      let refused = '';
+      try {
+        await lib.evaluateOmniglotRuns(runs, lib.learnerClassifier(five));
+      } catch (e) {
+        refused = `${(e as Error).name}: ${(e as Error).message}`;
+      }
+      five.destroy();
+      g.throwIfErrors();
+      return {
+        result,
+        shape: [logits.length, logits[0].length, logits[0][0].length],
+        refused,
+        answers: runs[0].answers,
+      };
+    }, runsZip());
+    expect(r.shape).toEqual([1, 3, 20]);
+    expect(r.answers).toEqual(
+      [...Array(20).keys()].map((m) => [...Array(20).keys()].find((k) => (k * 7) % 20 === m)),
+    );
+    expect(r.result.trials).toBe(40);
+    expect(r.result.perRun.map((p) => p.name)).toEqual(['run01', 'run02']);
+    expect(r.result.errorRate).toBeGreaterThanOrEqual(0);
+    expect(r.result.errorRate).toBeLessThanOrEqual(100);
+    expect(r.refused).toMatch(
+      /InputError: run01 is 20-way, but this model was meta-trained on 5-way episodes/,
+    );
   });
 });

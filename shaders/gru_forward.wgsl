@@ -106,7 +106,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
           let r = sigmoid(gates[s + j] + ar[i] + br);
           let z = sigmoid(gates[s + H + j] + az[i] + bz);
           let hnv = an[i] + bn;
-          let n = tanh(gates[s + 2u * H + j] + r * hnv);
+          // tanh overflows to NaN for large arguments on some adapters (SwiftShader: |a| ≳ 90); tanh(±15) is
+          // already ±1 in f32, so clamping changes no finite result.
+          let n = tanh(clamp(gates[s + 2u * H + j] + r * hnv, -15.0, 15.0));
           let hp = hbuf[hc + i * H + j];
           let hnew = (1.0 - z) * n + z * hp;
           hbuf[hx + i * H + j] = hnew;

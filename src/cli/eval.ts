@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { MetaConfig } from '../meta/learner';
 import { InputError } from '../runtime/errors';
 import { callHarness, withSession } from './page';
+import { loadTaskData } from './task_data';
 import { configFromOptions, type RunConfig } from './run_config';
 import { readRun } from './run_dir';
 import { TEST_SEED_OFFSET } from './train';
@@ -44,9 +45,10 @@ export function register(program: Command): void {
       }
       const run = readRun(opts.checkpoint);
       const config: RunConfig = { ...run.config, ...configFromOptions({ data: opts.data }) };
-      const r = await withSession((s) =>
-        callHarness(s.page, 'evalRun', config, run.resume, episodes, config.seed + TEST_SEED_OFFSET),
-      );
+      const r = await withSession(async (s) => {
+        await loadTaskData(s.page, config);
+        return callHarness(s.page, 'evalRun', config, run.resume, episodes, config.seed + TEST_SEED_OFFSET);
+      });
       const { task, learner, ways, shots } = config;
       const summary: EvalSummary = {
         task,

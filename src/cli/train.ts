@@ -13,6 +13,7 @@ import { sinusoidTaskRef } from '../reference/sinusoid';
 import { renderReport, type SinusoidPanel, type TestResult } from '../report/report';
 import { InputError } from '../runtime/errors';
 import { callHarness, withSession } from './page';
+import { checkTaskData, loadTaskData } from './task_data';
 import {
   checkPair,
   configFromOptions,
@@ -89,6 +90,7 @@ export async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
   const chosen = { ...defaults, ...fromFile, ...given };
   const config: RunConfig = { ...defaultsFor(chosen.task, chosen.learner), ...fromFile, ...given };
   checkPair(config, pairs);
+  checkTaskData(config); // a missing or unreadable dataset fails before the browser starts
   const out = resolve(opts.out ?? `runs/${config.task}-${config.learner}-${stamp()}`);
   if (holdsRun(out)) throw alreadyRun(opts.out ?? out);
   return { config, out, resumed: null, minutes };
@@ -212,6 +214,7 @@ export async function runTraining(
     let result: { step: number; stopped: boolean };
     try {
       const resume = plan.resumed?.resume ?? null;
+      await loadTaskData(s.page, c);
       result = await callHarness(s.page, 'trainRun', { config: c, resume, plots: plots?.tasks ?? [] });
     } catch (err) {
       throw failure ?? err;
@@ -264,7 +267,10 @@ export function register(program: Command): void {
     .option('--eval-tasks <n>', 'held-out tasks per evaluation')
     .option('--log-every <n>', 'read the loss back and log every n steps')
     .option('--data <path>', 'dataset path (omniglot, forecast)')
-    .option('--alphabets <list>', 'omniglot alphabets to use')
+    .option(
+      '--alphabets <list>',
+      'omniglot: comma-separated alphabets held out for evaluation (never trained on)',
+    )
     .option('--config <file>', 'JSON file of settings (keys as in config.json); options given here win')
     .option('--out <dir>', 'run directory (default runs/<task>-<learner>-<time>)')
     .option(

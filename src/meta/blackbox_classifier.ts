@@ -46,6 +46,8 @@ export interface OmniglotConfig {
   split?: 'alphabet' | 'character';
   /** Add 90°, 180° and 270° turns of the training characters as extra classes. */
   rotations?: boolean;
+  /** Encoder widths (default ENCODER: 128 hidden, 64-dim embedding); narrower is cheaper (tests). */
+  encoder?: { hidden: number; embed: number };
 }
 
 export function heldOutAlphabets(a: OmniglotConfig['alphabets']): string[] | undefined {
@@ -121,8 +123,12 @@ export class BlackBoxClassifier implements MetaLearner {
     checkEpisodeShape(dataset, this.split.train, { ways: N, shots: K, queries: Q }, 'training set');
     checkEpisodeShape(dataset, this.split.test, { ways: N, shots: K, queries: Q }, held);
     this.#size = dataset.size;
-    this.#encoder = { inF: dataset.size ** 2, ...ENCODER };
-    this.inputSize = ENCODER.embed + N;
+    const widths = o.encoder ?? ENCODER;
+    if (![widths.hidden, widths.embed].every((v) => Number.isInteger(v) && v >= 1)) {
+      throw new InputError(`encoder widths must be integers ≥ 1, got ${JSON.stringify(o.encoder)}`);
+    }
+    this.#encoder = { inF: dataset.size ** 2, hidden: widths.hidden, embed: widths.embed };
+    this.inputSize = this.#encoder.embed + N;
     this.shape = { layers: config.layers, inputSize: this.inputSize, hiddenSize: H, groups: 1 };
     const gru = gruParamLayout(this.shape);
     const head: ParamEntry[] = [
@@ -148,7 +154,7 @@ export class BlackBoxClassifier implements MetaLearner {
         e.name === 'encoder.0.weight'
           ? Math.sqrt(6 / (this.#encoder.inF * m2))
           : e.name === 'encoder.2.weight'
-            ? Math.sqrt(6 / ENCODER.hidden)
+            ? Math.sqrt(6 / this.#encoder.hidden)
             : e.name.startsWith('encoder')
               ? 0
               : 1 / Math.sqrt(H);
@@ -210,7 +216,7 @@ export class BlackBoxClassifier implements MetaLearner {
     const T = steps;
     const R = tasks * T;
     const I = this.inputSize;
-    const E = ENCODER.embed;
+    const E = this.#encoder.embed;
     const run = { batch: tasks, steps: T };
     const train = mode === 'train';
     // labels [R] and the GRU input x [R, I] share one buffer: the sampler writes both in one dispatch.
@@ -396,7 +402,7 @@ export class BlackBoxClassifier implements MetaLearner {
     if (!rows.length) return episodes.map(() => []);
     const T = S + 1;
     const I = this.inputSize;
-    const E = ENCODER.embed;
+    const E = this.#encoder.embed;
     const pass = await this.#record(rows.length, 'external', 0, T);
     const R = pass.rows;
     const pixels = new Float32Array(R * px);

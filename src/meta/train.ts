@@ -64,6 +64,17 @@ export const PAIR_DEFAULTS: Partial<Record<string, Partial<MetaConfig>>> = {
   'sinusoid/maml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05 },
   'sinusoid/fomaml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05 },
   'sinusoid/reptile': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05 },
+  // 5-way 1-shot, one query per class (10 steps per episode): ~0.15–0.25 s per step on the software adapter.
+  // lr above ~0.01 drove GRU gate inputs past tanh's float range (NaN) in trials.
+  'omniglot/blackbox': {
+    shots: 1,
+    queries: 1,
+    layers: 1,
+    hidden: 128,
+    metaBatch: 16,
+    lr: 0.005,
+    evalTasks: 100,
+  },
 };
 
 /** DEFAULT_CONFIG with the task/learner pair's own defaults applied. */
