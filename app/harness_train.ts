@@ -143,6 +143,21 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
     },
 
     /** Adapts to `tasks` held-out tasks drawn with `seed` and returns the metric per task and summarised. */
+    /** Lake et al.'s 20-way one-shot runs (all_runs.zip layout) through a trained classifier. */
+    async runsEvalRun(config: MetaConfig, resume: Resume, runsZipBase64: string) {
+      const runs = lib.parseOmniglotRuns(Uint8Array.from(atob(runsZipBase64), (c) => c.charCodeAt(0)));
+      const learner = await buildLearner(await getGpu(), taskData(), config, resume);
+      try {
+        if (!('predict' in learner))
+          throw new lib.InputError(`learner '${config.learner}' cannot classify images`);
+        return await lib.evaluateOmniglotRuns(
+          runs,
+          lib.learnerClassifier(learner as unknown as lib.EpisodePredictor),
+        );
+      } finally {
+        learner.destroy();
+      }
+    },
     async evalRun(config: MetaConfig, resume: Resume, tasks: number, seed: number): Promise<EvalResult> {
       const learner = await buildLearner(await getGpu(), taskData(), config, resume);
       try {

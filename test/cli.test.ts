@@ -3,34 +3,21 @@
  * (~1–2 s each); bad inputs must fail before that, with one line naming the problem and no output file.
  */
 import { expect, test } from '@playwright/test';
-import { spawn } from 'node:child_process';
+import { cli } from './cli_helper';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gruParamLayout, type GruShape } from '../src/kernels/gru_layout';
 import { parse, serialize, type TensorInput } from '../src/io/safetensors';
 import { gruBackwardRef, gruForwardRef } from '../src/reference/gru';
 import { rng, uniform } from '../src/reference/random';
 
-const ROOT = resolve(import.meta.dirname, '..');
 let dir: string;
 
 test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'metarnn-cli-'));
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((ok, fail) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/metarnn.js'), ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', fail);
-    p.on('close', (code) => ok({ code, stdout, stderr }));
-  });
-}
 
 function write(name: string, tensors: Record<string, TensorInput>): string {
   const path = join(dir, name);

@@ -4,13 +4,12 @@
  * Bad inputs must fail before the browser starts, with one line, and leave --out untouched.
  */
 import { expect, test } from '@playwright/test';
-import { spawn } from 'node:child_process';
+import { cli } from './cli_helper';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse } from '../src/io/safetensors';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const TINY = ['--layers', '2', '--hidden', '8', '--meta-batch', '16', '--lr', '0.03', '--seed', '7'];
 const EVERY = ['--log-every', '10', '--eval-every', '40', '--eval-tasks', '50'];
 let dir: string;
@@ -20,18 +19,6 @@ test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'metarnn-train-'));
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((ok, fail) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/metarnn.js'), ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', fail);
-    p.on('close', (code) => ok({ code, stdout, stderr }));
-  });
-}
 
 const checkpoint = (run: string) => parse(readFileSync(join(run, 'checkpoint.safetensors')), run);
 const metrics = (run: string) =>

@@ -8,8 +8,10 @@ import type { MetaConfig } from '../meta/learner';
 import { InputError } from '../runtime/errors';
 import { callHarness, withSession } from './page';
 import { loadTaskData } from './task_data';
+import { readDataFile } from '../data/omniglot_file';
+import { PUBLISHED_RUNS_ERROR } from '../meta/omniglot_runs';
 import { configFromOptions, type RunConfig } from './run_config';
-import { readRun } from './run_dir';
+import { readRun, type SavedRun } from './run_dir';
 import { TEST_SEED_OFFSET } from './train';
 
 export interface EvalSummary {
@@ -28,6 +30,7 @@ interface EvalOptions {
   episodes: string;
   json?: boolean;
   data?: string;
+  task?: string;
 }
 
 export function register(program: Command): void {
@@ -36,7 +39,14 @@ export function register(program: Command): void {
     .description("evaluate a run's checkpoint on held-out test tasks: mean and 95% interval")
     .requiredOption('--checkpoint <dir>', 'run directory (holds config.json and checkpoint.safetensors)')
     .option('--episodes <n>', 'held-out tasks to evaluate', '600')
-    .option('--data <path>', 'dataset path, when it has moved since training')
+    .option(
+      '--data <path>',
+      'dataset path, when it has moved since training (with --task omniglot-runs: all_runs.zip)',
+    )
+    .option(
+      '--task <name>',
+      'omniglot-runs: Lake et al. 2015 20-way one-shot runs (needs --data all_runs.zip)',
+    )
     .option('--json', 'print one JSON object')
     .action(async (opts: EvalOptions) => {
       const episodes = Number(opts.episodes);
@@ -44,6 +54,7 @@ export function register(program: Command): void {
         throw new InputError(`--episodes ${JSON.stringify(opts.episodes)}: expected an integer >= 2`);
       }
       const run = readRun(opts.checkpoint);
+      if (opts.task !== undefined) return evalRuns(opts, run);
       const config: RunConfig = { ...run.config, ...configFromOptions({ data: opts.data }) };
       const r = await withSession(async (s) => {
         await loadTaskData(s.page, config);
@@ -70,4 +81,47 @@ export function register(program: Command): void {
           `${r.ci95.toPrecision(2)} (95% interval over ${episodes} held-out tasks)`,
       );
     });
+}
+
+/** `--task omniglot-runs`: error rate over the runs' trials, next to Lake et al.'s published figures. */
+async function evalRuns(opts: EvalOptions, run: SavedRun): Promise<void> {
+  if (opts.task !== 'omniglot-runs') {
+    throw new InputError(
+      `--task ${opts.task}: eval takes only omniglot-runs here (other tasks come from the run)`,
+    );
+  }
+  if (run.config.task !== 'omniglot') {
+    throw new InputError(
+      `--task omniglot-runs needs a model trained on omniglot; ${opts.checkpoint} holds ${run.config.task}`,
+    );
+  }
+  if (!opts.data)
+    throw new InputError('--task omniglot-runs needs --data PATH to all_runs.zip (Lake et al. 2015)');
+  const zip = readDataFile(opts.data);
+  const r = await withSession(async (s) => {
+    await loadTaskData(s.page, run.config);
+    return callHarness(s.page, 'runsEvalRun', run.config, run.resume, Buffer.from(zip).toString('base64'));
+  });
+  const accuracy = 1 - r.errors / r.trials;
+  if (opts.json) {
+    console.log(
+      JSON.stringify({
+        task: 'omniglot-runs',
+        learner: run.config.learner,
+        ways: run.config.ways,
+        shots: 1,
+        episodes: r.trials,
+        metric: 'accuracy',
+        mean: accuracy,
+        ci95: 1.96 * Math.sqrt((accuracy * (1 - accuracy)) / r.trials),
+        errorRate: r.errorRate,
+      }),
+    );
+    return;
+  }
+  const p = PUBLISHED_RUNS_ERROR;
+  console.log(
+    `omniglot one-shot runs: error ${r.errorRate.toFixed(1)}% over ${r.trials} trials ` +
+      `(people ${p.people}%, Bayesian program learning ${p.bpl}%, Siamese convnet ${p.siameseConvnet}%)`,
+  );
 }

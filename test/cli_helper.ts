@@ -1,0 +1,17 @@
+/** Runs the `metarnn` CLI as a user does: a child process, its exit code and both output streams. */
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+
+export function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((ok, fail) => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/metarnn.js'), ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', fail);
+    p.on('close', (code) => ok({ code, stdout, stderr }));
+  });
+}
