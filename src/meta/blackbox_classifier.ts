@@ -23,7 +23,7 @@ import { linearBackwardWeight } from '../kernels/linear_backward_weight';
 import { softmaxCrossEntropy } from '../kernels/softmax_cross_entropy';
 import { omniglotGather, omniglotSteps, omniglotTasks, packOmniglotTable } from '../kernels/omniglot_tasks';
 import { checkEpisodeShape, splitOmniglot, type OmniglotDataset, type OmniglotSplit } from '../data/omniglot';
-import { initUniform, namedSlices } from './init';
+import { initUniform, namedSlices, flatFromState } from './init';
 import { summarize, type EvalResult, type MetaConfig, type MetaLearner, type TaskData } from './learner';
 import { allocMlpEncoder, mlpEncoderBackward, mlpEncoderEntries, mlpEncoderForward } from './mlp_encoder';
 import { MetaOptimizer } from './optimizer';
@@ -438,17 +438,7 @@ export class BlackBoxClassifier implements MetaLearner {
   }
 
   load(state: Record<string, Float32Array>, step: number): void {
-    const flat = new Float32Array(this.params.size);
-    for (const e of this.entries) {
-      const v = state[e.name];
-      if (!v || v.length !== e.size) {
-        throw new RangeError(
-          `checkpoint tensor '${e.name}': expected ${e.size} values [${e.shape.join(', ')}], got ${v ? v.length : 'none'}`,
-        );
-      }
-      flat.set(v, e.offset);
-    }
-    this.gpu.write(this.params, flat);
+    this.gpu.write(this.params, flatFromState(state, this.entries, this.params.size));
     this.optimizer.load(state, step);
   }
 

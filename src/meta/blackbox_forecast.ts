@@ -16,7 +16,7 @@ import { linearBackwardInput } from '../kernels/linear_backward_input';
 import { linearBackwardWeight } from '../kernels/linear_backward_weight';
 import { mseLoss } from '../kernels/mse_loss';
 import { forecastEpisodeLayout, forecastTasks } from '../kernels/forecast_tasks';
-import { initUniform, namedSlices } from './init';
+import { initUniform, namedSlices, flatFromState } from './init';
 import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
 import { MetaOptimizer } from './optimizer';
 
@@ -226,17 +226,7 @@ export class BlackBoxForecaster implements MetaLearner {
   }
 
   load(state: Record<string, Float32Array>, step: number): void {
-    const flat = new Float32Array(this.params.size);
-    for (const e of this.entries) {
-      const v = state[e.name];
-      if (!v || v.length !== e.size) {
-        throw new RangeError(
-          `checkpoint tensor '${e.name}': expected ${e.size} values [${e.shape.join(', ')}], got ${v ? v.length : 'none'}`,
-        );
-      }
-      flat.set(v, e.offset);
-    }
-    this.gpu.write(this.params, flat);
+    this.gpu.write(this.params, flatFromState(state, this.entries, this.params.size));
     this.optimizer.load(state, step);
   }
 

@@ -20,7 +20,7 @@ import { linearBackwardWeight } from '../kernels/linear_backward_weight';
 import { mseLoss } from '../kernels/mse_loss';
 import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks';
 import { contextRows, contextStep, type ContextShape } from '../kernels/context_adapt';
-import { initUniform, namedSlices } from './init';
+import { initUniform, namedSlices, flatFromState } from './init';
 import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
 import { MetaOptimizer } from './optimizer';
 
@@ -345,17 +345,7 @@ export class ContextLearner implements MetaLearner {
   }
 
   load(state: Record<string, Float32Array>, step: number): void {
-    const flat = new Float32Array(this.params.size);
-    for (const e of this.entries) {
-      const v = state[e.name];
-      if (!v || v.length !== e.size) {
-        throw new RangeError(
-          `checkpoint tensor '${e.name}': expected ${e.size} values [${e.shape.join(', ')}], got ${v ? v.length : 'none'}`,
-        );
-      }
-      flat.set(v, e.offset);
-    }
-    this.gpu.write(this.params, flat);
+    this.gpu.write(this.params, flatFromState(state, this.entries, this.params.size));
     this.optimizer.load(state, step);
   }
 

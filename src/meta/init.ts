@@ -22,3 +22,22 @@ export function namedSlices(
   for (const e of entries) out[prefix + e.name] = flat.slice(e.offset, e.offset + e.size);
   return out;
 }
+
+/** Assembles a flat parameter buffer from named checkpoint tensors, checking each one's size. */
+export function flatFromState(
+  state: Record<string, Float32Array>,
+  entries: ParamEntry[],
+  size: number,
+): Float32Array {
+  const flat = new Float32Array(size);
+  for (const e of entries) {
+    const v = state[e.name];
+    if (!v || v.length !== e.size) {
+      throw new RangeError(
+        `checkpoint tensor '${e.name}': expected ${e.size} values [${e.shape.join(', ')}], got ${v ? v.length : 'none'}`,
+      );
+    }
+    flat.set(v, e.offset);
+  }
+  return flat;
+}

@@ -17,7 +17,7 @@ import { broadcastGroups, groupAxpy } from '../kernels/group_axpy';
 import type { GroupedLayout } from '../kernels/group_layout';
 import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks';
 import { CELL_INPUT_SCALE, CellPass, columnInput, GruCell, type CellInput } from './gru_cell';
-import { initUniform, namedSlices } from './init';
+import { initUniform, namedSlices, flatFromState } from './init';
 import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
 import { MetaOptimizer } from './optimizer';
 
@@ -275,17 +275,7 @@ export abstract class InnerLoopLearner implements MetaLearner {
   }
 
   load(state: Record<string, Float32Array>, step: number): void {
-    const flat = new Float32Array(this.params.size);
-    for (const e of this.cell.entries) {
-      const v = state[e.name];
-      if (!v || v.length !== e.size) {
-        throw new RangeError(
-          `checkpoint tensor '${e.name}': expected ${e.size} values [${e.shape.join(', ')}], got ${v ? v.length : 'none'}`,
-        );
-      }
-      flat.set(v, e.offset);
-    }
-    this.gpu.write(this.params, flat);
+    this.gpu.write(this.params, flatFromState(state, this.cell.entries, this.params.size));
     this.optimizer.load(state, step);
   }
 
