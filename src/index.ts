@@ -39,3 +39,8 @@ export * from './kernels/forecast_tasks';
 export * from './meta/blackbox_forecast';
 export * from './kernels/context_adapt';
 export * from './meta/context';
+export * from './kernels/lopt_input';
+export * from './kernels/lopt_update';
+export * from './kernels/lopt_credit';
+export * from './kernels/coord_optim';
+export * from './kernels/coord_map';

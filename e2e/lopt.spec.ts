@@ -1,0 +1,121 @@
+import { coordOptimRef, gatherRef, loptCreditRef, loptUpdateRef, preprocessRef } from '../src/reference/lopt';
+import { rng, uniform } from '../src/reference/random';
+import { expect, expectClose, test } from './fixtures';
+
+// A per-task weight buffer of W elements; coordinates skip the middle range [o0 + n0, o1), as the learned
+// optimizer skips the task model's recurrent weights.
+const W = 300;
+const MAP = { o0: 3, n0: 50, o1: 120, n1: 170 };
+const C = MAP.n0 + MAP.n1;
+const f32 = (x: number) => Math.fround(x);
+
+/** Gradients over many magnitudes, both signs, exact zeros and values below e^−10 (the other branch). */
+function gradients(seed: number): number[] {
+  const rand = rng(seed);
+  return Array.from({ length: W }, (_, i) =>
+    i % 17 === 0 ? 0 : f32((rand() < 0.5 ? -1 : 1) * Math.exp(-16 + 20 * rand())),
+  );
+}
+
+test('lopt_input: preprocessed gradients into a slot of X, raw ones into R', async ({ gpu }) => {
+  const seed = Date.now() & 0xffff;
+  const g = gradients(seed);
+  const T = 3;
+  const out = await gpu.evaluate(
+    async ({ g, MAP, C, T }) => {
+      const h = window.harness;
+      const grads = (await h.tensor([5 + g.length], [...Array(5).fill(0), ...g])).view(5, [g.length]);
+      const x = await h.tensor([C * T * 2]);
+      const raw = await h.tensor([C * (T + 1)]);
+      await h.run((rec) => {
+        h.lib.loptInput(rec, MAP, {
+          grads,
+          x: { tensor: x, stride: 2 * T, slot: 1 },
+          raw: { tensor: raw, stride: T + 1, slot: 2 },
+        });
+      });
+      return { x: await h.read(x), raw: await h.read(raw) };
+    },
+    { g, MAP, C, T },
+  );
+  const coords = gatherRef(MAP, g);
+  const wantX: number[] = [];
+  const gotX: number[] = [];
+  const gotRaw: number[] = [];
+  for (let c = 0; c < C; c++) {
+    wantX.push(...preprocessRef(coords[c]));
+    gotX.push(out.x[c * 2 * T + 2], out.x[c * 2 * T + 3]);
+    gotRaw.push(out.raw[c * (T + 1) + 2]);
+    // Other slots stay poisoned: the kernel writes only its own.
+    expect(Number.isNaN(out.x[c * 2 * T]) && Number.isNaN(out.raw[c * (T + 1)]), `slot of ${c}`).toBe(true);
+  }
+  expectClose(gotX, wantX, `lopt_input X (seed ${seed})`, 1e-5);
+  expect(gotRaw, 'raw gradients').toEqual(coords);
+});
+
+test('lopt_update and lopt_credit against float64', async ({ gpu }) => {
+  const seed = Date.now() & 0xffff;
+  const rand = rng(seed);
+  const weights = uniform(rand, W);
+  const update = uniform(rand, C);
+  const T = 4;
+  const raw = uniform(rand, C * (T + 1));
+  const out = await gpu.evaluate(
+    async ({ weights, update, raw, MAP, C, T }) => {
+      const h = window.harness;
+      const w = await h.tensor([weights.length], weights);
+      const u = await h.tensor([update.length], update);
+      const r = await h.tensor([raw.length], raw);
+      const d = await h.tensor([C * T]);
+      await h.run((rec) => {
+        h.lib.loptUpdate(rec, MAP, { update: u, weights: w }, 0.1);
+        h.lib.loptCredit(rec, { coords: C, steps: T }, { raw: r, dUpdate: d }, 0.1);
+      });
+      return { w: await h.read(w), d: await h.read(d) };
+    },
+    { weights, update, raw, MAP, C, T },
+  );
+  const want = Float64Array.from(weights);
+  loptUpdateRef(MAP, want, update, f32(0.1));
+  expectClose(out.w, want, `lopt_update (seed ${seed})`);
+  expectClose(out.d, loptCreditRef(raw, C, T, f32(0.1)), `lopt_credit (seed ${seed})`);
+});
+
+for (const kind of ['sgd', 'rmsprop', 'adam'] as const) {
+  test(`coord_optim ${kind}: 4 steps against torch.optim's rule in float64`, async ({ gpu }) => {
+    const seed = Date.now() & 0xffff;
+    const rand = rng(seed);
+    const weights = uniform(rand, W);
+    const grads = Array.from({ length: 4 }, () => uniform(rand, W));
+    const lr = 0.01;
+    const out = await gpu.evaluate(
+      async ({ kind, weights, grads, MAP, C, lr }) => {
+        const h = window.harness;
+        const w = await h.tensor([weights.length], weights);
+        const g = grads.length ? await Promise.all(grads.map((x) => h.tensor([x.length], x))) : [];
+        const v = await h.tensor([C]); // poisoned: step 1 must not read it
+        const m = await h.tensor([C]);
+        await h.run((rec) => {
+          g.forEach((gt, k) =>
+            h.lib.coordOptimStep(rec, kind, MAP, { weights: w, grads: gt, v, m }, { lr, step: k + 1 }),
+          );
+        });
+        return h.read(w);
+      },
+      { kind, weights, grads, MAP, C, lr },
+    );
+    const st = { weights: Float64Array.from(weights), v: new Float64Array(C), m: new Float64Array(C) };
+    grads.forEach((g, k) =>
+      coordOptimRef(kind, MAP, st, g, {
+        lr: f32(lr),
+        beta1: f32(0.9),
+        beta2: f32(kind === 'rmsprop' ? 0.99 : 0.999),
+        eps: f32(1e-8),
+        step: k + 1,
+      }),
+    );
+    // Untouched weights (the skipped range) must keep their values exactly.
+    expect(out.slice(MAP.o0 + MAP.n0, MAP.o1)).toEqual(weights.slice(MAP.o0 + MAP.n0, MAP.o1));
+    expectClose(out, st.weights, `coord_optim ${kind} (seed ${seed})`);
+  });
+}

@@ -1,0 +1,30 @@
+import type { Recorder } from '../runtime/recorder';
+import type { Tensor } from '../runtime/tensor';
+import { InputError } from '../runtime/errors';
+import source from '../../shaders/lopt_credit.wgsl?raw';
+
+/**
+ * dL/du [C, T] for the learned optimizer's outputs over an unroll of T steps, from the raw task gradients
+ * R [C, T+1] (slot t = ∇f(θ_t)): D[c, s] = scale / T · Σ_{t>s} R[c, t] (see shaders/lopt_credit.wgsl).
+ */
+export function loptCredit(
+  rec: Recorder,
+  s: { coords: number; steps: number },
+  t: { raw: Tensor; dUpdate: Tensor },
+  scale: number,
+): void {
+  const { coords: C, steps: T } = s;
+  if (t.raw.size < C * (T + 1) || t.dUpdate.size < C * T)
+    throw new InputError(
+      `loptCredit: raw needs ${C * (T + 1)} and dUpdate ${C * T} elements, got ${t.raw.size} and ${t.dUpdate.size}`,
+    );
+  const u = new Uint32Array([C, T, t.raw.offset, t.dUpdate.offset, 0, 0, 0, 0]);
+  new Float32Array(u.buffer)[4] = scale / T;
+  rec.dispatch({
+    kernel: 'lopt_credit',
+    source,
+    uniforms: u,
+    buffers: [t.raw.buffer, t.dUpdate.buffer],
+    workgroups: [Math.ceil(C / 64)],
+  });
+}

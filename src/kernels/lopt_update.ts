@@ -1,0 +1,26 @@
+import type { Recorder } from '../runtime/recorder';
+import type { Tensor } from '../runtime/tensor';
+import { InputError } from '../runtime/errors';
+import source from '../../shaders/lopt_update.wgsl?raw';
+import { checkCoordMap, coordCount, type CoordMap } from './coord_map';
+
+/** weights[i(c)] += scale · update[c] for every coordinate c (see shaders/lopt_update.wgsl). */
+export function loptUpdate(
+  rec: Recorder,
+  m: CoordMap,
+  t: { update: Tensor; weights: Tensor },
+  scale: number,
+): void {
+  checkCoordMap(m, t.weights.size);
+  const C = coordCount(m);
+  if (t.update.size < C) throw new InputError(`loptUpdate: update has ${t.update.size} elements, need ${C}`);
+  const u = new Uint32Array([m.o0, m.n0, m.o1, m.n1, t.weights.offset, t.update.offset, 0, 0]);
+  new Float32Array(u.buffer)[6] = scale;
+  rec.dispatch({
+    kernel: 'lopt_update',
+    source,
+    uniforms: u,
+    buffers: [t.update.buffer, t.weights.buffer],
+    workgroups: [Math.ceil(C / 64)],
+  });
+}
