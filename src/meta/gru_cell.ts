@@ -111,17 +111,18 @@ export class CellPass {
     linearForward(rec, this.#head, { x: out.tensor, xRows: out.rows, w, b, y: this.pred });
   }
 
-  /** Per-task MSE into `loss`, without gradients. 4 dispatches. */
-  recordLoss(rec: Recorder, params: Tensor, x: CellInput, target: Tensor): void {
+  /** Per-task MSE into `loss` (or `into`), without gradients. 4 dispatches. */
+  recordLoss(rec: Recorder, params: Tensor, x: CellInput, target: Tensor, into?: Tensor): void {
     this.forward(rec, params, x);
     const s = { groups: this.groups, rowsPerGroup: this.rowsPerGroup, features: 1 };
-    mseLoss(rec, s, { pred: this.pred, target, loss: this.loss });
+    mseLoss(rec, s, { pred: this.pred, target, loss: into ?? this.loss });
   }
 
   /**
    * grads (+)= scale · ∂MSE_g/∂params_g for every task g, each at its own weights (per-task buffers). A
    * negative scale with `accumulate` subtracts a second gradient: how a central difference is formed
-   * without a second gradient buffer. 9 dispatches.
+   * without a second gradient buffer. The per-task loss goes to `loss` unless `o.loss` names another place
+   * (the learned optimizer keeps one per inner step). 9 dispatches.
    */
   recordGradient(
     rec: Recorder,
@@ -129,11 +130,11 @@ export class CellPass {
     x: CellInput,
     target: Tensor,
     grads: Tensor,
-    o: { scale?: number; accumulate?: boolean } = {},
+    o: { scale?: number; accumulate?: boolean; loss?: Tensor } = {},
   ): void {
     this.forward(rec, params, x);
     const s = { groups: this.groups, rowsPerGroup: this.rowsPerGroup, features: 1 };
-    mseLoss(rec, s, { pred: this.pred, target, loss: this.loss, grad: this.#dPred }, o.scale ?? 1);
+    mseLoss(rec, s, { pred: this.pred, target, loss: o.loss ?? this.loss, grad: this.#dPred }, o.scale ?? 1);
     const { w } = this.cell.head(params, this.groups);
     const d = this.cell.head(grads, this.groups);
     const out = gruOutput(this.#shape, this.#run, this.#bufs.hs);

@@ -4,6 +4,8 @@
  */
 import { coordCount, coordWeight, type CoordMap } from '../kernels/coord_map';
 import type { CoordOptimizer } from '../kernels/coord_optim';
+import { gruParamLayout, type GruShape } from '../kernels/gru_layout';
+import { gruBackwardRef, gruForwardRef } from './gru';
 
 const P = 10;
 
@@ -64,4 +66,39 @@ export function coordOptimRef(
     const bc2 = 1 - b2 ** o.step;
     st.weights[i] -= (o.lr * (st.m[c] / bc1)) / (Math.sqrt(st.v[c] / bc2) + eps);
   }
+}
+
+/**
+ * The learned optimizer's meta-gradient for one truncation of T steps, in float64, from what the GPU saved:
+ * inputs X [C, T, 2], raw gradients R [C, T+1], the optimizer's start state h0 [L, C, H] (zeros if absent).
+ * Params are the GRU's (gruParamLayout, groups 1) followed by the head's weight [H] and bias [1].
+ */
+export function loptMetaGradientRef(
+  shape: GruShape,
+  params: ArrayLike<number>,
+  x: ArrayLike<number>,
+  raw: ArrayLike<number>,
+  h0: ArrayLike<number> | undefined,
+  C: number,
+  T: number,
+  outputScale: number,
+): Float64Array {
+  const H = shape.hiddenSize;
+  const gruSize = gruParamLayout(shape).size;
+  const gruParams = Array.from(params).slice(0, gruSize);
+  const headW = Array.from(params).slice(gruSize, gruSize + H);
+  const dU = loptCreditRef(raw, C, T, outputScale);
+  const run = { batch: C, steps: T };
+  const { output } = gruForwardRef(shape, run, gruParams, x, h0);
+  const grads = new Float64Array(gruSize + H + 1);
+  const dOut = new Float64Array(C * T * H);
+  for (let q = 0; q < C * T; q++) {
+    grads[gruSize + H] += dU[q];
+    for (let j = 0; j < H; j++) {
+      grads[gruSize + j] += dU[q] * output[q * H + j];
+      dOut[q * H + j] = dU[q] * headW[j];
+    }
+  }
+  grads.set(gruBackwardRef(shape, run, gruParams, x, h0, dOut, undefined).grads, 0);
+  return grads;
 }
