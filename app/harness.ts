@@ -10,6 +10,7 @@ import type { Tensor } from '../src/runtime/tensor';
 import { trainHarness } from './harness_train';
 
 let gpu: Promise<Gpu> | null = null;
+let current: Gpu | null = null;
 
 /** The limits that decide which model and batch sizes fit (see `metarnn doctor`). */
 const KEY_LIMITS = [
@@ -60,9 +61,10 @@ export const harness = {
     harness.taskData.omniglot = ds;
     return { alphabets: ds.alphabets, characters: ds.characters.length, images: ds.imageCount };
   },
-  /** The device (acquired on first use). */
+  /** The device (acquired on first use, and again once lost: training recovers so, see trainRun). */
   async gpu(): Promise<Gpu> {
-    gpu ??= lib.acquireGpu(); // one promise, so concurrent callers share one device
+    if (current?.isLost) gpu = current = null;
+    gpu ??= lib.acquireGpu().then((g) => (current = g)); // one promise: concurrent callers share one device
     return gpu;
   },
   /** A tensor filled with `data`, or poisoned with NaN so that unwritten outputs fail comparisons. */

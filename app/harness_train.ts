@@ -39,13 +39,16 @@ export type TrainEvent =
   | { type: 'ready'; step: number; dispatchesPerStep: number }
   | { type: 'progress'; progress: TrainProgress }
   | { type: 'eval'; step: number; result: Omit<EvalResult, 'values'>; tasks: number }
-  | { type: 'checkpoint'; step: number; tensors: NamedTensor[]; plots: PlotPrediction[] | null };
+  | { type: 'checkpoint'; step: number; tensors: NamedTensor[]; plots: PlotPrediction[] | null }
+  | { type: 'recovered'; lostAt: number; step: number; reason: string };
 
 export interface TrainRunArgs {
   config: MetaConfig;
   resume?: Resume | null;
   /** Held-out tasks whose predictions go with every checkpoint (regression learners with `predict`). */
   plots?: PlotTask[];
+  /** Test hook: destroy the device at this step's progress event, to exercise recovery. */
+  loseDeviceAt?: number | null;
 }
 
 declare global {
@@ -106,9 +109,10 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
     /**
      * Meta-trains to `config.steps` (from `resume.step` when given), sending progress, eval and checkpoint
      * events. A stop (Node answering a progress event with true) still ends with an eval and a checkpoint.
+     * A lost device is replaced and training goes on from the last checkpoint (a `recovered` event).
      */
     async trainRun(a: TrainRunArgs): Promise<{ step: number; stopped: boolean }> {
-      const learner = await buildLearner(await getGpu(), taskData(), a.config, a.resume);
+      let learner = await buildLearner(await getGpu(), taskData(), a.config, a.resume);
       try {
         await send({ type: 'ready', step: learner.stepCount, dispatchesPerStep: learner.dispatchesPerStep });
         let stop = false;
@@ -117,24 +121,36 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
           const { metric, mean, ci95 } = r;
           await send({ type: 'eval', step, result: { metric, mean, ci95 }, tasks: r.values.length });
         };
-        const checkpoint = async (step: number) => {
+        const checkpoint = async (step: number, learner: MetaLearner) => {
           saved = step;
           const plots = await predictions(learner, a.plots);
           await send({ type: 'checkpoint', step, tensors: await namedTensors(learner), plots });
         };
-        await lib.train(learner, a.config.steps, {
+        const callbacks: lib.TrainCallbacks = {
           onProgress: async (progress) => {
             stop = (await send({ type: 'progress', progress })) === true;
+            if (progress.step === a.loseDeviceAt) {
+              a.loseDeviceAt = null; // once: the replacement device must live
+              (learner as unknown as { gpu: Gpu }).gpu.destroy();
+            }
           },
           onEval: evaluate,
           onCheckpoint: checkpoint,
           shouldStop: () => stop,
+        };
+        learner = await lib.trainWithRecovery(learner, a.config.steps, callbacks, {
+          acquire: getGpu,
+          data: taskData(),
+          onRecovered: async (r) => {
+            learner = r.learner;
+            await send({ type: 'recovered', lostAt: r.lostAt, step: r.restoredFrom, reason: r.error.reason });
+          },
         });
         const step = learner.stepCount;
         if (step !== saved) {
           // train() leaves at a stop without its eval and checkpoint: keep the promise of one at the end.
           await evaluate(step, await learner.evaluate(a.config.evalTasks, a.config.seed + 1000));
-          await checkpoint(step);
+          await checkpoint(step, learner);
         }
         return { step, stopped: step < a.config.steps };
       } finally {
@@ -154,6 +170,22 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
           runs,
           lib.learnerClassifier(learner as unknown as lib.EpisodePredictor),
         );
+      } finally {
+        learner.destroy();
+      }
+    },
+    /**
+     * A learned optimizer against SGD, RMSprop and Adam (each with its learning rate tuned on training tasks)
+     * on `tasks` held-out tasks, for each run length in `steps` (LearnedOptimizer.compare).
+     */
+    async compareRun(config: MetaConfig, resume: Resume, tasks: number, seed: number, steps: number[]) {
+      const learner = await buildLearner(await getGpu(), taskData(), config, resume);
+      try {
+        if (!(learner instanceof lib.LearnedOptimizer))
+          throw new lib.InputError(`learner '${config.learner}' is not an optimizer to compare`);
+        const out: lib.OptimizerComparison[] = [];
+        for (const n of steps) out.push(await learner.compare(tasks, seed, n));
+        return out;
       } finally {
         learner.destroy();
       }

@@ -203,6 +203,9 @@ test('learned optimizer learns: after 40 meta-steps it lowers held-out task loss
   });
   const [start, end] = [out.after[0], out.after[20]];
   expect(out.before[0]).toBeCloseTo(start, 5); // same tasks, same initial weights
-  expect(end, `trained: ${start.toFixed(3)} → ${end.toFixed(3)}; untrained → ${out.before[20].toFixed(3)}`).toBeLessThan(0.85 * start);
+  expect(
+    end,
+    `trained: ${start.toFixed(3)} → ${end.toFixed(3)}; untrained → ${out.before[20].toFixed(3)}`,
+  ).toBeLessThan(0.85 * start);
   expect(end, `untrained ends at ${out.before[20].toFixed(3)}`).toBeLessThan(out.before[20]);
 });

@@ -1,4 +1,4 @@
-import { adamStepRef, sgdStepRef, sumSquaresRef } from '../src/reference/optim';
+import { adamStepRef, countSkipRef, sgdStepRef, sumSquaresRef } from '../src/reference/optim';
 import { rng, uniform } from '../src/reference/random';
 import { expect, expectClose, test } from './fixtures';
 
@@ -88,7 +88,7 @@ async function replaySteps(
           momentum: momentum ? state.buf : null,
         });
       const program = await rec.finish();
-      const trace: { params: number[]; m: number[]; v: number[]; buf: number[] }[] = [];
+      const trace: { params: number[]; m: number[]; v: number[]; buf: number[]; hyper: number[] }[] = [];
       for (let k = 0; k < grads.length; k++) {
         g.write(tGrads, grads[k]);
         g.write(tHyper.view(lib.OPTIM_SLOT.lr, [1]), [lrs[k]]);
@@ -102,6 +102,7 @@ async function replaySteps(
           m: await h.read(state.m),
           v: await h.read(state.v),
           buf: await h.read(state.buf),
+          hyper: await h.read(tHyper),
         });
       }
       program.destroy();
@@ -149,6 +150,15 @@ const adamCases: (OptimCase & { beta1?: number; beta2?: number; weightDecay?: nu
     bad: { 2: NaN, 4: Infinity },
     lr: () => 0.01,
   },
+  {
+    // Skips in a row: the inARow counter climbs to 3, then a finite step sets it back to 0.
+    name: 'Adam skips in a row',
+    n: 300,
+    steps: 7,
+    norm: true,
+    bad: { 1: NaN, 2: Infinity, 3: -Infinity, 5: NaN },
+    lr: () => 0.01,
+  },
 ];
 
 for (const c of adamCases) {
@@ -179,16 +189,20 @@ for (const c of adamCases) {
     });
 
     const st = { params: Float64Array.from(params), m: new Float64Array(c.n), v: new Float64Array(c.n) };
-    let skipped = 0;
+    const counts = { skipped: 0, inARow: 0 };
+    const slot = await gpu.evaluate(() => window.harness.lib.ADAM_SLOT);
     for (let k = 0; k < c.steps; k++) {
-      if (adamStepRef(st, grads[k], { ...hp, lr: lrs[k], step: k + 1 })) skipped++;
+      countSkipRef(counts, adamStepRef(st, grads[k], { ...hp, lr: lrs[k], step: k + 1 }));
       expectClose(out.trace[k].params, st.params, `${what} step ${k + 1} params`);
       expectClose(out.trace[k].m, st.m, `${what} step ${k + 1} m`);
       expectClose(out.trace[k].v, st.v, `${what} step ${k + 1} v`);
+      const { skipped, inARow } = counts;
+      const got = { skipped: out.trace[k].hyper[slot.skipped], inARow: out.trace[k].hyper[slot.inARow] };
+      expect(got, `${what} step ${k + 1}: skip counters`).toEqual({ skipped, inARow });
     }
     expectSkipsUntouched(c, out.trace, what);
-    expect(skipped).toBe(Object.keys(c.bad ?? {}).length);
-    expect(out.skipped, `${what}: skipped-step counter`).toBe(skipped);
+    expect(counts.skipped).toBe(Object.keys(c.bad ?? {}).length);
+    expect(out.skipped, `${what}: skipped-step counter`).toBe(counts.skipped);
   });
 }
 

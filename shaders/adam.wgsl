@@ -6,7 +6,8 @@
 // Hyper-parameters live in the `hyper` storage tensor, not in uniforms, so the host changes lr or t with one
 // queue.writeBuffer and replays the recorded program. Slot indices come from src/kernels/adam.ts.
 // A non-finite ||g||² skips the step: p, m and v stay as they are, and invocation 0 counts the skip in the
-// SKIPPED slot. No other invocation touches that slot in this dispatch, so the increment has no race.
+// SKIPPED slot and in IN_A_ROW, which a finite step sets back to 0 (the trainer stops a run after too many
+// skips in a row: src/meta/train.ts). No other invocation touches those slots in this dispatch: no race.
 // Each invocation updates 4 elements, 64 apart, so that a workgroup covers 256 contiguous elements.
 
 struct Params { n: u32, paramsOffset: u32, gradsOffset: u32, mOffset: u32, vOffset: u32, hyperOffset: u32, _p0: u32, _p1: u32 }
@@ -20,6 +21,7 @@ struct Params { n: u32, paramsOffset: u32, gradsOffset: u32, mOffset: u32, vOffs
 
 const SUM_SQ = ${SUM_SQ}u;
 const SKIPPED = ${SKIPPED}u;
+const IN_A_ROW = ${IN_A_ROW}u;
 const CLIP = ${CLIP}u;
 const LR = ${LR}u;
 const BETA1 = ${BETA1}u;
@@ -41,9 +43,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let h = p.hyperOffset;
   let sumSq = H[h + SUM_SQ];
   if (!isFinite(sumSq)) {
-    if (wid.x == 0u && lid == 0u) { H[h + SKIPPED] += 1.0; }
+    if (wid.x == 0u && lid == 0u) {
+      H[h + SKIPPED] += 1.0;
+      H[h + IN_A_ROW] += 1.0;
+    }
     return;
   }
+  if (wid.x == 0u && lid == 0u) { H[h + IN_A_ROW] = 0.0; }
   let norm = sqrt(sumSq);
   let clip = H[h + CLIP];
   let gScale = select(1.0, clip / norm, clip > 0.0 && norm > clip);

@@ -8,6 +8,7 @@ import { cli } from './cli_helper';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeConfig } from '../src/io/checkpoint';
 import { parse } from '../src/io/safetensors';
 
 const TINY = ['--layers', '2', '--hidden', '8', '--meta-batch', '16', '--lr', '0.03', '--seed', '7'];
@@ -90,6 +91,60 @@ test('a run resumed at step 40 ends with the same weights as an uninterrupted on
   expect(metrics(run).map(strip)).toEqual(metrics(join(dir, 'a')).map(strip));
 });
 
+test('a device lost mid-run is replaced and training resumes from the last checkpoint, bit-identically', async () => {
+  const run = join(dir, 'lost');
+  process.env.METARNN_TEST_LOSE_DEVICE_AT = '70'; // the harness destroys its device at step 70
+  let r: Awaited<ReturnType<typeof cli>>;
+  try {
+    r = await cli('train', ...TINY, ...EVERY, '--steps', '120', '--out', run);
+  } finally {
+    delete process.env.METARNN_TEST_LOSE_DEVICE_AT;
+  }
+  expect(r.code, r.stderr).toBe(0);
+  // Noticed at the next readback (the step 80 log point); the checkpoint before that is step 40's.
+  expect(r.stderr).toContain('device lost at step 80 (destroyed): recovered from the checkpoint at step 40');
+  const a = checkpoint(join(dir, 'a'));
+  const b = checkpoint(run);
+  expect(b.metadata.get('step')).toBe('120');
+  for (const [name, t] of a.tensors) {
+    const u = b.tensors.get(name)!;
+    expect(Buffer.from(u.data.buffer).equals(Buffer.from(t.data.buffer)), `${name} bit-identical`).toBe(true);
+  }
+  // The lost steps' metrics were dropped and logged again: the same lines as the uninterrupted run.
+  const strip = (l: Record<string, unknown>) => ({ ...l, stepsPerSecond: 0, seconds: 0 });
+  expect(metrics(run).map(strip)).toEqual(metrics(join(dir, 'a')).map(strip));
+});
+
+test('a run stuck on NaN/Inf gradients stops after --max-bad-steps in a row and keeps its last checkpoint', async () => {
+  const run = join(dir, 'nan');
+  // lr 1e25: step 1 throws the weights to ~1e25, after which every gradient's squared norm overflows.
+  const model = ['--layers', '2', '--hidden', '8', '--meta-batch', '16', '--seed', '7', '--lr', '1e25'];
+  const every = ['--log-every', '1', '--eval-every', '2', '--eval-tasks', '4', '--max-bad-steps', '3'];
+  const r = await cli('train', ...model, ...every, '--steps', '20', '--out', run);
+  expect(r.code).toBe(1);
+  const last = r.stderr.trim().split('\n').at(-1)!;
+  expect(last).toMatch(/^metarnn: training stopped at step 4: 3 steps in a row had a NaN\/Inf gradient/);
+  expect(last).toMatch(/limit 3.*--max-bad-steps.*learning rate too high.*bad data/);
+  // The progress line at the step 2 eval point counted the first skip.
+  expect(r.stderr).toContain('step 2/20');
+  expect(r.stderr).toContain('1 step skipped (NaN/Inf gradient)');
+  // The checkpoint on disk is step 2's (the stuck state at step 4 was never saved), and loads.
+  const ckpt = checkpoint(run);
+  expect(ckpt.metadata.get('step')).toBe('2');
+  for (const [name, t] of ckpt.tensors) {
+    if (name !== 'optimizer.hyper') expect(t.data.every(Number.isFinite), `${name} finite`).toBe(true);
+  }
+  const resumed = await cli('eval', '--checkpoint', run, '--episodes', '4', '--json');
+  expect(resumed.code, resumed.stderr).toBe(0);
+});
+
+test('config.json of a run from before maxBadSteps existed still reads (it defaults to 10)', () => {
+  const config = JSON.parse(readFileSync(join(dir, 'a', 'config.json'), 'utf8'));
+  expect(config.maxBadSteps).toBe(10);
+  delete config.maxBadSteps;
+  expect(decodeConfig(JSON.stringify(config), 'old.json')).toEqual(config);
+});
+
 test('eval --json prints one object with the mean and 95% interval', async () => {
   const r = await cli('eval', '--checkpoint', join(dir, 'a'), '--episodes', '50', '--json');
   expect(r.code, r.stderr).toBe(0);
@@ -145,6 +200,11 @@ const bad: { name: string; args: () => string[]; expect: (string | RegExp)[] }[]
       return ['--resume', join(dir, 'empty')];
     },
     expect: ['config.json', 'no such file'],
+  },
+  {
+    name: '--max-bad-steps 0',
+    args: () => ['--max-bad-steps', '0'],
+    expect: ['--max-bad-steps', '"0"', 'integer >= 1'],
   },
   {
     name: '--resume with a model change',

@@ -12,7 +12,8 @@ import { readDataFile } from '../data/omniglot_file';
 import { PUBLISHED_RUNS_ERROR } from '../meta/omniglot_runs';
 import { configFromOptions, type RunConfig } from './run_config';
 import { readRun, type SavedRun } from './run_dir';
-import { TEST_SEED_OFFSET } from './train';
+import { formatComparison, TEST_SEED_OFFSET } from './train';
+import { DEFAULT_LOPT } from '../meta/lopt';
 
 export interface EvalSummary {
   task: MetaConfig['task'];
@@ -23,6 +24,11 @@ export interface EvalSummary {
   metric: 'mse' | 'accuracy';
   mean: number;
   ci95: number;
+  /**
+   * Learned optimizer only: the final mean task loss of each optimizer after `steps` inner steps on `tasks`
+   * of the held-out tasks, with the learning rate each hand-designed one was tuned to.
+   */
+  optimizers?: { steps: number; tasks: number; final: Record<string, number>; lr: Record<string, number> };
 }
 
 interface EvalOptions {
@@ -56,9 +62,18 @@ export function register(program: Command): void {
       const run = readRun(opts.checkpoint);
       if (opts.task !== undefined) return evalRuns(opts, run);
       const config: RunConfig = { ...run.config, ...configFromOptions({ data: opts.data }) };
-      const r = await withSession(async (s) => {
+      const seed = config.seed + TEST_SEED_OFFSET;
+      const [r, cmp] = await withSession(async (s) => {
         await loadTaskData(s.page, config);
-        return callHarness(s.page, 'evalRun', config, run.resume, episodes, config.seed + TEST_SEED_OFFSET);
+        const r = await callHarness(s.page, 'evalRun', config, run.resume, episodes, seed);
+        if (config.learner !== 'lopt') return [r, null] as const;
+        // Tuning three baselines over a grid is ~30 runs: on at most 64 of the tasks.
+        const tasks = Math.min(episodes, 64);
+        const steps = [DEFAULT_LOPT.runSteps];
+        return [
+          r,
+          (await callHarness(s.page, 'compareRun', config, run.resume, tasks, seed, steps))[0],
+        ] as const;
       });
       const { task, learner, ways, shots } = config;
       const summary: EvalSummary = {
@@ -71,6 +86,11 @@ export function register(program: Command): void {
         mean: r.mean,
         ci95: r.ci95,
       };
+      if (cmp) {
+        const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+        const final = Object.fromEntries(Object.entries(cmp.final).map(([k, v]) => [k, mean(v)]));
+        summary.optimizers = { steps: cmp.steps, tasks: cmp.tasks, final, lr: cmp.lr };
+      }
       if (opts.json) {
         console.log(JSON.stringify(summary));
         return;
@@ -80,6 +100,7 @@ export function register(program: Command): void {
         `${task} / ${learner}, ${what}, step ${run.resume.step}: ${r.metric} ${r.mean.toPrecision(4)} ± ` +
           `${r.ci95.toPrecision(2)} (95% interval over ${episodes} held-out tasks)`,
       );
+      if (cmp) console.log(`${formatComparison(cmp)} (${cmp.tasks} tasks)`);
     });
 }
 

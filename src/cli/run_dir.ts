@@ -120,6 +120,13 @@ export class RunWriter {
     writeFileAtomic(this.path('metrics'), encode(this.metrics.map((l) => `${JSON.stringify(l)}\n`).join('')));
   }
 
+  /** Drops metrics after `step` (work lost with a device, to be done again from the checkpoint there). */
+  rewind(step: number): void {
+    const keep = this.metrics.filter((l) => l.step <= step);
+    this.metrics.splice(0, this.metrics.length, ...keep);
+    writeFileAtomic(this.path('metrics'), encode(this.metrics.map((l) => `${JSON.stringify(l)}\n`).join('')));
+  }
+
   writeCheckpoint(step: number, tensors: NamedTensor[]): void {
     writeFileAtomic(this.path('checkpoint'), encodeCheckpoint(step, this.config, tensors));
   }

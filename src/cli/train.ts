@@ -11,6 +11,7 @@ import type { PlotTask, TrainEvent } from '../../app/harness_train';
 import { LEARNERS, TASKS } from '../meta/learner';
 import { sinusoidTaskRef } from '../reference/sinusoid';
 import { renderReport, type SinusoidPanel, type TestResult } from '../report/report';
+import { DEFAULT_LOPT, type OptimizerComparison } from '../meta/lopt';
 import { InputError } from '../runtime/errors';
 import { callHarness, withSession } from './page';
 import { checkTaskData, loadTaskData } from './task_data';
@@ -30,7 +31,14 @@ export const VALIDATION_SEED_OFFSET = 1000;
 export const TEST_SEED_OFFSET = 2000;
 
 /** What may change when a run is resumed: nothing that changes the model or the tasks it trains on. */
-const RESUMABLE: readonly (keyof RunConfig)[] = ['steps', 'logEvery', 'evalEvery', 'evalTasks', 'data'];
+const RESUMABLE: readonly (keyof RunConfig)[] = [
+  'steps',
+  'logEvery',
+  'evalEvery',
+  'evalTasks',
+  'data',
+  'maxBadSteps',
+];
 
 export interface TrainPlan {
   config: RunConfig;
@@ -135,6 +143,7 @@ export async function runTraining(
   const plots = sinusoidPlots(c);
   let panels: SinusoidPanel[] | null = null;
   let test: TestResult | null = null;
+  let optimizers: OptimizerComparison[] | null = null;
   let status = '';
   let failure: unknown = null;
   let stopping = false;
@@ -149,6 +158,7 @@ export async function runTraining(
         config: { ...c },
         metrics: writer.metrics,
         sinusoid: panels,
+        optimizers,
         test,
         generated: new Date(),
       }),
@@ -185,6 +195,13 @@ export async function runTraining(
         );
         return;
       }
+      case 'recovered':
+        // Progress and evals after the restored checkpoint will come again: drop the first copies.
+        writer.rewind(e.step);
+        bar.note(
+          `device lost at step ${e.lostAt} (${e.reason}): recovered from the checkpoint at step ${e.step}`,
+        );
+        return;
       case 'checkpoint':
         writer.writeCheckpoint(e.step, e.tensors);
         last = { step: e.step, tensors: e.tensors };
@@ -215,11 +232,35 @@ export async function runTraining(
     try {
       const resume = plan.resumed?.resume ?? null;
       await loadTaskData(s.page, c);
-      result = await callHarness(s.page, 'trainRun', { config: c, resume, plots: plots?.tasks ?? [] });
+      result = await callHarness(s.page, 'trainRun', {
+        config: c,
+        resume,
+        plots: plots?.tasks ?? [],
+        loseDeviceAt: loseDeviceAt(),
+      });
     } catch (err) {
       throw failure ?? err;
     } finally {
       bar.stop();
+    }
+    if (c.learner === 'lopt' && last) {
+      // The learned optimizer's figure of merit: its loss curves against tuned hand-designed optimizers, at
+      // the run length it was trained for and at twice that.
+      const n = DEFAULT_LOPT.runSteps;
+      console.error(
+        `comparing with SGD, RMSprop and Adam (learning rates tuned) on ${c.evalTasks} held-out tasks…`,
+      );
+      optimizers = await callHarness(
+        s.page,
+        'compareRun',
+        c,
+        { tensors: tensorRecord(last.tensors), step: last.step },
+        c.evalTasks,
+        c.seed + TEST_SEED_OFFSET,
+        [n, 2 * n],
+      );
+      for (const cmp of optimizers) console.error(formatComparison(cmp));
+      report();
     }
     if (o.testEpisodes && last) {
       const episodes = o.testEpisodes;
@@ -244,6 +285,21 @@ export async function runTraining(
   return { ...r, writer, test };
 }
 
+/** One line per optimizer: final mean task loss after `steps` inner steps, and the tuned learning rate. */
+export function formatComparison(c: OptimizerComparison): string {
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const parts = (['lopt', 'adam', 'rmsprop', 'sgd'] as const).map(
+    (k) => `${k} ${mean(c.final[k]).toPrecision(3)}${k === 'lopt' ? '' : ` (lr ${c.lr[k]})`}`,
+  );
+  return `after ${c.steps} inner steps, mean task loss: ${parts.join(', ')}`;
+}
+
+/** Test hook: METARNN_TEST_LOSE_DEVICE_AT=N destroys the page's device at step N (see test/train-cli.test.ts). */
+function loseDeviceAt(): number | null {
+  const v = process.env.METARNN_TEST_LOSE_DEVICE_AT;
+  return v ? Number(v) : null;
+}
+
 const tensorRecord = (tensors: { name: string; data: Float32Array }[]) =>
   Object.fromEntries(tensors.map((t) => [t.name, t.data]));
 
@@ -266,6 +322,10 @@ export function register(program: Command): void {
     .option('--eval-every <n>', 'evaluate on held-out tasks and checkpoint every n steps')
     .option('--eval-tasks <n>', 'held-out tasks per evaluation')
     .option('--log-every <n>', 'read the loss back and log every n steps')
+    .option(
+      '--max-bad-steps <n>',
+      'stop once n steps in a row had a NaN/Inf gradient (each is skipped; checked when logging)',
+    )
     .option('--data <path>', 'dataset path (omniglot, forecast)')
     .option(
       '--alphabets <list>',

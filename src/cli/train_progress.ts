@@ -11,7 +11,12 @@ export interface ProgressPoint {
   stepsPerSecond: number;
   /** Seconds left: by steps, or by the time budget when that comes first. */
   etaSeconds: number;
+  /** Steps skipped so far for a NaN/Inf gradient; shown only when there are any. */
+  skipped?: number;
 }
+
+const skippedText = (p: ProgressPoint, sep: string) =>
+  p.skipped ? `${sep}${p.skipped} step${p.skipped === 1 ? '' : 's'} skipped (NaN/Inf gradient)` : '';
 
 export function formatDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';
@@ -37,13 +42,13 @@ export class TrainProgressBar {
     this.#multi = new MultiBar(
       {
         stream: this.stream,
-        format: '{bar} step {value}/{total} | {rate} steps/s | loss {loss} | ETA {remaining}',
+        format: '{bar} step {value}/{total} | {rate} steps/s | loss {loss} | ETA {remaining}{skipped}',
         hideCursor: true,
         clearOnComplete: false,
       },
       Presets.shades_classic,
     );
-    this.#bar = this.#multi.create(steps, step, { rate: '-', loss: '-', remaining: '-' });
+    this.#bar = this.#multi.create(steps, step, { rate: '-', loss: '-', remaining: '-', skipped: '' });
   }
 
   update(p: ProgressPoint): void {
@@ -52,6 +57,7 @@ export class TrainProgressBar {
       rate: p.stepsPerSecond.toFixed(1),
       loss: p.loss.toPrecision(4),
       remaining: formatDuration(p.etaSeconds),
+      skipped: skippedText(p, ' | '),
     });
   }
 
@@ -63,7 +69,8 @@ export class TrainProgressBar {
       return;
     }
     const where = p
-      ? `step ${p.step}/${p.steps}, loss ${p.loss.toPrecision(4)}, ${p.stepsPerSecond.toFixed(1)} steps/s; `
+      ? `step ${p.step}/${p.steps}, loss ${p.loss.toPrecision(4)}, ${p.stepsPerSecond.toFixed(1)} steps/s` +
+        `${skippedText(p, ', ')}; `
       : '';
     this.stream.write(`${where}${line}\n`);
   }

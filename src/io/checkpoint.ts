@@ -51,7 +51,10 @@ export function checkpointFromFile(file: TensorFile, source: string): Checkpoint
 export const encodeConfig = (config: RunConfig): Uint8Array =>
   new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`);
 
-/** Parses config.json text and checks every field; all but the optional data settings must be present. */
+/** Keys a config.json may lack: data settings, and maxBadSteps (added later; older runs lack it). */
+const OPTIONAL_KEYS = ['data', 'alphabets', 'maxBadSteps'];
+
+/** Parses config.json text and checks every field; all but OPTIONAL_KEYS must be present. */
 export function decodeConfig(text: string, source: string): RunConfig {
   let raw: unknown;
   try {
@@ -60,7 +63,7 @@ export function decodeConfig(text: string, source: string): RunConfig {
     throw new InputError(`${source}: not valid JSON: ${(e as Error).message}`);
   }
   const config = checkConfigObject(raw, source) as RunConfig;
-  const missing = Object.keys(FIELDS).filter((k) => !(k in config) && k !== 'data' && k !== 'alphabets');
+  const missing = Object.keys(FIELDS).filter((k) => !(k in config) && !OPTIONAL_KEYS.includes(k));
   if (missing.length) throw new InputError(`${source}: missing ${missing.join(', ')}`);
   return config;
 }

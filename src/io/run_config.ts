@@ -39,6 +39,7 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   logEvery: posInt,
   evalEvery: posInt,
   evalTasks: { kind: 'int', min: 2 }, // a 95% interval needs two values
+  maxBadSteps: posInt,
   data: { kind: 'string' },
   alphabets: { kind: 'string' },
 };

@@ -7,8 +7,16 @@ import { checkOptimizerSizes, OPTIM_SLOT } from './grad_norm';
  * Where each hyper-parameter sits in Adam's `hyper` tensor [ADAM_HYPER_SIZE]. The host rewrites lr or step
  * with `gpu.write(hyper.view(ADAM_SLOT.step, [1]), [t])` before a submit; the recorded program stays as is.
  */
-export const ADAM_SLOT = { ...OPTIM_SLOT, beta1: 4, beta2: 5, eps: 6, weightDecay: 7, step: 8 } as const;
-export const ADAM_HYPER_SIZE = 9;
+export const ADAM_SLOT = {
+  ...OPTIM_SLOT,
+  beta1: 4,
+  beta2: 5,
+  eps: 6,
+  weightDecay: 7,
+  step: 8,
+  inARow: 9,
+} as const;
+export const ADAM_HYPER_SIZE = 10;
 
 /** Defaults are torch.optim.Adam's; weightDecay > 0 is decoupled (AdamW); clip is a max global norm, 0 = off. */
 export interface AdamOptions {
@@ -37,7 +45,8 @@ export function adamHyper(o: AdamOptions = {}, step = 1): number[] {
  * One Adam/AdamW step on a flat parameter buffer: params, m and v updated in place (see shaders/adam.wgsl).
  * Hyper-parameters are read from `hyper` on the GPU, so a recorded program replays with new lr / step.
  * Run gradNorm into hyper's sumSq slot first for clipping and for skipping non-finite steps (counted in
- * the skipped slot). The host keeps `step` counting: a skipped step still advances it. m, v start at zero.
+ * the skipped slot, and in the inARow slot until a finite step resets it). The host keeps `step` counting:
+ * a skipped step still advances it. m, v start at zero.
  * params, m, v and hyper must be distinct GPU buffers (WebGPU forbids aliasing writable bindings).
  */
 export function adamStep(
@@ -51,6 +60,7 @@ export function adamStep(
     defines: {
       SUM_SQ: ADAM_SLOT.sumSq,
       SKIPPED: ADAM_SLOT.skipped,
+      IN_A_ROW: ADAM_SLOT.inARow,
       CLIP: ADAM_SLOT.clip,
       LR: ADAM_SLOT.lr,
       BETA1: ADAM_SLOT.beta1,

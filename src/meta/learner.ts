@@ -29,6 +29,11 @@ export interface MetaConfig {
   /** Evaluate on held-out tasks and checkpoint every this many steps. */
   evalEvery: number;
   evalTasks: number;
+  /**
+   * Stop with a NonFiniteStepsError once this many optimizer steps in a row were skipped for a NaN/Inf
+   * gradient (checked at log and eval points). Absent in configs written before it existed: 10.
+   */
+  maxBadSteps?: number;
 }
 
 /** Data a task family needs beyond its config, handed to createLearner (loaded by the CLI or the page). */

@@ -54,6 +54,9 @@ export interface LoptOptions {
 
 export const DEFAULT_LOPT: LoptOptions = { runSteps: 100, unroll: 20, outputScale: 0.1, taskHidden: 32 };
 
+/** Held-out tasks optimised at once in evaluate(). */
+const EVAL_BATCH = 64;
+
 /** Learning rates tried for each hand-designed optimizer (log grid); the best on training tasks is used. */
 export const BASELINE_LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1];
 
@@ -415,10 +418,18 @@ export class LearnedOptimizer implements MetaLearner {
     }
   }
 
-  /** Final task loss after `runSteps` inner steps on each of `tasks` held-out tasks. */
+  /**
+   * Final task loss after `runSteps` inner steps on each of `tasks` held-out tasks, in batches of at most
+   * EVAL_BATCH tasks (each batch its own draw of tasks) so that memory stays bounded.
+   */
   async evaluate(tasks: number, seed: number): Promise<EvalResult> {
-    const curve = await this.lossCurve(tasks, seed, this.opts.runSteps);
-    return summarize('mse', curve[curve.length - 1]);
+    const values: number[] = [];
+    for (let i = 0; values.length < tasks; i++) {
+      const n = Math.min(EVAL_BATCH, tasks - values.length);
+      const curve = await this.lossCurve(n, seed + 7 * i, this.opts.runSteps);
+      values.push(...curve[curve.length - 1]);
+    }
+    return summarize('mse', values);
   }
 
   /** A hand-designed optimizer's per-task loss curve [steps + 1][tasks], same tasks and initial weights as lossCurve. */

@@ -39,7 +39,13 @@ export class MetaOptimizer {
 
   /** Steps skipped because the gradient was NaN/Inf (read back; call only when logging). */
   async skipped(): Promise<number> {
-    return (await this.gpu.read(this.hyper.view(ADAM_SLOT.skipped, [1])))[0];
+    return (await this.badSteps()).skipped;
+  }
+
+  /** Skipped steps in all and in a row up to the last submitted step: one 40-byte readback of `hyper`. */
+  async badSteps(): Promise<{ skipped: number; inARow: number }> {
+    const h = await this.gpu.read(this.hyper);
+    return { skipped: h[ADAM_SLOT.skipped], inARow: h[ADAM_SLOT.inARow] };
   }
 
   async state(): Promise<Record<string, Float32Array>> {
@@ -53,7 +59,9 @@ export class MetaOptimizer {
   load(state: Record<string, Float32Array>, step: number): void {
     this.gpu.write(this.m, state['optimizer.m']);
     this.gpu.write(this.v, state['optimizer.v']);
-    this.gpu.write(this.hyper, state['optimizer.hyper']);
+    const hyper = state['optimizer.hyper'];
+    // Checkpoints written before the in-a-row skip counter existed hold one slot less: it starts at 0.
+    this.gpu.write(this.hyper, hyper?.length === ADAM_HYPER_SIZE - 1 ? [...hyper, 0] : hyper);
     this.step = step;
   }
 }

@@ -1,16 +1,19 @@
 /**
  * The meta-training loop shared by the CLI, the page and library users: step (one submit each, no readback),
  * read the loss back only every `logEvery` steps, evaluate and hand a checkpoint to the caller every
- * `evalEvery` steps. Yields to the event loop at each log point so a page stays responsive.
+ * `evalEvery` steps. Yields to the event loop at each log point so a page stays responsive. Stops with a
+ * NonFiniteStepsError when `maxBadSteps` optimizer steps in a row were skipped for NaN/Inf gradients;
+ * recovery from a lost device is a layer above (recovery.ts).
  */
 import type { Gpu } from '../runtime/gpu';
-import { InputError } from '../runtime/errors';
+import { InputError, NonFiniteStepsError } from '../runtime/errors';
 import { BlackBoxRegressor } from './blackbox';
 import { BlackBoxForecaster } from './blackbox_forecast';
 import { ContextLearner } from './context';
 import { MamlLearner } from './maml';
 import { ReptileLearner } from './reptile';
 import { BlackBoxClassifier } from './blackbox_classifier';
+import { LearnedOptimizer } from './lopt';
 import {
   LEARNERS,
   TASKS,
@@ -36,6 +39,7 @@ export const DEFAULT_CONFIG: MetaConfig = {
   logEvery: 25,
   evalEvery: 500,
   evalTasks: 200,
+  maxBadSteps: 10,
 };
 
 /** Learners implemented for each task family; anything else is refused with the list of valid ones. */
@@ -47,6 +51,7 @@ const BUILDERS: Partial<Record<string, (gpu: Gpu, c: MetaConfig, data: TaskData)
   'sinusoid/fomaml': (gpu, c) => MamlLearner.create(gpu, c, 1),
   'sinusoid/reptile': (gpu, c) => ReptileLearner.create(gpu, c),
   'omniglot/blackbox': BlackBoxClassifier.create,
+  'sinusoid/lopt': (gpu, c) => LearnedOptimizer.create(gpu, c),
 };
 
 export function supportedPairs(): string[] {
@@ -64,6 +69,19 @@ export const PAIR_DEFAULTS: Partial<Record<string, Partial<MetaConfig>>> = {
   'sinusoid/maml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05 },
   'sinusoid/fomaml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05 },
   'sinusoid/reptile': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05 },
+  // The learned optimizer: a 2 × 20 GRU as Andrychowicz et al.; metaBatch task models per run; shots points
+  // per task; one meta-step is one 20-step truncation, so 5 meta-steps per 100-step run.
+  'sinusoid/lopt': {
+    layers: 2,
+    hidden: 20,
+    metaBatch: 8,
+    shots: 20,
+    lr: 0.003,
+    clip: 1,
+    evalTasks: 32,
+    evalEvery: 100,
+    logEvery: 5,
+  },
   // 5-way 1-shot, one query per class (10 steps per episode): ~0.15–0.25 s per step on the software adapter.
   // lr above ~0.01 drove GRU gate inputs past tanh's float range (NaN) in trials.
   'omniglot/blackbox': {
@@ -104,6 +122,7 @@ export interface TrainProgress {
   loss: number;
   stepsPerSecond: number;
   etaSeconds: number;
+  /** Optimizer steps skipped so far because their gradient was NaN/Inf (weights left as they were). */
   skipped: number;
 }
 
@@ -116,16 +135,36 @@ export interface TrainCallbacks {
   shouldStop?: () => boolean;
 }
 
+/** The learners' Adam (MetaOptimizer) counts skipped steps on the GPU; a learner without one reports none. */
+type SkipCounter = { badSteps(): Promise<{ skipped: number; inARow: number }> };
+const skipCounter = (l: MetaLearner): SkipCounter | null => {
+  const o = (l as { optimizer?: Partial<SkipCounter> }).optimizer;
+  return typeof o?.badSteps === 'function' ? (o as SkipCounter) : null;
+};
+
 export async function train(learner: MetaLearner, steps: number, cb: TrainCallbacks = {}): Promise<void> {
   const c = learner.config;
   const gpu = (learner as unknown as { gpu: Gpu }).gpu;
+  const counter = skipCounter(learner);
+  const maxBad = c.maxBadSteps ?? DEFAULT_CONFIG.maxBadSteps!;
+  let checked = { step: -1, skipped: 0 };
+  // One 40-byte readback at log and eval points: stops a run stuck on NaN/Inf gradients before an eval
+  // point could checkpoint it (skipped steps leave the weights as they were, so earlier checkpoints are good).
+  const checkBadSteps = async (step: number): Promise<number> => {
+    if (!counter || checked.step === step) return checked.skipped;
+    const { skipped, inARow } = await counter.badSteps();
+    checked = { step, skipped };
+    if (inARow >= maxBad) throw new NonFiniteStepsError(step, inARow, maxBad, skipped);
+    return skipped;
+  };
   let t0 = performance.now();
   let s0 = learner.stepCount;
   while (learner.stepCount < steps) {
     learner.step();
     const step = learner.stepCount;
     if (step % c.logEvery === 0 || step === steps) {
-      const loss = await learner.lastLoss(); // the only readback, and it also paces the queue
+      const loss = await learner.lastLoss(); // paces the queue
+      const skipped = await checkBadSteps(step);
       const now = performance.now();
       const rate = ((step - s0) * 1000) / Math.max(1, now - t0);
       await cb.onProgress?.({
@@ -134,7 +173,7 @@ export async function train(learner: MetaLearner, steps: number, cb: TrainCallba
         loss,
         stepsPerSecond: rate,
         etaSeconds: (steps - step) / Math.max(rate, 1e-9),
-        skipped: 0,
+        skipped,
       });
       gpu?.throwIfErrors();
       if (cb.shouldStop?.()) break;
@@ -144,6 +183,7 @@ export async function train(learner: MetaLearner, steps: number, cb: TrainCallba
       }
     }
     if (step % c.evalEvery === 0 || step === steps) {
+      await checkBadSteps(step);
       if (cb.onEval) await cb.onEval(step, await learner.evaluate(c.evalTasks, c.seed + 1000));
       await cb.onCheckpoint?.(step, learner);
     }

@@ -46,6 +46,18 @@ export function adamStepRef(
   return false;
 }
 
+/** Adam's skip counters as its `hyper` tensor holds them (shaders/adam.wgsl): all skips, and skips in a row. */
+export interface SkipCountsRef {
+  skipped: number;
+  inARow: number;
+}
+
+/** Counts one step's outcome (adamStepRef's return value) the way adam.wgsl does. */
+export function countSkipRef(c: SkipCountsRef, skipped: boolean): void {
+  if (skipped) c.skipped++;
+  c.inARow = skipped ? c.inARow + 1 : 0;
+}
+
 /** torch.optim.SGD without dampening or weight decay, after clipping by global norm; momentum buffer optional. */
 export function sgdStepRef(
   st: { params: Float64Array; momentum?: Float64Array },

@@ -67,6 +67,28 @@ export class DeviceLostError extends MetarnnError {
   }
 }
 
+/**
+ * Training hit `limit` optimizer steps in a row whose gradient was NaN/Inf (each skipped, weights untouched):
+ * the run cannot recover by itself, so it stops before a checkpoint could save the state it reached.
+ */
+export class NonFiniteStepsError extends MetarnnError {
+  override name = 'NonFiniteStepsError';
+  constructor(
+    readonly step: number,
+    readonly inARow: number,
+    readonly limit: number,
+    readonly skipped: number,
+  ) {
+    super(
+      `training stopped at step ${step}: ${inARow} steps in a row had a NaN/Inf gradient and were skipped ` +
+        `(limit ${limit}: maxBadSteps, --max-bad-steps; ${skipped} skipped in all). Likely causes: a learning ` +
+        `rate too high for this model (try a lower --lr or --clip) or bad data (NaN/Inf values in the dataset). ` +
+        `The last checkpoint, written before this, is kept as it was`,
+      'non-finite-steps',
+    );
+  }
+}
+
 /** Bad user input: shapes, files, options. */
 export class InputError extends MetarnnError {
   override name = 'InputError';

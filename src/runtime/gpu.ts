@@ -92,6 +92,7 @@ export class Gpu {
   readonly features: ReadonlySet<string>;
   readonly lost: Promise<DeviceLostError>;
   #errors: GpuError[] = [];
+  #lost: DeviceLostError | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -103,6 +104,7 @@ export class Gpu {
     this.features = new Set(device.features as unknown as Iterable<string>);
     this.lost = device.lost.then((info) => {
       const err = new DeviceLostError(info.reason ?? 'unknown', info.message);
+      this.#lost = err;
       options.onLost?.(err);
       return err;
     });
@@ -118,6 +120,11 @@ export class Gpu {
       this.#errors.push(err);
       options.onError?.(err);
     });
+  }
+
+  /** Set (synchronously, before `lost` resolves for anyone else) once the device is gone. */
+  get isLost(): boolean {
+    return this.#lost !== null;
   }
 
   get limits(): GPUSupportedLimits {
@@ -171,8 +178,12 @@ export class Gpu {
     this.write(t, new Float32Array(t.size).fill(value));
   }
 
-  /** Reads a tensor back to the CPU. The only place that waits on the GPU. */
+  /**
+   * Reads a tensor back to the CPU. The only place that waits on the GPU, so it is where a lost device
+   * surfaces: it throws the DeviceLostError (a lost device's submits do nothing and throw nothing).
+   */
   async read(t: Tensor): Promise<Float32Array> {
+    if (this.#lost) throw this.#lost;
     const bytes = t.size * 4;
     const staging = this.device.createBuffer({
       size: Math.max(4, bytes),
@@ -181,7 +192,14 @@ export class Gpu {
     const encoder = this.device.createCommandEncoder();
     if (bytes > 0) encoder.copyBufferToBuffer(t.buffer, t.offset * 4, staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      staging.destroy();
+      // A map fails when the device is lost, possibly just before device.lost settles: give it a moment.
+      if (!this.#lost) await Promise.race([this.lost, new Promise((ok) => setTimeout(ok, 200))]);
+      throw this.#lost ?? e;
+    }
     const out = new Float32Array(staging.getMappedRange().slice(0, bytes));
     staging.unmap();
     staging.destroy();
