@@ -60,32 +60,42 @@ test('lopt_input: preprocessed gradients into a slot of X, raw ones into R', asy
   expect(gotRaw, 'raw gradients').toEqual(coords);
 });
 
-test('lopt_update and lopt_credit against float64', async ({ gpu }) => {
+test('lopt_update and lopt_credit (plain and log meta-loss) against float64', async ({ gpu }) => {
   const seed = Date.now() & 0xffff;
   const rand = rng(seed);
   const weights = uniform(rand, W);
   const update = uniform(rand, C);
   const T = 4;
+  const tasks = 3;
   const raw = uniform(rand, C * (T + 1));
+  const losses = uniform(rand, (T + 1) * tasks, 0.01, 3);
+  const taskOf = Array.from({ length: C }, () => Math.floor(rand() * tasks));
   const out = await gpu.evaluate(
-    async ({ weights, update, raw, MAP, C, T }) => {
+    async ({ weights, update, raw, losses, taskOf, tasks, MAP, C, T }) => {
       const h = window.harness;
       const w = await h.tensor([weights.length], weights);
       const u = await h.tensor([update.length], update);
       const r = await h.tensor([raw.length], raw);
+      const f = await h.tensor([losses.length], losses);
+      const task = await h.tensor([C], taskOf, 'u32');
       const d = await h.tensor([C * T]);
+      const dLog = await h.tensor([C * T]);
       await h.run((rec) => {
         h.lib.loptUpdate(rec, MAP, { update: u, weights: w }, 0.1);
         h.lib.loptCredit(rec, { coords: C, steps: T }, { raw: r, dUpdate: d }, 0.1);
+        const log = { losses: f, taskOf: task, tasks };
+        h.lib.loptCredit(rec, { coords: C, steps: T }, { raw: r, dUpdate: dLog, log }, 0.1);
       });
-      return { w: await h.read(w), d: await h.read(d) };
+      return { w: await h.read(w), d: await h.read(d), dLog: await h.read(dLog) };
     },
-    { weights, update, raw, MAP, C, T },
+    { weights, update, raw, losses, taskOf, tasks, MAP, C, T },
   );
   const want = Float64Array.from(weights);
   loptUpdateRef(MAP, want, update, f32(0.1));
   expectClose(out.w, want, `lopt_update (seed ${seed})`);
   expectClose(out.d, loptCreditRef(raw, C, T, f32(0.1)), `lopt_credit (seed ${seed})`);
+  const log = { losses, taskOf, tasks };
+  expectClose(out.dLog, loptCreditRef(raw, C, T, f32(0.1), log), `lopt_credit, log (seed ${seed})`);
 });
 
 for (const kind of ['sgd', 'rmsprop', 'adam'] as const) {
@@ -155,6 +165,9 @@ test('learned optimizer: the meta-gradient of a truncation matches float64 (fres
           start,
           x: await h.read(l.unrollBuffers.inputs),
           raw: await h.read(l.unrollBuffers.rawGradients),
+          losses: await h.read(l.unrollBuffers.losses),
+          // u32 on the GPU: reinterpret the bits read back
+          taskOf: Array.from(new Uint32Array(Float32Array.from(await h.read(l.unrollBuffers.taskOf)).buffer)),
           grads: await h.read(l.grads),
         });
       }
@@ -171,7 +184,11 @@ test('learned optimizer: the meta-gradient of a truncation matches float64 (fres
     expect(s.raw.some((v) => v !== 0) && s.x.every(Number.isFinite), `step ${k + 1} saw gradients`).toBe(
       true,
     );
-    const want = loptMetaGradientRef(shape, s.params, s.x, s.raw, k === 0 ? undefined : s.start, C, T, 0.1);
+    // The default meta-loss is mean log f: each coordinate's gradients are divided by its task's loss.
+    const log = { losses: s.losses, taskOf: s.taskOf, tasks: 2 };
+    expect(new Set(s.taskOf), 'tasks of the coordinates').toEqual(new Set([0, 1]));
+    const h0 = k === 0 ? undefined : s.start;
+    const want = loptMetaGradientRef(shape, s.params, s.x, s.raw, h0, C, T, f32(0.1), log);
     expectClose(s.grads, want, `meta-gradient, step ${k + 1} (seed ${out.seed})`, 2e-4);
   });
 });

@@ -5,12 +5,14 @@ import source from '../../shaders/lopt_credit.wgsl?raw';
 
 /**
  * dL/du [C, T] for the learned optimizer's outputs over an unroll of T steps, from the raw task gradients
- * R [C, T+1] (slot t = ∇f(θ_t)): D[c, s] = scale / T · Σ_{t>s} R[c, t] (see shaders/lopt_credit.wgsl).
+ * R [C, T+1] (slot t = ∇f(θ_t)): D[c, s] = scale / T · Σ_{t>s} R[c, t], or with `log` (meta-loss mean log f)
+ * Σ_{t>s} R[c, t] / f_t[task(c)] from the per-task losses [T+1, tasks] and each coordinate's task [C] (u32)
+ * (see shaders/lopt_credit.wgsl).
  */
 export function loptCredit(
   rec: Recorder,
   s: { coords: number; steps: number },
-  t: { raw: Tensor; dUpdate: Tensor },
+  t: { raw: Tensor; dUpdate: Tensor; log?: { losses: Tensor; taskOf: Tensor; tasks: number } | null },
   scale: number,
 ): void {
   const { coords: C, steps: T } = s;
@@ -18,13 +20,26 @@ export function loptCredit(
     throw new InputError(
       `loptCredit: raw needs ${C * (T + 1)} and dUpdate ${C * T} elements, got ${t.raw.size} and ${t.dUpdate.size}`,
     );
-  const u = new Uint32Array([C, T, t.raw.offset, t.dUpdate.offset, 0, 0, 0, 0]);
+  const log = t.log ?? null;
+  if (log && (log.losses.size < (T + 1) * log.tasks || log.taskOf.size < C))
+    throw new InputError(`loptCredit: losses need ${(T + 1) * log.tasks} and taskOf ${C} elements`);
+  const u = new Uint32Array([
+    C,
+    T,
+    t.raw.offset,
+    t.dUpdate.offset,
+    0,
+    log?.losses.offset ?? 0,
+    log?.tasks ?? 0,
+    0,
+  ]);
   new Float32Array(u.buffer)[4] = scale / T;
   rec.dispatch({
     kernel: 'lopt_credit',
     source,
+    defines: { LOG: Boolean(log) },
     uniforms: u,
-    buffers: [t.raw.buffer, t.dUpdate.buffer],
+    buffers: [t.raw.buffer, t.dUpdate.buffer, log?.losses.buffer ?? null, log?.taskOf.buffer ?? null],
     workgroups: [Math.ceil(C / 64)],
   });
 }

@@ -22,7 +22,7 @@ import type { Gpu } from '../runtime/gpu';
 import type { Program, Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
-import { coordCount, type CoordMap } from '../kernels/coord_map';
+import { coordCount, coordWeight, type CoordMap } from '../kernels/coord_map';
 import { COORD_OPTIMIZERS, coordOptimStep, type CoordOptimizer } from '../kernels/coord_optim';
 import { groupAxpy } from '../kernels/group_axpy';
 import { groupedLayout } from '../kernels/group_layout';
@@ -50,9 +50,21 @@ export interface LoptOptions {
   outputScale: number;
   /** Hidden units of the task models' GRU cell. */
   taskHidden: number;
+  /**
+   * Meta-loss (1/T) Σ log f(θ_t) instead of (1/T) Σ f(θ_t): every halving of the loss counts the same, so the
+   * optimizer is also trained to make progress once the loss is small (with the plain mean, late steps
+   * barely register next to the first ones).
+   */
+  logLoss: boolean;
 }
 
-export const DEFAULT_LOPT: LoptOptions = { runSteps: 100, unroll: 20, outputScale: 0.1, taskHidden: 32 };
+export const DEFAULT_LOPT: LoptOptions = {
+  runSteps: 100,
+  unroll: 20,
+  outputScale: 0.1,
+  taskHidden: 32,
+  logLoss: true,
+};
 
 /** Held-out tasks optimised at once in evaluate(). */
 const EVAL_BATCH = 64;
@@ -113,6 +125,8 @@ export class LearnedOptimizer implements MetaLearner {
   readonly #curve: Tensor;
   /** Optimizer inputs X [C, T, 2], raw gradients [C, T+1], dL/du [C, T], dL/d(GRU output) [C, T, H]. */
   readonly #work: {
+    /** Each coordinate's task [C] (u32), for the log meta-loss. */
+    taskOf: Tensor;
     x: Tensor;
     raw: Tensor;
     dUpdate: Tensor;
@@ -154,6 +168,7 @@ export class LearnedOptimizer implements MetaLearner {
     const full = allocGruBuffers(gpu, this.shape, { batch: C, steps: unroll });
     this.#tensors.push(...full.tensors);
     this.#work = {
+      taskOf: this.#own(gpu.tensor([C], this.#taskOf(config.metaBatch), 'u32')),
       x: this.#own(gpu.tensor([C * unroll * 2])),
       raw: this.#own(gpu.tensor([C * (unroll + 1)])),
       dUpdate: this.#own(gpu.tensor([C * unroll])),
@@ -200,6 +215,23 @@ export class LearnedOptimizer implements MetaLearner {
       o1: tasks * (wih.size + whh.size),
       n1: tasks * (this.cell.size - wih.size - whh.size),
     };
+  }
+
+  /** The task of each coordinate: per-task buffers hold each tensor as [tasks, size] (cell.layout). */
+  #taskOf(tasks: number): Uint32Array {
+    const map = this.coordMap(tasks);
+    const out = new Uint32Array(coordCount(map));
+    for (let c = 0; c < out.length; c++) {
+      let i = coordWeight(map, c);
+      for (const e of this.cell.entries) {
+        if (i < tasks * e.size) {
+          out[c] = Math.floor(i / e.size);
+          break;
+        }
+        i -= tasks * e.size;
+      }
+    }
+    return out;
   }
 
   #taskBatch(tasks: number, seed: number): TaskBatch {
@@ -334,7 +366,8 @@ export class LearnedOptimizer implements MetaLearner {
     loptInput(rec, b.map, { grads: b.grads, raw: { tensor: raw, stride: T + 1, slot: T } });
 
     // Backward: credit each update, re-run the optimizer over the saved inputs, BPTT.
-    loptCredit(rec, { coords: C, steps: T }, { raw, dUpdate }, this.opts.outputScale);
+    const log = this.opts.logLoss ? { losses: this.#curve, taskOf: this.#work.taskOf, tasks: G } : null;
+    loptCredit(rec, { coords: C, steps: T }, { raw, dUpdate, log }, this.opts.outputScale);
     const run = { batch: C, steps: T };
     gruForward(rec, this.shape, run, { params: this.params, x, h0, hs: full.hs, gates: full.gates });
     const out = gruOutput(this.shape, run, full.hs);
@@ -360,8 +393,21 @@ export class LearnedOptimizer implements MetaLearner {
   }
 
   /** What the last meta-step saved (for tests against src/reference/lopt.ts): inputs, raw gradients, h at its start. */
-  get unrollBuffers(): { inputs: Tensor; rawGradients: Tensor; start: Tensor } {
-    return { inputs: this.#work.x, rawGradients: this.#work.raw, start: this.#state.start };
+  get unrollBuffers(): {
+    inputs: Tensor;
+    rawGradients: Tensor;
+    start: Tensor;
+    losses: Tensor;
+    taskOf: Tensor;
+  } {
+    const w = this.#work;
+    return {
+      inputs: w.x,
+      rawGradients: w.raw,
+      start: this.#state.start,
+      losses: this.#curve,
+      taskOf: w.taskOf,
+    };
   }
 
   step(): void {

@@ -24,13 +24,23 @@ export function loptUpdateRef(m: CoordMap, weights: Float64Array, update: ArrayL
   for (let c = 0; c < coordCount(m); c++) weights[coordWeight(m, c)] += scale * update[c];
 }
 
-/** D[c, s] = scale / T · Σ_{t>s} R[c, t], R [C, T+1], D [C, T]. */
-export function loptCreditRef(raw: ArrayLike<number>, C: number, T: number, scale: number): number[] {
+/**
+ * D[c, s] = scale / T · Σ_{t>s} R[c, t] (· 1 / f_t[task(c)] with `log`), R [C, T+1], D [C, T]; `log` gives
+ * the per-task losses [T+1, tasks] and each coordinate's task.
+ */
+export function loptCreditRef(
+  raw: ArrayLike<number>,
+  C: number,
+  T: number,
+  scale: number,
+  log?: { losses: ArrayLike<number>; taskOf: ArrayLike<number>; tasks: number },
+): number[] {
   const d = new Array<number>(C * T);
   for (let c = 0; c < C; c++) {
     let acc = 0;
     for (let s = T - 1; s >= 0; s--) {
-      acc += raw[c * (T + 1) + s + 1];
+      const f = log ? Math.max(log.losses[(s + 1) * log.tasks + log.taskOf[c]], 1e-12) : 1;
+      acc += raw[c * (T + 1) + s + 1] / f;
       d[c * T + s] = (scale / T) * acc;
     }
   }
@@ -70,7 +80,8 @@ export function coordOptimRef(
 
 /**
  * The learned optimizer's meta-gradient for one truncation of T steps, in float64, from what the GPU saved:
- * inputs X [C, T, 2], raw gradients R [C, T+1], the optimizer's start state h0 [L, C, H] (zeros if absent).
+ * inputs X [C, T, 2], raw gradients R [C, T+1], the optimizer's start state h0 [L, C, H] (zeros if absent),
+ * and with `log` (meta-loss mean log f) the per-task losses and each coordinate's task.
  * Params are the GRU's (gruParamLayout, groups 1) followed by the head's weight [H] and bias [1].
  */
 export function loptMetaGradientRef(
@@ -82,12 +93,13 @@ export function loptMetaGradientRef(
   C: number,
   T: number,
   outputScale: number,
+  log?: { losses: ArrayLike<number>; taskOf: ArrayLike<number>; tasks: number },
 ): Float64Array {
   const H = shape.hiddenSize;
   const gruSize = gruParamLayout(shape).size;
   const gruParams = Array.from(params).slice(0, gruSize);
   const headW = Array.from(params).slice(gruSize, gruSize + H);
-  const dU = loptCreditRef(raw, C, T, outputScale);
+  const dU = loptCreditRef(raw, C, T, outputScale, log);
   const run = { batch: C, steps: T };
   const { output } = gruForwardRef(shape, run, gruParams, x, h0);
   const grads = new Float64Array(gruSize + H + 1);
