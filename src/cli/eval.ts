@@ -69,7 +69,7 @@ export function register(program: Command): void {
         if (config.learner !== 'lopt') return [r, null] as const;
         // Tuning three baselines over a grid is ~30 runs: on at most 64 of the tasks.
         const tasks = Math.min(episodes, 64);
-        const steps = [DEFAULT_LOPT.runSteps];
+        const steps = [config.innerSteps ?? DEFAULT_LOPT.runSteps];
         return [
           r,
           (await callHarness(s.page, 'compareRun', config, run.resume, tasks, seed, steps))[0],

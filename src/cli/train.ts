@@ -246,7 +246,7 @@ export async function runTraining(
     if (c.learner === 'lopt' && last) {
       // The learned optimizer's figure of merit: its loss curves against tuned hand-designed optimizers, at
       // the run length it was trained for and at twice that.
-      const n = DEFAULT_LOPT.runSteps;
+      const n = c.innerSteps ?? DEFAULT_LOPT.runSteps;
       console.error(
         `comparing with SGD, RMSprop and Adam (learning rates tuned) on ${c.evalTasks} held-out tasks…`,
       );
@@ -319,6 +319,10 @@ export function register(program: Command): void {
     .option('--hidden <n>', 'GRU hidden size')
     .option('--lr <x>', 'meta learning rate (Adam)')
     .option('--clip <x>', 'gradient-norm clip')
+    .option('--inner-steps <n>', 'inner-loop steps (maml, fomaml, reptile, context; lopt: steps per run)')
+    .option('--inner-lr <x>', 'inner-loop step size α (maml, fomaml, reptile, context)')
+    .option('--context-size <n>', 'context vector length (context)')
+    .option('--unroll <n>', 'truncation length, inner steps per meta-step (lopt; divides --inner-steps)')
     .option('--eval-every <n>', 'evaluate on held-out tasks and checkpoint every n steps')
     .option('--eval-tasks <n>', 'held-out tasks per evaluation')
     .option('--log-every <n>', 'read the loss back and log every n steps')

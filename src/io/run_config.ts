@@ -40,6 +40,10 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   evalEvery: posInt,
   evalTasks: { kind: 'int', min: 2 }, // a 95% interval needs two values
   maxBadSteps: posInt,
+  innerSteps: posInt,
+  innerLr: { kind: 'number', above: 0 },
+  contextSize: posInt,
+  unroll: posInt,
   data: { kind: 'string' },
   alphabets: { kind: 'string' },
 };

@@ -34,6 +34,16 @@ export interface MetaConfig {
    * gradient (checked at log and eval points). Absent in configs written before it existed: 10.
    */
   maxBadSteps?: number;
+  /**
+   * Inner-loop settings; absent means the learner's own default. innerSteps: SGD steps on the support set
+   * (maml, fomaml, reptile: 5; context: 2) or inner steps of one optimisation run (lopt: 100). innerLr: the
+   * inner step size α (maml family 0.05, context 1). contextSize: the context vector's length (context: 8).
+   * unroll: the learned optimizer's truncation, inner steps per meta-step (lopt: 20; divides innerSteps).
+   */
+  innerSteps?: number;
+  innerLr?: number;
+  contextSize?: number;
+  unroll?: number;
 }
 
 /** Data a task family needs beyond its config, handed to createLearner (loaded by the CLI or the page). */

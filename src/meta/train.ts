@@ -13,7 +13,7 @@ import { ContextLearner } from './context';
 import { MamlLearner } from './maml';
 import { ReptileLearner } from './reptile';
 import { BlackBoxClassifier } from './blackbox_classifier';
-import { LearnedOptimizer } from './lopt';
+import { DEFAULT_LOPT, LearnedOptimizer } from './lopt';
 import {
   LEARNERS,
   TASKS,
@@ -46,13 +46,28 @@ export const DEFAULT_CONFIG: MetaConfig = {
 const BUILDERS: Partial<Record<string, (gpu: Gpu, c: MetaConfig, data: TaskData) => Promise<MetaLearner>>> = {
   'sinusoid/blackbox': BlackBoxRegressor.create,
   'forecast/blackbox': BlackBoxForecaster.create,
-  'sinusoid/context': (gpu, c) => ContextLearner.create(gpu, c),
-  'sinusoid/maml': (gpu, c) => MamlLearner.create(gpu, c, 2),
-  'sinusoid/fomaml': (gpu, c) => MamlLearner.create(gpu, c, 1),
-  'sinusoid/reptile': (gpu, c) => ReptileLearner.create(gpu, c),
+  'sinusoid/context': (gpu, c) => ContextLearner.create(gpu, c, innerOptions(c)),
+  'sinusoid/maml': (gpu, c) => MamlLearner.create(gpu, c, 2, innerOptions(c)),
+  'sinusoid/fomaml': (gpu, c) => MamlLearner.create(gpu, c, 1, innerOptions(c)),
+  'sinusoid/reptile': (gpu, c) => ReptileLearner.create(gpu, c, innerOptions(c)),
   'omniglot/blackbox': BlackBoxClassifier.create,
-  'sinusoid/lopt': (gpu, c) => LearnedOptimizer.create(gpu, c),
+  'sinusoid/lopt': (gpu, c) => {
+    const runSteps = c.innerSteps ?? DEFAULT_LOPT.runSteps;
+    return LearnedOptimizer.create(gpu, c, {
+      runSteps,
+      unroll: c.unroll ?? Math.min(runSteps, DEFAULT_LOPT.unroll),
+    });
+  },
 };
+
+/** The inner-loop settings a config gives (the rest stay at each learner's defaults). */
+function innerOptions(c: MetaConfig): { innerSteps?: number; innerLr?: number; contextSize?: number } {
+  const o: { innerSteps?: number; innerLr?: number; contextSize?: number } = {};
+  if (c.innerSteps !== undefined) o.innerSteps = c.innerSteps;
+  if (c.innerLr !== undefined) o.innerLr = c.innerLr;
+  if (c.contextSize !== undefined) o.contextSize = c.contextSize;
+  return o;
+}
 
 export function supportedPairs(): string[] {
   return Object.keys(BUILDERS);
