@@ -1,7 +1,18 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', 'runs/', '.tmp*', '.tmp/'] },
+  {
+    ignores: [
+      'dist/',
+      '.device/',
+      'node_modules/',
+      'test-results/',
+      'playwright-report/',
+      'runs/',
+      '.tmp*',
+      '.tmp/',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

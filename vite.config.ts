@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
+// '.js' (resolved to csp.ts): Vite's coming native config loader needs an extension.
+import { CSP_BY_PAGE } from './app/csp.js';
 
 // Cross-origin isolation headers: TF.js wasm threads (bench) need SharedArrayBuffer.
 const isolation = {
@@ -48,9 +50,32 @@ function tfjsWasm(): Plugin {
   };
 }
 
+/**
+ * Writes each page's Content-Security-Policy (app/csp.ts) into the built page, first in <head> so that it
+ * governs everything after it. Build only: the dev server injects CSS as inline <style> and talks HMR over
+ * a websocket, which the policy would block.
+ */
+function csp(): Plugin {
+  return {
+    name: 'metarnn-csp',
+    apply: 'build',
+    transformIndexHtml(_html, ctx) {
+      const policy = CSP_BY_PAGE[basename(ctx.filename)];
+      if (!policy) return [];
+      return [
+        {
+          tag: 'meta',
+          attrs: { 'http-equiv': 'Content-Security-Policy', content: policy },
+          injectTo: 'head-prepend',
+        },
+      ];
+    },
+  };
+}
+
 export default defineConfig({
   root: 'app',
-  plugins: [tfjsWasm()],
+  plugins: [tfjsWasm(), csp()],
   base: './',
   server: { headers: isolation },
   preview: { headers: isolation },

@@ -39,7 +39,14 @@ export type TrainEvent =
   | { type: 'ready'; step: number; dispatchesPerStep: number }
   | { type: 'progress'; progress: TrainProgress }
   | { type: 'eval'; step: number; result: Omit<EvalResult, 'values'>; tasks: number }
-  | { type: 'checkpoint'; step: number; tensors: NamedTensor[]; plots: PlotPrediction[] | null }
+  | {
+      type: 'checkpoint';
+      step: number;
+      tensors: NamedTensor[];
+      plots: PlotPrediction[] | null;
+      /** Forecasters: the forecast after each of TrainRunArgs.forecasts' contexts. */
+      forecasts?: number[][] | null;
+    }
   | { type: 'recovered'; lostAt: number; step: number; reason: string };
 
 export interface TrainRunArgs {
@@ -47,6 +54,8 @@ export interface TrainRunArgs {
   resume?: Resume | null;
   /** Held-out tasks whose predictions go with every checkpoint (regression learners with `predict`). */
   plots?: PlotTask[];
+  /** Held-out context windows whose forecasts go with every checkpoint (learners with `forecast`). */
+  forecasts?: number[][];
   /** Test hook: destroy the device at this step's progress event, to exercise recovery. */
   loseDeviceAt?: number | null;
 }
@@ -80,6 +89,17 @@ async function predictions(learner: MetaLearner, plots: PlotTask[] = []): Promis
   for (const p of plots) {
     out.push({ before: await learner.predict([], p.grid), after: await learner.predict(p.support, p.grid) });
   }
+  return out;
+}
+
+type Forecaster = { forecast(context: number[]): Promise<number[]> };
+const canForecast = (l: MetaLearner): l is MetaLearner & Forecaster =>
+  typeof (l as Partial<Forecaster>).forecast === 'function';
+
+async function forecasts(learner: MetaLearner, contexts: number[][] = []): Promise<number[][] | null> {
+  if (!contexts.length || !canForecast(learner)) return null;
+  const out: number[][] = [];
+  for (const c of contexts) out.push(await learner.forecast(c));
   return out;
 }
 
@@ -124,7 +144,14 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
         const checkpoint = async (step: number, learner: MetaLearner) => {
           saved = step;
           const plots = await predictions(learner, a.plots);
-          await send({ type: 'checkpoint', step, tensors: await namedTensors(learner), plots });
+          const tensors = await namedTensors(learner);
+          await send({
+            type: 'checkpoint',
+            step,
+            tensors,
+            plots,
+            forecasts: await forecasts(learner, a.forecasts),
+          });
         };
         const callbacks: lib.TrainCallbacks = {
           onProgress: async (progress) => {

@@ -43,3 +43,49 @@ test('train 20-way 1-shot on the small1 zip, then score the one-shot runs', asyn
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) that agrees with the query accuracy', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metarnn-omniglot-'));
+  try {
+    const out = join(dir, 'run');
+    // 4 shots: support steps are instances 1–4 and queries instance 5, so 1, 2 and 5 exist and 10 does not.
+    const train = await cli(
+      'train', '--task', 'omniglot', '--learner', 'blackbox', '--data', SMALL1, '--ways', '2', '--shots', '4',
+      '--queries', '2', '--meta-batch', '2', '--hidden', '16', '--steps', '2', '--eval-every', '2',
+      '--eval-tasks', '2', '--log-every', '1', '--out', out,
+    ); // prettier-ignore
+    expect(train.code, train.stderr).toBe(0);
+    const episodes = 12;
+    const r = await cli('eval', '--checkpoint', out, '--episodes', String(episodes), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ task: 'omniglot', ways: 2, shots: 4, episodes, metric: 'accuracy' });
+    expect(Object.keys(j.perPresentation).sort()).toEqual(['1', '10', '2', '5']);
+    expect(j.perPresentation['10']).toBeNull();
+    expect(j.perPresentationCount).toEqual({
+      '1': 2 * episodes,
+      '2': 2 * episodes,
+      '5': 2 * 2 * episodes,
+      '10': 0,
+    });
+    for (const k of ['1', '2', '5']) {
+      const acc = j.perPresentation[k];
+      expect(acc).toBeGreaterThanOrEqual(0);
+      expect(acc).toBeLessThanOrEqual(1);
+      // Each figure is hits / count: a whole number of hits.
+      const hits = acc * j.perPresentationCount[k];
+      expect(Math.abs(hits - Math.round(hits))).toBeLessThan(1e-6);
+    }
+    // Every query is instance shots + 1, and every episode has as many queries: the mean over episodes of
+    // query accuracy is the instance-5 accuracy.
+    expect(j.mean).toBeCloseTo(j.perPresentation['5'], 10);
+
+    const text = await cli('eval', '--checkpoint', out, '--episodes', String(episodes));
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(
+      /accuracy by presentation \(Santoro et al\. 2016\): 1st [\d.]+, 2nd [\d.]+, 5th [\d.]+; 10th absent/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,7 +3,7 @@
  * and that the page stands alone (no scripts, no external resources).
  */
 import { expect, test } from '@playwright/test';
-import { renderReport, type MetricsLine, type SinusoidPanel } from '../src/report/report';
+import { renderReport, type ForecastPanel, type MetricsLine, type SinusoidPanel } from '../src/report/report';
 import { formatTick, lineChart, logTicks, niceTicks } from '../src/report/svg';
 
 const count = (s: string, what: string) => s.split(what).length - 1;
@@ -128,4 +128,32 @@ test('renderReport is one self-contained page with the charts it has data for', 
   expect(count(full, '<svg')).toBe(4);
   expect(full).toContain('600 held-out tasks');
   expect(full).toContain('after 2 shots');
+});
+
+test('renderReport draws one forecast panel per held-out series: context, true future and forecast', () => {
+  const metrics: MetricsLine[] = [{ step: 10, loss: 1, stepsPerSecond: 5, seconds: 2 }];
+  const panel = (kind: string, shift: number): ForecastPanel => ({
+    kind,
+    context: [0, 1, 0, -1].map((v) => v + shift),
+    truth: [0, 1],
+    forecast: [0.2, 0.7],
+  });
+  const html = renderReport({
+    title: 'run',
+    status: 's',
+    config: { task: 'forecast' },
+    metrics,
+    forecast: [panel('AR(2)', 0), panel('damped oscillator', 1)],
+  });
+  expect(count(html, '<svg')).toBe(2 + 2);
+  expect(html).toContain('Held-out forecasting tasks');
+  expect(html).toContain('held-out series 2 (damped oscillator): 2 steps ahead');
+  const plain = renderReport({ title: 'run', status: 's', config: {}, metrics });
+  expect(plain).not.toContain('forecasting');
+  // Per panel: context, truth and forecast lines.
+  expect(count(html, '<polyline') - count(plain, '<polyline')).toBe(2 * 3);
+  // Truth and forecast start at the last context point (t = 3), so each line has one point more than its values.
+  const forecastLine = [...html.matchAll(/<polyline points="([^"]+)"[^>]*stroke-dasharray="5 3"/g)];
+  expect(forecastLine).toHaveLength(2);
+  expect(forecastLine[0][1].split(' ')).toHaveLength(3);
 });

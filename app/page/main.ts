@@ -1,10 +1,11 @@
 /**
- * The web page: Device, Train, Adapt and Checkpoints views over the same library the CLI drives (the
+ * The web page: Device, Train, Adapt, Checkpoints and Bench views over the same library the CLI drives (the
  * learners, lib.train, the checkpoint format). Tabs follow the WAI-ARIA tabs pattern: arrow keys move
  * between them, Enter/Space/click shows one.
  */
 import './page.css';
 import { renderAdapt } from './adapt';
+import { renderBench } from './bench';
 import { renderCheckpoints } from './checkpoints';
 import { renderDevice } from './device';
 import { byId, say } from './dom';
@@ -17,7 +18,7 @@ declare global {
   }
 }
 
-const VIEWS = ['device', 'train', 'adapt', 'checkpoints'] as const;
+const VIEWS = ['device', 'train', 'adapt', 'checkpoints', 'bench'] as const;
 const onShow: Partial<Record<(typeof VIEWS)[number], () => void>> = {};
 
 function select(name: (typeof VIEWS)[number], focus = false): void {
@@ -55,8 +56,9 @@ async function boot(): Promise<void> {
     renderTrain(byId('view-train'));
     onShow.adapt = renderAdapt(byId('view-adapt'));
     onShow.checkpoints = renderCheckpoints(byId('view-checkpoints'));
+    renderBench(byId('view-bench'));
   } else {
-    for (const v of ['train', 'adapt', 'checkpoints'])
+    for (const v of ['train', 'adapt', 'checkpoints', 'bench'])
       byId(`view-${v}`).textContent = 'This view needs WebGPU: see the Device tab.';
   }
   const hash = location.hash.slice(1) as (typeof VIEWS)[number];

@@ -5,7 +5,13 @@ import 'uplot/dist/uPlot.min.css';
 export function chart(root: HTMLElement, opts: Omit<uPlot.Options, 'width' | 'height'>, height = 300): uPlot {
   const width = () => Math.max(260, root.clientWidth || 600);
   const plot = new uPlot({ ...opts, width: width(), height }, [[]] as unknown as uPlot.AlignedData, root);
-  new ResizeObserver(() => plot.setSize({ width: width(), height })).observe(root);
+  const resize = new ResizeObserver(() => plot.setSize({ width: width(), height }));
+  resize.observe(root);
+  const destroy = plot.destroy.bind(plot);
+  plot.destroy = () => {
+    resize.disconnect(); // a chart replaced by another (a new task's series) must stop resizing
+    destroy();
+  };
   return plot;
 }
 

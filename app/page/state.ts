@@ -14,6 +14,8 @@ export const state = {
   config: { ...lib.defaultsFor('sinusoid', 'blackbox') } as RunConfig,
   /** True while meta-training runs: loading or adapting waits for a pause. */
   training: false,
+  /** Data a task needs beyond its config: the Omniglot images the user picked (see data.ts). */
+  taskData: {} as lib.TaskData,
 };
 
 const listeners: (() => void)[] = [];
@@ -27,8 +29,12 @@ export function setLearner(learner: MetaLearner | null, config?: RunConfig): voi
   for (const f of listeners) f();
 }
 
+let current: Gpu | null = null;
+
+/** The device, acquired on first use and again once lost (training recovers so: app/page/train.ts). */
 export function getGpu(): Promise<Gpu> {
-  gpu ??= lib.acquireGpu();
+  if (current?.isLost) gpu = current = null;
+  gpu ??= lib.acquireGpu().then((g) => (current = g));
   gpu.catch(() => (gpu = null)); // a failure may be fixed (flag, browser) without reloading the module
   return gpu;
 }
@@ -38,7 +44,12 @@ export async function buildLearner(
   config: RunConfig,
   resume?: { tensors: Record<string, Float32Array>; step: number },
 ): Promise<MetaLearner> {
-  const learner = await lib.createLearner(await getGpu(), config);
+  if (config.task === 'omniglot' && !state.taskData.omniglot) {
+    throw new lib.InputError(
+      'task omniglot needs the Omniglot images: pick or drop an images_background*.zip under Data in the Train view',
+    );
+  }
+  const learner = await lib.createLearner(await getGpu(), config, state.taskData);
   if (resume) {
     try {
       learner.load(resume.tensors, resume.step);

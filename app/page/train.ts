@@ -5,12 +5,14 @@
 import type uPlot from 'uplot';
 import * as lib from '../../src/index';
 import { checkConfigObject, type RunConfig } from '../../src/io/run_config';
+import { loadedDataName, renderData } from './data';
 import { byId, fmt, formatSeconds, h, say } from './dom';
 import { chart, COLORS } from './plot';
-import { buildLearner, onLearnerChange, setLearner, state } from './state';
+import { buildLearner, getGpu, onLearnerChange, setLearner, state } from './state';
 
 /** The hyper-parameters shown, each with what it does (shown as a tooltip and read by screen readers). */
 const PARAMS: { key: keyof RunConfig; label: string; help: string; step?: string }[] = [
+  { key: 'ways', label: 'Ways', help: 'Classes per Omniglot episode (N-way).' },
   {
     key: 'shots',
     label: 'Shots',
@@ -52,9 +54,21 @@ const PARAMS: { key: keyof RunConfig; label: string; help: string; step?: string
 
 type Mode = 'idle' | 'running' | 'paused' | 'stopped' | 'finished';
 
+/** What each task family asks of the learner, for the Task field's tooltip. */
+const TASK_HELP =
+  'sinusoid: regress a sine wave of random amplitude and phase from a few points. ' +
+  'forecast: continue a damped oscillator or AR(2) series from its context (Shots = context length, ' +
+  'Queries = horizon). omniglot: N-way K-shot classification of handwritten characters (load a zip below).';
+
+/** The held-out metric a task reports (EvalResult.metric), as the readout and plot name it. */
+const metricName = (task: string) => (task === 'omniglot' ? 'held-out accuracy' : 'held-out MSE');
+
 export function renderTrain(root: HTMLElement): void {
-  const pairs = lib.supportedPairs().filter((p) => p.startsWith('sinusoid/'));
-  const learners = pairs.map((p) => p.split('/')[1]);
+  const pairs = lib.supportedPairs();
+  const tasks = lib.TASKS.filter((t) => pairs.some((p) => p.startsWith(`${t}/`)));
+  const learnersOf = (task: string) =>
+    pairs.filter((p) => p.startsWith(`${task}/`)).map((p) => p.split('/')[1]);
+  const learners = learnersOf(state.config.task);
   const field = (id: string, label: string, help: string, input: HTMLElement) =>
     h('label', { for: id, title: help }, h('span', {}, label), input);
   const form = h(
@@ -63,8 +77,12 @@ export function renderTrain(root: HTMLElement): void {
     field(
       'p-task',
       'Task',
-      'Task family: regress a sine wave of random amplitude and phase from a few points.',
-      h('select', { id: 'p-task', name: 'task' }, h('option', { value: 'sinusoid' }, 'sinusoid')),
+      TASK_HELP,
+      h(
+        'select',
+        { id: 'p-task', name: 'task', onchange: () => setTask(taskSelect().value, true) },
+        ...tasks.map((t) => h('option', { value: t }, t)),
+      ),
     ),
     field(
       'p-learner',
@@ -76,13 +94,7 @@ export function renderTrain(root: HTMLElement): void {
           id: 'p-learner',
           name: 'learner',
           // Each learner has its own measured defaults (PAIR_DEFAULTS): show them when the learner changes.
-          onchange: (e: Event) => {
-            const d: Partial<RunConfig> = lib.defaultsFor('sinusoid', (e.target as HTMLSelectElement).value);
-            for (const p of PARAMS) {
-              const input = document.getElementById(`p-${p.key}`) as HTMLInputElement | null;
-              if (input) input.value = String(d[p.key]);
-            }
-          },
+          onchange: () => showDefaults(),
         },
         ...learners.map((l) => h('option', { value: l }, l)),
       ),
@@ -131,20 +143,49 @@ export function renderTrain(root: HTMLElement): void {
     role: 'img',
     'aria-label': 'Loss and held-out MSE by step',
   });
+  const dataSection = renderData();
   root.replaceChildren(
     h('h2', {}, 'Train'),
     form,
+    dataSection,
     h('div', { class: 'buttons' }, ...Object.values(buttons)),
     readout,
     plotBox,
   );
 
   let plot: uPlot | null = null;
+  let plotMetric = '';
+
+  function taskSelect() {
+    return byId<HTMLSelectElement>('p-task');
+  }
+  function showDefaults() {
+    const d: Partial<RunConfig> = lib.defaultsFor(
+      taskSelect().value,
+      byId<HTMLSelectElement>('p-learner').value,
+    );
+    for (const p of PARAMS) {
+      const input = document.getElementById(`p-${p.key}`) as HTMLInputElement | null;
+      if (input) input.value = String(d[p.key]);
+    }
+  }
+  /** Shows `task`'s learners, and its Data section and Ways field only where they apply. */
+  function setTask(task: string, defaults: boolean) {
+    taskSelect().value = task;
+    const select = byId<HTMLSelectElement>('p-learner');
+    const keep = select.value;
+    select.replaceChildren(...learnersOf(task).map((l) => h('option', { value: l }, l)));
+    if (learnersOf(task).includes(keep)) select.value = keep;
+    dataSection.hidden = task !== 'omniglot';
+    byId('p-ways').closest('label')!.hidden = task !== 'omniglot';
+    if (defaults) showDefaults();
+  }
+  setTask(state.config.task, false);
   const data = { steps: [] as number[], loss: [] as (number | null)[], metric: [] as (number | null)[] };
   let mode: Mode = 'idle';
   let pauseAsked = false;
   let stopAsked = false;
-  let last = { rate: NaN, eta: NaN, loss: NaN, metric: NaN };
+  let last = { rate: NaN, eta: NaN, loss: NaN, metric: NaN, skipped: 0 };
 
   const setMode = (m: Mode) => {
     mode = m;
@@ -161,8 +202,9 @@ export function renderTrain(root: HTMLElement): void {
     const l = state.learner;
     const at = l ? `step ${l.stepCount} of ${state.config.steps}` : 'no learner';
     readout.textContent =
-      `${mode}: ${at} · loss ${fmt(last.loss)} · held-out MSE ${fmt(last.metric)} · ` +
-      `${fmt(last.rate, 3)} steps/s · ETA ${mode === 'running' ? formatSeconds(last.eta) : '—'}`;
+      `${mode}: ${at} · loss ${fmt(last.loss)} · ${metricName(state.config.task)} ${fmt(last.metric)} · ` +
+      `${fmt(last.rate, 3)} steps/s · ETA ${mode === 'running' ? formatSeconds(last.eta) : '—'}` +
+      (last.skipped ? ` · ${last.skipped} steps skipped (NaN/Inf gradient)` : '');
     plot?.setData([data.steps, data.loss, data.metric] as uPlot.AlignedData);
     plotBox.dataset.points = String(data.steps.length);
   };
@@ -183,6 +225,7 @@ export function renderTrain(root: HTMLElement): void {
       if (!input.name) continue;
       raw[input.name] = input.type === 'number' ? Number(input.value) : input.value;
     }
+    if (raw.task === 'omniglot' && loadedDataName()) raw.data = loadedDataName(); // a record in config.json
     return { ...lib.DEFAULT_CONFIG, ...checkConfigObject(raw, 'settings') } as RunConfig;
   }
 
@@ -198,14 +241,25 @@ export function renderTrain(root: HTMLElement): void {
       return;
     }
     data.steps.length = data.loss.length = data.metric.length = 0;
-    last = { rate: NaN, eta: NaN, loss: NaN, metric: NaN };
+    last = { rate: NaN, eta: NaN, loss: NaN, metric: NaN, skipped: 0 };
+    const metric = metricName(config.task);
+    if (plot && plotMetric !== metric) {
+      plot.destroy();
+      plot = null;
+    }
+    plotMetric = metric;
+    plotBox.setAttribute('aria-label', `Loss and ${metric} by step`);
+    // Omniglot's loss is a cross-entropy and its metric an accuracy: one log axis still shows both.
     plot ??= chart(plotBox, {
       scales: { x: { time: false }, y: { distr: 3 } },
-      axes: [{ label: 'step' }, { label: 'MSE (log scale)' }],
+      axes: [
+        { label: 'step' },
+        { label: config.task === 'omniglot' ? 'loss, accuracy (log scale)' : 'MSE (log scale)' },
+      ],
       series: [
         { label: 'step' },
         { label: 'meta-training loss', stroke: COLORS.loss, spanGaps: true },
-        { label: 'held-out MSE', stroke: COLORS.metric, spanGaps: true, points: { show: true, size: 6 } },
+        { label: metric, stroke: COLORS.metric, spanGaps: true, points: { show: true, size: 6 } },
       ],
     });
     await run();
@@ -219,26 +273,41 @@ export function renderTrain(root: HTMLElement): void {
     setMode('running');
     say(`Training ${state.config.learner} on ${state.config.task}…`);
     show();
+    let recovered = '';
     try {
-      await lib.train(learner, state.config.steps, {
-        onProgress: (p) => {
-          data.loss[point(p.step)] = p.loss;
-          last = { ...last, rate: p.stepsPerSecond, eta: p.etaSeconds, loss: p.loss };
-          show();
+      // A lost device is replaced and training goes on from the last eval point (src/meta/recovery.ts).
+      const trained = await lib.trainWithRecovery(
+        learner,
+        state.config.steps,
+        {
+          onProgress: (p) => {
+            data.loss[point(p.step)] = p.loss;
+            last = { ...last, rate: p.stepsPerSecond, eta: p.etaSeconds, loss: p.loss, skipped: p.skipped };
+            show();
+          },
+          onEval: (step, r) => {
+            data.metric[point(step)] = r.mean;
+            last.metric = r.mean;
+            show();
+          },
+          shouldStop: () => pauseAsked || stopAsked,
         },
-        onEval: (step, r) => {
-          data.metric[point(step)] = r.mean;
-          last.metric = r.mean;
-          show();
+        {
+          acquire: getGpu,
+          data: state.taskData,
+          onRecovered: (r) => {
+            state.learner = r.learner; // the lost one is destroyed already
+            recovered = ` The device was lost at step ${r.lostAt} (${r.error.reason}): went on from step ${r.restoredFrom}.`;
+            say(`Training ${state.config.learner} on ${state.config.task}…${recovered}`);
+          },
         },
-        shouldStop: () => pauseAsked || stopAsked,
-      });
-      const done = learner.stepCount >= state.config.steps;
+      );
+      const done = trained.stepCount >= state.config.steps;
       setMode(done ? 'finished' : stopAsked ? 'stopped' : 'paused');
       say(
         done
-          ? `Finished ${learner.stepCount} steps.`
-          : `${mode === 'paused' ? 'Paused' : 'Stopped'} at step ${learner.stepCount}.`,
+          ? `Finished ${trained.stepCount} steps.${recovered}`
+          : `${mode === 'paused' ? 'Paused' : 'Stopped'} at step ${trained.stepCount}.${recovered}`,
       );
     } catch (e) {
       setMode('stopped');
@@ -263,6 +332,9 @@ export function renderTrain(root: HTMLElement): void {
   onLearnerChange(() => {
     if (state.training) return;
     data.steps.length = data.loss.length = data.metric.length = 0;
+    // No learner (one is being built, or its build failed): the settings on screen stay the user's.
+    if (!state.learner) return show();
+    setTask(state.config.task, false);
     for (const el of form.elements) {
       const input = el as HTMLInputElement;
       const v = state.config[input.name as keyof RunConfig];

@@ -10,74 +10,28 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Page } from 'playwright-core';
 import type { BenchPage } from '../../app/bench';
+import { CASES, PEERS, type PeerName } from '../../bench/cases';
 import {
-  CASES,
-  PEERS,
-  SLOW_PEERS,
-  type BenchCase,
-  type PeerName,
-  type TimingOptions,
-} from '../../bench/cases';
+  runBenchPlan,
+  type BenchOptions,
+  type BenchRun,
+  type BenchTarget,
+  type CaseReport,
+  type Speed,
+} from '../../bench/run';
 import { writeFileAtomic } from '../io/files';
-import { gruForwardFlops } from '../kernels/gru_layout';
 import { InputError, MetarnnError } from '../runtime/errors';
 import { APP_DIR } from './server';
 import { openSession } from './session';
 
-export interface BenchOptions {
-  cases: BenchCase[];
-  /** Peers to run; the others appear in the report as skipped. */
-  peers: readonly PeerName[];
-  /** Fewer repeats, and the slow peers on the first case only. */
-  quick: boolean;
-  /** Side of the square matmul that measures the adapter (1024 in the real bench). */
-  matmulSize: number;
-  /** Seconds per side of the meta-training throughput measurement; 0 skips it. */
-  throughputSeconds: number;
-  log?: (line: string) => void;
+export type { BenchOptions, CaseReport, OursEntry, PeerEntry } from '../../bench/run';
+
+export interface BenchReport extends BenchRun {
+  /** The 1-minute load average around the run: other work on the machine skews every figure. */
+  host: { cpus: number; loadBefore: number; loadAfter: number };
 }
 
 type Result<K extends keyof BenchPage> = Awaited<ReturnType<BenchPage[K]>>;
-
-/** Speeds derived here, from one FLOP count for everyone: gruForwardFlops, and 3x that for a step. */
-interface Speed {
-  gflopsForward: number;
-  gflopsTrainStep: number;
-  /** GFLOP/s as a fraction of the adapter's matmul GFLOP/s. */
-  shareForward: number;
-  shareTrainStep: number;
-}
-
-/** Entries that did not run keep their timing keys (as null), so readers of the JSON need no special case. */
-export type OursEntry =
-  (Result<'ours'> & Speed) | { forwardMs: null; trainStepMs: null; dispatchesPerStep: null; error: string };
-export type PeerEntry =
-  | (Result<'peer'> & Speed & { stepVsOurs: number | null })
-  | { forwardMs: null; trainStepMs: null; skipped?: string; error?: string };
-
-export interface CaseReport extends BenchCase {
-  flopsForward: number;
-  /** Forward + backward ≈ 3 forward passes (backward does two matmuls per forward one); Adam is negligible. */
-  flopsTrainStep: number;
-  ours: OursEntry;
-  peers: Record<PeerName, PeerEntry>;
-}
-
-export interface BenchReport {
-  adapter: Result<'info'>['adapter'];
-  crossOriginIsolated: boolean;
-  hardwareConcurrency: number;
-  userAgent: string;
-  /** The 1-minute load average around the run: other work on the machine skews every figure. */
-  host: { cpus: number; loadBefore: number; loadAfter: number };
-  quick: boolean;
-  timing: TimingOptions;
-  matmulGflops: number;
-  matmul: Result<'matmul'>;
-  cases: CaseReport[];
-  /** Meta-training tasks/s: one submit per 32-task step vs task by task with a readback each. */
-  throughput: Result<'throughput'> | null;
-}
 
 /**
  * Calls `window.bench[name](...args)`. The call is an expression string with the arguments inlined as JSON,
@@ -101,100 +55,18 @@ async function call<K extends keyof BenchPage>(
   }
 }
 
-function speed(flopsForward: number, forwardMs: number, trainStepMs: number, matmulGflops: number): Speed {
-  const gflopsForward = flopsForward / (forwardMs * 1e6);
-  const gflopsTrainStep = (3 * flopsForward) / (trainStepMs * 1e6);
-  return {
-    gflopsForward,
-    gflopsTrainStep,
-    shareForward: gflopsForward / matmulGflops,
-    shareTrainStep: gflopsTrainStep / matmulGflops,
-  };
-}
-
-function runsPeer(o: BenchOptions, p: PeerName, caseIndex: number): boolean {
-  return o.peers.includes(p) && !(o.quick && caseIndex > 0 && SLOW_PEERS.includes(p));
-}
-
-/** Runs the whole plan in a page that has `window.bench` (see app/bench.ts) and returns the report. */
+/** Runs the whole plan (bench/run.ts) in a page that has `window.bench` (see app/bench.ts). */
 export async function runBench(page: Page, o: BenchOptions): Promise<BenchReport> {
-  const log = o.log ?? (() => {});
   const loadBefore = loadavg()[0];
-  const timing: TimingOptions = { repeats: o.quick ? 3 : 5, warmup: 1 };
-  const info = await call(page, 'info');
-  const a = info.adapter;
-  log(`adapter ${a.vendor}/${a.architecture}; crossOriginIsolated ${info.crossOriginIsolated}`);
-
-  log(`matmul ${o.matmulSize}³ (linear_forward), median of 3…`);
-  const matmul = await call(page, 'matmul', o.matmulSize, { repeats: 3, warmup: 1 });
-  log(`  ${matmul.gflops.toFixed(3)} GFLOP/s (${ms(matmul.ms)})`);
-
-  const total = o.cases.reduce((n, _c, i) => n + 1 + PEERS.filter((p) => runsPeer(o, p, i)).length, 0);
-  let done = 0;
-  const cases: CaseReport[] = [];
-  for (const [i, c] of o.cases.entries()) {
-    const shape = { layers: c.layers, inputSize: c.input, hiddenSize: c.hidden, groups: 1 };
-    const flopsForward = gruForwardFlops(shape, c.batch, c.T);
-    const start = (what: string) => {
-      log(`[${++done}/${total}] ${c.name} ${what}…`);
-      return performance.now();
-    };
-
-    let t0 = start('ours');
-    let ours: OursEntry;
-    try {
-      // Ours is cheap: an extra warm-up run costs little and keeps pipeline creation out of the figures.
-      const r = await call(page, 'ours', c, { ...timing, warmup: 2 });
-      ours = { ...r, ...speed(flopsForward, r.forwardMs, r.trainStepMs, matmul.gflops) };
-      log(
-        `  forward ${ms(r.forwardMs)}, step ${ms(r.trainStepMs)}, ${r.dispatchesPerStep} dispatches (${secs(t0)})`,
-      );
-    } catch (e) {
-      // A failing case must not lose the other cases' figures (nor the peers' of this one).
-      ours = { forwardMs: null, trainStepMs: null, dispatchesPerStep: null, error: (e as Error).message };
-      log(`  failed: ${ours.error}`);
-    }
-
-    const peers = {} as Record<PeerName, PeerEntry>;
-    for (const p of PEERS) {
-      if (!runsPeer(o, p, i)) {
-        const why = o.peers.includes(p) ? '--quick runs slow peers on the first case only' : 'not requested';
-        peers[p] = { forwardMs: null, trainStepMs: null, skipped: why };
-        continue;
-      }
-      t0 = start(p);
-      try {
-        const q = await call(page, 'peer', p, c, timing);
-        const stepVsOurs = ours.trainStepMs === null ? null : q.trainStepMs / ours.trainStepMs;
-        peers[p] = { ...q, ...speed(flopsForward, q.forwardMs, q.trainStepMs, matmul.gflops), stepVsOurs };
-        log(`  forward ${ms(q.forwardMs)}, step ${ms(q.trainStepMs)} (${secs(t0)})`);
-      } catch (e) {
-        peers[p] = { forwardMs: null, trainStepMs: null, error: (e as Error).message };
-        log(`  failed: ${(e as Error).message}`);
-      }
-    }
-    cases.push({ ...c, flopsForward, flopsTrainStep: 3 * flopsForward, ours, peers });
-  }
-  log(
-    'meta-training throughput: black-box sinusoid, 32 tasks per submit vs task by task with a readback each…',
-  );
-  const throughput = await call(page, 'throughput', { metaBatch: 32, seconds: o.quick ? 5 : 20 });
-  log(
-    `  ${throughput.batchedTasksPerSecond.toFixed(0)} vs ${throughput.taskByTaskTasksPerSecond.toFixed(0)} tasks/s: ${throughput.ratio.toFixed(1)}x`,
-  );
-  return {
-    throughput,
-    adapter: info.adapter,
-    crossOriginIsolated: info.crossOriginIsolated,
-    hardwareConcurrency: info.hardwareConcurrency,
-    userAgent: info.userAgent,
-    host: { cpus: cpus().length, loadBefore, loadAfter: loadavg()[0] },
-    quick: o.quick,
-    timing,
-    matmulGflops: matmul.gflops,
-    matmul,
-    cases,
+  const target: BenchTarget = {
+    info: () => call(page, 'info'),
+    matmul: (...a) => call(page, 'matmul', ...a),
+    ours: (...a) => call(page, 'ours', ...a),
+    throughput: (...a) => call(page, 'throughput', ...a),
+    peer: (...a) => call(page, 'peer', ...a),
   };
+  const run = await runBenchPlan(target, o);
+  return { ...run, host: { cpus: cpus().length, loadBefore, loadAfter: loadavg()[0] } };
 }
 
 const num = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));

@@ -4,7 +4,7 @@
  * that the run reported while training.
  */
 import type { Command } from 'commander';
-import type { MetaConfig } from '../meta/learner';
+import type { EvalResult, MetaConfig } from '../meta/learner';
 import { InputError } from '../runtime/errors';
 import { callHarness, withSession } from './page';
 import { loadTaskData } from './task_data';
@@ -29,6 +29,41 @@ export interface EvalSummary {
    * of the held-out tasks, with the learning rate each hand-designed one was tuned to.
    */
   optimizers?: { steps: number; tasks: number; final: Record<string, number>; lr: Record<string, number> };
+  /**
+   * Omniglot only: Santoro et al. 2016's accuracy at a class's 1st, 2nd, 5th and 10th instance (a step
+   * predicted after 0, 1, 4, 9 labelled examples of its class), null where the episode has no such instance:
+   * support steps are instances 1…shots and every query is instance shots + 1 (query labels are never shown).
+   */
+  perPresentation?: Record<string, number | null>;
+  /** How many predictions each perPresentation figure pools (0 where absent). */
+  perPresentationCount?: Record<string, number>;
+}
+
+/** The instances Santoro et al. 2016 report. */
+export const SANTORO_INSTANCES = [1, 2, 5, 10] as const;
+
+/** Santoro et al.'s instances from an evaluation's accuracy by instance; absent ones are null. */
+export function perPresentation(byInstance: NonNullable<EvalResult['byInstance']>) {
+  const at = (i: number) => byInstance.find((b) => b.instance === i);
+  return {
+    perPresentation: Object.fromEntries(SANTORO_INSTANCES.map((i) => [i, at(i)?.accuracy ?? null])),
+    perPresentationCount: Object.fromEntries(SANTORO_INSTANCES.map((i) => [i, at(i)?.count ?? 0])),
+  };
+}
+
+/** One line for the text output, naming the instances this episode shape does not have. */
+function formatPresentation(p: Record<string, number | null>, shots: number): string {
+  const nth = (i: string) => `${i}${i === '1' ? 'st' : i === '2' ? 'nd' : 'th'}`;
+  const have = Object.entries(p).filter((e): e is [string, number] => e[1] !== null);
+  const absent = Object.keys(p).filter((k) => p[k] === null);
+  return (
+    `accuracy by presentation (Santoro et al. 2016): ` +
+    have.map(([i, a]) => `${nth(i)} ${a.toPrecision(3)}`).join(', ') +
+    (absent.length
+      ? `; ${absent.map(nth).join(', ')} absent (${shots}-shot episodes have instances 1–${shots + 1}; ` +
+        `queries are instance ${shots + 1})`
+      : '')
+  );
 }
 
 interface EvalOptions {
@@ -91,6 +126,7 @@ export function register(program: Command): void {
         const final = Object.fromEntries(Object.entries(cmp.final).map(([k, v]) => [k, mean(v)]));
         summary.optimizers = { steps: cmp.steps, tasks: cmp.tasks, final, lr: cmp.lr };
       }
+      if (task === 'omniglot' && r.byInstance) Object.assign(summary, perPresentation(r.byInstance));
       if (opts.json) {
         console.log(JSON.stringify(summary));
         return;
@@ -101,6 +137,7 @@ export function register(program: Command): void {
           `${r.ci95.toPrecision(2)} (95% interval over ${episodes} held-out tasks)`,
       );
       if (cmp) console.log(`${formatComparison(cmp)} (${cmp.tasks} tasks)`);
+      if (summary.perPresentation) console.log(formatPresentation(summary.perPresentation, shots));
     });
 }
 

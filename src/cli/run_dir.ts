@@ -3,7 +3,7 @@
  * (weights by name + optimizer state; __metadata__ holds the step and the config), metrics.jsonl and
  * report.html. Every file is replaced atomically, so a crash leaves the previous complete version.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NamedTensor, Resume } from '../../app/harness_train';
 import {
@@ -25,6 +25,20 @@ export const RUN_FILES = {
   metrics: 'metrics.jsonl',
   report: 'report.html',
 } as const;
+
+/**
+ * Fields that config.json may hold newer values of than the checkpoint's own copy: the ones a resume may
+ * change (`train --resume` refuses others), written to config.json when the resumed run starts, before its
+ * first checkpoint. Any other difference means the two files are not one run's.
+ */
+export const RESUMABLE_FIELDS: readonly (keyof RunConfig)[] = [
+  'steps',
+  'logEvery',
+  'evalEvery',
+  'evalTasks',
+  'data',
+  'maxBadSteps',
+];
 
 export interface SavedRun {
   dir: string;
@@ -69,8 +83,29 @@ export function readRun(dir: string): SavedRun {
       `${dir} has no ${RUN_FILES.checkpoint}: the run stopped before its first checkpoint`,
     );
   }
-  const { step, tensors } = checkpointFromFile(readTensorsFile(ckptPath), ckptPath);
+  const { step, tensors, configText } = checkpointFromFile(readTensorsFile(ckptPath), ckptPath);
+  if (configText !== null) checkSameRun(config, decodeConfig(configText, `${ckptPath} (__metadata__)`), dir);
   return { dir, config, resume: { tensors, step }, metrics: readMetrics(join(dir, RUN_FILES.metrics), step) };
+}
+
+/**
+ * config.json and checkpoint.safetensors are two files, replaced one at a time; the checkpoint carries its
+ * own copy of the config, so a pair that does not belong together is refused rather than loaded as a model
+ * it is not.
+ */
+function checkSameRun(config: RunConfig, saved: RunConfig, dir: string): void {
+  const keys = new Set([...Object.keys(config), ...Object.keys(saved)]) as Set<keyof RunConfig>;
+  const differ = [...keys].filter(
+    (k) => !RESUMABLE_FIELDS.includes(k) && JSON.stringify(config[k]) !== JSON.stringify(saved[k]),
+  );
+  if (differ.length) {
+    const what = differ.map((k) => `${k} (${JSON.stringify(config[k])} vs ${JSON.stringify(saved[k])})`);
+    throw new InputError(
+      `${dir}: ${RUN_FILES.config} and ${RUN_FILES.checkpoint} are not from the same run: they differ in ` +
+        `${what.join(', ')}; put back the run's own ${RUN_FILES.config} (its values are in the checkpoint's ` +
+        `__metadata__ "config")`,
+    );
+  }
 }
 
 function readMetrics(path: string, upTo: number): MetricsLine[] {
@@ -112,6 +147,7 @@ export class RunWriter {
       throw new InputError(`cannot create ${this.dir}: ${(e as Error).message}`);
     }
     if (replace) for (const f of Object.values(RUN_FILES)) rmSync(join(this.dir, f), { force: true });
+    removeStaleTemporaries(this.dir);
     writeFileAtomic(this.path('config'), encodeConfig(this.config));
   }
 
@@ -133,5 +169,29 @@ export class RunWriter {
 
   writeReport(html: string): void {
     writeFileAtomic(this.path('report'), encode(html));
+  }
+}
+
+/**
+ * Temporary files (writeFileAtomic's `.<name>.<pid>.<time>.tmp`) of run files left by a process that was
+ * killed mid-write. They are never read as results; this only stops them piling up. Files of a process that
+ * is still running are kept.
+ */
+function removeStaleTemporaries(dir: string): void {
+  const names = new Set<string>(Object.values(RUN_FILES));
+  for (const f of readdirSync(dir)) {
+    const m = /^\.(.+)\.(\d+)\.[0-9a-z]+\.tmp$/.exec(f);
+    if (!m || !names.has(m[1]) || isRunning(Number(m[2]))) continue;
+    rmSync(join(dir, f), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
   }
 }

@@ -4,8 +4,9 @@
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { basename, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CSP_BY_PAGE } from '../../app/csp';
 
 /** The built page; METARNN_APP_DIR points elsewhere (e.g. a private build while developing). */
 export const APP_DIR =
@@ -50,7 +51,10 @@ export async function serveStatic(
       res.writeHead(404).end('not found');
       return;
     }
+    // The built pages carry their policy as <meta> too; the header adds frame-ancestors, which <meta> cannot.
+    const policy = file.startsWith(root) ? CSP_BY_PAGE[basename(file)] : undefined;
     res.writeHead(200, {
+      ...(policy ? { 'Content-Security-Policy': `${policy}; frame-ancestors 'self'` } : {}),
       'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Embedder-Policy': 'require-corp',

@@ -10,7 +10,8 @@ import type { Command } from 'commander';
 import type { PlotTask, TrainEvent } from '../../app/harness_train';
 import { LEARNERS, TASKS } from '../meta/learner';
 import { sinusoidTaskRef } from '../reference/sinusoid';
-import { renderReport, type SinusoidPanel, type TestResult } from '../report/report';
+import { forecastTaskRef } from '../reference/forecast';
+import { renderReport, type ForecastPanel, type SinusoidPanel, type TestResult } from '../report/report';
 import { DEFAULT_LOPT, type OptimizerComparison } from '../meta/lopt';
 import { InputError } from '../runtime/errors';
 import { callHarness, withSession } from './page';
@@ -23,7 +24,7 @@ import {
   readConfigFile,
   type RunConfig,
 } from './run_config';
-import { holdsRun, readRun, RunWriter, type SavedRun } from './run_dir';
+import { holdsRun, readRun, RESUMABLE_FIELDS, RunWriter, type SavedRun } from './run_dir';
 import { formatDuration, TrainProgressBar } from './train_progress';
 
 /** Held-out tasks for evaluation are drawn with the run's seed plus these (train.ts uses +1000 itself). */
@@ -31,14 +32,7 @@ export const VALIDATION_SEED_OFFSET = 1000;
 export const TEST_SEED_OFFSET = 2000;
 
 /** What may change when a run is resumed: nothing that changes the model or the tasks it trains on. */
-const RESUMABLE: readonly (keyof RunConfig)[] = [
-  'steps',
-  'logEvery',
-  'evalEvery',
-  'evalTasks',
-  'data',
-  'maxBadSteps',
-];
+const RESUMABLE = RESUMABLE_FIELDS;
 
 export interface TrainPlan {
   config: RunConfig;
@@ -120,6 +114,22 @@ function sinusoidPlots(c: RunConfig): { tasks: PlotTask[]; truth: { amp: number;
   };
 }
 
+/**
+ * Forecasting tasks from the validation stream (as evaluate() draws them: stream 1, step 0), drawn on the
+ * CPU twin of the sampler for the report's plots: the context the learner reads and the true continuation.
+ */
+function forecastPlots(c: RunConfig): Omit<ForecastPanel, 'forecast'>[] | null {
+  if (c.task !== 'forecast') return null;
+  return [0, 1, 2, 3].map((i) => {
+    const t = forecastTaskRef(c.seed + VALIDATION_SEED_OFFSET, 1, 0, i, c.shots + c.queries);
+    return {
+      kind: t.kind === 0 ? 'damped oscillator' : 'AR(2)',
+      context: t.xs.slice(0, c.shots),
+      truth: t.xs.slice(c.shots),
+    };
+  });
+}
+
 export interface TrainResult {
   step: number;
   stopped: boolean;
@@ -142,6 +152,8 @@ export async function runTraining(
   const bar = new TrainProgressBar();
   const plots = sinusoidPlots(c);
   let panels: SinusoidPanel[] | null = null;
+  const series = forecastPlots(c);
+  let forecastPanels: ForecastPanel[] | null = null;
   let test: TestResult | null = null;
   let optimizers: OptimizerComparison[] | null = null;
   let status = '';
@@ -158,6 +170,7 @@ export async function runTraining(
         config: { ...c },
         metrics: writer.metrics,
         sinusoid: panels,
+        forecast: forecastPanels,
         optimizers,
         test,
         generated: new Date(),
@@ -208,6 +221,9 @@ export async function runTraining(
         if (plots && e.plots) {
           panels = e.plots.map((p, i) => ({ ...plots.truth[i], ...plots.tasks[i], ...p }));
         }
+        if (series && e.forecasts) {
+          forecastPanels = e.forecasts.map((forecast, i) => ({ ...series[i], forecast }));
+        }
         status =
           e.step >= c.steps
             ? `finished: ${e.step} steps`
@@ -236,6 +252,7 @@ export async function runTraining(
         config: c,
         resume,
         plots: plots?.tasks ?? [],
+        forecasts: series?.map((s) => s.context) ?? [],
         loseDeviceAt: loseDeviceAt(),
       });
     } catch (err) {

@@ -7,9 +7,9 @@
  * character (Santoro et al. 2016; Vinyals et al. 2016) without storing rotated copies: a class id is
  * `character * rotations + quarterTurns`, and samplers rotate while reading (see omniglotPixel).
  */
-import { unzipSync, type UnzipFileInfo } from 'fflate';
-import { decode } from 'fast-png';
 import { InputError } from '../runtime/errors';
+import { decodePngChunks, PngError, readPngChunks } from './png';
+import { unzipChecked, ZipError, type ZipEntry } from './zip';
 
 /** Bad Omniglot input: a missing or corrupt file, a wrong layout, a wrong image, an impossible episode. */
 export class OmniglotError extends InputError {
@@ -20,8 +20,18 @@ export class OmniglotError extends InputError {
 export const OMNIGLOT_SIZE = 28;
 /** Side length of the distributed PNGs. */
 export const OMNIGLOT_SOURCE_SIZE = 105;
-/** Caps checked before anything is decompressed or allocated: the full 50-alphabet set has 32,460 images. */
-export const OMNIGLOT_LIMITS = { files: 100_000, images: 40_000, pngBytes: 1 << 20 } as const;
+/**
+ * Caps checked before anything is decompressed or allocated: the full 50-alphabet set has 32,460 images of
+ * under 1 KB each (about 8 MB in all). `pngBytes` caps one entry's compressed and declared sizes,
+ * `totalBytes` their sum over the entries kept, so that entries sharing one compressed stream or declaring
+ * sizes just under the per-entry cap cannot add up to gigabytes.
+ */
+export const OMNIGLOT_LIMITS = {
+  files: 100_000,
+  images: 40_000,
+  pngBytes: 1 << 20,
+  totalBytes: 64 << 20,
+} as const;
 
 export interface OmniglotCharacter {
   alphabet: string;
@@ -53,6 +63,8 @@ export interface OmniglotLoadOptions {
   size?: number;
   /** Named in messages (a path, or 'the zip'). */
   name?: string;
+  /** Called after the zip is read (done 0) and then every 64 images decoded: a page shows it as progress. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Reads an Omniglot zip (images_background*.zip / images_evaluation.zip) into memory. */
@@ -96,6 +108,7 @@ export function loadOmniglot(zip: Uint8Array, options: OmniglotLoadOptions = {})
   const drawers = new Uint16Array(imageCount);
   const characters: OmniglotCharacter[] = [];
   const resize = areaWeights(sourceSize, size);
+  options.onProgress?.(0, imageCount);
   let at = 0;
   for (const g of groups) {
     const sorted = g.files.map((f) => ({ f, drawer: drawerOf(f) })).sort((a, b) => a.drawer - b.drawer);
@@ -104,6 +117,7 @@ export function loadOmniglot(zip: Uint8Array, options: OmniglotLoadOptions = {})
       const ink = decodeInk(files[f], f, sourceSize, name);
       images.set(resample(ink, sourceSize, resize), at * pixels);
       drawers[at++] = drawer;
+      if (at % 64 === 0 || at === imageCount) options.onProgress?.(at, imageCount);
     }
   }
   const alphabets = [...new Set(characters.map((c) => c.alphabet))].sort(compare);
@@ -131,7 +145,8 @@ export function unzipImages(
 ): Record<string, Uint8Array> {
   let entries = 0;
   let images = 0;
-  const filter = (f: UnzipFileInfo) => {
+  let total = 0;
+  const filter = (f: ZipEntry) => {
     if (++entries > OMNIGLOT_LIMITS.files) {
       throw new OmniglotError(`${name}: more than ${OMNIGLOT_LIMITS.files} entries: not an Omniglot zip`);
     }
@@ -140,18 +155,27 @@ export function unzipImages(
     if (++images > OMNIGLOT_LIMITS.images) {
       throw new OmniglotError(`${name}: more than ${OMNIGLOT_LIMITS.images} images (Omniglot has 32,460)`);
     }
-    if (f.originalSize > OMNIGLOT_LIMITS.pngBytes) {
+    // Stored entries are copied by their compressed size, deflated ones inflated into their declared size.
+    const bytes = Math.max(f.size, f.originalSize);
+    if (bytes > OMNIGLOT_LIMITS.pngBytes) {
       throw new OmniglotError(
-        `${name}: '${f.name}' is ${f.originalSize} bytes; an Omniglot PNG is under ${OMNIGLOT_LIMITS.pngBytes}`,
+        `${name}: '${f.name}' is ${bytes} bytes; an Omniglot PNG is under ${OMNIGLOT_LIMITS.pngBytes}`,
+      );
+    }
+    total += bytes;
+    if (total > OMNIGLOT_LIMITS.totalBytes) {
+      throw new OmniglotError(
+        `${name}: the images come to over ${total} bytes uncompressed, over the cap of ` +
+          `${OMNIGLOT_LIMITS.totalBytes} (Omniglot's are about 8 MB in all)`,
       );
     }
     return true;
   };
   try {
-    return unzipSync(zip, { filter });
+    return unzipChecked(zip, filter);
   } catch (e) {
-    if (e instanceof OmniglotError) throw e;
-    throw new OmniglotError(`${name}: not a readable zip file (${(e as Error).message})`);
+    if (e instanceof ZipError) throw new OmniglotError(`${name}: not a readable zip file (${e.message})`);
+    throw e;
   }
 }
 
@@ -163,23 +187,23 @@ function drawerOf(path: string): number {
 
 /** Ink in [0, 1] per source pixel (1 − luminance; transparent counts as white). Checks the size first. */
 function decodeInk(bytes: Uint8Array, path: string, sourceSize: number, name: string): Float32Array {
-  // Width and height sit in the IHDR chunk at bytes 16–23: check them before decoding allocates anything.
-  if (bytes.length < 24) throw new OmniglotError(`${name}: '${path}' is not a PNG (${bytes.length} bytes)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const w = view.getUint32(16);
-  const h = view.getUint32(20);
-  if (w !== sourceSize || h !== sourceSize) {
-    throw new OmniglotError(
-      `${name}: '${path}' is ${w}×${h}; Omniglot images are ${sourceSize}×${sourceSize}`,
-    );
-  }
+  // Signature (8 bytes) and IHDR (25): anything shorter cannot be a PNG.
+  if (bytes.length < 33) throw new OmniglotError(`${name}: '${path}' is not a PNG (${bytes.length} bytes)`);
   let png;
   try {
-    png = decode(bytes);
+    const chunks = readPngChunks(bytes);
+    const { width, height } = chunks.header;
+    if (width !== sourceSize || height !== sourceSize) {
+      throw new OmniglotError(
+        `${name}: '${path}' is ${width}×${height}; Omniglot images are ${sourceSize}×${sourceSize}`,
+      );
+    }
+    png = decodePngChunks(chunks);
   } catch (e) {
-    throw new OmniglotError(`${name}: '${path}' is not a readable PNG (${(e as Error).message})`);
+    if (e instanceof PngError) throw new OmniglotError(`${name}: '${path}' ${e.message}`);
+    throw e;
   }
-  const { data, depth, channels, palette } = png;
+  const { data, depth, channels, palette, width: w, height: h } = png;
   const ink = new Float32Array(w * h);
   const rowBytes = Math.ceil((w * channels * depth) / 8);
   if (depth === 1 && channels === 1 && !palette) {

@@ -57,6 +57,11 @@ export interface EvalResult {
   values: number[];
   mean: number;
   ci95: number;
+  /**
+   * Classifiers only: accuracy by presentation (Santoro et al. 2016), instance i being a step predicted
+   * after i − 1 labelled examples of its class; `count` is how many predictions it pools.
+   */
+  byInstance?: { instance: number; accuracy: number; count: number }[];
 }
 
 export interface MetaLearner {

@@ -37,6 +37,15 @@ export interface SinusoidPanel {
   after: number[];
 }
 
+/** One held-out forecasting task: the context the learner read, the true continuation and its forecast. */
+export interface ForecastPanel {
+  /** 'damped oscillator' or 'AR(2)' (see shaders/forecast_tasks.wgsl). */
+  kind: string;
+  context: number[];
+  truth: number[];
+  forecast: number[];
+}
+
 export interface TestResult {
   episodes: number;
   metric: 'mse' | 'accuracy';
@@ -51,6 +60,7 @@ export interface ReportInput {
   config: Record<string, unknown>;
   metrics: readonly MetricsLine[];
   sinusoid?: readonly SinusoidPanel[] | null;
+  forecast?: readonly ForecastPanel[] | null;
   /** Learned optimizer: its loss curves against tuned SGD / RMSprop / Adam, one per run length. */
   optimizers?: readonly OptimizerComparison[] | null;
   test?: TestResult | null;
@@ -89,6 +99,34 @@ function sinusoidCharts(panels: readonly SinusoidPanel[]): string {
       ];
       const title = `held-out task ${i + 1}: A = ${fmt(p.amp)}, φ = ${fmt(p.phase)}`;
       return lineChart(series, { title, x: [-5, 5], y: [-6, 6], width: 480, height: 260, xLabel: 'x' });
+    })
+    .join('\n');
+}
+
+function forecastCharts(panels: readonly ForecastPanel[]): string {
+  return panels
+    .map((p, i) => {
+      const C = p.context.length;
+      // Truth and forecast start from the last context value, so each reads as the context's continuation.
+      const from: [number, number][] = C ? [[C - 1, p.context[C - 1]]] : [];
+      // Context last, so that its dot at the junction is drawn over the forecast's.
+      const series: Series[] = [
+        {
+          name: 'true future',
+          points: [...from, ...p.truth.map((v, j) => [C + j, v] as const)],
+          color: '#999',
+        },
+        {
+          name: 'forecast',
+          points: [...from, ...p.forecast.map((v, j) => [C + j, v] as const)],
+          color: '#1f6fd1',
+          dash: '5 3',
+          markers: true,
+        },
+        { name: 'context', points: p.context.map((v, t) => [t, v]), color: '#111', markers: true },
+      ];
+      const title = `held-out series ${i + 1} (${p.kind}): ${p.truth.length} steps ahead`;
+      return lineChart(series, { title, width: 480, height: 260, xLabel: 'time step', yLabel: 'value' });
     })
     .join('\n');
 }
@@ -175,6 +213,11 @@ export function renderReport(r: ReportInput): string {
 <p class="note">Predictions before adaptation see no support points; after adaptation the learner has read
 the task's support points (the dots). The tasks are held out: never trained on.</p>`
     : '';
+  const forecastPanels = r.forecast?.length
+    ? `<h2>Held-out forecasting tasks</h2><div class="charts">${forecastCharts(r.forecast)}</div>
+<p class="note">The learner reads the context (dots) and then forecasts without seeing any future value; the grey
+line is the true continuation. The series are held out: never trained on.</p>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(r.title)}</title><style>${CSS}</style></head>
 <body>
@@ -186,6 +229,7 @@ ${lossChart}
 ${evalChart}
 </div>
 ${panels}
+${forecastPanels}
 ${r.optimizers?.length ? optimizerSection(r.optimizers) : ''}
 <h2>Configuration</h2>
 <table>${rows}</table>

@@ -1,0 +1,12 @@
+/**
+ * The bundle scripts/dawn-run.mjs loads in plain Node through Dawn (the npm package `webgpu`): the library
+ * plus the bench plan and the checkpoint encoder, which the library entry (src/index.ts) leaves out.
+ * Built by scripts/dawn-build.mjs; nothing here runs in the page or the CLI.
+ */
+export * from '../src/index';
+export { CASES, time, median } from './cases';
+export { benchOurs, benchMatmul } from './ours';
+export { benchThroughput } from './throughput';
+export { localTarget } from './local';
+export { runBenchPlan } from './run';
+export { encodeCheckpoint, encodeConfig } from '../src/io/checkpoint';

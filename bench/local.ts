@@ -1,0 +1,27 @@
+/**
+ * A BenchTarget (bench/run.ts) that measures in this very page on `device()`: used by the bench page
+ * (app/bench.ts, which `metarnn bench` drives) and by the web page's Bench view, so both time the same code.
+ * The peers are the caller's: the bench page imports TF.js itself, the web page asks a frame of bench.html.
+ */
+import type { Gpu } from '../src/runtime/gpu';
+import { benchMatmul, benchOurs } from './ours';
+import type { BenchTarget } from './run';
+import { benchThroughput } from './throughput';
+
+export function localTarget(device: () => Promise<Gpu>, peer: BenchTarget['peer']): BenchTarget {
+  return {
+    async info() {
+      const g = await device();
+      return {
+        adapter: { ...g.adapter },
+        crossOriginIsolated: globalThis.crossOriginIsolated === true,
+        hardwareConcurrency: navigator.hardwareConcurrency,
+        userAgent: navigator.userAgent,
+      };
+    },
+    matmul: async (size, o) => benchMatmul(await device(), size, o),
+    ours: async (c, o) => benchOurs(await device(), c, o),
+    throughput: async (o) => benchThroughput(await device(), o),
+    peer,
+  };
+}

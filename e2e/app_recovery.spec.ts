@@ -1,0 +1,89 @@
+/**
+ * The page's Train view survives a lost device: the test destroys the page's GPUDevice mid-run (recorded by
+ * an init script that wraps requestDevice, so the page needs no test hook) and the run still finishes.
+ */
+import { test as base, expect, type Page } from '@playwright/test';
+import { chromium } from 'playwright-core';
+import { browserArgs, findBrowser } from '../src/cli/browser';
+import { serveStatic } from '../src/cli/server';
+
+declare global {
+  interface Window {
+    testDevices?: GPUDevice[];
+  }
+}
+
+const test = base.extend<{ app: Page }>({
+  app: async ({}, use) => {
+    const found = await findBrowser();
+    const server = await serveStatic();
+    const browser = await chromium.launch({
+      executablePath: found.path,
+      headless: true,
+      args: browserArgs(),
+    });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.addInitScript(() => {
+      window.testDevices = [];
+      const request = GPUAdapter.prototype.requestDevice;
+      GPUAdapter.prototype.requestDevice = async function (d?: GPUDeviceDescriptor) {
+        const device = await request.call(this, d);
+        window.testDevices!.push(device);
+        return device;
+      };
+    });
+    await page.goto(`${server.url}/index.html`);
+    await page.waitForFunction(() => window.metarnnPage?.webgpu === true, null, { timeout: 20_000 });
+    await use(page);
+    await browser.close();
+    await server.close();
+    expect(errors, 'console errors').toEqual([]);
+  },
+});
+
+const TINY = {
+  shots: 5,
+  queries: 5,
+  metaBatch: 4,
+  steps: 200,
+  layers: 1,
+  hidden: 16,
+  logEvery: 5,
+  evalEvery: 20,
+  evalTasks: 4,
+};
+
+test('page: training goes on after the device is lost, from the last evaluation', async ({ app: page }) => {
+  test.setTimeout(90_000);
+  await page.getByRole('tab', { name: 'Train' }).click();
+  for (const [k, v] of Object.entries(TINY)) await page.locator(`#p-${k}`).fill(String(v));
+  await page.getByRole('button', { name: 'Start' }).click();
+  const points = () => page.locator('#train-plot').getAttribute('data-points').then(Number);
+  // Past the step 20 evaluation: 5, 10, 15, 20 and 25 at least.
+  await expect.poll(points, { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
+  const devices = await page.evaluate(() => {
+    window.testDevices!.at(-1)!.destroy();
+    return window.testDevices!.length;
+  });
+  await expect
+    .poll(() => page.locator('#view-train').getAttribute('data-mode'), { timeout: 60_000 })
+    .toBe('finished');
+  await expect(page.locator('#status')).toContainText('Finished 200 steps.');
+  const status = (await page.locator('#status').textContent())!;
+  const [, lost, from] = status.match(
+    /device was lost at step (\d+) \(destroyed\): went on from step (\d+)\./,
+  )!;
+  // It went back to the last evaluation before the loss (evalEvery 20), not to the start.
+  expect(Number(from) % 20, status).toBe(0);
+  expect(Number(from)).toBeGreaterThan(0);
+  expect(Number(lost)).toBeGreaterThan(Number(from));
+  expect(Number(lost) - Number(from)).toBeLessThanOrEqual(20);
+  await expect(page.locator('#status')).not.toHaveClass(/error/);
+  expect(await page.evaluate(() => window.testDevices!.length)).toBe(devices + 1);
+  await expect(page.locator('#train-readout')).toContainText('step 200 of 200');
+});

@@ -1,0 +1,27 @@
+#!/bin/bash
+# Fills the carry folder (default .device/, git-ignored through .git/info/exclude) for scripts/dawn-device.sh:
+#   bash scripts/dawn-carry.sh [DIR] [DAWN_PACKAGE_DIR]
+# DAWN_PACKAGE_DIR is the unpacked npm package `webgpu` (default /tmp/dawn/package). Rebuilds the library
+# bundle and recopies the scripts every time; compresses node and downloads libvulkan1 only when missing.
+# Plan files already in DIR are kept; scripts/plans/*.json are copied in.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DIR=$(mkdir -p "${1:-$ROOT/.device}" && cd "${1:-$ROOT/.device}" && pwd)
+PKG=${2:-/tmp/dawn/package}
+
+node "$ROOT/scripts/dawn-build.mjs" "$DIR/.lib"
+mv "$DIR/.lib/metarnn-dawn.js" "$DIR/metarnn-dawn.mjs" # .mjs: ESM wherever it lands
+rmdir "$DIR/.lib"
+cp "$ROOT/scripts/dawn-run.mjs" "$ROOT/scripts/dawn-probe.mjs" "$DIR/"
+cp "$ROOT/scripts/dawn-device.sh" "$DIR/run.sh"
+cp "$ROOT"/scripts/plans/*.json "$DIR/" # main.json, lopt.json, smoke.json: the plans BENCHMARKS.md cites
+mkdir -p "$DIR/dawn"
+cp "$PKG/index.js" "$PKG/package.json" "$DIR/dawn/"
+[ -f "$DIR/dawn.node.gz" ] || gzip -9 -c "$PKG/dist/linux-x64/dawn.node" > "$DIR/dawn.node.gz"
+[ -f "$DIR/node.xz" ] || xz -T2 -6 -c "$(readlink -f "$(command -v node)")" > "$DIR/node.xz"
+ls "$DIR"/libvulkan1_*.deb >/dev/null 2>&1 || (cd "$DIR" && apt-get download libvulkan1)
+# NVIDIA's Vulkan driver is libGLX_nvidia.so.0, which needs glvnd (libGLdispatch): without these the loader
+# says "Could not get 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr'" (seen on the lent H100).
+ls "$DIR"/gl/*.deb >/dev/null 2>&1 ||
+  (mkdir -p "$DIR/gl" && cd "$DIR/gl" && apt-get download libglvnd0 libgl1 libglx0 libegl1 libopengl0 libgles2)
+du -sh "$DIR"

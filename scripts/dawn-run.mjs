@@ -1,0 +1,250 @@
+// Runs metarnn's library headless in plain Node through Dawn (the npm package `webgpu`), for GPU figures on a
+// machine with no browser and no npm. Plain ESM JavaScript: needs only `node` and the files it is given.
+//
+//   node scripts/dawn-run.mjs --lib BUNDLE.js --dawn DAWN/index.js --plan PLAN.json --out DIR
+//   (or METARNN_DAWN_LIB, METARNN_DAWN_INDEX, METARNN_DAWN_PLAN, METARNN_DAWN_OUT)
+//
+// BUNDLE.js comes from scripts/dawn-build.mjs. The plan is a JSON object whose keys name the parts to run, in
+// its key order: "lopt", "bench", "blackbox" (any subset; see scripts/plans/*.json). Results go to
+// DIR/results.json, rewritten after every part so that a run cut short keeps what it finished; lopt also
+// writes DIR/lopt/checkpoint.safetensors + config.json (the CLI's run-directory format, so `metarnn eval
+// --checkpoint DIR/lopt` reads it back).
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const args = process.argv.slice(2);
+const arg = (name, env) => {
+  const i = args.indexOf(`--${name}`);
+  const v = i >= 0 ? args[i + 1] : process.env[env];
+  if (!v) {
+    console.error(`dawn-run: missing --${name} (or $${env}); see the header of scripts/dawn-run.mjs`);
+    process.exit(2);
+  }
+  return v;
+};
+const libPath = resolve(arg('lib', 'METARNN_DAWN_LIB'));
+const dawnPath = resolve(arg('dawn', 'METARNN_DAWN_INDEX'));
+const planPath = resolve(arg('plan', 'METARNN_DAWN_PLAN'));
+const outDir = resolve(arg('out', 'METARNN_DAWN_OUT'));
+// Dawn toggles, e.g. METARNN_DAWN_FLAGS="backend=vulkan,adapter=NVIDIA": one create() flag per comma.
+const dawnFlags = (process.env.METARNN_DAWN_FLAGS ?? '').split(',').filter(Boolean);
+
+const plan = JSON.parse(readFileSync(planPath, 'utf8'));
+mkdirSync(outDir, { recursive: true });
+
+const log = (...xs) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...xs);
+const writeAtomic = (path, data) => {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tmp`, data);
+  renameSync(`${path}.tmp`, path);
+};
+
+const { create, globals } = await import(pathToFileURL(dawnPath).href);
+Object.assign(globalThis, globals);
+const gpuApi = create(dawnFlags);
+// Node 20 has no navigator; bench/local.ts reads hardwareConcurrency and userAgent from it.
+if (!globalThis.navigator) {
+  globalThis.navigator = {
+    gpu: gpuApi,
+    hardwareConcurrency: availableParallelism(),
+    userAgent: `node/${process.version} dawn`,
+  };
+}
+const lib = await import(pathToFileURL(libPath).href);
+
+const results = {
+  startedAt: new Date().toISOString(),
+  node: process.version,
+  plan,
+  adapter: null,
+  parts: {},
+};
+const save = () => writeAtomic(join(outDir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+
+let gpu;
+try {
+  gpu = await lib.acquireGpu({
+    gpu: gpuApi,
+    onLost: (e) => log(`device lost: ${e.message}`),
+    onError: (e) => log(`GPU error: ${e.message}`),
+  });
+} catch (e) {
+  results.error = `acquireGpu: ${e.message}`;
+  save();
+  console.error(`dawn-run: no WebGPU device: ${e.message}`);
+  process.exit(3);
+}
+const limits = {};
+for (const k of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize']) {
+  limits[k] = gpu.limits[k];
+}
+results.adapter = { ...gpu.adapter, features: [...gpu.features], limits };
+log('adapter', JSON.stringify(results.adapter));
+save();
+
+/** The CLI's checkpoint tensor shapes: a learner's ParamEntry shapes, else flat (app/harness_train.ts). */
+async function namedTensors(learner) {
+  const shapes = new Map((learner.entries ?? []).map((e) => [e.name, e.shape]));
+  return Object.entries(await learner.state()).map(([name, data]) => {
+    const shape = shapes.get(name);
+    const fits = shape && shape.reduce((a, b) => a * b, 1) === data.length;
+    return { name, shape: fits ? shape : [data.length], data };
+  });
+}
+
+/** Meta-trains until `steps` or `seconds`, whichever first; returns the loss log and the rate. */
+async function trainFor(learner, steps, seconds, what) {
+  const losses = [];
+  const t0 = performance.now();
+  let skipped = 0;
+  await lib.train(learner, steps, {
+    onProgress: (p) => {
+      losses.push({ step: p.step, loss: p.loss, t: (performance.now() - t0) / 1000 });
+      skipped = p.skipped;
+      if (p.step % (learner.config.logEvery * 10) === 0 || p.step === steps) {
+        log(`${what} step ${p.step} loss ${p.loss.toPrecision(4)} ${p.stepsPerSecond.toFixed(1)} steps/s`);
+      }
+    },
+    shouldStop: () => performance.now() - t0 > seconds * 1000,
+  });
+  await gpu.sync();
+  const elapsed = (performance.now() - t0) / 1000;
+  return {
+    steps: learner.stepCount,
+    seconds: elapsed,
+    stepsPerSecond: learner.stepCount / elapsed,
+    skipped,
+    losses,
+  };
+}
+
+const summary = (r) => ({ metric: r.metric, mean: r.mean, ci95: r.ci95, tasks: r.values.length });
+
+async function runLopt(p) {
+  const config = { ...lib.defaultsFor('sinusoid', 'lopt'), ...(p.config ?? {}) };
+  // Evaluation is ours (below), not train()'s: no eval points during the timed training.
+  config.evalEvery = 1e9;
+  const learner = await lib.createLearner(gpu, config);
+  const out = { config };
+  try {
+    log(`lopt: ${JSON.stringify(config)}`);
+    out.train = await trainFor(learner, p.steps ?? config.steps, p.seconds ?? Infinity, 'lopt');
+    // What `metarnn eval` uses: the held-out stream, seed + 2000 (src/cli/train.ts TEST_SEED_OFFSET).
+    const seed = config.seed + 2000;
+    let t0 = performance.now();
+    const evalResult = await learner.evaluate(p.evalTasks ?? 256, seed);
+    out.evaluate = { ...summary(evalResult), seconds: (performance.now() - t0) / 1000 };
+    log(`lopt evaluate: ${JSON.stringify(out.evaluate)}`);
+    out.compare = [];
+    for (const steps of p.compareSteps ?? [100, 200]) {
+      t0 = performance.now();
+      const c = await learner.compare(p.compareTasks ?? 64, seed, steps);
+      const finalMean = Object.fromEntries(
+        Object.entries(c.final).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length]),
+      );
+      out.compare.push({ ...c, finalMean, seconds: (performance.now() - t0) / 1000 });
+      log(`lopt compare ${steps} steps: final mean ${JSON.stringify(finalMean)} lr ${JSON.stringify(c.lr)}`);
+    }
+    const tensors = await namedTensors(learner);
+    const dir = join(outDir, p.dir ?? 'lopt');
+    writeAtomic(
+      join(dir, 'checkpoint.safetensors'),
+      lib.encodeCheckpoint(learner.stepCount, config, tensors),
+    );
+    writeAtomic(join(dir, 'config.json'), lib.encodeConfig(config));
+    out.checkpoint = { dir, step: learner.stepCount, tensors: tensors.length };
+    log(`lopt checkpoint: ${dir} (step ${learner.stepCount})`);
+  } finally {
+    learner.destroy();
+  }
+  return out;
+}
+
+async function runBench(p) {
+  const cases = p.cases ?? lib.CASES;
+  const out = {};
+  out.run = await lib.runBenchPlan(
+    lib.localTarget(
+      async () => gpu,
+      () => Promise.reject(new Error('no peers under Dawn')),
+    ),
+    {
+      cases,
+      peers: [],
+      quick: p.quick ?? false,
+      matmulSize: p.matmulSize ?? 1024,
+      throughputSeconds: p.throughputSeconds ?? 5,
+      log: (line) => log(`bench: ${line}`),
+    },
+  );
+  // runBenchPlan's throughput is at 32 tasks per submit; a real GPU has room for larger batches.
+  out.throughput = [];
+  for (const metaBatch of p.throughputMetaBatches ?? []) {
+    const r = await lib.benchThroughput(gpu, { metaBatch, seconds: p.throughputSeconds ?? 5 });
+    out.throughput.push(r);
+    log(
+      `bench: throughput metaBatch ${metaBatch}: ${r.batchedTasksPerSecond.toFixed(0)} tasks/s, ${r.ratio.toFixed(1)}x`,
+    );
+  }
+  return out;
+}
+
+async function runBlackbox(p) {
+  const out = [];
+  for (const shots of p.shots ?? [10, 5]) {
+    const config = { ...lib.defaultsFor('sinusoid', 'blackbox'), ...(p.config ?? {}), shots, evalEvery: 1e9 };
+    const learner = await lib.createLearner(gpu, config);
+    try {
+      log(`blackbox: ${JSON.stringify(config)}`);
+      const trained = await trainFor(learner, p.steps ?? 1e9, p.seconds ?? 60, `blackbox ${shots}-shot`);
+      const t0 = performance.now();
+      const r = await learner.evaluate(p.evalTasks ?? 600, config.seed + 2000);
+      const row = {
+        shots,
+        config,
+        train: trained,
+        evaluate: { ...summary(r), seconds: (performance.now() - t0) / 1000 },
+      };
+      out.push(row);
+      log(
+        `blackbox ${shots}-shot: ${trained.steps} steps, ${trained.stepsPerSecond.toFixed(1)} steps/s, ` +
+          `held-out MSE ${r.mean.toPrecision(4)} ± ${r.ci95.toPrecision(2)}`,
+      );
+    } finally {
+      learner.destroy();
+    }
+  }
+  return { runs: out };
+}
+
+const PARTS = { lopt: runLopt, bench: runBench, blackbox: runBlackbox };
+let failed = 0;
+for (const [name, p] of Object.entries(plan)) {
+  const run = PARTS[name];
+  if (!run) {
+    if (!name.startsWith('_')) log(`plan key '${name}' ignored: parts are ${Object.keys(PARTS).join(', ')}`);
+    continue;
+  }
+  const t0 = performance.now();
+  log(`== ${name}`);
+  try {
+    results.parts[name] = { ...(await run(p)), wallSeconds: (performance.now() - t0) / 1000 };
+  } catch (e) {
+    failed++;
+    results.parts[name] = {
+      error: `${e.name}: ${e.message}`,
+      stack: e.stack,
+      wallSeconds: (performance.now() - t0) / 1000,
+    };
+    log(`${name} failed: ${e.stack}`);
+  }
+  save();
+}
+results.finishedAt = new Date().toISOString();
+save();
+log(`results: ${join(outDir, 'results.json')}`);
+gpu.device.destroy();
+// dawn.node keeps the event loop alive after the device is gone.
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,65 @@
+/**
+ * One held-out Omniglot episode drawn on the CPU, for showing adaptation (the page's Adapt view): the same
+ * Philox draws as the GPU sampler (src/reference/omniglot.ts is its twin), from the held-out pool on stream 1,
+ * with the images copied out so they can be drawn and handed to BlackBoxClassifier.predict.
+ */
+import { omniglotImage, type OmniglotDataset, type OmniglotSplit } from '../data/omniglot';
+import { InputError } from '../runtime/errors';
+import { omniglotEpisodeRef } from '../reference/omniglot';
+
+export interface EpisodeImage {
+  /** [size²], ink = 1. */
+  image: Float32Array;
+  /** Episode label 0..ways−1 (support labels are shown to the learner; query labels are the truth). */
+  label: number;
+  /** 'Alphabet/characterNN', plus the turn when rotated: what the label stands for. */
+  character: string;
+}
+
+export interface OmniglotEpisode {
+  /** In the order the learner reads them (shuffled, as in training). */
+  support: EpisodeImage[];
+  queries: EpisodeImage[];
+}
+
+/**
+ * Held-out episode `index` for `seed` (the learner's evaluation seed): N-way K-shot with `queries` per class.
+ * Every class comes from `split.test`, so the learner has never trained on these characters.
+ */
+export function heldOutEpisode(
+  ds: OmniglotDataset,
+  split: OmniglotSplit,
+  shape: { ways: number; shots: number; queries: number },
+  seed: number,
+  index: number,
+): OmniglotEpisode {
+  if (!(Number.isInteger(index) && index >= 0))
+    throw new InputError(`episode index must be an integer ≥ 0, got ${index}`);
+  if (shape.ways > split.test.length) {
+    throw new InputError(
+      `${shape.ways}-way episodes need ${shape.ways} held-out classes, but there are ${split.test.length}`,
+    );
+  }
+  const R = split.rotations;
+  const ep = omniglotEpisodeRef(
+    { seed, stream: 1, step: index, task: 0 },
+    { ...shape, rotations: R },
+    {
+      pool: split.test,
+      starts: ds.characters.map((c) => c.start),
+      counts: ds.characters.map((c) => c.count),
+    },
+  );
+  const items = ep.codes.map((code, t) => {
+    const classId = ep.classes[ep.labels[t]];
+    const ch = ds.characters[Math.floor(classId / R)];
+    const turns = classId % R;
+    return {
+      image: omniglotImage(ds, classId, (code >> 2) - ch.start, R),
+      label: ep.labels[t],
+      character: `${ch.alphabet}/${ch.name}${turns ? ` turned ${turns * 90}°` : ''}`,
+    };
+  });
+  const S = shape.ways * shape.shots;
+  return { support: items.slice(0, S), queries: items.slice(S) };
+}
