@@ -103,26 +103,6 @@ async function forecasts(learner: MetaLearner, contexts: number[][] = []): Promi
   return out;
 }
 
-/** Builds the learner for `config` and loads `resume` into it; a bad checkpoint is an InputError. */
-async function buildLearner(
-  gpu: Gpu,
-  data: TaskData,
-  config: MetaConfig,
-  resume?: Resume | null,
-): Promise<MetaLearner> {
-  const learner = await lib.createLearner(gpu, config, data);
-  if (!resume) return learner;
-  try {
-    learner.load(resume.tensors, resume.step);
-  } catch (e) {
-    learner.destroy();
-    throw new lib.InputError(
-      `checkpoint does not fit this ${config.task}/${config.learner} model: ${(e as Error).message}`,
-    );
-  }
-  return learner;
-}
-
 /** `taskData` gives what some task families need beyond their config (loaded into the page beforehand). */
 export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskData = () => ({})) {
   return {
@@ -132,7 +112,7 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
      * A lost device is replaced and training goes on from the last checkpoint (a `recovered` event).
      */
     async trainRun(a: TrainRunArgs): Promise<{ step: number; stopped: boolean }> {
-      let learner = await buildLearner(await getGpu(), taskData(), a.config, a.resume);
+      let learner = await lib.loadLearner(await getGpu(), a.config, taskData(), a.resume);
       try {
         await send({ type: 'ready', step: learner.stepCount, dispatchesPerStep: learner.dispatchesPerStep });
         let stop = false;
@@ -189,7 +169,7 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
     /** Lake et al.'s 20-way one-shot runs (all_runs.zip layout) through a trained classifier. */
     async runsEvalRun(config: MetaConfig, resume: Resume, runsZipBase64: string) {
       const runs = lib.parseOmniglotRuns(Uint8Array.from(atob(runsZipBase64), (c) => c.charCodeAt(0)));
-      const learner = await buildLearner(await getGpu(), taskData(), config, resume);
+      const learner = await lib.loadLearner(await getGpu(), config, taskData(), resume);
       try {
         if (!('predict' in learner))
           throw new lib.InputError(`learner '${config.learner}' cannot classify images`);
@@ -206,7 +186,7 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
      * on `tasks` held-out tasks, for each run length in `steps` (LearnedOptimizer.compare).
      */
     async compareRun(config: MetaConfig, resume: Resume, tasks: number, seed: number, steps: number[]) {
-      const learner = await buildLearner(await getGpu(), taskData(), config, resume);
+      const learner = await lib.loadLearner(await getGpu(), config, taskData(), resume);
       try {
         if (!(learner instanceof lib.LearnedOptimizer))
           throw new lib.InputError(`learner '${config.learner}' is not an optimizer to compare`);
@@ -218,7 +198,7 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
       }
     },
     async evalRun(config: MetaConfig, resume: Resume, tasks: number, seed: number): Promise<EvalResult> {
-      const learner = await buildLearner(await getGpu(), taskData(), config, resume);
+      const learner = await lib.loadLearner(await getGpu(), config, taskData(), resume);
       try {
         return await learner.evaluate(tasks, seed);
       } finally {

@@ -3,34 +3,11 @@
  * save to OPFS, reload, load, adapt, export the run files and import them back. Any console error fails it.
  * A screenshot of each view goes to the test's output folder.
  */
-import { test as base, expect, type Page } from '@playwright/test';
 import { chromium } from 'playwright-core';
-import { browserArgs, findBrowser } from '../src/cli/browser';
+import type { Page } from '@playwright/test';
+import { findBrowser } from '../src/cli/browser';
 import { serveStatic } from '../src/cli/server';
-
-const test = base.extend<{ app: Page }>({
-  app: async ({}, use) => {
-    const found = await findBrowser();
-    const server = await serveStatic();
-    const browser = await chromium.launch({
-      executablePath: found.path,
-      headless: true,
-      args: browserArgs(),
-    });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(`${server.url}/index.html`);
-    await page.waitForFunction(() => window.metarnnPage?.webgpu === true, null, { timeout: 20_000 });
-    await use(page);
-    await browser.close();
-    await server.close();
-    expect(errors, 'console errors').toEqual([]);
-  },
-});
+import { expect, test } from './page_fixture';
 
 /** Small enough for the software adapter: a run of a few seconds. */
 const TINY = {
@@ -49,11 +26,12 @@ const points = (page: Page) => page.locator('#train-plot').getAttribute('data-po
 const mode = (page: Page) => page.locator('#view-train').getAttribute('data-mode');
 
 test('page: train, pause/resume, save, reload, load, adapt, export, import', async ({
-  app: page,
+  app: { page },
 }, testInfo) => {
   test.setTimeout(150_000); // ~25 s alone; the software adapter slows down a lot on a busy machine
   const shot = (name: string) =>
     page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 }); // the size the page must read well at
 
   await page.getByRole('tab', { name: 'Device' }).click();
   await expect(page.locator('#view-device dl')).toBeVisible();

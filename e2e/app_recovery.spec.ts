@@ -2,10 +2,7 @@
  * The page's Train view survives a lost device: the test destroys the page's GPUDevice mid-run (recorded by
  * an init script that wraps requestDevice, so the page needs no test hook) and the run still finishes.
  */
-import { test as base, expect, type Page } from '@playwright/test';
-import { chromium } from 'playwright-core';
-import { browserArgs, findBrowser } from '../src/cli/browser';
-import { serveStatic } from '../src/cli/server';
+import { expect, test } from './page_fixture';
 
 declare global {
   interface Window {
@@ -13,37 +10,15 @@ declare global {
   }
 }
 
-const test = base.extend<{ app: Page }>({
-  app: async ({}, use) => {
-    const found = await findBrowser();
-    const server = await serveStatic();
-    const browser = await chromium.launch({
-      executablePath: found.path,
-      headless: true,
-      args: browserArgs(),
-    });
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.addInitScript(() => {
-      window.testDevices = [];
-      const request = GPUAdapter.prototype.requestDevice;
-      GPUAdapter.prototype.requestDevice = async function (d?: GPUDeviceDescriptor) {
-        const device = await request.call(this, d);
-        window.testDevices!.push(device);
-        return device;
-      };
-    });
-    await page.goto(`${server.url}/index.html`);
-    await page.waitForFunction(() => window.metarnnPage?.webgpu === true, null, { timeout: 20_000 });
-    await use(page);
-    await browser.close();
-    await server.close();
-    expect(errors, 'console errors').toEqual([]);
-  },
+// Records every GPUDevice the page creates (a string: it runs in the page untouched by the test compiler).
+test.use({
+  appInitScript: `window.testDevices = [];
+    const request = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (d) {
+      const device = await request.call(this, d);
+      window.testDevices.push(device);
+      return device;
+    };`,
 });
 
 const TINY = {
@@ -58,7 +33,9 @@ const TINY = {
   evalTasks: 4,
 };
 
-test('page: training goes on after the device is lost, from the last evaluation', async ({ app: page }) => {
+test('page: training goes on after the device is lost, from the last evaluation', async ({
+  app: { page },
+}) => {
   test.setTimeout(90_000);
   await page.getByRole('tab', { name: 'Train' }).click();
   for (const [k, v] of Object.entries(TINY)) await page.locator(`#p-${k}`).fill(String(v));

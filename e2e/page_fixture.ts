@@ -24,8 +24,10 @@ export interface WatchedPage {
 const LISTEN = `document.addEventListener('securitypolicyviolation', (e) =>
   window.__cspViolation(e.effectiveDirective + ' ' + e.blockedURI + ' (' + location.pathname + ')'));`;
 
-export const test = base.extend<{ app: WatchedPage }>({
-  app: async ({}, use) => {
+export const test = base.extend<{ app: WatchedPage; appInitScript: string | null }>({
+  /** A script run in every frame before the page's own (test.use({ appInitScript })), e.g. to record devices. */
+  appInitScript: [null, { option: true }],
+  app: async ({ appInitScript }, use) => {
     const found = await findBrowser();
     const server = await serveStatic();
     const browser = await chromium.launch({
@@ -44,6 +46,7 @@ export const test = base.extend<{ app: WatchedPage }>({
     context.on('request', (r) => w.requests.push(r.url()));
     await context.exposeFunction('__cspViolation', (s: string) => w.violations.push(s));
     await context.addInitScript(LISTEN);
+    if (appInitScript) await context.addInitScript(appInitScript);
     w.page.on('pageerror', (e) => w.errors.push(e.message));
     w.page.on('console', (m) => {
       if (m.type() === 'error') w.errors.push(m.text());

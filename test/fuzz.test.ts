@@ -8,25 +8,9 @@ import { checkConfigObject } from '../src/cli/run_config';
 import { parse, serialize } from '../src/io/safetensors';
 import { rng } from '../src/reference/random';
 import { InputError } from '../src/runtime/errors';
+import { mutateBytes as mutate } from './mutate';
 
 const N = 10_000;
-
-/** Flips, overwrites, inserts, deletes or truncates a few bytes. */
-function mutate(src: Uint8Array, rand: () => number): Uint8Array {
-  let b = Uint8Array.from(src);
-  const edits = 1 + Math.floor(rand() * 4);
-  for (let e = 0; e < edits; e++) {
-    const at = Math.floor(rand() * Math.max(1, b.length));
-    const kind = Math.floor(rand() * 5);
-    if (kind === 0 && b.length) b[at] ^= 1 << Math.floor(rand() * 8);
-    else if (kind === 1 && b.length) b[at] = Math.floor(rand() * 256);
-    else if (kind === 2)
-      b = Uint8Array.from([...b.subarray(0, at), Math.floor(rand() * 256), ...b.subarray(at)]);
-    else if (kind === 3) b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + 1)]);
-    else b = b.subarray(0, at);
-  }
-  return b;
-}
 
 function expectTyped(fn: () => unknown, what: string): 'ok' | 'rejected' {
   try {

@@ -49,18 +49,7 @@ export async function buildLearner(
       'task omniglot needs the Omniglot images: pick or drop an images_background*.zip under Data in the Train view',
     );
   }
-  const learner = await lib.createLearner(await getGpu(), config, state.taskData);
-  if (resume) {
-    try {
-      learner.load(resume.tensors, resume.step);
-    } catch (e) {
-      learner.destroy();
-      throw new lib.InputError(
-        `checkpoint does not fit this ${config.task}/${config.learner} model: ${(e as Error).message}`,
-      );
-    }
-  }
-  return learner;
+  return lib.loadLearner(await getGpu(), config, state.taskData, resume);
 }
 
 /** Sinusoid learners that can plot: `predict(support, xs)` (the black-box regressor today). */

@@ -426,32 +426,27 @@ export class LearnedOptimizer implements MetaLearner {
   }
 
   /**
-   * Runs `steps` inner steps of the learned optimizer on `tasks` held-out tasks (stream 1) from fresh weights;
-   * returns the per-task loss at each step 0..steps [steps + 1][tasks]. The optimizer's own training state is
-   * untouched.
+   * One optimisation run of `steps` inner steps on `tasks` fresh tasks from fresh weights, as one recorded
+   * program: `step(rec, batch, s, loss)` records inner step s, whose task losses go to `loss` [tasks]. Returns
+   * the per-task loss at each step 0..steps [steps + 1][tasks]. `scratch` tensors are released afterwards.
    */
-  async lossCurve(tasks: number, seed: number, steps: number): Promise<number[][]> {
+  async #optimisationRun(
+    label: string,
+    r: { tasks: number; seed: number; stream: number; steps: number },
+    scratch: (b: TaskBatch) => Tensor[],
+    step: (rec: Recorder, b: TaskBatch, s: number, loss: Tensor) => void,
+  ): Promise<number[][]> {
     const { gpu } = this;
-    const b = this.#taskBatch(tasks, seed);
-    const st = this.#optimizerState(b.coords);
+    const { tasks, steps } = r;
+    const b = this.#taskBatch(tasks, r.seed);
     const curve = gpu.tensor([(steps + 1) * tasks]);
-    const x = gpu.tensor([b.coords * 2]);
+    const owned = [curve, ...scratch(b)];
     try {
       const rec = gpu.recorder();
-      this.#recordFreshRun(rec, b, seed, 1);
-      for (let s = 0; s < steps; s++) {
-        const loss = curve.view(s * tasks, [tasks]);
-        this.#recordInnerStep(
-          rec,
-          b,
-          st,
-          { loss, x, xSteps: 1, slot: 0 },
-          s === 0 ? null : st.turn[(s - 1) % 2],
-          st.turn[s % 2],
-        );
-      }
+      this.#recordFreshRun(rec, b, r.seed, r.stream);
+      for (let s = 0; s < steps; s++) step(rec, b, s, curve.view(s * tasks, [tasks]));
       b.pass.recordLoss(rec, b.theta, b.x, b.y, curve.view(steps * tasks, [tasks]));
-      const program = await rec.finish('lopt.eval');
+      const program = await rec.finish(label);
       program.run();
       const flat = await gpu.read(curve);
       program.destroy();
@@ -460,8 +455,33 @@ export class LearnedOptimizer implements MetaLearner {
       );
     } finally {
       this.#freeBatch(b);
-      for (const t of [curve, x, ...st.tensors]) gpu.release(t);
+      for (const t of owned) gpu.release(t);
     }
+  }
+
+  /**
+   * Runs `steps` inner steps of the learned optimizer on `tasks` held-out tasks (stream 1) from fresh weights;
+   * returns the per-task loss at each step 0..steps [steps + 1][tasks]. The optimizer's own training state is
+   * untouched.
+   */
+  async lossCurve(tasks: number, seed: number, steps: number): Promise<number[][]> {
+    let st: OptimizerState | null = null;
+    let x: Tensor | null = null;
+    const scratch = (b: TaskBatch) => {
+      st = this.#optimizerState(b.coords);
+      x = this.gpu.tensor([b.coords * 2]);
+      return [x, ...st.tensors];
+    };
+    return this.#optimisationRun(
+      'lopt.eval',
+      { tasks, seed, stream: 1, steps },
+      scratch,
+      (rec, b, s, loss) => {
+        const { turn } = st!;
+        const io = { loss, x: x!, xSteps: 1, slot: 0 };
+        this.#recordInnerStep(rec, b, st!, io, s === 0 ? null : turn[(s - 1) % 2], turn[s % 2]);
+      },
+    );
   }
 
   /**
@@ -487,30 +507,18 @@ export class LearnedOptimizer implements MetaLearner {
     steps: number,
     stream = 1,
   ): Promise<number[][]> {
-    const { gpu } = this;
-    const b = this.#taskBatch(tasks, seed);
-    const curve = gpu.tensor([(steps + 1) * tasks]);
-    const v = gpu.tensor([b.coords]);
-    const m = gpu.tensor([b.coords]);
-    try {
-      const rec = gpu.recorder();
-      this.#recordFreshRun(rec, b, seed, stream);
-      for (let s = 0; s < steps; s++) {
-        b.pass.recordGradient(rec, b.theta, b.x, b.y, b.grads, { loss: curve.view(s * tasks, [tasks]) });
+    let v: Tensor | null = null;
+    let m: Tensor | null = null;
+    const scratch = (b: TaskBatch) => [(v = this.gpu.tensor([b.coords])), (m = this.gpu.tensor([b.coords]))];
+    return this.#optimisationRun(
+      `lopt.${kind}`,
+      { tasks, seed, stream, steps },
+      scratch,
+      (rec, b, s, loss) => {
+        b.pass.recordGradient(rec, b.theta, b.x, b.y, b.grads, { loss });
         coordOptimStep(rec, kind, b.map, { weights: b.theta, grads: b.grads, v, m }, { lr, step: s + 1 });
-      }
-      b.pass.recordLoss(rec, b.theta, b.x, b.y, curve.view(steps * tasks, [tasks]));
-      const program = await rec.finish(`lopt.${kind}`);
-      program.run();
-      const flat = await gpu.read(curve);
-      program.destroy();
-      return Array.from({ length: steps + 1 }, (_, s) =>
-        Array.from(flat.subarray(s * tasks, (s + 1) * tasks)),
-      );
-    } finally {
-      this.#freeBatch(b);
-      for (const t of [curve, v, m]) gpu.release(t);
-    }
+      },
+    );
   }
 
   /**

@@ -9,7 +9,7 @@
 import { DeviceLostError } from '../runtime/errors';
 import type { Gpu } from '../runtime/gpu';
 import type { MetaConfig, MetaLearner, TaskData } from './learner';
-import { createLearner, train, type TrainCallbacks } from './train';
+import { loadLearner, train, type TrainCallbacks } from './train';
 
 export interface DeviceRecovery {
   /** The step the run had reached when the loss was noticed. */
@@ -74,9 +74,10 @@ export async function trainWithRecovery(
       recoveries++;
       const lostAt = learner.stepCount;
       learner.destroy(); // frees our bookkeeping; the lost device's buffers are gone already
-      const next = await createLearner(await o.acquire(), config, o.data);
-      next.load(saved.state, saved.step);
-      learner = next;
+      learner = await loadLearner(await o.acquire(), config, o.data, {
+        tensors: saved.state,
+        step: saved.step,
+      });
       await o.onRecovered?.({ lostAt, restoredFrom: saved.step, error, learner });
     }
   }

@@ -131,6 +131,29 @@ export async function createLearner(gpu: Gpu, config: MetaConfig, data: TaskData
   return build(gpu, config, data);
 }
 
+/**
+ * createLearner, then the checkpoint `resume` loaded into it (when given). A checkpoint that does not fit the
+ * model is an InputError naming the task/learner pair; the half-built learner is destroyed.
+ */
+export async function loadLearner(
+  gpu: Gpu,
+  config: MetaConfig,
+  data: TaskData = {},
+  resume?: { tensors: Record<string, Float32Array>; step: number } | null,
+): Promise<MetaLearner> {
+  const learner = await createLearner(gpu, config, data);
+  if (!resume) return learner;
+  try {
+    learner.load(resume.tensors, resume.step);
+  } catch (e) {
+    learner.destroy();
+    throw new InputError(
+      `checkpoint does not fit this ${config.task}/${config.learner} model: ${(e as Error).message}`,
+    );
+  }
+  return learner;
+}
+
 export interface TrainProgress {
   step: number;
   steps: number;
