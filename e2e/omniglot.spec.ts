@@ -39,11 +39,12 @@ test('omniglot_tasks matches the CPU reference; same seed and step give the same
       const tTable = await h.tensor([table.data.length], Array.from(table.data), 'u32');
       const step = await h.tensor([2], [0, 5], 'u32');
       const runs = [];
-      for (const [stream, stepNo] of [
-        [0, 5],
-        [0, 5],
-        [0, 6],
-        [1, 5],
+      for (const [stream, stepNo, poolLabels] of [
+        [0, 5, 0],
+        [0, 5, 0],
+        [0, 6, 0],
+        [1, 5, 0],
+        [0, 5, 1],
       ]) {
         (await h.gpu()).write(step.view(1, [1]), [stepNo]);
         const codes = await h.tensor([R], undefined, 'u32');
@@ -62,6 +63,7 @@ test('omniglot_tasks matches the CPU reference; same seed and step give the same
             slotStride: I,
             seed: 9,
             stream,
+            poolLabels: poolLabels === 1,
           }),
         );
         const g = await h.gpu();
@@ -105,6 +107,13 @@ test('omniglot_tasks matches the CPU reference; same seed and step give the same
   expect(got(2)).toEqual(expected(0, 6));
   expect(got(2).codes).not.toEqual(got(0).codes);
   expect(got(3)).toEqual(expected(1, 5));
+  // Pool labels (encoder pretraining): the same episode, each step labelled with its class's pool position.
+  const pooled = Array.from({ length: e.tasks }, (_, task) => {
+    const r = omniglotEpisodeRef({ seed: 9, stream: 0, step: 5, task }, { ...e, rotations: 4 }, data(train));
+    return r.labels.map((c) => train.indexOf(r.classes[c]));
+  }).flat();
+  expect(got(4).codes).toEqual(got(0).codes);
+  expect(got(4).labels).toEqual(pooled);
   // Only training classes in the training stream, only held-out characters (upright) in stream 1.
   const charOf = (code: number) =>
     chars.findIndex((c) => code >> 2 >= c.start && code >> 2 < c.start + c.count);
@@ -223,7 +232,7 @@ test.describe('black-box classifier on small1', () => {
       const l = (await lib.createLearner(g, config, h.taskData)) as BlackBoxClassifier;
       const lossAt = async (p: Float32Array) => {
         g.write(l.params, p);
-        l.optimizer.step = 0;
+        l.stepCount = 0;
         l.step();
         return l.lastLoss();
       };
@@ -337,11 +346,64 @@ test.describe('black-box classifier: training and the one-shot runs', () => {
     const first = (e: typeof r.before) => e.byInstance[0].accuracy;
     expect(r.before.byInstance.map((b) => b.instance)).toEqual([1, 2]);
     expect(r.before.values.length).toBe(60);
-    expect(r.dispatches).toBe(23); // sample, gather, encoder 4, GRU 2, head, loss, backward 11, Adam 2
+    // sample, gather, encoder 5, bind, GRU 2, head, loss, backward 13 (head 2, GRU 3, bind, encoder 7), Adam 2 × 2
+    expect(r.dispatches).toBe(29);
     expect(first(r.before)).toBeLessThan(0.42);
     expect(first(r.after), `first presentation ${first(r.before)} → ${first(r.after)}`).toBeGreaterThan(0.5);
     expect(r.lastLoss).toBeLessThan(r.firstLoss - 0.05);
     expect(r.after.mean).toBeGreaterThan(0.2); // queries: about chance, not broken
+  });
+
+  test('encoder pretraining: its classification loss falls, then meta-training takes over (seed 2)', async ({
+    gpu,
+  }) => {
+    await loadSmall1(gpu);
+    const r = await gpu.evaluate(async () => {
+      const h = window.harness;
+      const lib = h.lib;
+      const g = await h.gpu();
+      const config = {
+        ...lib.DEFAULT_CONFIG,
+        task: 'omniglot' as const,
+        ways: 3,
+        shots: 1,
+        queries: 1,
+        metaBatch: 4,
+        hidden: 16,
+        layers: 1,
+        lr: 0.01,
+        seed: 2,
+        pretrainSteps: 30,
+        encoderLr: 0.001,
+        rotations: false,
+        encoder: { hidden: 32, embed: 16 },
+      };
+      const l = (await lib.createLearner(g, config, h.taskData)) as BlackBoxClassifier;
+      const losses: number[] = [];
+      const phases: boolean[] = [];
+      const gru0 = (await g.read(l.params)).slice(0, 100);
+      for (let s = 0; s < 32; s++) {
+        phases.push(l.pretraining);
+        l.step();
+        losses.push(await l.lastLoss());
+      }
+      const gru1 = (await g.read(l.params)).slice(0, 100);
+      const state = await l.state();
+      l.destroy();
+      g.throwIfErrors();
+      return { losses, phases, gruMoved: gru0.some((v, i) => v !== gru1[i]), names: Object.keys(state) };
+    });
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    // 110 training characters (no turns here): chance is ln 110 ≈ 4.7.
+    expect(r.losses[0]).toBeGreaterThan(4);
+    // Measured: 4.77 → 4.24 (means of the first and last five pretraining steps).
+    expect(mean(r.losses.slice(25, 30)), r.losses.join(' ')).toBeLessThan(mean(r.losses.slice(0, 5)) - 0.3);
+    expect(r.phases.filter(Boolean).length).toBe(30);
+    expect(r.losses[31]).toBeLessThan(2); // a 3-way episode's loss, not the 440-way pretraining loss
+    expect(r.gruMoved).toBe(true);
+    expect(r.names).toEqual(
+      expect.arrayContaining(['pretrain_head.weight', 'encoder_optimizer.m', 'optimizer.m']),
+    );
   });
 
   test('one-shot runs: a fixture in all_runs.zip layout goes through parse → predict → error rate', async ({

@@ -10,6 +10,8 @@
 // Writes per step row = task * T + step: codes[row] = image * 4 + quarterTurns; labels[row] = class label (f32);
 // slots [row, N] at slotStride (the label columns of the GRU input): one-hot of the previous step's label when
 // that step was a support step, else zeros (Santoro et al. 2016: the label arrives one step after its image).
+// With POOL_LABELS, labels[row] is instead the class's position in the pool (a label over every training class,
+// for pretraining the image encoder as a classifier).
 
 struct Params {
   tasks: u32, ways: u32, shots: u32, queries: u32,
@@ -105,7 +107,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (k < K) { s = sPos[c * K + k]; } else { s = N * K + qPos[c * Q + k - K]; }
       let row = task * T + s;
       codes[p.codesOffset + row] = (start + dr[k]) * 4u + turns;
+#if ${POOL_LABELS}
+      out[p.labelsOffset + row] = f32(cls[c]);
+#else
       out[p.labelsOffset + row] = f32(c);
+#endif
       // Each step's slot is written exactly once: steps 1..NK by their support predecessor, step 0 and the
       // queries after the first by themselves (zeros).
       if (k < K) {

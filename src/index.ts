@@ -31,6 +31,8 @@ export * from './meta/inner_loop';
 export * from './meta/maml';
 export * from './meta/reptile';
 export * from './kernels/relu';
+export * from './kernels/label_bind';
+export * from './kernels/layer_norm';
 export * from './kernels/omniglot_tasks';
 export * from './data/omniglot';
 export * from './meta/mlp_encoder';

@@ -52,7 +52,17 @@ export const encodeConfig = (config: RunConfig): Uint8Array =>
   new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`);
 
 /** Keys a config.json may lack: data settings, and settings added later or left to the learner's default. */
-const OPTIONAL_KEYS = ['data', 'alphabets', 'maxBadSteps', 'innerSteps', 'innerLr', 'contextSize', 'unroll'];
+const OPTIONAL_KEYS = [
+  'data',
+  'alphabets',
+  'maxBadSteps',
+  'innerSteps',
+  'innerLr',
+  'contextSize',
+  'unroll',
+  'pretrainSteps',
+  'encoderLr',
+];
 
 /** Parses config.json text and checks every field; all but OPTIONAL_KEYS must be present. */
 export function decodeConfig(text: string, source: string): RunConfig {

@@ -44,6 +44,8 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   innerLr: { kind: 'number', above: 0 },
   contextSize: posInt,
   unroll: posInt,
+  pretrainSteps: { kind: 'int', min: 0 },
+  encoderLr: { kind: 'number', above: 0 },
   data: { kind: 'string' },
   alphabets: { kind: 'string' },
 };

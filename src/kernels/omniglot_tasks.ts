@@ -68,6 +68,8 @@ export interface OmniglotTaskTensors {
   slotStride: number;
   seed: number;
   stream: number;
+  /** Label each step with its class's position in the pool instead of the episode's label (pretraining). */
+  poolLabels?: boolean;
 }
 
 /**
@@ -97,6 +99,7 @@ export function omniglotTasks(rec: Recorder, s: OmniglotEpisodeShape, t: Omniglo
   rec.dispatch({
     kernel: 'omniglot_tasks',
     source,
+    defines: { POOL_LABELS: t.poolLabels ?? false },
     uniforms: new Uint32Array([
       s.tasks, s.ways, s.shots, s.queries,
       t.seed >>> 0, t.stream >>> 0, t.step.offset, t.rotations,

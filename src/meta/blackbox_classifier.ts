@@ -1,9 +1,17 @@
 /**
  * Black-box GRU meta-learner for N-way K-shot image classification (Santoro et al. 2016, "One-shot learning
  * with memory-augmented neural networks", with a GRU for the controller): an episode is one sequence, support
- * steps first (in random order), then queries. Step t reads [embedding(image_t), one-hot(label_{t−1})] — each
- * label arrives one step after its image, only for support steps — and predicts label_t. Adapting to new
- * classes is running the sequence; the weights never change at test time.
+ * steps first (in random order), then queries. Step t reads [embedding(image_t), one-hot(label_{t−1}),
+ * embedding(image_{t−1}) ⊗ one-hot(label_{t−1})] — each label arrives one step after its image, only for
+ * support steps, together with the previous image's embedding placed in that label's block (label_bind.wgsl)
+ * — and predicts label_t. Adapting to new classes is running the sequence; the weights never change at test
+ * time.
+ * Two phases (BENCHMARKS.md, "Omniglot", has the measurements behind them): the first `pretrainSteps` steps
+ * train the image encoder alone as a classifier over every training class (a linear head on the embedding,
+ * dropped afterwards), so that embeddings of one character are close before the GRU has to match them; then
+ * meta-training trains everything end to end, the encoder at its own, smaller learning rate `encoderLr`.
+ * Without the bound block, the centred 16-wide embedding and the pretraining, the GRU stays at chance on
+ * the queries for thousands of episodes.
  * The loss covers every step, as in Santoro et al.: a support step showing a class for the i-th time is
  * predicted from i − 1 labelled examples, so accuracy by presentation ("instance") falls out of the same
  * outputs (instances 1…K on support steps; queries are instance K + 1). The query accuracy is the N-way
@@ -21,6 +29,7 @@ import { linearForward } from '../kernels/linear_forward';
 import { linearBackwardInput } from '../kernels/linear_backward_input';
 import { linearBackwardWeight } from '../kernels/linear_backward_weight';
 import { softmaxCrossEntropy } from '../kernels/softmax_cross_entropy';
+import { labelBindBackward, labelBindForward, labelBindWidth } from '../kernels/label_bind';
 import { omniglotGather, omniglotSteps, omniglotTasks, packOmniglotTable } from '../kernels/omniglot_tasks';
 import { checkEpisodeShape, splitOmniglot, type OmniglotDataset, type OmniglotSplit } from '../data/omniglot';
 import { initUniform, namedSlices, flatFromState } from './init';
@@ -28,8 +37,14 @@ import { summarize, type EvalResult, type MetaConfig, type MetaLearner, type Tas
 import { allocMlpEncoder, mlpEncoderBackward, mlpEncoderEntries, mlpEncoderForward } from './mlp_encoder';
 import { MetaOptimizer } from './optimizer';
 
-/** Encoder widths: 784 → 128 → 64 (see mlp_encoder.ts for the cost). */
-export const ENCODER = { hidden: 128, embed: 64 } as const;
+/**
+ * Encoder widths: 784 → 128 → 16 (see mlp_encoder.ts for the cost). The embedding is narrow because the GRU
+ * must hold one per class: N = 5 embeddings of 64 do not fit a 128-unit state, and with 64 the queries
+ * stayed at chance in trials where 16 learned (BENCHMARKS.md).
+ */
+export const ENCODER = { hidden: 128, embed: 16 } as const;
+/** Classes per pretraining batch (two drawings each). */
+const PRETRAIN_WAYS = 32;
 /** Evaluation episodes per recorded pass: bounds its buffers whatever `tasks` asks for. */
 const EVAL_CHUNK = 50;
 
@@ -44,10 +59,15 @@ export interface OmniglotConfig {
   alphabets?: string | string[];
   /** Split by whole alphabets (default, as Lake et al.) or by characters at random (seeded by `seed`). */
   split?: 'alphabet' | 'character';
-  /** Add 90°, 180° and 270° turns of the training characters as extra classes. */
+  /** Add 90°, 180° and 270° turns of the training characters as extra classes (default true; false: none). */
   rotations?: boolean;
-  /** Encoder widths (default ENCODER: 128 hidden, 64-dim embedding); narrower is cheaper (tests). */
+  /** Encoder widths (default ENCODER: 128 hidden, 16-dim embedding); narrower is cheaper (tests). */
   encoder?: { hidden: number; embed: number };
+}
+
+/** Steps that pretrain the encoder (0: none) and its learning rate afterwards (default: the meta lr). */
+export function encoderSchedule(config: MetaConfig): { pretrainSteps: number; encoderLr: number } {
+  return { pretrainSteps: config.pretrainSteps ?? 0, encoderLr: config.encoderLr ?? config.lr };
 }
 
 export function heldOutAlphabets(a: OmniglotConfig['alphabets']): string[] | undefined {
@@ -90,7 +110,10 @@ export class BlackBoxClassifier implements MetaLearner {
   readonly entries: ParamEntry[];
   readonly params: Tensor;
   readonly grads: Tensor;
+  /** Adam over the GRU and its head. */
   readonly optimizer: MetaOptimizer;
+  /** Adam over the encoder and its pretraining head: lr while pretraining, then encoderLr. */
+  readonly encoderOptimizer: MetaOptimizer;
   readonly split: OmniglotSplit;
   /** GRU input width: embedding + one label slot per way. */
   readonly inputSize: number;
@@ -103,6 +126,8 @@ export class BlackBoxClassifier implements MetaLearner {
   readonly #evalCounter: Tensor;
   readonly #size: number;
   #train: Pass | null = null;
+  #pretrain: Pass | null = null;
+  #step = 0;
 
   private constructor(
     readonly gpu: Gpu,
@@ -114,7 +139,7 @@ export class BlackBoxClassifier implements MetaLearner {
     this.split = splitOmniglot(dataset, {
       by: o.split,
       heldOut: heldOutAlphabets(o.alphabets),
-      rotations: o.rotations ? 4 : 1,
+      rotations: o.rotations === false ? 1 : 4,
       seed: config.seed,
     });
     const held = this.split.heldOut.length
@@ -128,17 +153,23 @@ export class BlackBoxClassifier implements MetaLearner {
       throw new InputError(`encoder widths must be integers ≥ 1, got ${JSON.stringify(o.encoder)}`);
     }
     this.#encoder = { inF: dataset.size ** 2, hidden: widths.hidden, embed: widths.embed };
-    this.inputSize = this.#encoder.embed + N;
+    this.inputSize = labelBindWidth({ embed: this.#encoder.embed, ways: N });
     this.shape = { layers: config.layers, inputSize: this.inputSize, hiddenSize: H, groups: 1 };
     const gru = gruParamLayout(this.shape);
     const head: ParamEntry[] = [
       { name: 'head.weight', offset: gru.size, shape: [N, H], size: N * H },
       { name: 'head.bias', offset: gru.size + N * H, shape: [N], size: N },
     ];
+    const encoder = mlpEncoderEntries(this.#encoder, gru.size + N * H + N);
+    const E = this.#encoder.embed;
+    const P = this.split.train.length;
+    const end = encoder[encoder.length - 1].offset + encoder[encoder.length - 1].size;
     this.entries = [
       ...gru.entries.map((e) => ({ ...e, name: `gru.${e.name}` })),
       ...head,
-      ...mlpEncoderEntries(this.#encoder, gru.size + N * H + N),
+      ...encoder,
+      { name: 'pretrain_head.weight', offset: end, shape: [P, E], size: P * E },
+      { name: 'pretrain_head.bias', offset: end + P * E, shape: [P], size: P },
     ];
     const size = this.entries.reduce((n, e) => n + e.size, 0);
     // GRU and head: PyTorch's default, U(±1/√H). Encoder: He init (ReLU layers keep E[a²] ≈ 1), with the first
@@ -157,12 +188,34 @@ export class BlackBoxClassifier implements MetaLearner {
             ? Math.sqrt(6 / this.#encoder.hidden)
             : e.name.startsWith('encoder')
               ? 0
-              : 1 / Math.sqrt(H);
+              : e.name.startsWith('pretrain_head')
+                ? 1 / Math.sqrt(E)
+                : 1 / Math.sqrt(H);
       init.set(initUniform(e.size, bound, config.seed * 1000 + i), e.offset);
     });
     this.params = gpu.tensor([size], init);
     this.grads = gpu.tensor([size], new Float32Array(size));
-    this.optimizer = new MetaOptimizer(gpu, this.params, this.grads, { lr: config.lr, clip: config.clip });
+    const metaSize = gru.size + N * H + N;
+    const opt = { lr: config.lr, clip: config.clip };
+    const part = (t: Tensor, from: number, to: number) => t.view(from, [to - from]);
+    this.optimizer = new MetaOptimizer(
+      gpu,
+      part(this.params, 0, metaSize),
+      part(this.grads, 0, metaSize),
+      opt,
+    );
+    this.encoderOptimizer = new MetaOptimizer(
+      gpu,
+      part(this.params, metaSize, size),
+      part(this.grads, metaSize, size),
+      opt,
+      'encoder_optimizer',
+    );
+    const { pretrainSteps, encoderLr } = encoderSchedule(config);
+    if (!(Number.isInteger(pretrainSteps) && pretrainSteps >= 0))
+      throw new InputError(`pretrainSteps must be an integer ≥ 0, got ${pretrainSteps}`);
+    if (!(encoderLr >= 0)) throw new InputError(`encoderLr must be ≥ 0, got ${encoderLr}`);
+    if (pretrainSteps === 0) this.encoderOptimizer.setLr(encoderLr);
     // The images live on the GPU for the whole run; episodes only ever move indices.
     this.#images = gpu.tensor([dataset.imageCount, dataset.size ** 2], dataset.images);
     const table = packOmniglotTable(dataset.characters, [this.split.train, this.split.test]);
@@ -185,11 +238,26 @@ export class BlackBoxClassifier implements MetaLearner {
     }
     const learner = new BlackBoxClassifier(gpu, config, data.omniglot);
     learner.#train = await learner.#record(config.metaBatch, 'train', config.seed);
+    if (encoderSchedule(config).pretrainSteps > 0) learner.#pretrain = await learner.#recordPretrain();
     return learner;
   }
 
+  /** Steps taken, pretraining included. Setting it replays from that step (tests: same episodes again). */
   get stepCount(): number {
-    return this.optimizer.step;
+    return this.#step;
+  }
+
+  set stepCount(step: number) {
+    const { pretrainSteps, encoderLr } = encoderSchedule(this.config);
+    this.#step = step;
+    this.optimizer.step = Math.max(0, step - pretrainSteps);
+    this.encoderOptimizer.step = step;
+    this.encoderOptimizer.setLr(step >= pretrainSteps ? encoderLr : this.config.lr);
+  }
+
+  /** True while the encoder is being pretrained (the next step is a pretraining step). */
+  get pretraining(): boolean {
+    return this.#step < encoderSchedule(this.config).pretrainSteps;
   }
 
   get dispatchesPerStep(): number {
@@ -226,12 +294,13 @@ export class BlackBoxClassifier implements MetaLearner {
     const codes = gpu.tensor([R], undefined, 'u32');
     const pixels = gpu.tensor([R, this.#size ** 2]);
     const enc = allocMlpEncoder(gpu, this.#encoder, R, train);
+    const bind = { rows: R, steps: T, embed: E, ways: N };
     const bufs = allocGruBuffers(gpu, shape, run);
     const logits = gpu.tensor([R, N]);
     const loss = gpu.tensor([tasks]);
     const correct = gpu.tensor([R]);
     const tensors = [episode, codes, pixels, ...Object.values(enc), ...bufs.tensors, logits, loss, correct];
-    const encoderEntries = this.entries.slice(-4);
+    const encoderEntries = this.entries.slice(-6, -2);
     const out = gruOutput(shape, run, bufs.hs);
     const head = { groups: 1, rowsPerGroup: R, inF: H, outF: N };
     const [w, b] = ['head.weight', 'head.bias'].map((n) => {
@@ -263,6 +332,7 @@ export class BlackBoxClassifier implements MetaLearner {
     }
     const encT = { params: this.params, entries: encoderEntries, pixels, bufs: enc };
     mlpEncoderForward(rec, this.#encoder, R, { ...encT, out: x, outStride: I });
+    labelBindForward(rec, bind, { x });
     gruForward(rec, shape, run, { params: this.params, x, hs: bufs.hs, gates: bufs.gates });
     linearForward(rec, head, { x: out.tensor, xRows: out.rows, w: w.w, b: b.w, y: logits });
     const ce = { groups: tasks, rowsPerGroup: T, classes: N };
@@ -287,22 +357,117 @@ export class BlackBoxClassifier implements MetaLearner {
         dx,
         grads: this.grads,
       });
+      labelBindBackward(rec, bind, { x, dx });
       mlpEncoderBackward(rec, this.#encoder, R, { ...encT, grads: this.grads, dOut: dx, dOutStride: I });
       this.optimizer.record(rec);
+      this.encoderOptimizer.record(rec);
     }
     const program = await rec.finish(`blackbox_classifier.${mode}`);
     return { program, rows: R, labels, loss, correct, logits, episode, codes, pixels, tensors };
   }
 
+  /**
+   * The pretraining step: PRETRAIN_WAYS training classes × 2 drawings (stream 2, labels = pool positions) →
+   * encoder → linear head over every training class → cross-entropy → backward → the encoder's Adam.
+   */
+  async #recordPretrain(): Promise<Pass> {
+    const { gpu } = this;
+    const pool = this.#pools[0];
+    const W = Math.min(PRETRAIN_WAYS, pool.size);
+    const R = 2 * W;
+    const E = this.#encoder.embed;
+    const P = pool.size;
+    const episode = gpu.tensor([R + R * W]);
+    const labels = episode.view(0, [R]);
+    const codes = gpu.tensor([R], undefined, 'u32');
+    const pixels = gpu.tensor([R, this.#size ** 2]);
+    const enc = allocMlpEncoder(gpu, this.#encoder, R, true);
+    const emb = gpu.tensor([R, E]);
+    const dEmb = gpu.tensor([R, E]);
+    const logits = gpu.tensor([R, P]);
+    const dLogits = gpu.tensor([R, P]);
+    const loss = gpu.tensor([1]);
+    const correct = gpu.tensor([R]);
+    const tensors = [
+      episode,
+      codes,
+      pixels,
+      ...Object.values(enc),
+      emb,
+      dEmb,
+      logits,
+      dLogits,
+      loss,
+      correct,
+    ];
+    const [w, b] = ['pretrain_head.weight', 'pretrain_head.bias'].map((n) => {
+      const e = this.entries.find((e) => e.name === n)!;
+      return { w: this.params.view(e.offset, e.shape), g: this.grads.view(e.offset, e.shape) };
+    });
+    const head = { groups: 1, rowsPerGroup: R, inF: E, outF: P };
+    const encT = { params: this.params, entries: this.entries.slice(-6, -2), pixels, bufs: enc };
+    const rec = gpu.recorder();
+    omniglotTasks(
+      rec,
+      { tasks: 1, ways: W, shots: 1, queries: 1 },
+      {
+        step: this.#stepCounter,
+        table: this.#table,
+        pool,
+        charStart: 0,
+        charCount: this.#charCount,
+        rotations: this.split.rotations,
+        codes,
+        labels,
+        slots: episode.view(R, [R, W]),
+        slotStride: W,
+        seed: this.config.seed,
+        stream: 2,
+        poolLabels: true,
+      },
+    );
+    omniglotGather(rec, { rows: R, size: this.#size }, { codes, images: this.#images, pixels });
+    mlpEncoderForward(rec, this.#encoder, R, { ...encT, out: emb, outStride: E });
+    linearForward(rec, head, { x: emb, w: w.w, b: b.w, y: logits });
+    softmaxCrossEntropy(
+      rec,
+      { groups: 1, rowsPerGroup: R, classes: P },
+      { logits, labels, loss, grad: dLogits, correct },
+    );
+    linearBackwardWeight(rec, head, { x: emb, dy: dLogits, dw: w.g, db: b.g });
+    linearBackwardInput(rec, head, { dy: dLogits, w: w.w, dx: dEmb });
+    mlpEncoderBackward(rec, this.#encoder, R, { ...encT, grads: this.grads, dOut: dEmb, dOutStride: E });
+    this.encoderOptimizer.record(rec);
+    const program = await rec.finish('blackbox_classifier.pretrain');
+    return { program, rows: R, labels, loss, correct, logits, episode, codes, pixels, tensors };
+  }
+
   step(): void {
+    const { pretrainSteps, encoderLr } = encoderSchedule(this.config);
+    const pretrain = this.pretraining;
+    this.#step++;
+    this.gpu.write(this.#stepCounter, [this.#step]);
+    this.encoderOptimizer.advance();
+    if (pretrain) {
+      this.#pretrain!.program.run();
+      if (this.#step === pretrainSteps) {
+        // From here the encoder trains with the GRU; its pretraining head is left as it is.
+        this.encoderOptimizer.setLr(encoderLr);
+        const head = this.entries.filter((e) => e.name.startsWith('pretrain_head'));
+        const n = head.reduce((a, e) => a + e.size, 0);
+        this.gpu.write(this.grads.view(head[0].offset, [n]), new Float32Array(n));
+      }
+      return;
+    }
     this.optimizer.advance();
-    this.gpu.write(this.#stepCounter, [this.optimizer.step]);
     this.#train!.program.run();
   }
 
-  /** Mean cross-entropy over all steps of the last step's episodes (reads back). */
+  /** Mean cross-entropy of the last step (reads back): over the pretraining batch, or every episode step. */
   async lastLoss(): Promise<number> {
-    const l = await this.gpu.read(this.#train!.loss);
+    const pretrained = this.#step <= encoderSchedule(this.config).pretrainSteps;
+    const pass = pretrained && this.#pretrain ? this.#pretrain : this.#train!;
+    const l = await this.gpu.read(pass.loss);
     return l.reduce((a, b) => a + b, 0) / l.length;
   }
 
@@ -434,12 +599,18 @@ export class BlackBoxClassifier implements MetaLearner {
 
   async state(): Promise<Record<string, Float32Array>> {
     const flat = await this.gpu.read(this.params);
-    return { ...namedSlices(flat, this.entries, ''), ...(await this.optimizer.state()) };
+    return {
+      ...namedSlices(flat, this.entries, ''),
+      ...(await this.optimizer.state()),
+      ...(await this.encoderOptimizer.state()),
+    };
   }
 
   load(state: Record<string, Float32Array>, step: number): void {
     this.gpu.write(this.params, flatFromState(state, this.entries, this.params.size));
-    this.optimizer.load(state, step);
+    this.optimizer.load(state, 0);
+    this.encoderOptimizer.load(state, 0);
+    this.stepCount = step;
   }
 
   #free(pass: Pass): void {
@@ -450,7 +621,9 @@ export class BlackBoxClassifier implements MetaLearner {
   destroy(): void {
     if (!this.#train) return;
     this.#free(this.#train);
+    if (this.#pretrain) this.#free(this.#pretrain);
     this.#train = null;
+    this.#pretrain = null;
     for (const t of [this.#images, this.#table, this.#stepCounter, this.#evalCounter]) this.gpu.release(t);
   }
 }

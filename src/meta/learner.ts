@@ -44,6 +44,13 @@ export interface MetaConfig {
   innerLr?: number;
   contextSize?: number;
   unroll?: number;
+  /**
+   * Omniglot black-box classifier: steps that first pretrain the image encoder as a classifier over the
+   * training classes (part of `steps`; absent: 0), and the encoder's learning rate in meta-training
+   * afterwards (absent: lr).
+   */
+  pretrainSteps?: number;
+  encoderLr?: number;
 }
 
 /** Data a task family needs beyond its config, handed to createLearner (loaded by the CLI or the page). */

@@ -1,9 +1,11 @@
 /**
- * The image encoder of the black-box classifier: a two-layer MLP, Linear → ReLU → Linear → ReLU, PyTorch
- * `nn.Sequential` names encoder.0 / encoder.2. Chosen over a row-GRU or a convnet for the ~1 GFLOP/s software
- * adapter: 784·128 + 128·64 ≈ 0.11 M multiply-adds per image (×3 with backward), no sequential dependency,
- * built from the tiled linear kernels plus one ReLU kernel. Its last ReLU writes the embedding straight into
- * the first columns of the GRU input, so no concatenation kernel runs.
+ * The image encoder of the black-box classifier: Linear → ReLU → Linear → ReLU → LayerNorm (no affine weights),
+ * PyTorch `nn.Sequential` names encoder.0 / encoder.2. Chosen over a row-GRU or a convnet for the ~1 GFLOP/s
+ * software adapter: 784·128 + 128·16 ≈ 0.1 M multiply-adds per image (×3 with backward), no sequential
+ * dependency, built from the tiled linear kernels plus the ReLU and LayerNorm kernels. The normalisation
+ * centres the embedding (ReLU outputs share a large positive mean, which otherwise drowns the differences a
+ * GRU has to compare: measured in BENCHMARKS.md) and writes it straight into the first columns of the GRU
+ * input, so no concatenation kernel runs.
  */
 import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
@@ -12,6 +14,7 @@ import type { ParamEntry } from '../kernels/gru_layout';
 import { linearForward } from '../kernels/linear_forward';
 import { linearBackwardInput } from '../kernels/linear_backward_input';
 import { linearBackwardWeight } from '../kernels/linear_backward_weight';
+import { layerNormBackward, layerNormForward } from '../kernels/layer_norm';
 import { reluBackward, reluForward } from '../kernels/relu';
 
 export interface MlpEncoderShape {
@@ -41,10 +44,12 @@ export function allocMlpEncoder(gpu: Gpu, s: MlpEncoderShape, rows: number, trai
     pre1: gpu.tensor([rows, s.hidden]),
     act1: gpu.tensor([rows, s.hidden]),
     pre2: gpu.tensor([rows, s.embed]),
+    act2: gpu.tensor([rows, s.embed]),
   };
   if (!train) return acts;
   return {
     ...acts,
+    dAct2: gpu.tensor([rows, s.embed]),
     dPre2: gpu.tensor([rows, s.embed]),
     dAct1: gpu.tensor([rows, s.hidden]),
     dPre1: gpu.tensor([rows, s.hidden]),
@@ -68,11 +73,12 @@ export function mlpEncoderForward(
   t: { params: Tensor; entries: ParamEntry[]; pixels: Tensor; bufs: Buffers; out: Tensor; outStride: number },
 ): void {
   const [w0, b0, w2, b2] = t.entries.map((e) => t.params.view(e.offset, e.shape));
-  const { pre1, act1, pre2 } = t.bufs;
+  const { pre1, act1, pre2, act2 } = t.bufs;
   linearForward(rec, layer(s, rows, 0), { x: t.pixels, w: w0, b: b0, y: pre1 });
   reluForward(rec, { rows, cols: s.hidden }, { x: pre1, y: act1 });
   linearForward(rec, layer(s, rows, 2), { x: act1, w: w2, b: b2, y: pre2 });
-  reluForward(rec, { rows, cols: s.embed }, { x: pre2, y: t.out, yStride: t.outStride });
+  reluForward(rec, { rows, cols: s.embed }, { x: pre2, y: act2 });
+  layerNormForward(rec, { rows, cols: s.embed }, { x: act2, y: t.out, yStride: t.outStride });
 }
 
 /** Weight gradients (overwritten) from dL/d(out), read with rows `dOutStride` apart. No gradient to pixels. */
@@ -90,11 +96,16 @@ export function mlpEncoderBackward(
     dOutStride: number;
   },
 ): void {
-  const { pre1, act1, pre2 } = t.bufs;
-  const b = t.bufs as Required<Buffers> & { dPre2: Tensor; dAct1: Tensor; dPre1: Tensor };
+  const { pre1, act1, pre2, act2 } = t.bufs;
+  const b = t.bufs as Required<Buffers> & { dAct2: Tensor; dPre2: Tensor; dAct1: Tensor; dPre1: Tensor };
   const [dw0, db0, dw2, db2] = t.entries.map((e) => t.grads.view(e.offset, e.shape));
   const w2 = t.params.view(t.entries[2].offset, t.entries[2].shape);
-  reluBackward(rec, { rows, cols: s.embed }, { x: pre2, dy: t.dOut, dyStride: t.dOutStride, dx: b.dPre2 });
+  layerNormBackward(
+    rec,
+    { rows, cols: s.embed },
+    { x: act2, dy: t.dOut, dyStride: t.dOutStride, dx: b.dAct2 },
+  );
+  reluBackward(rec, { rows, cols: s.embed }, { x: pre2, dy: b.dAct2, dx: b.dPre2 });
   linearBackwardWeight(rec, layer(s, rows, 2), { x: act1, dy: b.dPre2, dw: dw2, db: db2 });
   linearBackwardInput(rec, layer(s, rows, 2), { dy: b.dPre2, w: w2, dx: b.dAct1 });
   reluBackward(rec, { rows, cols: s.hidden }, { x: pre1, dy: b.dAct1, dx: b.dPre1 });

@@ -20,6 +20,8 @@ export class MetaOptimizer {
     readonly params: Tensor,
     readonly grads: Tensor,
     readonly options: AdamOptions,
+    /** Prefix of the state's tensor names, for a learner with more than one optimizer. */
+    readonly name = 'optimizer',
   ) {
     this.m = gpu.tensor([params.size], new Float32Array(params.size));
     this.v = gpu.tensor([params.size], new Float32Array(params.size));
@@ -50,18 +52,23 @@ export class MetaOptimizer {
 
   async state(): Promise<Record<string, Float32Array>> {
     return {
-      'optimizer.m': await this.gpu.read(this.m),
-      'optimizer.v': await this.gpu.read(this.v),
-      'optimizer.hyper': await this.gpu.read(this.hyper),
+      [`${this.name}.m`]: await this.gpu.read(this.m),
+      [`${this.name}.v`]: await this.gpu.read(this.v),
+      [`${this.name}.hyper`]: await this.gpu.read(this.hyper),
     };
   }
 
   load(state: Record<string, Float32Array>, step: number): void {
-    this.gpu.write(this.m, state['optimizer.m']);
-    this.gpu.write(this.v, state['optimizer.v']);
-    const hyper = state['optimizer.hyper'];
+    this.gpu.write(this.m, state[`${this.name}.m`]);
+    this.gpu.write(this.v, state[`${this.name}.v`]);
+    const hyper = state[`${this.name}.hyper`];
     // Checkpoints written before the in-a-row skip counter existed hold one slot less: it starts at 0.
     this.gpu.write(this.hyper, hyper?.length === ADAM_HYPER_SIZE - 1 ? [...hyper, 0] : hyper);
     this.step = step;
+  }
+
+  /** Sets the learning rate for the steps submitted from now on (a 4-byte write). */
+  setLr(lr: number): void {
+    this.gpu.write(this.hyper.view(ADAM_SLOT.lr, [1]), [lr]);
   }
 }

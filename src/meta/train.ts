@@ -97,8 +97,8 @@ export const PAIR_DEFAULTS: Partial<Record<string, Partial<MetaConfig>>> = {
     evalEvery: 100,
     logEvery: 5,
   },
-  // 5-way 1-shot, one query per class (10 steps per episode): ~0.15–0.25 s per step on the software adapter.
-  // lr above ~0.01 drove GRU gate inputs past tanh's float range (NaN) in trials.
+  // 5-way 1-shot, one query per class (10 steps per episode). lr above ~0.01 drove GRU gate inputs past
+  // tanh's float range (NaN) in trials. The first 2,000 steps pretrain the encoder (blackbox_classifier.ts).
   'omniglot/blackbox': {
     shots: 1,
     queries: 1,
@@ -107,6 +107,8 @@ export const PAIR_DEFAULTS: Partial<Record<string, Partial<MetaConfig>>> = {
     metaBatch: 16,
     lr: 0.005,
     evalTasks: 100,
+    pretrainSteps: 2000,
+    encoderLr: 0.0005,
   },
 };
 
