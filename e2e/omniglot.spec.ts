@@ -210,64 +210,79 @@ test('relu forward into strided rows and backward out of them match the referenc
 test.describe('black-box classifier on small1', () => {
   test.skip(!haveSmall1, `needs ${SMALL1}`);
 
-  test('gradient of the whole model (encoder, GRU, head) matches finite differences', async ({ gpu }) => {
-    await loadSmall1(gpu);
-    const r = await gpu.evaluate(async () => {
-      const h = window.harness;
-      const lib = h.lib;
-      const g = await h.gpu();
-      // lr = 0: each step() only computes the gradient; resetting the step number replays the same episodes.
-      const config = {
-        ...lib.DEFAULT_CONFIG,
-        task: 'omniglot' as const,
-        ways: 3,
-        shots: 2,
-        queries: 1,
-        metaBatch: 4,
-        hidden: 16,
-        layers: 2,
-        lr: 0,
-        clip: 0,
-      };
-      const l = (await lib.createLearner(g, config, h.taskData)) as BlackBoxClassifier;
-      const lossAt = async (p: Float32Array) => {
-        g.write(l.params, p);
-        l.stepCount = 0;
-        l.step();
-        return l.lastLoss();
-      };
-      const p0 = await g.read(l.params);
-      await lossAt(p0);
-      const grad = await g.read(l.grads);
-      const out = [];
-      for (const prefix of ['encoder.0', 'encoder.2', 'gru.weight_ih_l0', 'gru.weight_hh_l1', 'head']) {
-        // Along this group's own gradient: the largest change in loss, well above float32 rounding.
-        const d = new Float32Array(p0.length);
-        let norm = 0;
-        for (const e of l.entries.filter((e) => e.name.startsWith(prefix))) {
-          for (let i = e.offset; i < e.offset + e.size; i++) {
-            d[i] = grad[i];
-            norm += grad[i] ** 2;
+  for (const { what, encoder, prefixes } of [
+    { what: 'MLP', encoder: { hidden: 32, embed: 16 }, prefixes: ['encoder.0', 'encoder.2'] },
+    {
+      what: 'convnet',
+      encoder: { conv: [4, 8], embed: 8 },
+      prefixes: ['encoder.conv0', 'encoder.conv1', 'encoder.fc'],
+    },
+  ]) {
+    test(`gradient of the whole model (${what} encoder, GRU, head) matches finite differences`, async ({
+      gpu,
+    }) => {
+      await loadSmall1(gpu);
+      const r = await gpu.evaluate(
+        async ({ encoder, prefixes }) => {
+          const h = window.harness;
+          const lib = h.lib;
+          const g = await h.gpu();
+          // lr = 0: each step() only computes the gradient; resetting the step number replays the same episodes.
+          const config = {
+            ...lib.DEFAULT_CONFIG,
+            task: 'omniglot' as const,
+            ways: 3,
+            shots: 2,
+            queries: 1,
+            metaBatch: 4,
+            hidden: 16,
+            layers: 2,
+            lr: 0,
+            clip: 0,
+            encoder,
+          };
+          const l = (await lib.createLearner(g, config, h.taskData)) as BlackBoxClassifier;
+          const lossAt = async (p: Float32Array) => {
+            g.write(l.params, p);
+            l.stepCount = 0;
+            l.step();
+            return l.lastLoss();
+          };
+          const p0 = await g.read(l.params);
+          await lossAt(p0);
+          const grad = await g.read(l.grads);
+          const out = [];
+          for (const prefix of [...prefixes, 'gru.weight_ih_l0', 'gru.weight_hh_l1', 'head']) {
+            // Along this group's own gradient: the largest change in loss, well above float32 rounding.
+            const d = new Float32Array(p0.length);
+            let norm = 0;
+            for (const e of l.entries.filter((e) => e.name.startsWith(prefix))) {
+              for (let i = e.offset; i < e.offset + e.size; i++) {
+                d[i] = grad[i];
+                norm += grad[i] ** 2;
+              }
+            }
+            const step = 1e-2 / Math.sqrt(norm);
+            const plus = await lossAt(p0.map((v, i) => v + step * d[i]));
+            const minus = await lossAt(p0.map((v, i) => v - step * d[i]));
+            let analytic = 0;
+            for (let i = 0; i < d.length; i++) analytic += grad[i] * d[i] * step;
+            out.push({ prefix, fd: (plus - minus) / 2, analytic });
           }
-        }
-        const step = 1e-2 / Math.sqrt(norm);
-        const plus = await lossAt(p0.map((v, i) => v + step * d[i]));
-        const minus = await lossAt(p0.map((v, i) => v - step * d[i]));
-        let analytic = 0;
-        for (let i = 0; i < d.length; i++) analytic += grad[i] * d[i] * step;
-        out.push({ prefix, fd: (plus - minus) / 2, analytic });
-      }
-      l.destroy();
-      g.throwIfErrors();
-      return out;
-    });
-    for (const { prefix, fd, analytic } of r) {
-      expect(Math.abs(analytic), `${prefix}: gradient is not zero`).toBeGreaterThan(1e-6);
-      expect(Math.abs(fd - analytic), `${prefix}: fd ${fd} vs analytic ${analytic}`).toBeLessThan(
-        0.05 * Math.abs(analytic) + 2e-7,
+          l.destroy();
+          g.throwIfErrors();
+          return out;
+        },
+        { encoder, prefixes },
       );
-    }
-  });
+      for (const { prefix, fd, analytic } of r) {
+        expect(Math.abs(analytic), `${prefix}: gradient is not zero`).toBeGreaterThan(1e-6);
+        expect(Math.abs(fd - analytic), `${prefix}: fd ${fd} vs analytic ${analytic}`).toBeLessThan(
+          0.05 * Math.abs(analytic) + 2e-7,
+        );
+      }
+    });
+  }
 });
 
 /** A zip in all_runs.zip's layout from small1's PNGs: run r holds 20 characters of one alphabet. */

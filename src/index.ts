@@ -33,6 +33,7 @@ export * from './meta/reptile';
 export * from './kernels/relu';
 export * from './kernels/label_bind';
 export * from './kernels/layer_norm';
+export * from './kernels/im2col';
 export * from './kernels/omniglot_tasks';
 export * from './data/omniglot';
 export * from './meta/mlp_encoder';

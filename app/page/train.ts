@@ -185,7 +185,13 @@ export function renderTrain(root: HTMLElement): void {
   let mode: Mode = 'idle';
   let pauseAsked = false;
   let stopAsked = false;
-  let last = { rate: NaN, eta: NaN, loss: NaN, metric: NaN, skipped: 0 };
+  let last: { rate: number; eta: number; loss: number; metric: number; skipped: number; phase?: string } = {
+    rate: NaN,
+    eta: NaN,
+    loss: NaN,
+    metric: NaN,
+    skipped: 0,
+  };
 
   const setMode = (m: Mode) => {
     mode = m;
@@ -202,7 +208,8 @@ export function renderTrain(root: HTMLElement): void {
     const l = state.learner;
     const at = l ? `step ${l.stepCount} of ${state.config.steps}` : 'no learner';
     readout.textContent =
-      `${mode}: ${at} · loss ${fmt(last.loss)} · ${metricName(state.config.task)} ${fmt(last.metric)} · ` +
+      `${mode}: ${at} · loss ${fmt(last.loss)}${last.phase ? ` (${last.phase})` : ''} · ` +
+      `${metricName(state.config.task)} ${fmt(last.metric)} · ` +
       `${fmt(last.rate, 3)} steps/s · ETA ${mode === 'running' ? formatSeconds(last.eta) : '—'}` +
       (last.skipped ? ` · ${last.skipped} steps skipped (NaN/Inf gradient)` : '');
     plot?.setData([data.steps, data.loss, data.metric] as uPlot.AlignedData);
@@ -282,7 +289,14 @@ export function renderTrain(root: HTMLElement): void {
         {
           onProgress: (p) => {
             data.loss[point(p.step)] = p.loss;
-            last = { ...last, rate: p.stepsPerSecond, eta: p.etaSeconds, loss: p.loss, skipped: p.skipped };
+            last = {
+              ...last,
+              rate: p.stepsPerSecond,
+              eta: p.etaSeconds,
+              loss: p.loss,
+              skipped: p.skipped,
+              phase: p.phase,
+            };
             show();
           },
           onEval: (step, r) => {

@@ -342,6 +342,7 @@ export function register(program: Command): void {
     .option('--unroll <n>', 'truncation length, inner steps per meta-step (lopt; divides --inner-steps)')
     .option('--pretrain-steps <n>', 'omniglot: first n steps pretrain the image encoder as a classifier')
     .option('--encoder-lr <x>', 'omniglot: the encoder’s learning rate after pretraining')
+    .option('--encoder <kind>', 'omniglot: image encoder, conv or mlp')
     .option('--eval-every <n>', 'evaluate on held-out tasks and checkpoint every n steps')
     .option('--eval-tasks <n>', 'held-out tasks per evaluation')
     .option('--log-every <n>', 'read the loss back and log every n steps')

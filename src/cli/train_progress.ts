@@ -13,6 +13,8 @@ export interface ProgressPoint {
   etaSeconds: number;
   /** Steps skipped so far for a NaN/Inf gradient; shown only when there are any. */
   skipped?: number;
+  /** Shown after the loss when the step was not meta-training (e.g. 'pretraining the encoder'). */
+  phase?: string;
 }
 
 const skippedText = (p: ProgressPoint, sep: string) =>
@@ -42,13 +44,19 @@ export class TrainProgressBar {
     this.#multi = new MultiBar(
       {
         stream: this.stream,
-        format: '{bar} step {value}/{total} | {rate} steps/s | loss {loss} | ETA {remaining}{skipped}',
+        format: '{bar} step {value}/{total} | {rate} steps/s | loss {loss}{phase} | ETA {remaining}{skipped}',
         hideCursor: true,
         clearOnComplete: false,
       },
       Presets.shades_classic,
     );
-    this.#bar = this.#multi.create(steps, step, { rate: '-', loss: '-', remaining: '-', skipped: '' });
+    this.#bar = this.#multi.create(steps, step, {
+      rate: '-',
+      loss: '-',
+      phase: '',
+      remaining: '-',
+      skipped: '',
+    });
   }
 
   update(p: ProgressPoint): void {
@@ -56,6 +64,7 @@ export class TrainProgressBar {
     this.#bar?.update(p.step, {
       rate: p.stepsPerSecond.toFixed(1),
       loss: p.loss.toPrecision(4),
+      phase: p.phase ? ` (${p.phase})` : '',
       remaining: formatDuration(p.etaSeconds),
       skipped: skippedText(p, ' | '),
     });
@@ -69,7 +78,8 @@ export class TrainProgressBar {
       return;
     }
     const where = p
-      ? `step ${p.step}/${p.steps}, loss ${p.loss.toPrecision(4)}, ${p.stepsPerSecond.toFixed(1)} steps/s` +
+      ? `step ${p.step}/${p.steps}, loss ${p.loss.toPrecision(4)}${p.phase ? ` (${p.phase})` : ''}, ` +
+        `${p.stepsPerSecond.toFixed(1)} steps/s` +
         `${skippedText(p, ', ')}; `
       : '';
     this.stream.write(`${where}${line}\n`);

@@ -62,6 +62,7 @@ const OPTIONAL_KEYS = [
   'unroll',
   'pretrainSteps',
   'encoderLr',
+  'encoder',
 ];
 
 /** Parses config.json text and checks every field; all but OPTIONAL_KEYS must be present. */

@@ -12,6 +12,8 @@ export interface RunConfig extends MetaConfig {
   data?: string;
   /** Which alphabets to use (omniglot), as given. */
   alphabets?: string;
+  /** Omniglot image encoder: 'conv' or 'mlp' (blackbox_classifier.ts ENCODERS). */
+  encoder?: 'mlp' | 'conv';
 }
 
 type Field =
@@ -48,6 +50,7 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   encoderLr: { kind: 'number', above: 0 },
   data: { kind: 'string' },
   alphabets: { kind: 'string' },
+  encoder: { kind: 'enum', values: ['mlp', 'conv'] },
 };
 
 /** Config keys as command-line options (--meta-batch for metaBatch). */

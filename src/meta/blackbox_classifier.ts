@@ -15,7 +15,7 @@
  * The loss covers every step, as in Santoro et al.: a support step showing a class for the i-th time is
  * predicted from i − 1 labelled examples, so accuracy by presentation ("instance") falls out of the same
  * outputs (instances 1…K on support steps; queries are instance K + 1). The query accuracy is the N-way
- * K-shot accuracy. Meta-training is BPTT through the GRU and the image encoder (mlp_encoder.ts), recorded once
+ * K-shot accuracy. Meta-training is BPTT through the GRU and the image encoder (image_encoder.ts), recorded once
  * as one program: sample → gather → encoder → GRU → head → cross-entropy → backward → Adam.
  */
 import type { Gpu } from '../runtime/gpu';
@@ -34,15 +34,19 @@ import { omniglotGather, omniglotSteps, omniglotTasks, packOmniglotTable } from 
 import { checkEpisodeShape, splitOmniglot, type OmniglotDataset, type OmniglotSplit } from '../data/omniglot';
 import { initUniform, namedSlices, flatFromState } from './init';
 import { summarize, type EvalResult, type MetaConfig, type MetaLearner, type TaskData } from './learner';
-import { allocMlpEncoder, mlpEncoderBackward, mlpEncoderEntries, mlpEncoderForward } from './mlp_encoder';
+import { imageEncoder, type EncoderSpec, type ImageEncoder } from './image_encoder';
 import { MetaOptimizer } from './optimizer';
 
 /**
- * Encoder widths: 784 → 128 → 16 (see mlp_encoder.ts for the cost). The embedding is narrow because the GRU
- * must hold one per class: N = 5 embeddings of 64 do not fit a 128-unit state, and with 64 the queries
- * stayed at chance in trials where 16 learned (BENCHMARKS.md).
+ * The image encoders by name: a convnet (conv_encoder.ts) and an MLP 784 → 128 → 16 (mlp_encoder.ts). The
+ * embedding is narrow because the GRU must hold one per class: N = 5 embeddings of 64 do not fit a 128-unit
+ * state, and with 64 the queries stayed at chance in trials where 16 learned (BENCHMARKS.md).
  */
-export const ENCODER = { hidden: 128, embed: 16 } as const;
+export const ENCODERS = {
+  conv: { conv: [16, 32, 32], embed: 16 },
+  mlp: { hidden: 128, embed: 16 },
+} as const satisfies Record<string, EncoderSpec>;
+export const ENCODER: EncoderSpec = ENCODERS.mlp;
 /** Classes per pretraining batch (two drawings each). */
 const PRETRAIN_WAYS = 32;
 /** Evaluation episodes per recorded pass: bounds its buffers whatever `tasks` asks for. */
@@ -61,8 +65,8 @@ export interface OmniglotConfig {
   split?: 'alphabet' | 'character';
   /** Add 90°, 180° and 270° turns of the training characters as extra classes (default true; false: none). */
   rotations?: boolean;
-  /** Encoder widths (default ENCODER: 128 hidden, 16-dim embedding); narrower is cheaper (tests). */
-  encoder?: { hidden: number; embed: number };
+  /** The image encoder: one of ENCODERS by name, or any EncoderSpec (default ENCODER). */
+  encoder?: EncoderSpec | keyof typeof ENCODERS;
 }
 
 /** Steps that pretrain the encoder (0: none) and its learning rate afterwards (default: the meta lr). */
@@ -117,7 +121,9 @@ export class BlackBoxClassifier implements MetaLearner {
   readonly split: OmniglotSplit;
   /** GRU input width: embedding + one label slot per way. */
   readonly inputSize: number;
-  readonly #encoder: { inF: number; hidden: number; embed: number };
+  readonly #encoder: ImageEncoder;
+  /** The encoder's entries (between the head and the pretraining head). */
+  readonly #encoderEntries: ParamEntry[];
   readonly #images: Tensor;
   readonly #table: Tensor;
   readonly #pools: { offset: number; size: number }[];
@@ -148,11 +154,8 @@ export class BlackBoxClassifier implements MetaLearner {
     checkEpisodeShape(dataset, this.split.train, { ways: N, shots: K, queries: Q }, 'training set');
     checkEpisodeShape(dataset, this.split.test, { ways: N, shots: K, queries: Q }, held);
     this.#size = dataset.size;
-    const widths = o.encoder ?? ENCODER;
-    if (![widths.hidden, widths.embed].every((v) => Number.isInteger(v) && v >= 1)) {
-      throw new InputError(`encoder widths must be integers ≥ 1, got ${JSON.stringify(o.encoder)}`);
-    }
-    this.#encoder = { inF: dataset.size ** 2, hidden: widths.hidden, embed: widths.embed };
+    const spec = o.encoder ?? ENCODER;
+    this.#encoder = imageEncoder(typeof spec === 'string' ? ENCODERS[spec] : spec, dataset.size);
     this.inputSize = labelBindWidth({ embed: this.#encoder.embed, ways: N });
     this.shape = { layers: config.layers, inputSize: this.inputSize, hiddenSize: H, groups: 1 };
     const gru = gruParamLayout(this.shape);
@@ -160,7 +163,8 @@ export class BlackBoxClassifier implements MetaLearner {
       { name: 'head.weight', offset: gru.size, shape: [N, H], size: N * H },
       { name: 'head.bias', offset: gru.size + N * H, shape: [N], size: N },
     ];
-    const encoder = mlpEncoderEntries(this.#encoder, gru.size + N * H + N);
+    const encoder = this.#encoder.entries(gru.size + N * H + N);
+    this.#encoderEntries = encoder;
     const E = this.#encoder.embed;
     const P = this.split.train.length;
     const end = encoder[encoder.length - 1].offset + encoder[encoder.length - 1].size;
@@ -181,16 +185,11 @@ export class BlackBoxClassifier implements MetaLearner {
     m2 = Math.max(m2 / dataset.images.length, 1e-3);
     const init = new Float32Array(size);
     this.entries.forEach((e, i) => {
-      const bound =
-        e.name === 'encoder.0.weight'
-          ? Math.sqrt(6 / (this.#encoder.inF * m2))
-          : e.name === 'encoder.2.weight'
-            ? Math.sqrt(6 / this.#encoder.hidden)
-            : e.name.startsWith('encoder')
-              ? 0
-              : e.name.startsWith('pretrain_head')
-                ? 1 / Math.sqrt(E)
-                : 1 / Math.sqrt(H);
+      const bound = e.name.startsWith('encoder.')
+        ? this.#encoder.initBound(e.name, m2)
+        : e.name.startsWith('pretrain_head')
+          ? 1 / Math.sqrt(E)
+          : 1 / Math.sqrt(H);
       init.set(initUniform(e.size, bound, config.seed * 1000 + i), e.offset);
     });
     this.params = gpu.tensor([size], init);
@@ -293,14 +292,14 @@ export class BlackBoxClassifier implements MetaLearner {
     const x = episode.view(R, [tasks, T, I]);
     const codes = gpu.tensor([R], undefined, 'u32');
     const pixels = gpu.tensor([R, this.#size ** 2]);
-    const enc = allocMlpEncoder(gpu, this.#encoder, R, train);
+    const enc = this.#encoder.alloc(gpu, R, train);
     const bind = { rows: R, steps: T, embed: E, ways: N };
     const bufs = allocGruBuffers(gpu, shape, run);
     const logits = gpu.tensor([R, N]);
     const loss = gpu.tensor([tasks]);
     const correct = gpu.tensor([R]);
-    const tensors = [episode, codes, pixels, ...Object.values(enc), ...bufs.tensors, logits, loss, correct];
-    const encoderEntries = this.entries.slice(-6, -2);
+    const tensors = [episode, codes, pixels, ...enc.tensors, ...bufs.tensors, logits, loss, correct];
+    const encoderEntries = this.#encoderEntries;
     const out = gruOutput(shape, run, bufs.hs);
     const head = { groups: 1, rowsPerGroup: R, inF: H, outF: N };
     const [w, b] = ['head.weight', 'head.bias'].map((n) => {
@@ -331,7 +330,7 @@ export class BlackBoxClassifier implements MetaLearner {
       omniglotGather(rec, { rows: R, size: this.#size }, { codes, images: this.#images, pixels });
     }
     const encT = { params: this.params, entries: encoderEntries, pixels, bufs: enc };
-    mlpEncoderForward(rec, this.#encoder, R, { ...encT, out: x, outStride: I });
+    this.#encoder.forward(rec, R, { ...encT, out: x, outStride: I });
     labelBindForward(rec, bind, { x });
     gruForward(rec, shape, run, { params: this.params, x, hs: bufs.hs, gates: bufs.gates });
     linearForward(rec, head, { x: out.tensor, xRows: out.rows, w: w.w, b: b.w, y: logits });
@@ -358,7 +357,7 @@ export class BlackBoxClassifier implements MetaLearner {
         grads: this.grads,
       });
       labelBindBackward(rec, bind, { x, dx });
-      mlpEncoderBackward(rec, this.#encoder, R, { ...encT, grads: this.grads, dOut: dx, dOutStride: I });
+      this.#encoder.backward(rec, R, { ...encT, grads: this.grads, dOut: dx, dOutStride: I });
       this.optimizer.record(rec);
       this.encoderOptimizer.record(rec);
     }
@@ -381,31 +380,20 @@ export class BlackBoxClassifier implements MetaLearner {
     const labels = episode.view(0, [R]);
     const codes = gpu.tensor([R], undefined, 'u32');
     const pixels = gpu.tensor([R, this.#size ** 2]);
-    const enc = allocMlpEncoder(gpu, this.#encoder, R, true);
+    const enc = this.#encoder.alloc(gpu, R, true);
     const emb = gpu.tensor([R, E]);
     const dEmb = gpu.tensor([R, E]);
     const logits = gpu.tensor([R, P]);
     const dLogits = gpu.tensor([R, P]);
     const loss = gpu.tensor([1]);
     const correct = gpu.tensor([R]);
-    const tensors = [
-      episode,
-      codes,
-      pixels,
-      ...Object.values(enc),
-      emb,
-      dEmb,
-      logits,
-      dLogits,
-      loss,
-      correct,
-    ];
+    const tensors = [episode, codes, pixels, ...enc.tensors, emb, dEmb, logits, dLogits, loss, correct];
     const [w, b] = ['pretrain_head.weight', 'pretrain_head.bias'].map((n) => {
       const e = this.entries.find((e) => e.name === n)!;
       return { w: this.params.view(e.offset, e.shape), g: this.grads.view(e.offset, e.shape) };
     });
     const head = { groups: 1, rowsPerGroup: R, inF: E, outF: P };
-    const encT = { params: this.params, entries: this.entries.slice(-6, -2), pixels, bufs: enc };
+    const encT = { params: this.params, entries: this.#encoderEntries, pixels, bufs: enc };
     const rec = gpu.recorder();
     omniglotTasks(
       rec,
@@ -427,7 +415,7 @@ export class BlackBoxClassifier implements MetaLearner {
       },
     );
     omniglotGather(rec, { rows: R, size: this.#size }, { codes, images: this.#images, pixels });
-    mlpEncoderForward(rec, this.#encoder, R, { ...encT, out: emb, outStride: E });
+    this.#encoder.forward(rec, R, { ...encT, out: emb, outStride: E });
     linearForward(rec, head, { x: emb, w: w.w, b: b.w, y: logits });
     softmaxCrossEntropy(
       rec,
@@ -436,7 +424,7 @@ export class BlackBoxClassifier implements MetaLearner {
     );
     linearBackwardWeight(rec, head, { x: emb, dy: dLogits, dw: w.g, db: b.g });
     linearBackwardInput(rec, head, { dy: dLogits, w: w.w, dx: dEmb });
-    mlpEncoderBackward(rec, this.#encoder, R, { ...encT, grads: this.grads, dOut: dEmb, dOutStride: E });
+    this.#encoder.backward(rec, R, { ...encT, grads: this.grads, dOut: dEmb, dOutStride: E });
     this.encoderOptimizer.record(rec);
     const program = await rec.finish('blackbox_classifier.pretrain');
     return { program, rows: R, labels, loss, correct, logits, episode, codes, pixels, tensors };

@@ -164,6 +164,8 @@ export interface TrainProgress {
   etaSeconds: number;
   /** Optimizer steps skipped so far because their gradient was NaN/Inf (weights left as they were). */
   skipped: number;
+  /** What the last step did when it was not meta-training, e.g. 'pretraining the encoder' (its loss is that). */
+  phase?: string;
 }
 
 export interface TrainCallbacks {
@@ -200,6 +202,7 @@ export async function train(learner: MetaLearner, steps: number, cb: TrainCallba
   let t0 = performance.now();
   let s0 = learner.stepCount;
   while (learner.stepCount < steps) {
+    const pretraining = (learner as { pretraining?: boolean }).pretraining === true;
     learner.step();
     const step = learner.stepCount;
     if (step % c.logEvery === 0 || step === steps) {
@@ -214,6 +217,7 @@ export async function train(learner: MetaLearner, steps: number, cb: TrainCallba
         stepsPerSecond: rate,
         etaSeconds: (steps - step) / Math.max(rate, 1e-9),
         skipped,
+        ...(pretraining ? { phase: 'pretraining the encoder' } : {}),
       });
       gpu?.throwIfErrors();
       if (cb.shouldStop?.()) break;
