@@ -77,7 +77,7 @@ export function supportedPairs(): string[] {
  * Settings that differ from DEFAULT_CONFIG per task/learner, as measured by each learner's author (see
  * BENCHMARKS.md): a config file or command-line options still override them.
  */
-export const PAIR_DEFAULTS: Partial<Record<string, Partial<MetaConfig>>> = {
+export const PAIR_DEFAULTS: Partial<Record<string, Partial<MetaConfig> & { encoder?: 'conv' | 'mlp' }>> = {
   'sinusoid/blackbox': { lr: 0.003 },
   'forecast/blackbox': { layers: 1, hidden: 32, shots: 16, queries: 4, lr: 0.003 },
   'sinusoid/context': { layers: 1, hidden: 32, shots: 5, metaBatch: 16, lr: 0.003 },
@@ -109,6 +109,7 @@ export const PAIR_DEFAULTS: Partial<Record<string, Partial<MetaConfig>>> = {
     evalTasks: 100,
     pretrainSteps: 2000,
     encoderLr: 0.0005,
+    encoder: 'conv',
   },
 };
 
