@@ -13,6 +13,7 @@ import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import type { ParamEntry } from '../kernels/gru_layout';
+import { packEntries } from './init';
 import { col2im, convOut, im2col } from '../kernels/im2col';
 import { linearForward } from '../kernels/linear_forward';
 import { linearBackwardInput } from '../kernels/linear_backward_input';
@@ -60,12 +61,7 @@ export function convEncoderEntries(s: ConvEncoderShape, base: number): ParamEntr
     ['encoder.fc.weight', [s.embed, flat(s)]],
     ['encoder.fc.bias', [s.embed]],
   ];
-  let offset = base;
-  return dims.map(([name, shape]) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    offset += size;
-    return { name, offset: offset - size, shape, size };
-  });
+  return packEntries(dims, base);
 }
 
 /**

@@ -1,6 +1,16 @@
 import { rng } from '../reference/random';
 import type { ParamEntry } from '../kernels/gru_layout';
 
+/** Entries for named shapes laid out one after another from `base`. */
+export function packEntries(dims: [string, number[]][], base: number): ParamEntry[] {
+  let offset = base;
+  return dims.map(([name, shape]) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    offset += size;
+    return { name, offset: offset - size, shape, size };
+  });
+}
+
 /**
  * PyTorch's default initialisation for GRU and Linear weights, U(−1/√fan, 1/√fan), from a seeded generator
  * so that the same seed gives the same starting weights everywhere.

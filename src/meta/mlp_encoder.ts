@@ -11,6 +11,7 @@ import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import type { ParamEntry } from '../kernels/gru_layout';
+import { packEntries } from './init';
 import { linearForward } from '../kernels/linear_forward';
 import { linearBackwardInput } from '../kernels/linear_backward_input';
 import { linearBackwardWeight } from '../kernels/linear_backward_weight';
@@ -30,12 +31,7 @@ export function mlpEncoderEntries(s: MlpEncoderShape, base: number): ParamEntry[
     ['encoder.2.weight', [s.embed, s.hidden]],
     ['encoder.2.bias', [s.embed]],
   ];
-  let offset = base;
-  return dims.map(([name, shape]) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    offset += size;
-    return { name, offset: offset - size, shape, size };
-  });
+  return packEntries(dims, base);
 }
 
 /** Saved activations (and, for training, gradient scratch) for `rows` images. */
