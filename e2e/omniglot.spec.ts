@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import type { Page } from '@playwright/test';
 import type { BlackBoxClassifier } from '../src/meta/blackbox_classifier';
-import { omniglotEpisodeRef } from '../src/reference/omniglot';
+import { omniglotCodePixel, omniglotEpisodeRef } from '../src/reference/omniglot';
 import { reluBackwardRef, reluRef } from '../src/reference/relu';
-import { omniglotPixel } from '../src/data/omniglot';
 import { rng, uniform } from '../src/reference/random';
 import { expect, expectClose, test } from './fixtures';
 
@@ -39,12 +38,14 @@ test('omniglot_tasks matches the CPU reference; same seed and step give the same
       const tTable = await h.tensor([table.data.length], Array.from(table.data), 'u32');
       const step = await h.tensor([2], [0, 5], 'u32');
       const runs = [];
-      for (const [stream, stepNo, poolLabels] of [
-        [0, 5, 0],
-        [0, 5, 0],
-        [0, 6, 0],
-        [1, 5, 0],
-        [0, 5, 1],
+      for (const [stream, stepNo, poolLabels, shift, paired] of [
+        [0, 5, 0, 0, 0],
+        [0, 5, 0, 0, 0],
+        [0, 6, 0, 0, 0],
+        [1, 5, 0, 0, 0],
+        [0, 5, 1, 0, 0],
+        [0, 5, 0, 2, 0],
+        [0, 5, 0, 0, 1],
       ]) {
         (await h.gpu()).write(step.view(1, [1]), [stepNo]);
         const codes = await h.tensor([R], undefined, 'u32');
@@ -64,6 +65,8 @@ test('omniglot_tasks matches the CPU reference; same seed and step give the same
             seed: 9,
             stream,
             poolLabels: poolLabels === 1,
+            shift,
+            paired: paired === 1,
           }),
         );
         const g = await h.gpu();
@@ -79,14 +82,14 @@ test('omniglot_tasks matches the CPU reference; same seed and step give the same
     starts: chars.map((c) => c.start),
     counts: chars.map((c) => c.count),
   });
-  const expected = (stream: number, step: number) => {
+  const expected = (stream: number, step: number, shift = 0, paired = false) => {
     const codes: number[] = [];
     const labels: number[] = [];
     const slots: number[] = [];
     for (let task = 0; task < e.tasks; task++) {
       const r = omniglotEpisodeRef(
         { seed: 9, stream, step, task },
-        { ...e, rotations: 4 },
+        { ...e, rotations: 4, shift, paired },
         data(stream ? test : train),
       );
       codes.push(...r.codes);
@@ -114,6 +117,19 @@ test('omniglot_tasks matches the CPU reference; same seed and step give the same
   }).flat();
   expect(got(4).codes).toEqual(got(0).codes);
   expect(got(4).labels).toEqual(pooled);
+  // Shift augmentation: codes gain a translation from their own counter; everything else is unchanged.
+  expect(got(5).codes).toEqual(expected(0, 5, 2).codes);
+  expect(got(5).codes.map((c) => Math.floor(c / 25))).toEqual(got(0).codes);
+  expect(new Set(got(5).codes.map((c) => c % 25)).size).toBeGreaterThan(10);
+  expect({ ...got(5), codes: [] }).toEqual({ ...got(0), codes: [] });
+  // Paired support steps: the same episode, each support step carrying its own label (slot) and no loss (−1).
+  expect(got(6)).toEqual(expected(0, 5, 0, true));
+  expect(got(6).codes).toEqual(got(0).codes);
+  expect(
+    got(6)
+      .labels.slice(0, e.ways * e.shots)
+      .every((v) => v === -1),
+  ).toBe(true);
   // Only training classes in the training stream, only held-out characters (upright) in stream 1.
   const charOf = (code: number) =>
     chars.findIndex((c) => code >> 2 >= c.start && code >> 2 < c.start + c.count);
@@ -123,35 +139,54 @@ test('omniglot_tasks matches the CPU reference; same seed and step give the same
   expect(out[0].episode.slice(R, R + 6).every(Number.isNaN)).toBe(true);
 });
 
-test('omniglot_gather copies images turned by the code’s quarter turns', async ({ gpu }) => {
-  const rand = rng(3);
-  const S = 28;
-  const images = uniform(rand, 5 * S * S, 0, 1);
-  const codes = [0, 1, 2, 3, 4 * 4 + 1, 4 * 2 + 2, 4 * 3 + 3, 4 * 1];
-  const pixels = await gpu.evaluate(
-    async ({ images, codes, S }) => {
-      const h = window.harness;
-      const tImages = await h.tensor([2 + images.length], [0, 0, ...images]);
-      const tCodes = await h.tensor([codes.length], codes, 'u32');
-      const out = await h.tensor([1 + codes.length * S * S]);
-      await h.run((rec) =>
-        h.lib.omniglotGather(
-          rec,
-          { rows: codes.length, size: S },
-          { codes: tCodes, images: tImages.view(2, [5, S * S]), pixels: out.view(1, [codes.length, S * S]) },
-        ),
-      );
-      return h.read(out);
-    },
-    { images, codes, S },
-  );
-  expect(Number.isNaN(pixels[0])).toBe(true);
-  const want = codes.flatMap((code) => {
-    const img = images.slice((code >> 2) * S * S, ((code >> 2) + 1) * S * S);
-    return Array.from({ length: S * S }, (_, i) => omniglotPixel(img, S, code & 3, Math.floor(i / S), i % S));
+for (const shift of [0, 2]) {
+  test(`omniglot_gather copies images turned by the code’s quarter turns (shift ${shift})`, async ({
+    gpu,
+  }) => {
+    const rand = rng(3 + shift);
+    const S = 28;
+    const span = 2 * shift + 1;
+    const images = uniform(rand, 5 * S * S, 0, 1);
+    // Every quarter turn, and with a shift every corner and the centre of the offset square.
+    const codes = [0, 1, 2, 3, 4 * 4 + 1, 4 * 2 + 2, 4 * 3 + 3, 4 * 1].map(
+      (c, i) =>
+        c * span * span + [0, span * span - 1, span - 1, span * (span - 1), (span * span - 1) / 2][i % 5],
+    );
+    const pixels = await gpu.evaluate(
+      async ({ images, codes, S, shift }) => {
+        const h = window.harness;
+        const tImages = await h.tensor([2 + images.length], [0, 0, ...images]);
+        const tCodes = await h.tensor([codes.length], codes, 'u32');
+        const out = await h.tensor([1 + codes.length * S * S]);
+        await h.run((rec) =>
+          h.lib.omniglotGather(
+            rec,
+            { rows: codes.length, size: S, shift },
+            {
+              codes: tCodes,
+              images: tImages.view(2, [5, S * S]),
+              pixels: out.view(1, [codes.length, S * S]),
+            },
+          ),
+        );
+        return h.read(out);
+      },
+      { images, codes, S, shift },
+    );
+    expect(Number.isNaN(pixels[0])).toBe(true);
+    const want = codes.flatMap((code) =>
+      Array.from({ length: S * S }, (_, i) =>
+        omniglotCodePixel(images, S, code, shift, Math.floor(i / S), i % S),
+      ),
+    );
+    expect(pixels.slice(1)).toEqual(want);
+    if (shift > 0) {
+      // The reference itself: code 0 with offset (0, 0) moves the image up and left by `shift` pixels.
+      expect(omniglotCodePixel(images, S, 0, shift, 5, 7)).toBe(images[(5 + shift) * S + 7 + shift]);
+      expect(omniglotCodePixel(images, S, 0, shift, S - 1, 3)).toBe(0);
+    }
   });
-  expect(pixels.slice(1)).toEqual(want);
-});
+}
 
 test('relu forward into strided rows and backward out of them match the reference', async ({ gpu }) => {
   const rand = rng(11);
@@ -210,12 +245,19 @@ test('relu forward into strided rows and backward out of them match the referenc
 test.describe('black-box classifier on small1', () => {
   test.skip(!haveSmall1, `needs ${SMALL1}`);
 
-  for (const { what, encoder, prefixes } of [
-    { what: 'MLP', encoder: { hidden: 32, embed: 16 }, prefixes: ['encoder.0', 'encoder.2'] },
+  for (const { what, encoder, prefixes, extra } of [
+    { what: 'MLP', encoder: { hidden: 32, embed: 16 }, prefixes: ['encoder.0', 'encoder.2'], extra: {} },
     {
       what: 'convnet',
       encoder: { conv: [4, 8], embed: 8 },
       prefixes: ['encoder.conv0', 'encoder.conv1', 'encoder.fc'],
+      extra: {},
+    },
+    {
+      what: 'MLP; paired labels, shifted images',
+      encoder: { hidden: 32, embed: 16 },
+      prefixes: ['encoder.0', 'encoder.2'],
+      extra: { labels: 'paired' as const, shift: 2 },
     },
   ]) {
     test(`gradient of the whole model (${what} encoder, GRU, head) matches finite differences`, async ({
@@ -223,7 +265,7 @@ test.describe('black-box classifier on small1', () => {
     }) => {
       await loadSmall1(gpu);
       const r = await gpu.evaluate(
-        async ({ encoder, prefixes }) => {
+        async ({ encoder, prefixes, extra }) => {
           const h = window.harness;
           const lib = h.lib;
           const g = await h.gpu();
@@ -240,6 +282,7 @@ test.describe('black-box classifier on small1', () => {
             lr: 0,
             clip: 0,
             encoder,
+            ...extra,
           };
           const l = (await lib.createLearner(g, config, h.taskData)) as BlackBoxClassifier;
           const lossAt = async (p: Float32Array) => {
@@ -273,7 +316,7 @@ test.describe('black-box classifier on small1', () => {
           g.throwIfErrors();
           return out;
         },
-        { encoder, prefixes },
+        { encoder, prefixes, extra },
       );
       for (const { prefix, fd, analytic } of r) {
         expect(Math.abs(analytic), `${prefix}: gradient is not zero`).toBeGreaterThan(1e-6);
@@ -432,9 +475,11 @@ test.describe('black-box classifier: training and the one-shot runs', () => {
       const runs = lib.parseOmniglotRuns(Uint8Array.from(atob(zip), (c) => c.charCodeAt(0)));
       const base = { ...lib.DEFAULT_CONFIG, task: 'omniglot' as const, shots: 1, queries: 1, metaBatch: 2 };
       const opts = { hidden: 16, layers: 1, encoder: { hidden: 16, embed: 16 } };
+      const paired = { labels: 'paired' as const };
+      // Paired labels here (the CLI's default), delayed for the 5-way model below: both predict paths.
       const twenty = (await lib.createLearner(
         g,
-        { ...base, ...opts, ways: 20 },
+        { ...base, ...opts, ...paired, ways: 20 },
         h.taskData,
       )) as BlackBoxClassifier;
       const result = await lib.evaluateOmniglotRuns(runs, lib.learnerClassifier(twenty));

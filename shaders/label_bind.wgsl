@@ -1,9 +1,10 @@
 // Binds each image's embedding to its label in the black-box classifier's GRU input, whose rows read
 // [embedding (E) | label slots (N) | bound block (N·E)]. The label slots of row r hold the one-hot label of
-// row r − 1 when that step was a support step (the label arrives one step after its image, Santoro et al.
-// 2016), else zeros; the bound block puts the previous step's embedding into the block of that label:
-//   forward:  X[r, E + N + k·E + j] = X[r, E + k] · X[r − 1, j]                 (0 at an episode's first step)
-//   backward: DX[r, j] += Σ_k X[r + 1, E + k] · DX[r + 1, E + N + k·E + j]      (r + 1 inside the episode)
+// row r − lag when that step was a support step, else zeros: lag 1 when the label arrives one step after its
+// image (Santoro et al. 2016), lag 0 when a support step shows image and label together. The bound block puts
+// that step's embedding into the block of its label:
+//   forward:  X[r, E + N + k·E + j] = X[r, E + k] · X[r − lag, j]              (0 at steps t < lag)
+//   backward: DX[r, j] += Σ_k X[r + lag, E + k] · DX[r + lag, E + N + k·E + j]  (r + lag inside the episode)
 // The GRU then only has to add bound blocks into its state to hold "label k looked like this", instead of
 // learning a three-way product of query image, support image and label (BENCHMARKS.md, Omniglot).
 // One invocation per (row, j); rows `stride` elements apart in X and DX alike. The backward adds in place to
@@ -11,7 +12,7 @@
 
 struct Params {
   rows: u32, steps: u32, embed: u32, ways: u32,
-  xOffset: u32, stride: u32, dxOffset: u32, pad: u32,
+  xOffset: u32, stride: u32, dxOffset: u32, lag: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -31,16 +32,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let E = p.embed;
   let N = p.ways;
 #if ${BACKWARD}
-  if (t + 1u >= p.steps) { return; }
-  let next = p.xOffset + (r + 1u) * p.stride;
-  let dNext = p.dxOffset + (r + 1u) * p.stride;
+  if (t + p.lag >= p.steps) { return; }
+  let next = p.xOffset + (r + p.lag) * p.stride;
+  let dNext = p.dxOffset + (r + p.lag) * p.stride;
   var sum = 0.0;
   for (var k = 0u; k < N; k++) { sum += X[next + E + k] * DX[dNext + E + N + k * E + j]; }
   DX[p.dxOffset + r * p.stride + j] += sum;
 #else
   let row = p.xOffset + r * p.stride;
   var e = 0.0;
-  if (t > 0u) { e = X[row - p.stride + j]; }
+  if (t >= p.lag) { e = X[row - p.lag * p.stride + j]; }
   for (var k = 0u; k < N; k++) { X[row + E + N + k * E + j] = X[row + E + k] * e; }
 #endif
 }

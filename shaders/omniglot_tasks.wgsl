@@ -8,8 +8,13 @@
 //   steps:   support items (class c, shot k) go to random distinct steps 0..NK−1, queries to NK..T−1.
 //   drawers: per class, Floyd + shuffle picks K + Q distinct drawings: the first K support, the rest query.
 // Writes per step row = task * T + step: codes[row] = image * 4 + quarterTurns; labels[row] = class label (f32);
+// with shift > 0 (augmentation), codes[row] = ((image * 4 + quarterTurns) * span + dy) * span + dx, span = 2 shift + 1:
+// the gather moves the image by (dy − shift, dx − shift) pixels; dy, dx come from their own Philox counter
+// (draw = 0x80000000 | step), so the other draws are the same with or without shifts.
 // slots [row, N] at slotStride (the label columns of the GRU input): one-hot of the previous step's label when
 // that step was a support step, else zeros (Santoro et al. 2016: the label arrives one step after its image).
+// With PAIRED, a support step shows its image and label together: its slots hold its own label's one-hot and
+// labels[row] = −1 (no loss: the answer is given); query steps have zero slots.
 // With POOL_LABELS, labels[row] is instead the class's position in the pool (a label over every training class,
 // for pretraining the image encoder as a classifier).
 
@@ -18,6 +23,7 @@ struct Params {
   seed: u32, stream: u32, stepOffset: u32, rotations: u32,
   poolOffset: u32, poolSize: u32, charStart: u32, charCount: u32,
   codesOffset: u32, labelsOffset: u32, slotOffset: u32, slotStride: u32,
+  shift: u32, _p0: u32, _p1: u32, _p2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -106,12 +112,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       var s: u32;
       if (k < K) { s = sPos[c * K + k]; } else { s = N * K + qPos[c * Q + k - K]; }
       let row = task * T + s;
-      codes[p.codesOffset + row] = (start + dr[k]) * 4u + turns;
+      var code = (start + dr[k]) * 4u + turns;
+      if (p.shift > 0u) {
+        let span = 2u * p.shift + 1u;
+        let r = philox4x32(vec4<u32>(task, 0x80000000u | s, stepNo, p.stream), vec2<u32>(p.seed, 0x6f6d6e69u));
+        code = (code * span + philoxMulhilo(r.x, span).x) * span + philoxMulhilo(r.y, span).x;
+      }
+      codes[p.codesOffset + row] = code;
 #if ${POOL_LABELS}
       out[p.labelsOffset + row] = f32(cls[c]);
 #else
       out[p.labelsOffset + row] = f32(c);
 #endif
+#if ${PAIRED}
+      if (k < K) {
+        out[p.labelsOffset + row] = -1.0;
+        writeSlot(row, c);
+      } else {
+        writeSlot(row, MAX_WAYS);
+      }
+#else
       // Each step's slot is written exactly once: steps 1..NK by their support predecessor, step 0 and the
       // queries after the first by themselves (zeros).
       if (k < K) {
@@ -120,6 +140,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       } else if (s != N * K) {
         writeSlot(row, MAX_WAYS);
       }
+#endif
     }
   }
 }

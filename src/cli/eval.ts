@@ -60,8 +60,8 @@ function formatPresentation(p: Record<string, number | null>, shots: number): st
     `accuracy by presentation (Santoro et al. 2016): ` +
     have.map(([i, a]) => `${nth(i)} ${a.toPrecision(3)}`).join(', ') +
     (absent.length
-      ? `; ${absent.map(nth).join(', ')} absent (${shots}-shot episodes have instances 1–${shots + 1}; ` +
-        `queries are instance ${shots + 1})`
+      ? `; ${absent.map(nth).join(', ')} absent (queries of ${shots}-shot episodes are instance ${shots + 1}; ` +
+        `support steps are instances 1–${shots} only with delayed labels)`
       : '')
   );
 }

@@ -343,6 +343,8 @@ export function register(program: Command): void {
     .option('--pretrain-steps <n>', 'omniglot: first n steps pretrain the image encoder as a classifier')
     .option('--encoder-lr <x>', 'omniglot: the encoder’s learning rate after pretraining')
     .option('--encoder <kind>', 'omniglot: image encoder, conv or mlp')
+    .option('--shift <px>', 'omniglot: move training images by up to px pixels at random (0: off)')
+    .option('--labels <how>', 'omniglot: support labels paired with their image, or delayed one step')
     .option('--eval-every <n>', 'evaluate on held-out tasks and checkpoint every n steps')
     .option('--eval-tasks <n>', 'held-out tasks per evaluation')
     .option('--log-every <n>', 'read the loss back and log every n steps')

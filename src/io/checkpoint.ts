@@ -63,6 +63,8 @@ const OPTIONAL_KEYS = [
   'pretrainSteps',
   'encoderLr',
   'encoder',
+  'shift',
+  'labels',
 ];
 
 /** Parses config.json text and checks every field; all but OPTIONAL_KEYS must be present. */

@@ -14,6 +14,10 @@ export interface RunConfig extends MetaConfig {
   alphabets?: string;
   /** Omniglot image encoder: 'conv' or 'mlp' (blackbox_classifier.ts ENCODERS). */
   encoder?: 'mlp' | 'conv';
+  /** Omniglot augmentation: training images move by up to this many pixels at random (0: none). */
+  shift?: number;
+  /** Omniglot black-box learner: support labels 'paired' with their image or 'delayed' one step. */
+  labels?: 'paired' | 'delayed';
 }
 
 type Field =
@@ -51,6 +55,8 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   data: { kind: 'string' },
   alphabets: { kind: 'string' },
   encoder: { kind: 'enum', values: ['mlp', 'conv'] },
+  shift: { kind: 'int', min: 0, max: 6 }, // OMNIGLOT_MAX_SHIFT
+  labels: { kind: 'enum', values: ['paired', 'delayed'] },
 };
 
 /** Config keys as command-line options (--meta-batch for metaBatch). */

@@ -8,6 +8,11 @@ export interface LabelBindShape {
   steps: number;
   embed: number;
   ways: number;
+  /**
+   * Steps between an image and its label's slot: 1 (default) when the label arrives one step after its image
+   * (Santoro et al. 2016), 0 when a support step shows both.
+   */
+  lag?: 0 | 1;
 }
 
 /** Input width of a row: embedding, label slots, bound block. */
@@ -19,7 +24,7 @@ const dispatch = (rec: Recorder, s: LabelBindShape, backward: boolean, u: number
     kernel: 'label_bind',
     source,
     defines: { BACKWARD: backward },
-    uniforms: new Uint32Array([s.rows, s.steps, s.embed, s.ways, ...u, 0]),
+    uniforms: new Uint32Array([s.rows, s.steps, s.embed, s.ways, ...u, s.lag ?? 1]),
     buffers,
     workgroups: [Math.ceil((s.rows * s.embed) / 64)],
   });
@@ -29,7 +34,7 @@ export function labelBindForward(rec: Recorder, s: LabelBindShape, t: { x: Tenso
   dispatch(rec, s, false, [t.x.offset, labelBindWidth(s), 0], [t.x.buffer]);
 }
 
-/** Adds dL/d(bound block) into dL/d(embedding) of the step before, in place in dx ([rows, width]). */
+/** Adds dL/d(bound block) into dL/d(embedding) of the bound step (`lag` before), in place in dx ([rows, width]). */
 export function labelBindBackward(rec: Recorder, s: LabelBindShape, t: { x: Tensor; dx: Tensor }): void {
   if (t.x.buffer === t.dx.buffer)
     throw new RangeError('labelBindBackward: x and dx must be distinct buffers');

@@ -70,6 +70,26 @@ export interface OmniglotTaskTensors {
   stream: number;
   /** Label each step with its class's position in the pool instead of the episode's label (pretraining). */
   poolLabels?: boolean;
+  /**
+   * Support steps show image and label together (slots = own label, labels = −1: no loss) instead of the
+   * label arriving one step later.
+   */
+  paired?: boolean;
+  /** Augmentation: move each image by a random whole number of pixels in [−shift, shift] on both axes
+   * (coded into `codes`; give omniglotGather the same value). 0 or absent: no shift. */
+  shift?: number;
+}
+
+/** Largest shift the code packing allows with room to spare: (40,000 images · 4 turns) · 13² < 2³². */
+export const OMNIGLOT_MAX_SHIFT = 6;
+
+function checkShift(shift: number): number {
+  if (!Number.isInteger(shift) || shift < 0 || shift > OMNIGLOT_MAX_SHIFT) {
+    throw new InputError(
+      `Omniglot shift ${shift}: use a whole number of pixels from 0 to ${OMNIGLOT_MAX_SHIFT}`,
+    );
+  }
+  return shift;
 }
 
 /**
@@ -99,28 +119,34 @@ export function omniglotTasks(rec: Recorder, s: OmniglotEpisodeShape, t: Omniglo
   rec.dispatch({
     kernel: 'omniglot_tasks',
     source,
-    defines: { POOL_LABELS: t.poolLabels ?? false },
+    defines: { POOL_LABELS: t.poolLabels ?? false, PAIRED: t.paired ?? false },
     uniforms: new Uint32Array([
       s.tasks, s.ways, s.shots, s.queries,
       t.seed >>> 0, t.stream >>> 0, t.step.offset, t.rotations,
       t.table.offset + t.pool.offset, t.pool.size, t.table.offset + t.charStart, t.table.offset + t.charCount,
       t.codes.offset, t.labels.offset, t.slots.offset, t.slotStride,
+      checkShift(t.shift ?? 0), 0, 0, 0,
     ]), // prettier-ignore
     buffers: [t.step.buffer, t.table.buffer, t.codes.buffer, t.labels.buffer],
     workgroups: [Math.ceil(s.tasks / 64)],
   });
 }
 
-/** pixels[row] = images[codes[row] / 4] turned by codes[row] % 4 quarter turns; `size`² pixels per image. */
+/**
+ * pixels[row] = images[codes[row] / 4] turned by codes[row] % 4 quarter turns; `size`² pixels per image.
+ * With `shift`, codes also carry a translation (as omniglotTasks wrote them with the same shift).
+ */
 export function omniglotGather(
   rec: Recorder,
-  s: { rows: number; size: number },
+  s: { rows: number; size: number; shift?: number },
   t: { codes: Tensor; images: Tensor; pixels: Tensor },
 ): void {
   rec.dispatch({
     kernel: 'omniglot_gather',
     source: gatherSource,
-    uniforms: new Uint32Array([s.rows, s.size, t.codes.offset, t.images.offset, t.pixels.offset, 0, 0, 0]),
+    uniforms: new Uint32Array([
+      s.rows, s.size, t.codes.offset, t.images.offset, t.pixels.offset, checkShift(s.shift ?? 0), 0, 0,
+    ]), // prettier-ignore
     buffers: [t.codes.buffer, t.images.buffer, t.pixels.buffer],
     workgroups: [Math.ceil((s.rows * s.size) / 64)],
   });

@@ -1,20 +1,25 @@
 /**
  * Black-box GRU meta-learner for N-way K-shot image classification (Santoro et al. 2016, "One-shot learning
  * with memory-augmented neural networks", with a GRU for the controller): an episode is one sequence, support
- * steps first (in random order), then queries. Step t reads [embedding(image_t), one-hot(label_{t−1}),
- * embedding(image_{t−1}) ⊗ one-hot(label_{t−1})] — each label arrives one step after its image, only for
- * support steps, together with the previous image's embedding placed in that label's block (label_bind.wgsl)
- * — and predicts label_t. Adapting to new classes is running the sequence; the weights never change at test
- * time.
+ * steps first (in random order), then queries. Two ways to show the support labels (`labels`):
+ * - 'delayed' (Santoro et al.): step t reads [embedding(image_t), one-hot(label_{t−1}),
+ *   embedding(image_{t−1}) ⊗ one-hot(label_{t−1})] — each label arrives one step after its image, only for
+ *   support steps, with the previous image's embedding placed in that label's block (label_bind.wgsl) — and
+ *   predicts label_t on every step;
+ * - 'paired': a support step reads its own image and label, [embedding(image_t), one-hot(label_t),
+ *   embedding(image_t) ⊗ one-hot(label_t)] (the support pair (x, y) in one step, as the sinusoid learner reads
+ *   (x, y)), and only queries are predicted. Better on Omniglot (BENCHMARKS.md): the GRU no longer holds an
+ *   image for a step before it learns its label.
+ * Adapting to new classes is running the sequence; the weights never change at test time.
  * Two phases (BENCHMARKS.md, "Omniglot", has the measurements behind them): the first `pretrainSteps` steps
  * train the image encoder alone as a classifier over every training class (a linear head on the embedding,
  * dropped afterwards), so that embeddings of one character are close before the GRU has to match them; then
  * meta-training trains everything end to end, the encoder at its own, smaller learning rate `encoderLr`.
  * Without the bound block, the centred 16-wide embedding and the pretraining, the GRU stays at chance on
  * the queries for thousands of episodes.
- * The loss covers every step, as in Santoro et al.: a support step showing a class for the i-th time is
- * predicted from i − 1 labelled examples, so accuracy by presentation ("instance") falls out of the same
- * outputs (instances 1…K on support steps; queries are instance K + 1). The query accuracy is the N-way
+ * With delayed labels the loss covers every step, as in Santoro et al.: a support step showing a class for the
+ * i-th time is predicted from i − 1 labelled examples, so accuracy by presentation ("instance") falls out of
+ * the same outputs (instances 1…K on support steps; queries are instance K + 1); paired, only queries count. The query accuracy is the N-way
  * K-shot accuracy. Meta-training is BPTT through the GRU and the image encoder (image_encoder.ts), recorded once
  * as one program: sample → gather → encoder → GRU → head → cross-entropy → backward → Adam.
  */
@@ -68,6 +73,13 @@ export interface OmniglotConfig {
   rotations?: boolean;
   /** The image encoder: one of ENCODERS by name, or any EncoderSpec (default ENCODER). */
   encoder?: EncoderSpec | keyof typeof ENCODERS;
+  /**
+   * Augmentation: every training image (pretraining and meta-training episodes; never held-out ones) moves
+   * by a random whole number of pixels in [−shift, shift] on each axis (default 0: none).
+   */
+  shift?: number;
+  /** How support labels are shown: 'delayed' (default; one step after the image) or 'paired' (with it). */
+  labels?: 'delayed' | 'paired';
 }
 
 /** Steps that pretrain the encoder (0: none) and its learning rate afterwards (default: the meta lr). */
@@ -132,6 +144,10 @@ export class BlackBoxClassifier implements MetaLearner {
   readonly #stepCounter: Tensor;
   readonly #evalCounter: Tensor;
   readonly #size: number;
+  /** Training-image shift in pixels (OmniglotConfig.shift). */
+  readonly #shift: number;
+  /** Support steps show their own label (OmniglotConfig.labels 'paired'). */
+  readonly #paired: boolean;
   #train: Pass | null = null;
   #pretrain: Pass | null = null;
   #step = 0;
@@ -155,6 +171,8 @@ export class BlackBoxClassifier implements MetaLearner {
     checkEpisodeShape(dataset, this.split.train, { ways: N, shots: K, queries: Q }, 'training set');
     checkEpisodeShape(dataset, this.split.test, { ways: N, shots: K, queries: Q }, held);
     this.#size = dataset.size;
+    this.#shift = o.shift ?? 0;
+    this.#paired = o.labels === 'paired';
     const spec = o.encoder ?? ENCODER;
     this.#encoder = imageEncoder(typeof spec === 'string' ? ENCODERS[spec] : spec, dataset.size);
     this.inputSize = labelBindWidth({ embed: this.#encoder.embed, ways: N });
@@ -294,7 +312,7 @@ export class BlackBoxClassifier implements MetaLearner {
     const codes = gpu.tensor([R], undefined, 'u32');
     const pixels = gpu.tensor([R, this.#size ** 2]);
     const enc = this.#encoder.alloc(gpu, R, train);
-    const bind = { rows: R, steps: T, embed: E, ways: N };
+    const bind = { rows: R, steps: T, embed: E, ways: N, lag: this.#paired ? 0 : 1 } as const;
     const bufs = allocGruBuffers(gpu, shape, run);
     const logits = gpu.tensor([R, N]);
     const loss = gpu.tensor([tasks]);
@@ -310,6 +328,7 @@ export class BlackBoxClassifier implements MetaLearner {
 
     const rec = gpu.recorder();
     if (mode !== 'external') {
+      const shift = train ? this.#shift : 0;
       omniglotTasks(
         rec,
         { tasks, ways: N, shots: K, queries: Q },
@@ -326,9 +345,11 @@ export class BlackBoxClassifier implements MetaLearner {
           slotStride: I,
           seed,
           stream: train ? 0 : 1,
+          shift,
+          paired: this.#paired,
         },
       );
-      omniglotGather(rec, { rows: R, size: this.#size }, { codes, images: this.#images, pixels });
+      omniglotGather(rec, { rows: R, size: this.#size, shift }, { codes, images: this.#images, pixels });
     }
     const encT = { params: this.params, entries: encoderEntries, pixels, bufs: enc };
     this.#encoder.forward(rec, R, { ...encT, out: x, outStride: I });
@@ -413,9 +434,14 @@ export class BlackBoxClassifier implements MetaLearner {
         seed: this.config.seed,
         stream: 2,
         poolLabels: true,
+        shift: this.#shift,
       },
     );
-    omniglotGather(rec, { rows: R, size: this.#size }, { codes, images: this.#images, pixels });
+    omniglotGather(
+      rec,
+      { rows: R, size: this.#size, shift: this.#shift },
+      { codes, images: this.#images, pixels },
+    );
     this.#encoder.forward(rec, R, { ...encT, out: emb, outStride: E });
     linearForward(rec, head, { x: emb, w: w.w, b: b.w, y: logits });
     softmaxCrossEntropy(
@@ -515,6 +541,7 @@ export class BlackBoxClassifier implements MetaLearner {
           const seen = new Array<number>(N).fill(0);
           for (let t = 0; t < T; t++) {
             const label = labels[b * T + t];
+            if (label < 0) continue; // a paired support step: its label was shown
             const instance = t < N * K ? seen[label]++ : K; // 0-based
             hits[instance] += correct[b * T + t];
             counts[instance]++;
@@ -524,7 +551,9 @@ export class BlackBoxClassifier implements MetaLearner {
     } finally {
       this.#free(pass);
     }
-    const byInstance = counts.map((count, i) => ({ instance: i + 1, accuracy: hits[i] / count, count }));
+    const byInstance = counts
+      .map((count, i) => ({ instance: i + 1, accuracy: hits[i] / count, count }))
+      .filter((b) => b.count > 0);
     return { ...summarize('accuracy', values), ways: N, shots: K, byInstance };
   }
 
@@ -564,8 +593,9 @@ export class BlackBoxClassifier implements MetaLearner {
     rows.forEach(({ e, q }, b) => {
       e.support.forEach((s, t) => {
         pixels.set(s.image, (b * T + t) * px);
-        episode[b * T + t] = s.label;
-        episode[R + (b * T + t + 1) * I + E + s.label] = 1; // the label arrives one step later
+        // Paired: the label comes with its image (and is not predicted); delayed: one step later.
+        episode[b * T + t] = this.#paired ? -1 : s.label;
+        episode[R + (b * T + t + (this.#paired ? 0 : 1)) * I + E + s.label] = 1;
       });
       pixels.set(q, (b * T + S) * px);
       episode[b * T + S] = -1; // unknown: no loss

@@ -77,7 +77,12 @@ export function supportedPairs(): string[] {
  * Settings that differ from DEFAULT_CONFIG per task/learner, as measured by each learner's author (see
  * BENCHMARKS.md): a config file or command-line options still override them.
  */
-export const PAIR_DEFAULTS: Partial<Record<string, Partial<MetaConfig> & { encoder?: 'conv' | 'mlp' }>> = {
+export const PAIR_DEFAULTS: Partial<
+  Record<
+    string,
+    Partial<MetaConfig> & { encoder?: 'conv' | 'mlp'; shift?: number; labels?: 'paired' | 'delayed' }
+  >
+> = {
   'sinusoid/blackbox': { lr: 0.003 },
   'forecast/blackbox': { layers: 1, hidden: 32, shots: 16, queries: 4, lr: 0.003 },
   'sinusoid/context': { layers: 1, hidden: 32, shots: 5, metaBatch: 16, lr: 0.003 },
@@ -98,7 +103,8 @@ export const PAIR_DEFAULTS: Partial<Record<string, Partial<MetaConfig> & { encod
     logEvery: 5,
   },
   // 5-way 1-shot, one query per class (10 steps per episode). lr above ~0.01 drove GRU gate inputs past
-  // tanh's float range (NaN) in trials. The first 2,000 steps pretrain the encoder (blackbox_classifier.ts).
+  // tanh’s float range (NaN) in trials. The first 4,000 steps pretrain the encoder (blackbox_classifier.ts);
+  // shifted training images and paired support labels: BENCHMARKS.md, "Omniglot".
   'omniglot/blackbox': {
     shots: 1,
     queries: 1,
@@ -107,9 +113,11 @@ export const PAIR_DEFAULTS: Partial<Record<string, Partial<MetaConfig> & { encod
     metaBatch: 16,
     lr: 0.005,
     evalTasks: 100,
-    pretrainSteps: 2000,
+    pretrainSteps: 4000,
     encoderLr: 0.0005,
     encoder: 'conv',
+    shift: 2,
+    labels: 'paired',
   },
 };
 
