@@ -14,7 +14,10 @@ mv "$DIR/.lib/metarnn-dawn.js" "$DIR/metarnn-dawn.mjs" # .mjs: ESM wherever it l
 rmdir "$DIR/.lib"
 cp "$ROOT/scripts/dawn-run.mjs" "$ROOT/scripts/dawn-probe.mjs" "$DIR/"
 cp "$ROOT/scripts/dawn-device.sh" "$DIR/run.sh"
-cp "$ROOT"/scripts/plans/*.json "$DIR/" # main.json, lopt.json, smoke.json: the plans BENCHMARKS.md cites
+cp "$ROOT"/scripts/plans/*.json "$DIR/" # main.json, lopt.json, omniglot.json, smoke.json: the plans BENCHMARKS.md cites
+# omniglot.json reads the zip beside it (the shared data folder does not travel to the device machine).
+SMALL1="$ROOT/../shared/data/omniglot/images_background_small1.zip"
+if [ -f "$SMALL1" ]; then cp "$SMALL1" "$DIR/"; fi
 mkdir -p "$DIR/dawn"
 cp "$PKG/index.js" "$PKG/package.json" "$DIR/dawn/"
 [ -f "$DIR/dawn.node.gz" ] || gzip -9 -c "$PKG/dist/linux-x64/dawn.node" > "$DIR/dawn.node.gz"

@@ -5,7 +5,7 @@
 //   (or METARNN_DAWN_LIB, METARNN_DAWN_INDEX, METARNN_DAWN_PLAN, METARNN_DAWN_OUT)
 //
 // BUNDLE.js comes from scripts/dawn-build.mjs. The plan is a JSON object whose keys name the parts to run, in
-// its key order: "lopt", "bench", "blackbox" (any subset; see scripts/plans/*.json). Results go to
+// its key order: "lopt", "bench", "blackbox", "omniglot" (any subset; see scripts/plans/*.json). Results go to
 // DIR/results.json, rewritten after every part so that a run cut short keeps what it finished; lopt also
 // writes DIR/lopt/checkpoint.safetensors + config.json (the CLI's run-directory format, so `metarnn eval
 // --checkpoint DIR/lopt` reads it back).
@@ -219,7 +219,60 @@ async function runBlackbox(p) {
   return { runs: out };
 }
 
-const PARTS = { lopt: runLopt, bench: runBench, blackbox: runBlackbox };
+/**
+ * The Omniglot black-box classifier with the CLI's defaults (`metarnn train --task omniglot`): `data` is a zip
+ * path relative to the plan file; trains to `steps` or for `seconds`, with held-out evaluations every
+ * evalEvery steps; writes a run directory that `metarnn eval --checkpoint DIR` reads; then evaluates
+ * `evalTasks` episodes as `metarnn eval` does (seed + 2000).
+ */
+async function runOmniglot(p) {
+  const path = resolve(dirname(planPath), p.data);
+  const dataset = lib.loadOmniglot(new Uint8Array(readFileSync(path)), { name: p.data });
+  const config = { ...lib.defaultsFor('omniglot', 'blackbox'), data: p.data, ...(p.config ?? {}) };
+  const learner = await lib.createLearner(gpu, config, { omniglot: dataset });
+  const out = { config, curve: [] };
+  const dir = join(outDir, p.dir ?? 'omniglot');
+  const checkpoint = async () => {
+    const tensors = await namedTensors(learner);
+    const saved = { ...config, steps: learner.stepCount };
+    writeAtomic(join(dir, 'checkpoint.safetensors'), lib.encodeCheckpoint(learner.stepCount, saved, tensors));
+    writeAtomic(join(dir, 'config.json'), lib.encodeConfig(saved));
+  };
+  try {
+    log(`omniglot: ${JSON.stringify(config)}`);
+    const t0 = performance.now();
+    let last = 0;
+    await lib.train(learner, config.steps, {
+      onProgress: (p) => {
+        if (performance.now() - last > 10_000) {
+          last = performance.now();
+          log(`omniglot step ${p.step} loss ${p.loss.toPrecision(4)} ${p.stepsPerSecond.toFixed(1)} steps/s`);
+        }
+      },
+      onEval: async (step, r) => {
+        out.curve.push({ step, mean: r.mean, ci95: r.ci95, t: (performance.now() - t0) / 1000 });
+        log(`omniglot step ${step}: held-out accuracy ${r.mean.toFixed(3)} ± ${r.ci95.toFixed(3)}`);
+        await checkpoint();
+        save();
+      },
+      shouldStop: () => performance.now() - t0 > (p.seconds ?? Infinity) * 1000,
+    });
+    await gpu.sync();
+    const seconds = (performance.now() - t0) / 1000;
+    out.train = { steps: learner.stepCount, seconds, stepsPerSecond: learner.stepCount / seconds };
+    await checkpoint();
+    out.checkpoint = { dir, step: learner.stepCount };
+    const t1 = performance.now();
+    const r = await learner.evaluate(p.evalTasks ?? 600, config.seed + 2000);
+    out.evaluate = { ...summary(r), byInstance: r.byInstance, seconds: (performance.now() - t1) / 1000 };
+    log(`omniglot evaluate: ${JSON.stringify(out.evaluate)}`);
+  } finally {
+    learner.destroy();
+  }
+  return out;
+}
+
+const PARTS = { lopt: runLopt, bench: runBench, blackbox: runBlackbox, omniglot: runOmniglot };
 let failed = 0;
 for (const [name, p] of Object.entries(plan)) {
   const run = PARTS[name];
