@@ -57,3 +57,31 @@ test('col2im reference is the gradient of im2col (central differences, float64)'
     }
   }
 });
+
+test('im2col beyond 65,535 workgroups in x folds its grid into two dimensions (flatGrid)', async ({
+  gpu,
+}) => {
+  // 4.8M patch elements = 75,600 workgroups of 64: rows past 65,535 · 64 come from the grid's second row.
+  const s: Im2colShape = { batch: 2100, height: 8, width: 8, channels: 4, stride: 1 };
+  const n = colsSize(s);
+  const xOf = (i: number) => Math.sin(i * 0.37) + (i % 7) * 0.01; // the same inputs on both sides
+  const tail = 20_000;
+  const out = await gpu.evaluate(
+    async ({ s, n, tail, xLen }) => {
+      const h = window.harness;
+      const x = new Float32Array(xLen).map((_, i) => Math.sin(i * 0.37) + (i % 7) * 0.01); // as xOf
+      const tx = await h.tensor([xLen]);
+      (await h.gpu()).write(tx, x);
+      const cols = await h.tensor([n]); // poisoned
+      await h.run((rec) => h.lib.im2col(rec, s, { x: tx, cols }));
+      const all = await h.read(cols);
+      return { head: all.slice(0, 1000), tail: all.slice(n - tail), nan: all.filter(Number.isNaN).length };
+    },
+    { s, n, tail, xLen: s.batch * 8 * 8 * 4 },
+  );
+  expect(out.nan).toBe(0);
+  const x = Array.from({ length: s.batch * 8 * 8 * 4 }, (_, i) => Math.fround(xOf(i)));
+  const want = im2colRef(x, s);
+  expectClose(out.head, want.slice(0, 1000), 'first patches');
+  expectClose(out.tail, want.slice(n - tail), 'last patches (second grid row)');
+});

@@ -17,15 +17,16 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> Out: array<f32>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 64u; // a flat index over a 2-D grid (flatGrid in src/runtime/recorder.ts)
   let C = p.channels;
 #if ${BACKWARD}
   // Out = DIn [B, H, W, C]; In = DCols [B·outH·outW, C·9].
-  if (gid.x >= p.batch * p.height * p.width * C) { return; }
-  let c = gid.x % C;
-  let x = (gid.x / C) % p.width;
-  let y = (gid.x / (C * p.width)) % p.height;
-  let b = gid.x / (C * p.width * p.height);
+  if (i >= p.batch * p.height * p.width * C) { return; }
+  let c = i % C;
+  let x = (i / C) % p.width;
+  let y = (i / (C * p.width)) % p.height;
+  let b = i / (C * p.width * p.height);
   var sum = 0.0;
   for (var ky = 0u; ky < 3u; ky++) {
     // y = oy·s − 1 + ky  ⇒  oy = (y + 1 − ky) / s when that divides exactly and lands inside.
@@ -42,13 +43,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       sum += In[p.inOffset + row * C * 9u + c * 9u + ky * 3u + kx];
     }
   }
-  Out[p.outOffset + gid.x] = sum;
+  Out[p.outOffset + i] = sum;
 #else
   // In = images [B, H, W, C]; Out = Cols [B·outH·outW, C·9].
-  if (gid.x >= p.batch * p.outH * p.outW * C * 9u) { return; }
-  let k = gid.x % 9u;
-  let c = (gid.x / 9u) % C;
-  let row = gid.x / (9u * C);
+  if (i >= p.batch * p.outH * p.outW * C * 9u) { return; }
+  let k = i % 9u;
+  let c = (i / 9u) % C;
+  let row = i / (9u * C);
   let ox = row % p.outW;
   let oy = (row / p.outW) % p.outH;
   let b = row / (p.outW * p.outH);
@@ -58,6 +59,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (y >= 0 && y < i32(p.height) && x >= 0 && x < i32(p.width)) {
     v = In[p.inOffset + ((b * p.height + u32(y)) * p.width + u32(x)) * C + c];
   }
-  Out[p.outOffset + gid.x] = v;
+  Out[p.outOffset + i] = v;
 #endif
 }

@@ -18,11 +18,12 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> Out: array<f32>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 64u; // a flat index over a 2-D grid (flatGrid in src/runtime/recorder.ts)
   let tiles = (p.cols + 3u) / 4u;
-  if (gid.x >= p.rows * tiles) { return; }
-  let r = gid.x / tiles;
-  let c0 = (gid.x % tiles) * 4u;
+  if (i >= p.rows * tiles) { return; }
+  let r = i / tiles;
+  let c0 = (i % tiles) * 4u;
   for (var c = c0; c < min(c0 + 4u, p.cols); c++) {
     let v = In[p.inOffset + r * p.inStride + c];
 #if ${BACKWARD}

@@ -1,4 +1,4 @@
-import type { Recorder } from '../runtime/recorder';
+import { flatGrid, type Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import source from '../../shaders/im2col.wgsl?raw';
 import { convOut, type Im2colShape } from './conv_shape';
@@ -20,7 +20,7 @@ function dispatch(rec: Recorder, s: Im2colShape, backward: boolean, t: { from: T
       t.to.offset, 0, 0, 0,
     ]),
     buffers: [t.from.buffer, t.to.buffer],
-    workgroups: [Math.ceil(n / 64)],
+    workgroups: flatGrid(Math.ceil(n / 64)),
   });
 }
 

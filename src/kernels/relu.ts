@@ -1,4 +1,4 @@
-import type { Recorder } from '../runtime/recorder';
+import { flatGrid, type Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import source from '../../shaders/relu.wgsl?raw';
 
@@ -21,7 +21,7 @@ function dispatch(
     defines: { BACKWARD: backward },
     uniforms: new Uint32Array([s.rows, s.cols, ...u]),
     buffers,
-    workgroups: [Math.ceil((s.rows * Math.ceil(s.cols / 4)) / 64)],
+    workgroups: flatGrid(Math.ceil((s.rows * Math.ceil(s.cols / 4)) / 64)),
   });
 }
 

@@ -22,6 +22,16 @@ type Step =
  * dispatches); `finish()` awaits the pipelines once and returns a replayable Program whose bind groups and
  * packed uniform buffer are built a single time, so a training loop only re-encodes and submits.
  */
+/**
+ * Workgroups for `count` workgroups' worth of a flat 1-D problem, folded into two dimensions so that large
+ * problems stay within the 65,535 per dimension every adapter allows. Kernels dispatched so index as
+ * `gid.x + gid.y * nwg.x * WG` (nwg = @builtin(num_workgroups)) and bounds-check that index.
+ */
+export function flatGrid(count: number): [number, number] {
+  const x = Math.min(count, 65535);
+  return [x, x === 0 ? 1 : Math.ceil(count / x)];
+}
+
 export class Recorder {
   #steps: Step[] = [];
   #uniformBytes = 0;
