@@ -48,11 +48,12 @@ test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) 
   const dir = mkdtempSync(join(tmpdir(), 'metarnn-omniglot-'));
   try {
     const out = join(dir, 'run');
-    // 4 shots: support steps are instances 1–4 and queries instance 5, so 1, 2 and 5 exist and 10 does not.
+    // 4 shots, labels delayed as in Santoro et al.: support steps are instances 1–4 and queries instance 5, so
+    // 1, 2 and 5 exist and 10 does not. (With the default paired labels only the queries are predicted.)
     const train = await cli(
       'train', '--task', 'omniglot', '--learner', 'blackbox', '--data', SMALL1, '--ways', '2', '--shots', '4',
       '--queries', '2', '--meta-batch', '2', '--hidden', '16', '--steps', '2', '--eval-every', '2',
-      '--eval-tasks', '2', '--log-every', '1', '--out', out,
+      '--eval-tasks', '2', '--log-every', '1', '--labels', 'delayed', '--out', out,
     ); // prettier-ignore
     expect(train.code, train.stderr).toBe(0);
     const episodes = 12;
