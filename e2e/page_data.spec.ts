@@ -86,10 +86,17 @@ test('page data: Omniglot zip through the file input, bad zips refused, train, a
   ).toBe(true);
   expect(foreign(app)).toEqual([]);
 
+  // Omniglot's own settings show with the CLI's defaults; 2 pretraining steps, then meta-training.
+  await expect(page.locator('#p-pretrainSteps')).toHaveValue('4000');
+  await expect(page.locator('#p-shift')).toHaveValue('2');
+  await expect(page.locator('#p-labels')).toHaveValue('paired');
+  await expect(page.locator('#p-encoder')).toHaveValue('conv');
+  await page.locator('#p-encoder').selectOption('mlp');
   const o = { ways: 5, shots: 1, queries: 1, metaBatch: 2, steps: 6, layers: 1, hidden: 16 };
-  await setParams(page, { ...o, logEvery: 2, evalEvery: 6, evalTasks: 2 });
+  await setParams(page, { ...o, logEvery: 2, evalEvery: 6, evalTasks: 2, pretrainSteps: 2 });
   await trainToEnd(page, 120_000);
   await expect(page.locator('#train-readout')).toContainText('held-out accuracy');
+  await expect(page.locator('#train-readout')).not.toContainText('pretraining');
   expect(Number(await page.locator('#train-plot').getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
   await shot('train-omniglot');
 
@@ -145,6 +152,7 @@ test('page data: forecast trains a few steps and its Adapt view plots context, t
   await page.locator('#p-task').selectOption('forecast');
   await expect(page.locator('#data')).toBeHidden();
   await expect(page.locator('#p-ways')).toBeHidden();
+  await expect(page.locator('#p-shift')).toBeHidden();
   await expect(page.locator('#p-shots'), 'the pair defaults are shown').toHaveValue('16');
   await setParams(page, { metaBatch: 4, steps: 20, hidden: 16, logEvery: 5, evalEvery: 10, evalTasks: 4 });
   await trainToEnd(page, 90_000);

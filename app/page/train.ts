@@ -52,6 +52,32 @@ const PARAMS: { key: keyof RunConfig; label: string; help: string; step?: string
   { key: 'evalTasks', label: 'Held-out tasks', help: 'Tasks (never trained on) per held-out evaluation.' },
 ];
 
+/** Omniglot-only settings, shown when the task is omniglot (numbers, or a choice among `options`). */
+const OMNIGLOT_PARAMS: { key: keyof RunConfig; label: string; help: string; options?: string[] }[] = [
+  {
+    key: 'pretrainSteps',
+    label: 'Pretraining steps',
+    help: 'The first steps train the image encoder alone as a classifier over the training classes.',
+  },
+  {
+    key: 'shift',
+    label: 'Image shift (px)',
+    help: 'Training images move by up to this many pixels at random (0: off); held-out images never move.',
+  },
+  {
+    key: 'labels',
+    label: 'Support labels',
+    help: 'paired: a support step shows its image and label together; delayed: the label comes one step later (Santoro et al. 2016).',
+    options: ['paired', 'delayed'],
+  },
+  {
+    key: 'encoder',
+    label: 'Image encoder',
+    help: 'conv: a small convnet; mlp: two dense layers, about 3× faster per step and less accurate.',
+    options: ['conv', 'mlp'],
+  },
+];
+
 type Mode = 'idle' | 'running' | 'paused' | 'stopped' | 'finished';
 
 /** What each task family asks of the learner, for the Task field's tooltip. */
@@ -71,6 +97,8 @@ export function renderTrain(root: HTMLElement): void {
   const learners = learnersOf(state.config.task);
   const field = (id: string, label: string, help: string, input: HTMLElement) =>
     h('label', { for: id, title: help }, h('span', {}, label), input);
+  const omniglotDefaults: Partial<RunConfig> = lib.defaultsFor('omniglot', 'blackbox');
+  const omniglotValue = (key: keyof RunConfig) => String(state.config[key] ?? omniglotDefaults[key]);
   const form = h(
     'form',
     { class: 'params', id: 'train-form', onsubmit: (e: Event) => e.preventDefault() },
@@ -113,6 +141,28 @@ export function renderTrain(root: HTMLElement): void {
           value: String(state.config[p.key]),
           title: p.help,
         }),
+      ),
+    ),
+    ...OMNIGLOT_PARAMS.map((p) =>
+      field(
+        `p-${p.key}`,
+        p.label,
+        p.help,
+        p.options
+          ? h(
+              'select',
+              { id: `p-${p.key}`, name: p.key, title: p.help },
+              ...p.options.map((o) => h('option', { value: o, selected: o === omniglotValue(p.key) }, o)),
+            )
+          : h('input', {
+              id: `p-${p.key}`,
+              name: p.key,
+              type: 'number',
+              step: '1',
+              min: 0,
+              value: omniglotValue(p.key),
+              title: p.help,
+            }),
       ),
     ),
   );
@@ -164,9 +214,9 @@ export function renderTrain(root: HTMLElement): void {
       taskSelect().value,
       byId<HTMLSelectElement>('p-learner').value,
     );
-    for (const p of PARAMS) {
+    for (const p of [...PARAMS, ...OMNIGLOT_PARAMS]) {
       const input = document.getElementById(`p-${p.key}`) as HTMLInputElement | null;
-      if (input) input.value = String(d[p.key]);
+      if (input && d[p.key] !== undefined) input.value = String(d[p.key]);
     }
   }
   /** Shows `task`'s learners, and its Data section and Ways field only where they apply. */
@@ -178,6 +228,7 @@ export function renderTrain(root: HTMLElement): void {
     if (learnersOf(task).includes(keep)) select.value = keep;
     dataSection.hidden = task !== 'omniglot';
     byId('p-ways').closest('label')!.hidden = task !== 'omniglot';
+    for (const p of OMNIGLOT_PARAMS) byId(`p-${p.key}`).closest('label')!.hidden = task !== 'omniglot';
     if (defaults) showDefaults();
   }
   setTask(state.config.task, false);
@@ -230,10 +281,14 @@ export function renderTrain(root: HTMLElement): void {
     for (const el of form.elements) {
       const input = el as HTMLInputElement;
       if (!input.name) continue;
+      if (OMNIGLOT_PARAMS.some((p) => p.key === input.name) && raw.task !== 'omniglot') continue;
       raw[input.name] = input.type === 'number' ? Number(input.value) : input.value;
     }
     if (raw.task === 'omniglot' && loadedDataName()) raw.data = loadedDataName(); // a record in config.json
-    return { ...lib.DEFAULT_CONFIG, ...checkConfigObject(raw, 'settings') } as RunConfig;
+    // The pair's own defaults under the form's values: settings without a field (e.g. the encoder's
+    // learning rate) are what the CLI would use.
+    const base = lib.defaultsFor(String(raw.task), String(raw.learner));
+    return { ...base, ...checkConfigObject(raw, 'settings') } as RunConfig;
   }
 
   async function start() {

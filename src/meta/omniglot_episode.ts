@@ -43,7 +43,8 @@ export function heldOutEpisode(
   const R = split.rotations;
   const ep = omniglotEpisodeRef(
     { seed, stream: 1, step: index, task: 0 },
-    { ...shape, rotations: R },
+    // Only the shape: a run's config may carry a training shift, which held-out episodes never have.
+    { ways: shape.ways, shots: shape.shots, queries: shape.queries, rotations: R },
     {
       pool: split.test,
       starts: ds.characters.map((c) => c.start),
