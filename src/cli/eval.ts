@@ -61,7 +61,7 @@ function formatPresentation(p: Record<string, number | null>, shots: number): st
     have.map(([i, a]) => `${nth(i)} ${a.toPrecision(3)}`).join(', ') +
     (absent.length
       ? `; ${absent.map(nth).join(', ')} absent (queries of ${shots}-shot episodes are instance ${shots + 1}; ` +
-        `support steps are instances 1–${shots} only with delayed labels)`
+        `support steps are ${shots === 1 ? 'instance 1' : `instances 1–${shots}`} only with delayed labels)`
       : '')
   );
 }
