@@ -18,6 +18,11 @@ export class OmniglotError extends InputError {
 
 /** Output side length: 28×28, the size used since Vinyals et al. 2016 and Santoro et al. 2016 (20×20). */
 export const OMNIGLOT_SIZE = 28;
+/**
+ * Largest training-image shift in pixels (omniglot_tasks.wgsl codes a shift into each image code: (image · 4 +
+ * turns) · (2 · shift + 1)², far below 2³² for OMNIGLOT_LIMITS.images).
+ */
+export const OMNIGLOT_MAX_SHIFT = 6;
 /** Side length of the distributed PNGs. */
 export const OMNIGLOT_SOURCE_SIZE = 105;
 /**

@@ -3,6 +3,7 @@
  * checked the same way wherever it comes from (a --config file, a run directory, a file imported into the
  * page). Pure TypeScript, shared by the CLI (src/cli/run_config.ts adds files and options) and the page.
  */
+import { OMNIGLOT_MAX_SHIFT } from '../data/omniglot';
 import { LEARNERS, TASKS, type MetaConfig } from '../meta/learner';
 import { InputError } from '../runtime/errors';
 
@@ -55,7 +56,7 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   data: { kind: 'string' },
   alphabets: { kind: 'string' },
   encoder: { kind: 'enum', values: ['mlp', 'conv'] },
-  shift: { kind: 'int', min: 0, max: 6 }, // OMNIGLOT_MAX_SHIFT
+  shift: { kind: 'int', min: 0, max: OMNIGLOT_MAX_SHIFT },
   labels: { kind: 'enum', values: ['paired', 'delayed'] },
 };
 

@@ -1,4 +1,5 @@
 import { InputError } from '../runtime/errors';
+import { OMNIGLOT_MAX_SHIFT } from '../data/omniglot';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import philox from '../../shaders/philox.wgsl?raw';
@@ -79,9 +80,6 @@ export interface OmniglotTaskTensors {
    * (coded into `codes`; give omniglotGather the same value). 0 or absent: no shift. */
   shift?: number;
 }
-
-/** Largest shift the code packing allows with room to spare: (40,000 images · 4 turns) · 13² < 2³². */
-export const OMNIGLOT_MAX_SHIFT = 6;
 
 function checkShift(shift: number): number {
   if (!Number.isInteger(shift) || shift < 0 || shift > OMNIGLOT_MAX_SHIFT) {

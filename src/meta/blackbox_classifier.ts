@@ -19,9 +19,10 @@
  * the queries for thousands of episodes.
  * With delayed labels the loss covers every step, as in Santoro et al.: a support step showing a class for the
  * i-th time is predicted from i − 1 labelled examples, so accuracy by presentation ("instance") falls out of
- * the same outputs (instances 1…K on support steps; queries are instance K + 1); paired, only queries count. The query accuracy is the N-way
- * K-shot accuracy. Meta-training is BPTT through the GRU and the image encoder (image_encoder.ts), recorded once
- * as one program: sample → gather → encoder → GRU → head → cross-entropy → backward → Adam.
+ * the same outputs (instances 1…K on support steps; queries are instance K + 1); paired, only queries count.
+ * The query accuracy is the N-way K-shot accuracy. Meta-training is BPTT through the GRU and the image encoder
+ * (image_encoder.ts), recorded once as one program: sample → gather → encoder → GRU → head → cross-entropy →
+ * backward → Adam.
  */
 import type { Gpu } from '../runtime/gpu';
 import type { Program } from '../runtime/recorder';

@@ -14,6 +14,7 @@ import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import type { ParamEntry } from '../kernels/gru_layout';
 import { packEntries } from './init';
+import type { EncoderBackwardTensors, EncoderForwardTensors } from './image_encoder';
 import { col2im, convOut, im2col } from '../kernels/im2col';
 import { linearForward } from '../kernels/linear_forward';
 import { linearBackwardInput } from '../kernels/linear_backward_input';
@@ -122,14 +123,7 @@ export function convEncoderForward(
   rec: Recorder,
   s: ConvEncoderShape,
   rows: number,
-  t: {
-    params: Tensor;
-    entries: ParamEntry[];
-    pixels: Tensor;
-    bufs: ConvEncoderBuffers;
-    out: Tensor;
-    outStride: number;
-  },
+  t: EncoderForwardTensors<ConvEncoderBuffers>,
 ): void {
   const b = t.bufs;
   layers(s).forEach((L, l) => {
@@ -160,15 +154,7 @@ export function convEncoderBackward(
   rec: Recorder,
   s: ConvEncoderShape,
   rows: number,
-  t: {
-    params: Tensor;
-    grads: Tensor;
-    entries: ParamEntry[];
-    pixels: Tensor;
-    bufs: ConvEncoderBuffers;
-    dOut: Tensor;
-    dOutStride: number;
-  },
+  t: EncoderBackwardTensors<ConvEncoderBuffers>,
 ): void {
   const b = t.bufs;
   const g = b.grad!;

@@ -21,6 +21,25 @@ import { allocMlpEncoder, mlpEncoderBackward, mlpEncoderEntries, mlpEncoderForwa
 /** `{ hidden, embed }`: the MLP 784 → hidden → embed; `{ conv, embed }`: stride-2 convolutions of these widths. */
 export type EncoderSpec = { hidden: number; embed: number } | { conv: number[]; embed: number };
 
+/** What an encoder pass reads: the weights (its `entries` in `params`), the pixels and its buffers. */
+interface EncoderPass<B> {
+  params: Tensor;
+  entries: ParamEntry[];
+  pixels: Tensor;
+  bufs: B;
+}
+/** Forward: the embedding into `out`, rows `outStride` apart. */
+export interface EncoderForwardTensors<B> extends EncoderPass<B> {
+  out: Tensor;
+  outStride: number;
+}
+/** Backward: weight gradients into `grads` (overwritten) from dL/d(out), rows `dOutStride` apart. */
+export interface EncoderBackwardTensors<B> extends EncoderPass<B> {
+  grads: Tensor;
+  dOut: Tensor;
+  dOutStride: number;
+}
+
 export interface EncoderBuffers {
   bufs: unknown;
   tensors: Tensor[];
@@ -32,31 +51,8 @@ export interface ImageEncoder {
   /** U(±bound) init of an entry; m2 is the data's mean squared pixel (the first layer's input scale). */
   initBound(name: string, m2: number): number;
   alloc(gpu: Gpu, rows: number, train: boolean): EncoderBuffers;
-  forward(
-    rec: Recorder,
-    rows: number,
-    t: {
-      params: Tensor;
-      entries: ParamEntry[];
-      pixels: Tensor;
-      bufs: EncoderBuffers;
-      out: Tensor;
-      outStride: number;
-    },
-  ): void;
-  backward(
-    rec: Recorder,
-    rows: number,
-    t: {
-      params: Tensor;
-      grads: Tensor;
-      entries: ParamEntry[];
-      pixels: Tensor;
-      bufs: EncoderBuffers;
-      dOut: Tensor;
-      dOutStride: number;
-    },
-  ): void;
+  forward(rec: Recorder, rows: number, t: EncoderForwardTensors<EncoderBuffers>): void;
+  backward(rec: Recorder, rows: number, t: EncoderBackwardTensors<EncoderBuffers>): void;
 }
 
 const positive = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 4096;

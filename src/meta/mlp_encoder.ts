@@ -12,6 +12,7 @@ import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import type { ParamEntry } from '../kernels/gru_layout';
 import { packEntries } from './init';
+import type { EncoderBackwardTensors, EncoderForwardTensors } from './image_encoder';
 import { linearForward } from '../kernels/linear_forward';
 import { linearBackwardInput } from '../kernels/linear_backward_input';
 import { linearBackwardWeight } from '../kernels/linear_backward_weight';
@@ -66,7 +67,7 @@ export function mlpEncoderForward(
   rec: Recorder,
   s: MlpEncoderShape,
   rows: number,
-  t: { params: Tensor; entries: ParamEntry[]; pixels: Tensor; bufs: Buffers; out: Tensor; outStride: number },
+  t: EncoderForwardTensors<Buffers>,
 ): void {
   const [w0, b0, w2, b2] = t.entries.map((e) => t.params.view(e.offset, e.shape));
   const { pre1, act1, pre2, act2 } = t.bufs;
@@ -82,15 +83,7 @@ export function mlpEncoderBackward(
   rec: Recorder,
   s: MlpEncoderShape,
   rows: number,
-  t: {
-    params: Tensor;
-    grads: Tensor;
-    entries: ParamEntry[];
-    pixels: Tensor;
-    bufs: Buffers;
-    dOut: Tensor;
-    dOutStride: number;
-  },
+  t: EncoderBackwardTensors<Buffers>,
 ): void {
   const { pre1, act1, pre2, act2 } = t.bufs;
   const b = t.bufs as Required<Buffers> & { dAct2: Tensor; dPre2: Tensor; dAct1: Tensor; dPre1: Tensor };
