@@ -25,7 +25,7 @@ const TINY = {
   shots: 5,
   queries: 5,
   metaBatch: 4,
-  steps: 200,
+  steps: 300,
   layers: 1,
   hidden: 16,
   logEvery: 5,
@@ -41,16 +41,21 @@ test('page: training goes on after the device is lost, from the last evaluation'
   for (const [k, v] of Object.entries(TINY)) await page.locator(`#p-${k}`).fill(String(v));
   await page.getByRole('button', { name: 'Start' }).click();
   const points = () => page.locator('#train-plot').getAttribute('data-points').then(Number);
-  // Past the step 20 evaluation: 5, 10, 15, 20 and 25 at least.
-  await expect.poll(points, { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
-  const devices = await page.evaluate(() => {
+  // Past the step 20 evaluation: 5, 10, 15, 20 and 25 at least. Polled often: a slow poll once found the
+  // 200 steps already done, with nothing left to lose the device in.
+  await expect.poll(points, { timeout: 30_000, intervals: [50] }).toBeGreaterThanOrEqual(5);
+  const { devices, mode } = await page.evaluate(() => {
     window.testDevices!.at(-1)!.destroy();
-    return window.testDevices!.length;
+    return {
+      devices: window.testDevices!.length,
+      mode: document.querySelector('#view-train')!.getAttribute('data-mode'),
+    };
   });
+  expect(mode, 'the device was destroyed while training ran').toBe('running');
   await expect
     .poll(() => page.locator('#view-train').getAttribute('data-mode'), { timeout: 60_000 })
     .toBe('finished');
-  await expect(page.locator('#status')).toContainText('Finished 200 steps.');
+  await expect(page.locator('#status')).toContainText('Finished 300 steps.');
   const status = (await page.locator('#status').textContent())!;
   const [, lost, from] = status.match(
     /device was lost at step (\d+) \(destroyed\): went on from step (\d+)\./,
@@ -62,5 +67,5 @@ test('page: training goes on after the device is lost, from the last evaluation'
   expect(Number(lost) - Number(from)).toBeLessThanOrEqual(20);
   await expect(page.locator('#status')).not.toHaveClass(/error/);
   expect(await page.evaluate(() => window.testDevices!.length)).toBe(devices + 1);
-  await expect(page.locator('#train-readout')).toContainText('step 200 of 200');
+  await expect(page.locator('#train-readout')).toContainText('step 300 of 300');
 });

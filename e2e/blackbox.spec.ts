@@ -117,3 +117,31 @@ test('black-box learner meta-learns sinusoids: held-out MSE falls by 25% in 600 
   );
   expect(r.dispatches).toBe(12); // sample, 2 GRU fwd, head, loss, 2 head bwd, 3 GRU bwd, norm, Adam: one submit
 });
+
+test('lrDecay: cosine lowers the learning rate Adam reads on the GPU step by step; none keeps it', async ({
+  gpu,
+}) => {
+  const r = await gpu.evaluate(async () => {
+    const h = window.harness;
+    const g = await h.gpu();
+    const out: Record<string, number[]> = {};
+    for (const lrDecay of ['cosine', 'none'] as const) {
+      const config = { ...h.lib.DEFAULT_CONFIG, hidden: 8, metaBatch: 2, lr: 0.004, steps: 4, lrDecay };
+      const l = (await h.lib.createLearner(g, config)) as unknown as {
+        optimizer: { hyper: Parameters<typeof g.read>[0] };
+        step(): void;
+        destroy(): void;
+      };
+      out[lrDecay] = [];
+      for (let s = 0; s < 4; s++) {
+        l.step();
+        out[lrDecay].push((await g.read(l.optimizer.hyper))[3]); // OPTIM_SLOT.lr
+      }
+      l.destroy();
+    }
+    return out;
+  });
+  const expected = [1, 2, 3, 4].map((s) => 0.004 * 0.5 * (1 + Math.cos((Math.PI * (s - 1)) / 4)));
+  r.cosine.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 7));
+  expect(r.none).toEqual([0.004, 0.004, 0.004, 0.004].map(Math.fround));
+});

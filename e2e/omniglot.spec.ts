@@ -433,23 +433,37 @@ test.describe('black-box classifier: training and the one-shot runs', () => {
         seed: 2,
         pretrainSteps: 30,
         encoderLr: 0.001,
+        steps: 40,
+        lrDecay: 'cosine' as const,
         rotations: false,
         encoder: { hidden: 32, embed: 16 },
       };
       const l = (await lib.createLearner(g, config, h.taskData)) as BlackBoxClassifier;
       const losses: number[] = [];
       const phases: boolean[] = [];
+      // The learning rates the GPU's Adam used at each step (hyper-parameter slot 3: OPTIM_SLOT.lr).
+      const lrs: { encoder: number; gru: number }[] = [];
       const gru0 = (await g.read(l.params)).slice(0, 100);
       for (let s = 0; s < 32; s++) {
         phases.push(l.pretraining);
         l.step();
         losses.push(await l.lastLoss());
+        lrs.push({
+          encoder: (await g.read(l.encoderOptimizer.hyper))[3],
+          gru: (await g.read(l.optimizer.hyper))[3],
+        });
       }
       const gru1 = (await g.read(l.params)).slice(0, 100);
       const state = await l.state();
       l.destroy();
       g.throwIfErrors();
-      return { losses, phases, gruMoved: gru0.some((v, i) => v !== gru1[i]), names: Object.keys(state) };
+      return {
+        losses,
+        phases,
+        lrs,
+        gruMoved: gru0.some((v, i) => v !== gru1[i]),
+        names: Object.keys(state),
+      };
     });
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     // 110 training characters (no turns here): chance is ln 110 ≈ 4.7.
@@ -459,6 +473,17 @@ test.describe('black-box classifier: training and the one-shot runs', () => {
     expect(r.phases.filter(Boolean).length).toBe(30);
     expect(r.losses[31]).toBeLessThan(2); // a 3-way episode's loss, not the 440-way pretraining loss
     expect(r.gruMoved).toBe(true);
+    // Pretraining at lr, then encoderLr and lr along a half cosine over the 10 meta-training steps.
+    const cosine = (metaStep: number) => 0.5 * (1 + Math.cos((Math.PI * (metaStep - 1)) / 10));
+    for (const s of [0, 29]) expect(r.lrs[s].encoder).toBeCloseTo(0.01, 7);
+    for (const [s, metaStep] of [
+      [30, 1],
+      [31, 2],
+    ]) {
+      expect(r.lrs[s].encoder).toBeCloseTo(0.001 * cosine(metaStep), 7);
+      expect(r.lrs[s].gru).toBeCloseTo(0.01 * cosine(metaStep), 7);
+    }
+    expect(r.lrs[31].gru).toBeLessThan(0.01);
     expect(r.names).toEqual(
       expect.arrayContaining(['pretrain_head.weight', 'encoder_optimizer.m', 'optimizer.m']),
     );

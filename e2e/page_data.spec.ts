@@ -91,6 +91,7 @@ test('page data: Omniglot zip through the file input, bad zips refused, train, a
   await expect(page.locator('#p-shift')).toHaveValue('2');
   await expect(page.locator('#p-labels')).toHaveValue('paired');
   await expect(page.locator('#p-encoder')).toHaveValue('conv');
+  await expect(page.locator('#p-lrDecay')).toHaveValue('cosine');
   await page.locator('#p-encoder').selectOption('mlp');
   const o = { ways: 5, shots: 1, queries: 1, metaBatch: 2, steps: 6, layers: 1, hidden: 16 };
   await setParams(page, { ...o, logEvery: 2, evalEvery: 6, evalTasks: 2, pretrainSteps: 2 });
@@ -154,6 +155,7 @@ test('page data: forecast trains a few steps and its Adapt view plots context, t
   await expect(page.locator('#p-ways')).toBeHidden();
   await expect(page.locator('#p-shift')).toBeHidden();
   await expect(page.locator('#p-shots'), 'the pair defaults are shown').toHaveValue('16');
+  await expect(page.locator('#p-lrDecay')).toHaveValue('none');
   await setParams(page, { metaBatch: 4, steps: 20, hidden: 16, logEvery: 5, evalEvery: 10, evalTasks: 4 });
   await trainToEnd(page, 90_000);
   await expect(page.locator('#train-readout')).toContainText('held-out MSE');

@@ -10,8 +10,17 @@ import { byId, fmt, formatSeconds, h, say } from './dom';
 import { chart, COLORS } from './plot';
 import { buildLearner, getGpu, onLearnerChange, setLearner, state } from './state';
 
+/** A setting on the form: a number, or a choice among `options` (the first when the config has none). */
+interface Param {
+  key: keyof RunConfig;
+  label: string;
+  help: string;
+  step?: string;
+  options?: string[];
+}
+
 /** The hyper-parameters shown, each with what it does (shown as a tooltip and read by screen readers). */
-const PARAMS: { key: keyof RunConfig; label: string; help: string; step?: string }[] = [
+const PARAMS: Param[] = [
   { key: 'ways', label: 'Ways', help: 'Classes per Omniglot episode (N-way).' },
   {
     key: 'shots',
@@ -39,6 +48,12 @@ const PARAMS: { key: keyof RunConfig; label: string; help: string; step?: string
     step: 'any',
   },
   {
+    key: 'lrDecay',
+    label: 'LR schedule',
+    help: 'cosine: the meta learning rate falls to 0 along a half cosine over the meta-training steps; none: it stays.',
+    options: ['none', 'cosine'],
+  },
+  {
     key: 'seed',
     label: 'Seed',
     help: 'Seeds weights and tasks: the tasks at step s depend on (seed, s) only.',
@@ -52,8 +67,8 @@ const PARAMS: { key: keyof RunConfig; label: string; help: string; step?: string
   { key: 'evalTasks', label: 'Held-out tasks', help: 'Tasks (never trained on) per held-out evaluation.' },
 ];
 
-/** Omniglot-only settings, shown when the task is omniglot (numbers, or a choice among `options`). */
-const OMNIGLOT_PARAMS: { key: keyof RunConfig; label: string; help: string; options?: string[] }[] = [
+/** Omniglot-only settings, shown when the task is omniglot. */
+const OMNIGLOT_PARAMS: Param[] = [
   {
     key: 'pretrainSteps',
     label: 'Pretraining steps',
@@ -99,6 +114,27 @@ export function renderTrain(root: HTMLElement): void {
     h('label', { for: id, title: help }, h('span', {}, label), input);
   const omniglotDefaults: Partial<RunConfig> = lib.defaultsFor('omniglot', 'blackbox');
   const omniglotValue = (key: keyof RunConfig) => String(state.config[key] ?? omniglotDefaults[key]);
+  const control = (p: Param, value: string) =>
+    field(
+      `p-${p.key}`,
+      p.label,
+      p.help,
+      p.options
+        ? h(
+            'select',
+            { id: `p-${p.key}`, name: p.key, title: p.help },
+            ...p.options.map((o) => h('option', { value: o, selected: o === value }, o)),
+          )
+        : h('input', {
+            id: `p-${p.key}`,
+            name: p.key,
+            type: 'number',
+            step: p.step ?? '1',
+            min: 0,
+            value,
+            title: p.help,
+          }),
+    );
   const form = h(
     'form',
     { class: 'params', id: 'train-form', onsubmit: (e: Event) => e.preventDefault() },
@@ -127,44 +163,8 @@ export function renderTrain(root: HTMLElement): void {
         ...learners.map((l) => h('option', { value: l }, l)),
       ),
     ),
-    ...PARAMS.map((p) =>
-      field(
-        `p-${p.key}`,
-        p.label,
-        p.help,
-        h('input', {
-          id: `p-${p.key}`,
-          name: p.key,
-          type: 'number',
-          step: p.step ?? '1',
-          min: 0,
-          value: String(state.config[p.key]),
-          title: p.help,
-        }),
-      ),
-    ),
-    ...OMNIGLOT_PARAMS.map((p) =>
-      field(
-        `p-${p.key}`,
-        p.label,
-        p.help,
-        p.options
-          ? h(
-              'select',
-              { id: `p-${p.key}`, name: p.key, title: p.help },
-              ...p.options.map((o) => h('option', { value: o, selected: o === omniglotValue(p.key) }, o)),
-            )
-          : h('input', {
-              id: `p-${p.key}`,
-              name: p.key,
-              type: 'number',
-              step: '1',
-              min: 0,
-              value: omniglotValue(p.key),
-              title: p.help,
-            }),
-      ),
-    ),
+    ...PARAMS.map((p) => control(p, String(state.config[p.key] ?? p.options?.[0]))),
+    ...OMNIGLOT_PARAMS.map((p) => control(p, omniglotValue(p.key))),
   );
   const button = (id: string, text: string, title: string, onclick: () => void) =>
     h('button', { id, type: 'button', title, onclick }, text);
@@ -216,7 +216,8 @@ export function renderTrain(root: HTMLElement): void {
     );
     for (const p of [...PARAMS, ...OMNIGLOT_PARAMS]) {
       const input = document.getElementById(`p-${p.key}`) as HTMLInputElement | null;
-      if (input && d[p.key] !== undefined) input.value = String(d[p.key]);
+      const value = d[p.key] ?? p.options?.[0];
+      if (input && value !== undefined) input.value = String(value);
     }
   }
   /** Shows `task`'s learners, and its Data section and Ways field only where they apply. */

@@ -336,6 +336,10 @@ export function register(program: Command): void {
     .option('--hidden <n>', 'GRU hidden size')
     .option('--lr <x>', 'meta learning rate (Adam)')
     .option('--clip <x>', 'gradient-norm clip')
+    .option(
+      '--lr-decay <how>',
+      'meta learning-rate schedule: none, or cosine to 0 over the meta-training steps',
+    )
     .option('--inner-steps <n>', 'inner-loop steps (maml, fomaml, reptile, context; lopt: steps per run)')
     .option('--inner-lr <x>', 'inner-loop step size α (maml, fomaml, reptile, context)')
     .option('--context-size <n>', 'context vector length (context)')

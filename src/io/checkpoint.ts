@@ -65,6 +65,7 @@ const OPTIONAL_KEYS = [
   'encoder',
   'shift',
   'labels',
+  'lrDecay',
 ];
 
 /** Parses config.json text and checks every field; all but OPTIONAL_KEYS must be present. */

@@ -58,6 +58,7 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   encoder: { kind: 'enum', values: ['mlp', 'conv'] },
   shift: { kind: 'int', min: 0, max: OMNIGLOT_MAX_SHIFT },
   labels: { kind: 'enum', values: ['paired', 'delayed'] },
+  lrDecay: { kind: 'enum', values: ['none', 'cosine'] },
 };
 
 /** Config keys as command-line options (--meta-batch for metaBatch). */

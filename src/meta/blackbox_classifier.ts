@@ -41,7 +41,7 @@ import { checkEpisodeShape, splitOmniglot, type OmniglotDataset, type OmniglotSp
 import { initUniform, namedSlices, flatFromState } from './init';
 import { summarize, type EvalResult, type MetaConfig, type MetaLearner, type TaskData } from './learner';
 import { imageEncoder, type EncoderSpec, type ImageEncoder } from './image_encoder';
-import { MetaOptimizer } from './optimizer';
+import { lrFactor, MetaOptimizer } from './optimizer';
 
 /**
  * The image encoders by name: a convnet (conv_encoder.ts) and an MLP 784 → 128 → 16 (mlp_encoder.ts). The
@@ -86,6 +86,24 @@ export interface OmniglotConfig {
 /** Steps that pretrain the encoder (0: none) and its learning rate afterwards (default: the meta lr). */
 export function encoderSchedule(config: MetaConfig): { pretrainSteps: number; encoderLr: number } {
   return { pretrainSteps: config.pretrainSteps ?? 0, encoderLr: config.encoderLr ?? config.lr };
+}
+
+/**
+ * Learning rates by 1-based step. gru: by meta-training step (its optimizer starts counting after the
+ * pretraining); encoder: by overall step, lr while pretraining, then encoderLr. Both decay over the
+ * meta-training steps as config.lrDecay says.
+ */
+export function classifierSchedules(config: MetaConfig): {
+  gru: (metaStep: number) => number;
+  encoder: (step: number) => number;
+} {
+  const { pretrainSteps, encoderLr } = encoderSchedule(config);
+  const metaSteps = Math.max(config.steps - pretrainSteps, 1);
+  const f = (metaStep: number) => lrFactor(config.lrDecay, metaStep, metaSteps);
+  return {
+    gru: (metaStep) => config.lr * f(metaStep),
+    encoder: (step) => (step <= pretrainSteps ? config.lr : encoderLr * f(step - pretrainSteps)),
+  };
 }
 
 export function heldOutAlphabets(a: OmniglotConfig['alphabets']): string[] | undefined {
@@ -215,13 +233,20 @@ export class BlackBoxClassifier implements MetaLearner {
     this.params = gpu.tensor([size], init);
     this.grads = gpu.tensor([size], new Float32Array(size));
     const metaSize = gru.size + N * H + N;
+    const { pretrainSteps, encoderLr } = encoderSchedule(config);
+    if (!(Number.isInteger(pretrainSteps) && pretrainSteps >= 0))
+      throw new InputError(`pretrainSteps must be an integer ≥ 0, got ${pretrainSteps}`);
+    if (!(encoderLr >= 0)) throw new InputError(`encoderLr must be ≥ 0, got ${encoderLr}`);
     const opt = { lr: config.lr, clip: config.clip };
+    const schedules = classifierSchedules(config);
     const part = (t: Tensor, from: number, to: number) => t.view(from, [to - from]);
     this.optimizer = new MetaOptimizer(
       gpu,
       part(this.params, 0, metaSize),
       part(this.grads, 0, metaSize),
       opt,
+      'optimizer',
+      schedules.gru,
     );
     this.encoderOptimizer = new MetaOptimizer(
       gpu,
@@ -229,12 +254,8 @@ export class BlackBoxClassifier implements MetaLearner {
       part(this.grads, metaSize, size),
       opt,
       'encoder_optimizer',
+      schedules.encoder,
     );
-    const { pretrainSteps, encoderLr } = encoderSchedule(config);
-    if (!(Number.isInteger(pretrainSteps) && pretrainSteps >= 0))
-      throw new InputError(`pretrainSteps must be an integer ≥ 0, got ${pretrainSteps}`);
-    if (!(encoderLr >= 0)) throw new InputError(`encoderLr must be ≥ 0, got ${encoderLr}`);
-    if (pretrainSteps === 0) this.encoderOptimizer.setLr(encoderLr);
     // The images live on the GPU for the whole run; episodes only ever move indices.
     this.#images = gpu.tensor([dataset.imageCount, dataset.size ** 2], dataset.images);
     const table = packOmniglotTable(dataset.characters, [this.split.train, this.split.test]);
@@ -267,11 +288,9 @@ export class BlackBoxClassifier implements MetaLearner {
   }
 
   set stepCount(step: number) {
-    const { pretrainSteps, encoderLr } = encoderSchedule(this.config);
     this.#step = step;
-    this.optimizer.step = Math.max(0, step - pretrainSteps);
+    this.optimizer.step = Math.max(0, step - encoderSchedule(this.config).pretrainSteps);
     this.encoderOptimizer.step = step;
-    this.encoderOptimizer.setLr(step >= pretrainSteps ? encoderLr : this.config.lr);
   }
 
   /** True while the encoder is being pretrained (the next step is a pretraining step). */
@@ -459,16 +478,14 @@ export class BlackBoxClassifier implements MetaLearner {
   }
 
   step(): void {
-    const { pretrainSteps, encoderLr } = encoderSchedule(this.config);
     const pretrain = this.pretraining;
     this.#step++;
     this.gpu.write(this.#stepCounter, [this.#step]);
     this.encoderOptimizer.advance();
     if (pretrain) {
       this.#pretrain!.program.run();
-      if (this.#step === pretrainSteps) {
+      if (this.#step === encoderSchedule(this.config).pretrainSteps) {
         // From here the encoder trains with the GRU; its pretraining head is left as it is.
-        this.encoderOptimizer.setLr(encoderLr);
         const head = this.entries.filter((e) => e.name.startsWith('pretrain_head'));
         const n = head.reduce((a, e) => a + e.size, 0);
         this.gpu.write(this.grads.view(head[0].offset, [n]), new Float32Array(n));

@@ -51,6 +51,12 @@ export interface MetaConfig {
    */
   pretrainSteps?: number;
   encoderLr?: number;
+  /**
+   * Learning-rate schedule: 'cosine' lowers the meta learning rate (and the Omniglot encoder's) from its
+   * value to 0 along a half cosine over the meta-training steps, those after any pretraining; 'none' (absent)
+   * keeps it. The schedule follows `steps`: resuming with more steps stretches it.
+   */
+  lrDecay?: 'none' | 'cosine';
 }
 
 /** Data a task family needs beyond its config, handed to createLearner (loaded by the CLI or the page). */

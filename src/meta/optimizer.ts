@@ -5,9 +5,33 @@ import { ADAM_HYPER_SIZE, ADAM_SLOT, adamHyper, adamStep, type AdamOptions } fro
 import { gradNorm } from '../kernels/grad_norm';
 
 /**
+ * The meta learning rate's multiplier at 1-based step `step` of a phase of `steps` steps: 1 without decay;
+ * 'cosine' falls from 1 (first step) towards 0 (past the last step) as ½(1 + cos(π(step − 1)/steps)).
+ */
+export function lrFactor(decay: 'none' | 'cosine' | undefined, step: number, steps: number): number {
+  if (decay !== 'cosine') return 1;
+  const i = Math.min(Math.max(step - 1, 0), steps);
+  return 0.5 * (1 + Math.cos((Math.PI * i) / Math.max(steps, 1)));
+}
+
+/**
+ * A learner's Adam learning rate by step when config.lrDecay asks for decay over all `steps` (undefined
+ * without decay: the optimizer keeps lr and writes nothing more per step).
+ */
+export function metaSchedule(config: {
+  lr: number;
+  steps: number;
+  lrDecay?: 'none' | 'cosine';
+}): ((step: number) => number) | undefined {
+  if ((config.lrDecay ?? 'none') === 'none') return undefined;
+  return (step) => config.lr * lrFactor(config.lrDecay, step, config.steps);
+}
+
+/**
  * Adam over a learner's flat meta-parameter buffer: one gradient-norm dispatch (for clipping and the
  * non-finite check) and one update dispatch, whatever the number of weight tensors. Hyper-parameters live
- * on the GPU; the host only writes the step number before each submit.
+ * on the GPU; the host only writes the step number (and, with a schedule, the learning rate) before each
+ * submit.
  */
 export class MetaOptimizer {
   readonly m: Tensor;
@@ -22,6 +46,8 @@ export class MetaOptimizer {
     readonly options: AdamOptions,
     /** Prefix of the state's tensor names, for a learner with more than one optimizer. */
     readonly name = 'optimizer',
+    /** Learning rate by 1-based step (e.g. metaSchedule); absent: options.lr throughout. */
+    readonly schedule?: (step: number) => number,
   ) {
     this.m = gpu.tensor([params.size], new Float32Array(params.size));
     this.v = gpu.tensor([params.size], new Float32Array(params.size));
@@ -37,6 +63,7 @@ export class MetaOptimizer {
   advance(): void {
     this.step++;
     this.gpu.write(this.hyper.view(ADAM_SLOT.step, [1]), [this.step]);
+    if (this.schedule) this.setLr(this.schedule(this.step));
   }
 
   /** Steps skipped because the gradient was NaN/Inf (read back; call only when logging). */
