@@ -18,7 +18,7 @@ import { mseLoss } from '../kernels/mse_loss';
 import { forecastEpisodeLayout, forecastTasks } from '../kernels/forecast_tasks';
 import { initUniform, namedSlices, flatFromState } from './init';
 import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
-import { MetaOptimizer, metaSchedule } from './optimizer';
+import { metaOptimizer, type MetaOptimizer } from './optimizer';
 
 const INPUT = 2; // (value, is-context) per step
 
@@ -56,14 +56,7 @@ export class BlackBoxForecaster implements MetaLearner {
     const size = this.#headB + 1;
     this.params = gpu.tensor([size], initUniform(size, 1 / Math.sqrt(H), config.seed));
     this.grads = gpu.tensor([size], new Float32Array(size));
-    this.optimizer = new MetaOptimizer(
-      gpu,
-      this.params,
-      this.grads,
-      { lr: config.lr, clip: config.clip },
-      'optimizer',
-      metaSchedule(config),
-    );
+    this.optimizer = metaOptimizer(gpu, this.params, this.grads, config);
     this.#stepCounter = gpu.tensor([1], [0], 'u32');
   }
 

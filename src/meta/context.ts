@@ -22,7 +22,7 @@ import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks'
 import { contextRows, contextStep, type ContextShape } from '../kernels/context_adapt';
 import { initUniform, namedSlices, flatFromState } from './init';
 import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
-import { MetaOptimizer, metaSchedule } from './optimizer';
+import { metaOptimizer, type MetaOptimizer } from './optimizer';
 
 /** Time steps each point's row runs for: depth of the task model. */
 const STEPS = 2;
@@ -91,14 +91,7 @@ export class ContextLearner implements MetaLearner {
     this.params = gpu.tensor([size], initUniform(size, 1 / Math.sqrt(H), config.seed));
     this.grads = gpu.tensor([size], new Float32Array(size));
     this.#innerGrads = gpu.tensor([size], new Float32Array(size));
-    this.optimizer = new MetaOptimizer(
-      gpu,
-      this.params,
-      this.grads,
-      { lr: config.lr, clip: config.clip },
-      'optimizer',
-      metaSchedule(config),
-    );
+    this.optimizer = metaOptimizer(gpu, this.params, this.grads, config);
     this.#stepCounter = gpu.tensor([1], [0], 'u32');
   }
 

@@ -19,7 +19,7 @@ import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks'
 import { CELL_INPUT_SCALE, CellPass, columnInput, GruCell, type CellInput } from './gru_cell';
 import { initUniform, namedSlices, flatFromState } from './init';
 import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
-import { MetaOptimizer, metaSchedule } from './optimizer';
+import { metaOptimizer, type MetaOptimizer } from './optimizer';
 
 export interface InnerLoopOptions {
   /** SGD steps on the support set per task, in training, evaluation and predict() alike. */
@@ -90,14 +90,7 @@ export abstract class InnerLoopLearner implements MetaLearner {
     const size = this.cell.size;
     this.params = gpu.tensor([size], initUniform(size, 1 / Math.sqrt(config.hidden), config.seed));
     this.grads = gpu.tensor([size], new Float32Array(size));
-    this.optimizer = new MetaOptimizer(
-      gpu,
-      this.params,
-      this.grads,
-      { lr: config.lr, clip: config.clip },
-      'optimizer',
-      metaSchedule(config),
-    );
+    this.optimizer = metaOptimizer(gpu, this.params, this.grads, config);
     this.#stepCounter = gpu.tensor([1], [0], 'u32');
   }
 

@@ -39,7 +39,7 @@ import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks'
 import { CellPass, GruCell, type CellInput } from './gru_cell';
 import { flatFromState, initUniform, namedSlices } from './init';
 import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
-import { MetaOptimizer, metaSchedule } from './optimizer';
+import { metaOptimizer, type MetaOptimizer } from './optimizer';
 
 export interface LoptOptions {
   /** Inner steps of one optimisation run in meta-training (the paper: 100). */
@@ -158,14 +158,7 @@ export class LearnedOptimizer implements MetaLearner {
     const size = gru.size + H + 1;
     this.params = gpu.tensor([size], initUniform(size, 1 / Math.sqrt(H), config.seed));
     this.grads = gpu.tensor([size], new Float32Array(size));
-    this.optimizer = new MetaOptimizer(
-      gpu,
-      this.params,
-      this.grads,
-      { lr: config.lr, clip: config.clip },
-      'optimizer',
-      metaSchedule(config),
-    );
+    this.optimizer = metaOptimizer(gpu, this.params, this.grads, config);
     this.#train = this.#taskBatch(config.metaBatch, config.seed);
     this.#state = this.#optimizerState(this.#train.coords);
     this.#tensors.push(...this.#state.tensors);

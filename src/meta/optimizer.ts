@@ -99,3 +99,14 @@ export class MetaOptimizer {
     this.gpu.write(this.hyper.view(ADAM_SLOT.lr, [1]), [lr]);
   }
 }
+
+/** A learner's Adam over all its meta-parameters: config's lr, clip and lrDecay. */
+export function metaOptimizer(
+  gpu: Gpu,
+  params: Tensor,
+  grads: Tensor,
+  config: { lr: number; clip: number; steps: number; lrDecay?: 'none' | 'cosine' },
+): MetaOptimizer {
+  const options = { lr: config.lr, clip: config.clip };
+  return new MetaOptimizer(gpu, params, grads, options, 'optimizer', metaSchedule(config));
+}
