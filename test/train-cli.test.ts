@@ -54,6 +54,7 @@ test('train writes checkpoint, config, metrics and report, and the loss drops', 
   const losses = lines.filter((l) => 'loss' in l).map((l) => l.loss as number);
   const evals = lines.filter((l) => 'metric' in l);
   expect(losses).toHaveLength(12);
+  expect(new Set(lines.filter((l) => 'loss' in l).map((l) => l.lr))).toEqual(new Set([0.03])); // no decay
   expect(evals.map((l) => l.step)).toEqual([40, 80, 120]);
   for (const l of evals) expect(l).toMatchObject({ metric: 'mse', tasks: 50, ci95: expect.any(Number) });
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
@@ -68,6 +69,19 @@ test('train writes checkpoint, config, metrics and report, and the loss drops', 
   expect(html).toContain('finished: 120 steps');
   expect(readFileSync(join(run, 'metrics.jsonl'), 'utf8')).not.toMatch(/NaN|null/);
   expect(existsSync(run) && statSync(run).isDirectory()).toBe(true);
+});
+
+test('--lr-decay cosine: metrics.jsonl logs the learning rate falling along a half cosine', async () => {
+  const run = join(dir, 'cosine');
+  const r = await cli('train', ...TINY, ...EVERY, '--steps', '40', '--lr-decay', 'cosine', '--out', run);
+  expect(r.code, r.stderr).toBe(0);
+  expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).lrDecay).toBe('cosine');
+  const logged = metrics(run).filter((l) => 'loss' in l);
+  expect(logged.map((l) => l.step)).toEqual([10, 20, 30, 40]);
+  for (const l of logged) {
+    const s = l.step as number;
+    expect(l.lr).toBeCloseTo(0.03 * 0.5 * (1 + Math.cos((Math.PI * (s - 1)) / 40)), 12);
+  }
 });
 
 test('a run resumed at step 40 ends with the same weights as an uninterrupted one', async () => {

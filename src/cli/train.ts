@@ -195,6 +195,7 @@ export async function runTraining(
           loss: p.loss,
           stepsPerSecond: p.stepsPerSecond,
           seconds: (now - t0) / 1000,
+          ...(p.lr === undefined ? {} : { lr: p.lr }),
         });
         bar.update({ ...p, etaSeconds: Math.min(p.etaSeconds, (deadline - now) / 1000) });
         stopping = now >= deadline;

@@ -38,12 +38,13 @@ export class MetaOptimizer {
   readonly v: Tensor;
   readonly hyper: Tensor;
   step = 0;
+  #lr: number;
 
   constructor(
     readonly gpu: Gpu,
     readonly params: Tensor,
     readonly grads: Tensor,
-    readonly options: AdamOptions,
+    readonly options: AdamOptions & { lr: number },
     /** Prefix of the state's tensor names, for a learner with more than one optimizer. */
     readonly name = 'optimizer',
     /** Learning rate by 1-based step (e.g. metaSchedule); absent: options.lr throughout. */
@@ -52,6 +53,12 @@ export class MetaOptimizer {
     this.m = gpu.tensor([params.size], new Float32Array(params.size));
     this.v = gpu.tensor([params.size], new Float32Array(params.size));
     this.hyper = gpu.tensor([ADAM_HYPER_SIZE], adamHyper(options, 1));
+    this.#lr = options.lr;
+  }
+
+  /** The learning rate of the last step submitted (or of the next one, before any): kept on the host too. */
+  get lr(): number {
+    return this.#lr;
   }
 
   record(rec: Recorder): void {
@@ -91,11 +98,14 @@ export class MetaOptimizer {
     const hyper = state[`${this.name}.hyper`];
     // Checkpoints written before the in-a-row skip counter existed hold one slot less: it starts at 0.
     this.gpu.write(this.hyper, hyper?.length === ADAM_HYPER_SIZE - 1 ? [...hyper, 0] : hyper);
+    // The host's copy from the config, not the float32 one read back: a resumed run logs the same numbers.
+    this.#lr = this.schedule ? this.schedule(step) : this.options.lr;
     this.step = step;
   }
 
   /** Sets the learning rate for the steps submitted from now on (a 4-byte write). */
   setLr(lr: number): void {
+    this.#lr = lr;
     this.gpu.write(this.hyper.view(ADAM_SLOT.lr, [1]), [lr]);
   }
 }

@@ -178,6 +178,8 @@ export interface TrainProgress {
   skipped: number;
   /** What the last step did when it was not meta-training, e.g. 'pretraining the encoder' (its loss is that). */
   phase?: string;
+  /** The meta learning rate of the last step (a learner with a MetaOptimizer; see lrDecay). */
+  lr?: number;
 }
 
 export interface TrainCallbacks {
@@ -194,6 +196,11 @@ type SkipCounter = { badSteps(): Promise<{ skipped: number; inARow: number }> };
 const skipCounter = (l: MetaLearner): SkipCounter | null => {
   const o = (l as { optimizer?: Partial<SkipCounter> }).optimizer;
   return typeof o?.badSteps === 'function' ? (o as SkipCounter) : null;
+};
+
+const lrOf = (l: MetaLearner): number | undefined => {
+  const lr = (l as { optimizer?: { lr?: unknown } }).optimizer?.lr;
+  return typeof lr === 'number' ? lr : undefined;
 };
 
 export async function train(learner: MetaLearner, steps: number, cb: TrainCallbacks = {}): Promise<void> {
@@ -230,6 +237,7 @@ export async function train(learner: MetaLearner, steps: number, cb: TrainCallba
         etaSeconds: (steps - step) / Math.max(rate, 1e-9),
         skipped,
         ...(pretraining ? { phase: 'pretraining the encoder' } : {}),
+        ...(lrOf(learner) === undefined ? {} : { lr: lrOf(learner) }),
       });
       gpu?.throwIfErrors();
       if (cb.shouldStop?.()) break;

@@ -12,6 +12,8 @@ export interface TrainLine {
   stepsPerSecond: number;
   /** Wall-clock seconds since this invocation started (a resumed run starts again from 0). */
   seconds: number;
+  /** The meta learning rate of the logged step (absent in runs from before it was logged). */
+  lr?: number;
 }
 
 /** A metrics.jsonl line written at each eval point: the held-out metric over `tasks` tasks. */
