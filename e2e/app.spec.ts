@@ -88,11 +88,17 @@ test('page: train, pause/resume, save, reload, load, adapt, export, import', asy
     files.push(path);
   }
   expect(files.map((f) => f.split('/').pop())).toEqual(['checkpoint.safetensors', 'config.json']);
+  // The form shows the imported run's settings, a choice its config lacks (lrDecay) as its first option.
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.locator('#p-lrDecay').selectOption('cosine');
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await page.locator('#ckpt-import').setInputFiles(files);
   await expect(page.locator('#ckpt-list')).toContainText('imported checkpoint.safetensors');
   await expect(page.locator('#ckpt-current')).toHaveText(saved!);
   await expect(page.locator('#status')).not.toHaveClass(/error/);
   await shot('checkpoints-imported');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(page.locator('#p-lrDecay')).toHaveValue('none');
 });
 
 test('page: without WebGPU it says which browsers and flags instead of a blank page', async ({}, testInfo) => {

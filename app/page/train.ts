@@ -407,7 +407,9 @@ export function renderTrain(root: HTMLElement): void {
     setTask(state.config.task, false);
     for (const el of form.elements) {
       const input = el as HTMLInputElement;
-      const v = state.config[input.name as keyof RunConfig];
+      // A choice the config lacks (a run from before it existed) shows its first option, the old behaviour.
+      const v =
+        state.config[input.name as keyof RunConfig] ?? PARAMS.find((p) => p.key === input.name)?.options?.[0];
       if (input.name && v !== undefined) input.value = String(v);
     }
     if (state.learner && mode !== 'running')
