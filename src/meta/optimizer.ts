@@ -23,7 +23,7 @@ export function metaSchedule(config: {
   steps: number;
   lrDecay?: 'none' | 'cosine';
 }): ((step: number) => number) | undefined {
-  if ((config.lrDecay ?? 'none') === 'none') return undefined;
+  if (config.lrDecay !== 'cosine') return undefined;
   return (step) => config.lr * lrFactor(config.lrDecay, step, config.steps);
 }
 

@@ -227,6 +227,7 @@ export async function train(learner: MetaLearner, steps: number, cb: TrainCallba
     if (step % c.logEvery === 0 || step === steps) {
       const loss = await learner.lastLoss(); // paces the queue
       const skipped = await checkBadSteps(step);
+      const lr = lrOf(learner);
       const now = performance.now();
       const rate = ((step - s0) * 1000) / Math.max(1, now - t0);
       await cb.onProgress?.({
@@ -237,7 +238,7 @@ export async function train(learner: MetaLearner, steps: number, cb: TrainCallba
         etaSeconds: (steps - step) / Math.max(rate, 1e-9),
         skipped,
         ...(pretraining ? { phase: 'pretraining the encoder' } : {}),
-        ...(lrOf(learner) === undefined ? {} : { lr: lrOf(learner) }),
+        ...(lr === undefined ? {} : { lr }),
       });
       gpu?.throwIfErrors();
       if (cb.shouldStop?.()) break;
