@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 // '.js' (resolved to csp.ts): Vite's coming native config loader needs an extension.
-import { CSP_BY_PAGE } from './app/csp.js';
+import { CSP_BY_PAGE } from './src/protocol/csp.js';
 
 // Cross-origin isolation headers: TF.js wasm threads (bench) need SharedArrayBuffer.
 const isolation = {
@@ -51,9 +51,9 @@ function tfjsWasm(): Plugin {
 }
 
 /**
- * Writes each page's Content-Security-Policy (app/csp.ts) into the built page, first in <head> so that it
- * governs everything after it. Build only: the dev server injects CSS as inline <style> and talks HMR over
- * a websocket, which the policy would block.
+ * Writes each page's Content-Security-Policy (src/protocol/csp.ts) into the built page, first in <head> so
+ * that it governs everything after it. Build only: the dev server injects CSS as inline <style> and talks
+ * HMR over a websocket, which the policy would block.
  */
 function csp(): Plugin {
   return {

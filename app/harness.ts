@@ -3,42 +3,22 @@
  * small helpers as `window.harness`. Everything GPU-side in tests runs through here, so tests exercise the
  * same bundle the CLI serves.
  */
-import * as lib from '../src/index';
+import * as lib from './harness_lib';
 import type { Gpu } from '../src/runtime/gpu';
 import type { Recorder } from '../src/runtime/recorder';
 import type { Tensor } from '../src/runtime/tensor';
+import {
+  DOCTOR_LIMITS,
+  type DoctorReport,
+  type GruRunArgs,
+  type GruRunResult,
+  type HarnessCalls,
+  type OmniglotSummary,
+} from '../src/protocol/harness';
 import { trainHarness } from './harness_train';
 
 let gpu: Promise<Gpu> | null = null;
 let current: Gpu | null = null;
-
-/** The limits that decide which model and batch sizes fit (see `metarnn doctor`). */
-const KEY_LIMITS = [
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxStorageBuffersPerShaderStage',
-] as const;
-
-/** One GRU forward (and optionally backward) on given data: what `metarnn gru` runs. Shared weights (groups 1). */
-export interface GruRunArgs {
-  layers: number;
-  inputSize: number;
-  hiddenSize: number;
-  batch: number;
-  steps: number;
-  /** Flat parameters laid out by gruParamLayout (groups 1). */
-  params: ArrayLike<number>;
-  /** [B, T, I] batch-first. */
-  x: ArrayLike<number>;
-  /** [L, B, H]; zeros when absent. */
-  h0?: ArrayLike<number> | null;
-  /** dL/d(output) [B, T, H]. With gradOutput or gradHN, the backward pass runs too. */
-  gradOutput?: ArrayLike<number> | null;
-  /** dL/dh_n [L, B, H]. */
-  gradHN?: ArrayLike<number> | null;
-}
 
 export const harness = {
   lib,
@@ -53,7 +33,7 @@ export const harness = {
    * Loads an Omniglot zip sent from Node as base64 (a page cannot read paths; strings cross page.evaluate
    * cheaply) into `taskData.omniglot`, and says what it holds.
    */
-  async omniglotLoad(zipBase64: string, name?: string) {
+  async omniglotLoad(zipBase64: string, name?: string): Promise<OmniglotSummary> {
     const ds = lib.loadOmniglot(
       Uint8Array.from(atob(zipBase64), (c) => c.charCodeAt(0)),
       { name },
@@ -94,15 +74,12 @@ export const harness = {
     return program.dispatchCount;
   },
   /** What `metarnn doctor` shows, as plain JSON: the adapter, the features on our device, key limits. */
-  async doctor() {
+  async doctor(): Promise<DoctorReport> {
     const g = await harness.gpu();
     return {
       adapter: { ...g.adapter },
       features: [...g.features].sort(),
-      limits: Object.fromEntries(KEY_LIMITS.map((k) => [k, g.limits[k]])) as Record<
-        (typeof KEY_LIMITS)[number],
-        number
-      >,
+      limits: Object.fromEntries(DOCTOR_LIMITS.map((k) => [k, g.limits[k]])) as DoctorReport['limits'],
       userAgent: navigator.userAgent,
     };
   },
@@ -111,7 +88,7 @@ export const harness = {
    * and, for backward, flat grads (params layout), grad_x [B, T, I] and grad_h0 [L, B, H].
    * Every size is checked against the adapter's limits before anything is allocated.
    */
-  async gruRun(a: GruRunArgs) {
+  async gruRun(a: GruRunArgs): Promise<GruRunResult> {
     const g = await harness.gpu();
     const shape = { layers: a.layers, inputSize: a.inputSize, hiddenSize: a.hiddenSize, groups: 1 };
     const run = { batch: a.batch, steps: a.steps };
@@ -211,4 +188,5 @@ declare global {
     harness: Harness;
   }
 }
-window.harness = harness;
+// What Node calls must match src/protocol/harness.ts: a function that drifts from it fails to compile here.
+window.harness = harness satisfies HarnessCalls;

@@ -1,72 +1,28 @@
 /**
  * The harness functions behind `metarnn train`, `eval` and `start`: meta-training runs in the page (it owns
- * the device) and reports to Node through one exposed function, `window.metarnnTrainEvent`, which Node
- * installs with page.exposeFunction. The page awaits each event, so Node has written a checkpoint to disk
- * before training goes on. Nothing here knows a particular learner: optional abilities (plot predictions,
- * tensor shapes) are detected on the learner object.
+ * the device) and reports to Node through one function that Node installs with page.exposeFunction
+ * (TRAIN_EVENT_FUNCTION; the messages are in src/protocol/training.ts). The page awaits each event, so Node
+ * has written a checkpoint to disk before training goes on. Nothing here knows a particular learner: optional
+ * abilities (plot predictions, tensor shapes) are detected on the learner object.
  */
 import * as lib from '../src/index';
-import type { ParamEntry } from '../src/kernels/gru_layout';
-import type { EvalResult, MetaConfig, MetaLearner, TaskData } from '../src/meta/learner';
-import type { TrainProgress } from '../src/meta/train';
+import type { ParamEntry } from '../src/layout/gru_layout';
+import type { EvalResult, MetaLearner, TaskData } from '../src/meta/learner';
+import type { MetaConfig } from '../src/io/meta_config';
 import type { Gpu } from '../src/runtime/gpu';
+import type { HarnessCalls } from '../src/protocol/harness';
+import {
+  TRAIN_EVENT_FUNCTION,
+  type NamedTensor,
+  type PlotPrediction,
+  type PlotTask,
+  type Resume,
+  type TrainEvent,
+  type TrainRunArgs,
+  type TrainRunResult,
+} from '../src/protocol/training';
 
-/** A checkpoint's tensor: PyTorch shape where the learner gives one (its `entries`), else flat. */
-export interface NamedTensor {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-}
-
-/** A held-out regression task to plot: predictions on `grid` before (no support) and after adaptation. */
-export interface PlotTask {
-  support: { x: number; y: number }[];
-  grid: number[];
-}
-
-export interface PlotPrediction {
-  before: number[];
-  after: number[];
-}
-
-export interface Resume {
-  tensors: Record<string, Float32Array>;
-  step: number;
-}
-
-/** What the page tells Node while training. Node answers `progress` with true to stop (time budget). */
-export type TrainEvent =
-  | { type: 'ready'; step: number; dispatchesPerStep: number }
-  | { type: 'progress'; progress: TrainProgress }
-  | { type: 'eval'; step: number; result: Omit<EvalResult, 'values'>; tasks: number }
-  | {
-      type: 'checkpoint';
-      step: number;
-      tensors: NamedTensor[];
-      plots: PlotPrediction[] | null;
-      /** Forecasters: the forecast after each of TrainRunArgs.forecasts' contexts. */
-      forecasts?: number[][] | null;
-    }
-  | { type: 'recovered'; lostAt: number; step: number; reason: string };
-
-export interface TrainRunArgs {
-  config: MetaConfig;
-  resume?: Resume | null;
-  /** Held-out tasks whose predictions go with every checkpoint (regression learners with `predict`). */
-  plots?: PlotTask[];
-  /** Held-out context windows whose forecasts go with every checkpoint (learners with `forecast`). */
-  forecasts?: number[][];
-  /** Test hook: destroy the device at this step's progress event, to exercise recovery. */
-  loseDeviceAt?: number | null;
-}
-
-declare global {
-  interface Window {
-    metarnnTrainEvent?: (e: TrainEvent) => Promise<unknown>;
-  }
-}
-
-const send = async (e: TrainEvent): Promise<unknown> => window.metarnnTrainEvent?.(e);
+const send = async (e: TrainEvent): Promise<unknown> => window[TRAIN_EVENT_FUNCTION]?.(e);
 
 type Predictor = { predict(support: PlotTask['support'], queryX: number[]): Promise<number[]> };
 const canPredict = (l: MetaLearner): l is MetaLearner & Predictor =>
@@ -104,14 +60,17 @@ async function forecasts(learner: MetaLearner, contexts: number[][] = []): Promi
 }
 
 /** `taskData` gives what some task families need beyond their config (loaded into the page beforehand). */
-export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskData = () => ({})) {
+export function trainHarness(
+  getGpu: () => Promise<Gpu>,
+  taskData: () => TaskData = () => ({}),
+): Pick<HarnessCalls, 'trainRun' | 'runsEvalRun' | 'compareRun' | 'evalRun'> {
   return {
     /**
      * Meta-trains to `config.steps` (from `resume.step` when given), sending progress, eval and checkpoint
      * events. A stop (Node answering a progress event with true) still ends with an eval and a checkpoint.
      * A lost device is replaced and training goes on from the last checkpoint (a `recovered` event).
      */
-    async trainRun(a: TrainRunArgs): Promise<{ step: number; stopped: boolean }> {
+    async trainRun(a: TrainRunArgs): Promise<TrainRunResult> {
       let learner = await lib.loadLearner(await getGpu(), a.config, taskData(), a.resume);
       try {
         await send({ type: 'ready', step: learner.stepCount, dispatchesPerStep: learner.dispatchesPerStep });
@@ -136,10 +95,6 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
         const callbacks: lib.TrainCallbacks = {
           onProgress: async (progress) => {
             stop = (await send({ type: 'progress', progress })) === true;
-            if (progress.step === a.loseDeviceAt) {
-              a.loseDeviceAt = null; // once: the replacement device must live
-              (learner as unknown as { gpu: Gpu }).gpu.destroy();
-            }
           },
           onEval: evaluate,
           onCheckpoint: checkpoint,
@@ -165,7 +120,6 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
       }
     },
 
-    /** Adapts to `tasks` held-out tasks drawn with `seed` and returns the metric per task and summarised. */
     /** Lake et al.'s 20-way one-shot runs (all_runs.zip layout) through a trained classifier. */
     async runsEvalRun(config: MetaConfig, resume: Resume, runsZipBase64: string) {
       const runs = lib.parseOmniglotRuns(Uint8Array.from(atob(runsZipBase64), (c) => c.charCodeAt(0)));
@@ -197,6 +151,7 @@ export function trainHarness(getGpu: () => Promise<Gpu>, taskData: () => TaskDat
         learner.destroy();
       }
     },
+    /** Adapts to `tasks` held-out tasks drawn with `seed` and returns the metric per task and summarised. */
     async evalRun(config: MetaConfig, resume: Resume, tasks: number, seed: number): Promise<EvalResult> {
       const learner = await lib.loadLearner(await getGpu(), config, taskData(), resume);
       try {

@@ -1,6 +1,6 @@
 /**
  * What `metarnn bench` measures, shared by the bench page (bench/ours.ts, bench/peers.ts) and the CLI
- * (src/cli/bench.ts), so that both sides agree on case names, sizes and the timing rule.
+ * (src/cli/bench_command.ts), so that both sides agree on case names, sizes and the timing rule.
  */
 
 /** One GRU configuration; field names are those of the JSON report. */

@@ -1,6 +1,7 @@
 /**
  * A BenchTarget (bench/run.ts) that measures in this very page on `device()`: used by the bench page
- * (app/bench.ts, which `metarnn bench` drives) and by the web page's Bench view, so both time the same code.
+ * (app/bench_page.ts, which `metarnn bench` drives) and by the web page's Bench view, so both time the same
+ * code.
  * The peers are the caller's: the bench page imports TF.js itself, the web page asks a frame of bench.html.
  */
 import type { Gpu } from '../src/runtime/gpu';

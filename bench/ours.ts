@@ -9,10 +9,10 @@ import type { Tensor } from '../src/runtime/tensor';
 import { ADAM_HYPER_SIZE, ADAM_SLOT, adamHyper, adamStep } from '../src/kernels/adam';
 import { gruBackward } from '../src/kernels/gru_backward';
 import { allocGruBuffers, gruForward, gruOutput } from '../src/kernels/gru_forward';
-import { gruParamLayout, type GruShape } from '../src/kernels/gru_layout';
+import { gruParamLayout, type GruShape } from '../src/layout/gru_layout';
 import { linearForward } from '../src/kernels/linear_forward';
 import { mseLoss } from '../src/kernels/mse_loss';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 import { time, type BenchCase, type Timing, type TimingOptions } from './cases';
 
 export interface OursResult {

@@ -1,11 +1,11 @@
 /**
- * The benchmark plan, shared by `metarnn bench` (src/cli/bench.ts) and the page's Bench view
- * (app/page/bench.ts): the adapter's matmul, then per case ours and the requested TF.js peers, then
+ * The benchmark plan, shared by `metarnn bench` (src/cli/bench_command.ts) and the page's Bench view
+ * (app/page/bench_view.ts): the adapter's matmul, then per case ours and the requested TF.js peers, then
  * meta-training throughput. Where the measurements run is the caller's choice (a BenchTarget): the CLI
- * reaches app/bench.ts's `window.bench` through Playwright, the page calls bench/ on its own device.
+ * reaches app/bench_page.ts's `window.bench` through Playwright, the page calls bench/ on its own device.
  * No Node and no TF.js here (types only), so both sides can bundle it.
  */
-import { gruForwardFlops } from '../src/kernels/gru_layout';
+import { gruForwardFlops } from '../src/layout/gru_layout';
 import type { AdapterSummary } from '../src/runtime/gpu';
 import { PEERS, SLOW_PEERS, type BenchCase, type PeerName, type TimingOptions } from './cases';
 import type { benchMatmul, OursResult } from './ours';
@@ -22,7 +22,7 @@ export interface BenchInfo {
 
 export type MatmulResult = Awaited<ReturnType<typeof benchMatmul>>;
 
-/** What runs the measurements: app/bench.ts's `bench` object has exactly this shape. */
+/** What runs the measurements: app/bench_page.ts's `bench` object has exactly this shape. */
 export interface BenchTarget {
   info(): Promise<BenchInfo>;
   matmul(size: number, o: TimingOptions): Promise<MatmulResult>;
@@ -78,7 +78,7 @@ export interface CaseReport extends BenchCase {
   peers: Record<PeerName, PeerEntry>;
 }
 
-/** A run's results; the CLI adds the host's load around it (src/cli/bench.ts BenchReport). */
+/** A run's results; the CLI adds the host's load around it (src/cli/bench_command.ts BenchReport). */
 export interface BenchRun {
   adapter: AdapterSummary;
   crossOriginIsolated: boolean;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { PEERS } from '../bench/cases';
-import { runBench } from '../src/cli/bench';
+import { runBench } from '../src/cli/bench_command';
 import { writeFileAtomic } from '../src/io/files';
 import { openSession } from '../src/cli/session';
 

@@ -1,6 +1,6 @@
 import type { ContextLearner } from '../src/meta/context';
 import { contextRowsRef, contextStepRef } from '../src/reference/context';
-import { rng } from '../src/reference/random';
+import { rng } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
 
 // Context adaptation: the context_adapt kernel against its float64 reference, the inner-loop gradient ∇_c

@@ -1,6 +1,6 @@
 import { groupAxpyRef, groupMeanRef, groupNormRef } from '../src/reference/groups';
-import { rng, uniform } from '../src/reference/random';
-import { groupedLayout } from '../src/kernels/group_layout';
+import { rng, uniform } from '../src/layout/random';
+import { groupedLayout } from '../src/layout/group_layout';
 import { expect, expectClose, test } from './fixtures';
 
 // Layouts: one tensor of one element, uneven tensor sizes around the 64-wide workgroup, and the full table

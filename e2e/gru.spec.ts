@@ -1,6 +1,6 @@
-import { gruParamLayout, type GruShape } from '../src/kernels/gru_layout';
+import { gruParamLayout, type GruShape } from '../src/layout/gru_layout';
 import { gruBackwardRef, gruForwardRef, gruProbeLoss } from '../src/reference/gru';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
 
 interface Case {

@@ -1,6 +1,6 @@
 import { col2imRef, im2colRef } from '../src/reference/im2col';
-import { convOut, type Im2colShape } from '../src/kernels/conv_shape';
-import { rng, uniform } from '../src/reference/random';
+import { convOut, type Im2colShape } from '../src/layout/conv_shape';
+import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
 
 const SHAPES: Im2colShape[] = [

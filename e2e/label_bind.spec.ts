@@ -1,5 +1,5 @@
 import { labelBindBackwardRef, labelBindRef } from '../src/reference/label_bind';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
 
 // Rows of [embedding E | label slots N | bound block N·E], episodes of T steps; slots are one-hot or zero.

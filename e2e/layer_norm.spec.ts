@@ -1,5 +1,5 @@
 import { layerNormBackwardRef, layerNormRef } from '../src/reference/layer_norm';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
 
 test('layer_norm forward into strided rows and backward out of them match the float64 reference', async ({

@@ -1,5 +1,5 @@
 import { linearBackwardInputRef, linearBackwardWeightRef, linearForwardRef } from '../src/reference/linear';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 import { expectClose, test } from './fixtures';
 
 // Shapes cover 1-wide edges, sizes that are not multiples of the 4x4 tile, and up to 8 per-task groups.

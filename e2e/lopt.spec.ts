@@ -6,7 +6,7 @@ import {
   loptUpdateRef,
   preprocessRef,
 } from '../src/reference/lopt';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
 
 // A per-task weight buffer of W elements; coordinates skip the middle range [o0 + n0, o1), as the learned

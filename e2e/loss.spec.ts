@@ -1,5 +1,5 @@
 import { mseLossRef, softmaxCrossEntropyRef } from '../src/reference/loss';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
 
 // Inputs and outputs sit PAD elements into their buffers, so that every element offset is exercised and a

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import type { Page } from '@playwright/test';
 import type { BlackBoxClassifier } from '../src/meta/blackbox_classifier';
-import { omniglotCodePixel, omniglotEpisodeRef } from '../src/reference/omniglot';
+import { omniglotCodePixel } from '../src/reference/omniglot';
+import { omniglotEpisodeCodes } from '../src/layout/omniglot_codes';
 import { reluBackwardRef, reluRef } from '../src/reference/relu';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
 
 const SMALL1 = join(import.meta.dirname, '../../shared/data/omniglot/images_background_small1.zip');
@@ -87,7 +88,7 @@ test('omniglot_tasks matches the CPU reference; same seed and step give the same
     const labels: number[] = [];
     const slots: number[] = [];
     for (let task = 0; task < e.tasks; task++) {
-      const r = omniglotEpisodeRef(
+      const r = omniglotEpisodeCodes(
         { seed: 9, stream, step, task },
         { ...e, rotations: 4, shift, paired },
         data(stream ? test : train),
@@ -112,7 +113,11 @@ test('omniglot_tasks matches the CPU reference; same seed and step give the same
   expect(got(3)).toEqual(expected(1, 5));
   // Pool labels (encoder pretraining): the same episode, each step labelled with its class's pool position.
   const pooled = Array.from({ length: e.tasks }, (_, task) => {
-    const r = omniglotEpisodeRef({ seed: 9, stream: 0, step: 5, task }, { ...e, rotations: 4 }, data(train));
+    const r = omniglotEpisodeCodes(
+      { seed: 9, stream: 0, step: 5, task },
+      { ...e, rotations: 4 },
+      data(train),
+    );
     return r.labels.map((c) => train.indexOf(r.classes[c]));
   }).flat();
   expect(got(4).codes).toEqual(got(0).codes);

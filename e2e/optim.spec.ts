@@ -1,5 +1,5 @@
 import { adamStepRef, countSkipRef, sgdStepRef, sumSquaresRef } from '../src/reference/optim';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
 
 // Tensors sit PAD elements into their buffers so that every element offset is exercised.

@@ -1,9 +1,9 @@
 /**
- * The web page under its Content-Security-Policy (app/csp.ts): a whole session — train, adapt, save,
- * bench — requests nothing from another origin and trips no policy; and the policy is really enforced
+ * The web page under its Content-Security-Policy (src/protocol/csp.ts): a whole session — train, adapt,
+ * save, bench — requests nothing from another origin and trips no policy; and the policy is really enforced
  * (an inline script and a foreign fetch are refused and reported), so the first test can fail.
  */
-import { PAGE_CSP } from '../app/csp';
+import { PAGE_CSP } from '../src/protocol/csp';
 import { expect, foreign, test } from './page_fixture';
 
 /** Small enough for the software adapter: a run of a few seconds. */

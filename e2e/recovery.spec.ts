@@ -25,7 +25,7 @@ test('NaN gradients are skipped, counted, leave the weights alone, and stop the 
     const l = await h.lib.createLearner(g, { ...h.lib.DEFAULT_CONFIG, ...tiny, maxBadSteps: 8, steps: 40 });
     const { params, entries } = l as unknown as {
       params: import('../src/runtime/tensor').Tensor;
-      entries: import('../src/kernels/gru_layout').ParamEntry[];
+      entries: import('../src/layout/gru_layout').ParamEntry[];
     };
     // The head is linear (no clamped activation a NaN could vanish in): every gradient turns NaN.
     const head = entries.find((e) => e.name === 'head.bias')!.offset;

@@ -131,7 +131,7 @@ async function runLopt(p) {
   try {
     log(`lopt: ${JSON.stringify(config)}`);
     out.train = await trainFor(learner, p.steps ?? config.steps, p.seconds ?? Infinity, 'lopt');
-    // What `metarnn eval` uses: the held-out stream, seed + 2000 (src/cli/train.ts TEST_SEED_OFFSET).
+    // What `metarnn eval` uses: the held-out stream, seed + 2000 (src/cli/train_command.ts TEST_SEED_OFFSET).
     const seed = config.seed + 2000;
     let t0 = performance.now();
     const evalResult = await learner.evaluate(p.evalTasks ?? 256, seed);

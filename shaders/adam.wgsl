@@ -5,10 +5,10 @@
 //   p  = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 // Hyper-parameters live in the `hyper` storage tensor, not in uniforms, so the host changes lr or t with one
 // queue.writeBuffer and replays the recorded program. Slot indices come from src/kernels/adam.ts.
-// A non-finite ||g||² skips the step: p, m and v stay as they are, and invocation 0 counts the skip in the
-// SKIPPED slot and in IN_A_ROW, which a finite step sets back to 0 (the trainer stops a run after too many
-// skips in a row: src/meta/train.ts). No other invocation touches those slots in this dispatch: no race.
-// Each invocation updates 4 elements, 64 apart, so that a workgroup covers 256 contiguous elements.
+// A non-finite ||g||² skips the step (skipStep, optim_step.wgsl): p, m and v stay as they are, and
+// invocation 0 counts the skip in the SKIPPED slot and in IN_A_ROW, which a finite step sets back to 0 (the
+// trainer stops a run after too many skips in a row: src/meta/train.ts). No other invocation touches those
+// slots in this dispatch: no race.
 
 struct Params { n: u32, paramsOffset: u32, gradsOffset: u32, mOffset: u32, vOffset: u32, hyperOffset: u32, _p0: u32, _p1: u32 }
 
@@ -19,40 +19,24 @@ struct Params { n: u32, paramsOffset: u32, gradsOffset: u32, mOffset: u32, vOffs
 @group(0) @binding(4) var<storage, read_write> V: array<f32>;
 @group(0) @binding(5) var<storage, read_write> H: array<f32>;
 
-const SUM_SQ = ${SUM_SQ}u;
-const SKIPPED = ${SKIPPED}u;
 const IN_A_ROW = ${IN_A_ROW}u;
-const CLIP = ${CLIP}u;
-const LR = ${LR}u;
 const BETA1 = ${BETA1}u;
 const BETA2 = ${BETA2}u;
 const EPS = ${EPS}u;
 const WEIGHT_DECAY = ${WEIGHT_DECAY}u;
 const STEP = ${STEP}u;
 
-const WG = 64u;
-const PER_INVOCATION = 4u;
-
-// WGSL lets compilers assume floats are finite, so `x != x` may fold to false: test the exponent bits.
-fn isFinite(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let h = p.hyperOffset;
   let sumSq = H[h + SUM_SQ];
-  if (!isFinite(sumSq)) {
-    if (wid.x == 0u && lid == 0u) {
-      H[h + SKIPPED] += 1.0;
-      H[h + IN_A_ROW] += 1.0;
-    }
+  let counter = wid.x == 0u && lid == 0u;
+  if (skipStep(h, sumSq, counter)) {
+    if (counter) { H[h + IN_A_ROW] += 1.0; }
     return;
   }
-  if (wid.x == 0u && lid == 0u) { H[h + IN_A_ROW] = 0.0; }
-  let norm = sqrt(sumSq);
-  let clip = H[h + CLIP];
-  let gScale = select(1.0, clip / norm, clip > 0.0 && norm > clip);
+  if (counter) { H[h + IN_A_ROW] = 0.0; }
+  let gScale = clipScale(h, sumSq);
   let lr = H[h + LR];
   let b1 = H[h + BETA1];
   let b2 = H[h + BETA2];
@@ -66,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let decay = 1.0 - lr * H[h + WEIGHT_DECAY];
 
   for (var k = 0u; k < PER_INVOCATION; k++) {
-    let i = wid.x * WG * PER_INVOCATION + k * WG + lid;
+    let i = elementOf(wid.x, lid, k);
     if (i >= p.n) { break; }
     let g = G[p.gradsOffset + i] * gScale;
     let m = b1 * M[p.mOffset + i] + (1.0 - b1) * g;

@@ -23,14 +23,10 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> M: array<f32>;
 #endif
 
-fn weightIndex(c: u32) -> u32 {
-  return select(p.o1 + c - p.n0, p.o0 + c, c < p.n0);
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;
-  if (c >= p.n0 + p.n1) { return; }
+  if (c >= coordCount()) { return; }
   let i = p.pOffset + weightIndex(c);
   let g = G[p.gOffset + weightIndex(c)];
 #if ${SGD}

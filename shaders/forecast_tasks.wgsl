@@ -8,7 +8,7 @@
 // Noise is uniform (std σ: U[−√3σ, √3σ]) so the CPU reference needs no log/cos of its own draws. AR(2) is a
 // recursion, so one invocation owns a whole task (tasks are few; series are short). Every number is
 // Philox(counter = (task, point or 0xffffffff−k, step, stream), key = (seed, 'fcst')).
-// Writes into one buffer at the offsets in Params:
+// Writes into one buffer at the offsets in Params (bindings: episode_sampler.wgsl):
 //   context [B, C], future [B, P] (the targets), task [B, 6] = (kind, A, γ, ω, φ, 0) or (kind, a1, a2, x0, x1, 0),
 //   sequence [B, C+P, 2]: what the black-box learner reads — context steps (x_t, 1), then query steps (0, 0):
 //   the queries never see a true future value (no teacher forcing).
@@ -19,11 +19,6 @@ struct Params {
   taskOut: u32, sequence: u32, _p0: u32, _p1: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> step: array<u32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-
-const PI = 3.14159265358979;
 const SQRT3 = 1.7320508075688772;
 
 fn noise(u: u32, sigma: f32) -> f32 {
@@ -58,9 +53,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var x: f32;
     if (kind == 0u) {
       let t = f32(i);
-      // WGSL promises cos to 2^-11 absolute only on [−π, π]: reduce the argument.
-      let a = q[3] * t + q[4];
-      x = q[1] * exp(-q[2] * t) * cos(a - 2.0 * PI * round(a / (2.0 * PI))) + noise(r.x, 0.05);
+      x = q[1] * exp(-q[2] * t) * cos(reduceAngle(q[3] * t + q[4])) + noise(r.x, 0.05);
     } else if (i == 0u) {
       x = q[3];
     } else if (i == 1u) {

@@ -1,9 +1,9 @@
 // Squared global gradient norm: out[0] (+)= sum_i grad[i]^2, for clipping and for the optimizers'
 // skip-on-non-finite rule (a NaN or Inf anywhere in the gradient makes the sum non-finite).
-// ONE workgroup loops over all n elements, then sums in workgroup memory. WebGPU has no barrier across
-// workgroups, so a grid-wide reduction would need a second dispatch and a partials buffer; parameter vectors
-// here are small (≲ 1M), and one dispatch keeps the step's program short. Neighbouring invocations read
-// neighbouring addresses on every pass of the loop.
+// ONE workgroup loops over all n elements, then sums in workgroup memory (tree_sum.wgsl). WebGPU has no
+// barrier across workgroups, so a grid-wide reduction would need a second dispatch and a partials buffer;
+// parameter vectors here are small (≲ 1M), and one dispatch keeps the step's program short. Neighbouring
+// invocations read neighbouring addresses on every pass of the loop.
 // A finite gradient element above ~1.8e19 also overflows the f32 sum; the optimizers then skip, as they should.
 // ACCUMULATE adds to out, so several gradient buffers can share one global norm.
 
@@ -15,7 +15,6 @@ struct Params { n: u32, gradOffset: u32, outOffset: u32, _p0: u32 }
 
 // 256 is the WebGPU default for maxComputeInvocationsPerWorkgroup, so every device accepts it.
 const WG = 256u;
-var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32) {
@@ -24,11 +23,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     let x = Grad[p.gradOffset + i];
     acc += x * x;
   }
-  partial[lid] = acc;
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    workgroupBarrier();
-    if (lid < s) { partial[lid] += partial[lid + s]; }
-  }
+  treeSum(acc, lid);
   if (lid == 0u) {
 #if ${ACCUMULATE}
     Out[p.outOffset] += partial[0];

@@ -1,7 +1,7 @@
 // Shared by the group kernels (prepended to group_axpy, group_mean, group_norm): the uniforms and the map
 // from (task g, element j of the shared vector) to the per-task buffer, where each tensor e of the shared
 // vector ([start_e, start_e + size_e)) is stored as [groups, size_e] at groups · start_e — the layout of
-// per-task weights in gruParamLayout and the linear kernels. See src/kernels/group_layout.ts.
+// per-task weights in gruParamLayout and the linear kernels. See src/layout/group_layout.ts.
 
 struct Params {
   groups: u32, size: u32, segments: u32, _p0: u32,

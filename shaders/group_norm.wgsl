@@ -2,13 +2,12 @@
 //   out[g] = ‖x_g‖,   out[groups + g] = 1 / ‖x_g‖ (0 when ‖x_g‖ is 0, so a zero vector scales to zero)
 // Used to scale finite-difference probes per task: θ ± ε x/‖x‖ keeps the step ε whatever the task's scale.
 // One workgroup per task walks the task's slice of each tensor (contiguous, so neighbouring invocations read
-// neighbouring addresses), then sums in workgroup memory.
+// neighbouring addresses), then sums in workgroup memory (tree_sum.wgsl).
 
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Out: array<f32>;
 
 const WG = 64u;
-var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -22,12 +21,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       acc += v * v;
     }
   }
-  // Tree sum: the barrier sits before each level, since a level reads what the previous one wrote.
-  partial[lid] = acc;
-  for (var h = WG / 2u; h > 0u; h >>= 1u) {
-    workgroupBarrier();
-    if (lid < h) { partial[lid] += partial[lid + h]; }
-  }
+  treeSum(acc, lid);
   if (lid == 0u) {
     let n = sqrt(partial[0]);
     Out[p.outOffset + g] = n;

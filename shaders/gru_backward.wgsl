@@ -22,11 +22,6 @@ struct Params {
   dh0Offset: u32, _p1: u32, _p2: u32, _p3: u32,
 }
 
-const H = ${HIDDEN}u;
-const ROWS = ${ROWS}u;
-const WG = ${WG}u;
-const UNITS = ${UNITS}u;
-
 @group(0) @binding(0) var<uniform> p: Params;
 #if ${HAS_DOUT}
 @group(0) @binding(1) var<storage, read> dout: array<f32>;   // [B, T, H]
@@ -49,11 +44,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let w = p.whhOffset + g * p.wGroupStride;
   var row: array<u32, ROWS>;
   var valid: array<bool, ROWS>;
-  for (var i = 0u; i < ROWS; i++) {
-    let local = wid.x * ROWS + i;
-    valid[i] = local < p.rowsPerGroup;
-    row[i] = g * p.rowsPerGroup + min(local, p.rowsPerGroup - 1u);
-  }
+  ownRows(wid, &row, &valid);
 
   var dh = array<f32, ${CARRY}>(); // [UNITS, ROWS] running dL/dh of the units this thread owns
 #if ${HAS_DHN}

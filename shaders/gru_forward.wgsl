@@ -19,11 +19,6 @@ struct Params {
   h0Offset: u32, hsOffset: u32, gatesOffset: u32, hnOffset: u32,
 }
 
-const H = ${HIDDEN}u;
-const ROWS = ${ROWS}u;
-const WG = ${WG}u;
-const UNITS = ${UNITS}u; // ceil(H / WG): hidden units per thread
-
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> params: array<f32>;  // W_hh [groups, 3H, H], b_hh [groups, 3H]
 #if ${HAS_H0}
@@ -44,14 +39,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let g = wid.y;
   let w = p.whhOffset + g * p.wGroupStride;
   let bh = p.bhhOffset + g * p.bGroupStride;
-  // Rows past the group's end compute on a clamped row (keeps control flow uniform) and store nothing.
   var row: array<u32, ROWS>;
   var valid: array<bool, ROWS>;
-  for (var i = 0u; i < ROWS; i++) {
-    let local = wid.x * ROWS + i;
-    valid[i] = local < p.rowsPerGroup;
-    row[i] = g * p.rowsPerGroup + min(local, p.rowsPerGroup - 1u);
-  }
+  ownRows(wid, &row, &valid);
 
   for (var m = 0u; m < UNITS; m++) {
     let j = lid.x + m * WG;

@@ -1,22 +1,10 @@
 // Layer normalisation of each row without affine weights (PyTorch nn.LayerNorm(cols, elementwise_affine=False)),
-// rows strided on the side that touches a wider tensor, as relu.wgsl:
+// rows strided on the side that touches a wider tensor (Params and bindings: strided_rows.wgsl):
 //   forward:  Y[r, c] = (X[r, c] − μ_r) / s_r,   μ_r = mean_c X[r, c],  s_r = sqrt(mean_c (X[r, c] − μ_r)² + ε)
 //   backward: DX[r, c] = (DY[r, c] − mean_c DY[r, ·] − Ŷ[r, c] · mean_c (DY[r, ·] Ŷ[r, ·])) / s_r,
 //             with Ŷ recomputed from X (nothing saved but the input).
 // ε = 1e-5 as PyTorch. One invocation per row: rows are short (an embedding), and two passes over a row in
 // one invocation need no workgroup memory.
-
-struct Params {
-  rows: u32, cols: u32, inOffset: u32, inStride: u32,
-  outOffset: u32, outStride: u32, gradOffset: u32, gradStride: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> In: array<f32>;
-#if ${BACKWARD}
-@group(0) @binding(2) var<storage, read> DOut: array<f32>;
-#endif
-@group(0) @binding(3) var<storage, read_write> Out: array<f32>;
 
 const EPS = 1e-5;
 

@@ -5,37 +5,24 @@
 // ACCUMULATE adds into dX, for inputs that feed more than one consumer.
 // The GRU uses this to pass the gradient of its input projection down to the layer below (or to x).
 
-struct Params {
-  groups: u32, rowsPerGroup: u32, inF: u32, outF: u32,
-  xOffset: u32, xBlock: u32, xBlockStride: u32, xRowStride: u32,
-  wOffset: u32, wGroupStride: u32, bOffset: u32, bGroupStride: u32,
-  yOffset: u32, yRowStride: u32, ySplit: u32, ySkip: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> dX: array<f32>;
 @group(0) @binding(2) var<storage, read> W: array<f32>;
 @group(0) @binding(4) var<storage, read> dY: array<f32>;
 
-fn xRow(q: u32) -> u32 {
-  return p.xOffset + (q / p.xBlock) * p.xBlockStride + (q % p.xBlock) * p.xRowStride;
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let g = gid.y;
-  let inTiles = (p.inF + 3u) / 4u;
-  let rowTiles = (p.rowsPerGroup + 3u) / 4u;
-  if (gid.x >= inTiles * rowTiles) { return; }
-  let i0 = (gid.x % inTiles) * 4u;
-  let r0 = (gid.x / inTiles) * 4u;
+  let tile = tileOf(gid.x, p.rowsPerGroup, p.inF);
+  if (!tile.valid) { return; }
+  let i0 = tile.col0;
+  let r0 = tile.row0;
 
   var ya: array<u32, 4>;
   for (var j = 0u; j < 4u; j++) {
     ya[j] = p.yOffset + (g * p.rowsPerGroup + min(r0 + j, p.rowsPerGroup - 1u)) * p.yRowStride;
   }
   let wg = p.wOffset + g * p.wGroupStride;
-  let ic = vec4<u32>(min(i0, p.inF - 1u), min(i0 + 1u, p.inF - 1u), min(i0 + 2u, p.inF - 1u), min(i0 + 3u, p.inF - 1u));
+  let ic = clamp4(i0, p.inF);
   var acc: array<vec4<f32>, 4>;
   for (var o = 0u; o < p.outF; o++) {
     let wr = wg + o * p.inF;

@@ -8,14 +8,6 @@
 // a GRU layer can read the previous layer's hidden sequence [B, T+1, H] in place, skipping h0.
 // The GRU uses this kernel for its input projection of all T steps at once.
 
-struct Params {
-  groups: u32, rowsPerGroup: u32, inF: u32, outF: u32,
-  xOffset: u32, xBlock: u32, xBlockStride: u32, xRowStride: u32,
-  wOffset: u32, wGroupStride: u32, bOffset: u32, bGroupStride: u32,
-  yOffset: u32, yRowStride: u32, ySplit: u32, ySkip: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> W: array<f32>;
 #if ${HAS_BIAS}
@@ -23,18 +15,13 @@ struct Params {
 #endif
 @group(0) @binding(4) var<storage, read_write> Y: array<f32>;
 
-fn xRow(q: u32) -> u32 {
-  return p.xOffset + (q / p.xBlock) * p.xBlockStride + (q % p.xBlock) * p.xRowStride;
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let g = gid.y;
-  let outTiles = (p.outF + 3u) / 4u;
-  let rowTiles = (p.rowsPerGroup + 3u) / 4u;
-  if (gid.x >= outTiles * rowTiles) { return; }
-  let o0 = (gid.x % outTiles) * 4u;
-  let r0 = (gid.x / outTiles) * 4u;
+  let tile = tileOf(gid.x, p.rowsPerGroup, p.outF);
+  if (!tile.valid) { return; }
+  let o0 = tile.col0;
+  let r0 = tile.row0;
 
   var xa: array<u32, 4>;
   var wa: array<u32, 4>;
@@ -52,8 +39,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 #if ${HAS_BIAS}
   let bb = p.bOffset + g * p.bGroupStride;
-  let bias = vec4<f32>(B[bb + min(o0, p.outF - 1u)], B[bb + min(o0 + 1u, p.outF - 1u)],
-                       B[bb + min(o0 + 2u, p.outF - 1u)], B[bb + min(o0 + 3u, p.outF - 1u)]);
+  let oc = clamp4(o0, p.outF);
+  let bias = vec4<f32>(B[bb + oc.x], B[bb + oc.y], B[bb + oc.z], B[bb + oc.w]);
 #else
   let bias = vec4<f32>(0.0);
 #endif

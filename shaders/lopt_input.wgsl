@@ -23,14 +23,10 @@ struct Params {
 
 const P = 10.0;
 
-fn weightIndex(c: u32) -> u32 {
-  return select(p.o1 + c - p.n0, p.o0 + c, c < p.n0);
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;
-  if (c >= p.n0 + p.n1) { return; }
+  if (c >= coordCount()) { return; }
   let g = G[p.gOffset + weightIndex(c)];
 #if ${HAS_X}
   let big = abs(g) >= exp(-P);

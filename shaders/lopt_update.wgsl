@@ -7,13 +7,9 @@ struct Params { o0: u32, n0: u32, o1: u32, n1: u32, pOffset: u32, uOffset: u32, 
 @group(0) @binding(1) var<storage, read> U: array<f32>;
 @group(0) @binding(2) var<storage, read_write> W: array<f32>;
 
-fn weightIndex(c: u32) -> u32 {
-  return select(p.o1 + c - p.n0, p.o0 + c, c < p.n0);
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;
-  if (c >= p.n0 + p.n1) { return; }
+  if (c >= coordCount()) { return; }
   W[p.pOffset + weightIndex(c)] += p.scale * U[p.uOffset + c];
 }

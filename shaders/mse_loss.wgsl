@@ -4,7 +4,8 @@
 // `scale` folds the caller's reduction over groups into the gradient (1/G averages the tasks' losses), so
 // backward needs no extra elementwise pass. The loss is left unscaled: it is what gets reported.
 // One workgroup per group: its invocations stride over the group's elements (neighbouring invocations read
-// neighbouring addresses), then sum in workgroup memory. A single reduction per group, so its barriers are cheap.
+// neighbouring addresses), then sum in workgroup memory (tree_sum.wgsl). A single reduction per group, so its
+// barriers are cheap.
 // pred rows may be strided (row q at predOffset + (q / predBlock) * predBlockStride + (q % predBlock) *
 // predRowStride, as in linear_forward) so that a GRU's hidden sequence [B, T+1, H] is read in place.
 // target and grad are contiguous [groups * rowsPerGroup, features].
@@ -24,7 +25,6 @@ struct Params {
 #endif
 
 const WG = 64u;
-var<workgroup> partial: array<f32, WG>;
 
 fn predRow(q: u32) -> u32 {
   return p.predOffset + (q / p.predBlock) * p.predBlockStride + (q % p.predBlock) * p.predRowStride;
@@ -45,11 +45,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     Grad[p.gradOffset + q * p.features + f] = p.scale * 2.0 * inv * d;
 #endif
   }
-  // Tree sum: the barrier sits before each level, since a level reads what the previous one wrote.
-  partial[lid] = acc;
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    workgroupBarrier();
-    if (lid < s) { partial[lid] += partial[lid + s]; }
-  }
+  treeSum(acc, lid);
   if (lid == 0u) { Loss[p.lossOffset + g] = partial[0] * inv; }
 }

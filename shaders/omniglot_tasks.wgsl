@@ -1,7 +1,7 @@
 // N-way K-shot Omniglot episodes sampled on the GPU, so that only image indices are ever drawn and no episode
 // crosses the bus. Every number is Philox(counter = (task, draw, step, stream), key = (seed, 'omni')), draw
 // counting up within a task, so a seed and step give the same episode on any device (CPU twin:
-// src/reference/omniglot.ts). One invocation per episode: the draws of one episode depend on each other
+// src/layout/omniglot_codes.ts). One invocation per episode: the draws of one episode depend on each other
 // (classes and drawers without replacement), and the pixels are gathered by a separate, parallel kernel.
 //   classes: Floyd's algorithm picks N distinct pool entries with exactly N draws and no [pool] array, then
 //            Fisher–Yates shuffles them: a class's label is its position, so labels are a fresh permutation.

@@ -3,19 +3,8 @@
 // gradient back out of dL/dx (backward) with no concat or split kernels:
 //   forward:  Out[outOffset + r·outStride + c] = max(In[inOffset + r·inStride + c], 0)
 //   backward: DPre[outOffset + r·outStride + c] = DOut[gradOffset + r·gradStride + c] · [Pre[inOffset + r·inStride + c] > 0]
-// (the derivative at 0 is taken as 0, as PyTorch does). Four columns per invocation.
-
-struct Params {
-  rows: u32, cols: u32, inOffset: u32, inStride: u32,
-  outOffset: u32, outStride: u32, gradOffset: u32, gradStride: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> In: array<f32>;
-#if ${BACKWARD}
-@group(0) @binding(2) var<storage, read> DOut: array<f32>;
-#endif
-@group(0) @binding(3) var<storage, read_write> Out: array<f32>;
+// (the derivative at 0 is taken as 0, as PyTorch does). Four columns per invocation. Params and bindings:
+// strided_rows.wgsl.
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

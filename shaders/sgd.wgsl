@@ -5,7 +5,8 @@
 // A zero-initialised buffer makes the first step buf = g', which is PyTorch's first-step rule.
 // lr and momentum live in the `hyper` storage tensor (slot indices from src/kernels/sgd.ts), so the host
 // changes them with queue.writeBuffer and replays the recorded program.
-// A non-finite ||g||² skips the step (p and buf untouched); invocation 0 alone counts it in SKIPPED.
+// A non-finite ||g||² skips the step (p and buf untouched); invocation 0 alone counts it in SKIPPED
+// (skipStep and clipScale: optim_step.wgsl).
 
 struct Params { n: u32, paramsOffset: u32, gradsOffset: u32, bufOffset: u32, hyperOffset: u32, _p0: u32, _p1: u32, _p2: u32 }
 
@@ -17,38 +18,21 @@ struct Params { n: u32, paramsOffset: u32, gradsOffset: u32, bufOffset: u32, hyp
 @group(0) @binding(4) var<storage, read_write> Buf: array<f32>;
 #endif
 
-const SUM_SQ = ${SUM_SQ}u;
-const SKIPPED = ${SKIPPED}u;
-const CLIP = ${CLIP}u;
-const LR = ${LR}u;
 const MOMENTUM = ${MOMENTUM}u;
-
-const WG = 64u;
-const PER_INVOCATION = 4u;
-
-// WGSL lets compilers assume floats are finite, so `x != x` may fold to false: test the exponent bits.
-fn isFinite(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let h = p.hyperOffset;
   let sumSq = H[h + SUM_SQ];
-  if (!isFinite(sumSq)) {
-    if (wid.x == 0u && lid == 0u) { H[h + SKIPPED] += 1.0; }
-    return;
-  }
-  let norm = sqrt(sumSq);
-  let clip = H[h + CLIP];
-  let gScale = select(1.0, clip / norm, clip > 0.0 && norm > clip);
+  if (skipStep(h, sumSq, wid.x == 0u && lid == 0u)) { return; }
+  let gScale = clipScale(h, sumSq);
   let lr = H[h + LR];
 #if ${HAS_MOMENTUM}
   let mu = H[h + MOMENTUM];
 #endif
 
   for (var k = 0u; k < PER_INVOCATION; k++) {
-    let i = wid.x * WG * PER_INVOCATION + k * WG + lid;
+    let i = elementOf(wid.x, lid, k);
     if (i >= p.n) { break; }
     let g = G[p.gradsOffset + i] * gScale;
 #if ${HAS_MOMENTUM}

@@ -2,7 +2,7 @@
 // φ ~ U[0, π], x ~ U[−5, 5]; K support points and Q query points per task. Sampled on the GPU so that tasks
 // never cross the bus: every number is Philox(counter = (task, point, step, stream), key = (seed, 'meta')),
 // so a given seed and step give the same tasks on any device. One invocation per (task, point).
-// Writes into one buffer at the offsets in Params:
+// Writes into one buffer at the offsets in Params (bindings: episode_sampler.wgsl):
 //   supportX, supportY [B, K]; queryX, queryY [B, Q]; queryT [B, Q] = y/5 (training target: outputs of
 //   order 1 train faster than outputs of order 5); task [B, 2] = (A, φ);
 //   sequence [B, K+Q, 3]: the episode as the black-box learner reads it — support steps (x/5, y/5, 1), then
@@ -14,12 +14,6 @@ struct Params {
   queryX: u32, queryY: u32, task: u32, sequence: u32,
   queryT: u32, _p0: u32, _p1: u32, _p2: u32,
 }
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> step: array<u32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-
-const PI = 3.14159265358979;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -34,9 +28,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let phase = PI * philoxUnit(t.y);
   let r = philox4x32(vec4<u32>(b, i, s, p.stream), key);
   let x = -5.0 + 10.0 * philoxUnit(r.x);
-  // WGSL promises sin to 2^-11 absolute only on [−π, π]: reduce the argument (x + φ lies in [−5, 8.2]).
-  let a = x + phase;
-  let y = amp * sin(a - 2.0 * PI * round(a / (2.0 * PI)));
+  let y = amp * sin(reduceAngle(x + phase)); // x + φ lies in [−5, 8.2]
   if (i == 0u) {
     out[p.task + 2u * b] = amp;
     out[p.task + 2u * b + 1u] = phase;

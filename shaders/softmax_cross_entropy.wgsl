@@ -29,7 +29,6 @@ struct Params {
 #endif
 
 const WG = 64u;
-var<workgroup> partial: array<f32, WG>;
 
 fn logitRow(q: u32) -> u32 {
   return p.logitsOffset + (q / p.logitsBlock) * p.logitsBlockStride + (q % p.logitsBlock) * p.logitsRowStride;
@@ -44,11 +43,7 @@ fn labelOf(q: u32) -> i32 {
 
 /** Sum of `v` over the workgroup; every invocation gets the total. Call from uniform control flow. */
 fn groupSum(v: f32, lid: u32) -> f32 {
-  partial[lid] = v;
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    workgroupBarrier();
-    if (lid < s) { partial[lid] += partial[lid + s]; }
-  }
+  treeSum(v, lid);
   workgroupBarrier();
   let total = partial[0];
   workgroupBarrier(); // the next groupSum overwrites partial

@@ -1,51 +1,128 @@
-// The library entry: runtime, kernels, meta-learning. See README.md "Library API".
-export * from './runtime/errors';
-export * from './runtime/gpu';
-export * from './runtime/pipelines';
-export * from './runtime/pool';
-export * from './runtime/recorder';
-export * from './runtime/tensor';
-export * from './kernels/linear_forward';
-export * from './kernels/linear_backward_input';
-export * from './kernels/linear_backward_weight';
-export * from './kernels/gru_layout';
-export * from './kernels/gru_forward';
-export * from './kernels/gru_backward';
-export * from './kernels/mse_loss';
-export * from './kernels/softmax_cross_entropy';
-export * from './kernels/grad_norm';
-export * from './kernels/adam';
-export * from './kernels/sgd';
-export * from './kernels/sinusoid_tasks';
-export * from './meta/learner';
-export * from './meta/optimizer';
-export * from './meta/blackbox';
-export * from './meta/train';
-export * from './meta/recovery';
-export * from './kernels/group_layout';
-export * from './kernels/group_axpy';
-export * from './kernels/group_mean';
-export * from './kernels/group_norm';
-export * from './meta/gru_cell';
-export * from './meta/inner_loop';
-export * from './meta/maml';
-export * from './meta/reptile';
-export * from './kernels/relu';
-export * from './kernels/label_bind';
-export * from './kernels/layer_norm';
-export * from './kernels/im2col';
-export * from './kernels/omniglot_tasks';
-export * from './data/omniglot';
-export * from './meta/mlp_encoder';
-export * from './meta/blackbox_classifier';
-export * from './meta/omniglot_runs';
-export * from './kernels/forecast_tasks';
-export * from './meta/blackbox_forecast';
-export * from './kernels/context_adapt';
-export * from './meta/context';
-export * from './kernels/lopt_input';
-export * from './kernels/lopt_update';
-export * from './kernels/lopt_credit';
-export * from './kernels/coord_optim';
-export * from './kernels/coord_map';
-export * from './meta/lopt';
+/**
+ * The public API of `metarnn`: what users get, grouped. Anything not named here is internal and may change.
+ * README.md, "Library API", shows it in use; ARCHITECTURE.md, where each part lives.
+ */
+
+// ── Runtime: a WebGPU device, buffers, recorded programs, typed errors ──────────────────────────────────────
+export { acquireGpu, Gpu, type AcquireOptions, type AdapterSummary } from './runtime/gpu';
+export { Recorder, Program } from './runtime/recorder';
+export { Tensor, type DType } from './runtime/tensor';
+export { BufferPool } from './runtime/pool';
+export {
+  MetarnnError,
+  WebGpuUnavailableError,
+  LimitError,
+  ShaderCompileError,
+  GpuError,
+  DeviceLostError,
+  NonFiniteStepsError,
+  InputError,
+} from './runtime/errors';
+
+// ── Kernels: the fused GRU (PyTorch nn.GRU semantics), dense layers, losses, optimizers ──────────────────────
+export { gruParamLayout, gruForwardFlops, type GruShape, type ParamEntry } from './layout/gru_layout';
+export {
+  allocGruBuffers,
+  gruForward,
+  gruOutput,
+  type GruRun,
+  type GruForwardTensors,
+} from './kernels/gru_forward';
+export { gruBackward, type GruBackwardTensors } from './kernels/gru_backward';
+export { linearForward } from './kernels/linear_forward';
+export { linearBackwardInput } from './kernels/linear_backward_input';
+export { linearBackwardWeight } from './kernels/linear_backward_weight';
+export { mseLoss, type MseShape } from './kernels/mse_loss';
+export { softmaxCrossEntropy, type CrossEntropyShape } from './kernels/softmax_cross_entropy';
+export { adamStep, adamHyper, ADAM_SLOT, type AdamOptions } from './kernels/adam';
+export { sgdStep, sgdHyper, SGD_SLOT } from './kernels/sgd';
+export { gradNorm } from './kernels/grad_norm';
+
+// ── Learners: create, train, evaluate, recover from a lost device ───────────────────────────────────────────
+export {
+  EVAL_SEED_OFFSET,
+  LEARNERS,
+  TASKS,
+  isForecaster,
+  isRegressor,
+  summarize,
+  type EvalResult,
+  type Forecaster,
+  type LearnerName,
+  type MetaConfig,
+  type MetaLearner,
+  type Regressor,
+  type TaskData,
+  type TaskName,
+} from './meta/learner';
+export {
+  DEFAULT_CONFIG,
+  PAIR_DEFAULTS,
+  createLearner,
+  defaultsFor,
+  loadLearner,
+  supportedPairs,
+  train,
+  type TrainCallbacks,
+  type TrainProgress,
+} from './meta/train';
+export { trainWithRecovery, type DeviceRecovery, type RecoveryOptions } from './meta/recovery';
+export { MetaOptimizer, lrFactor } from './meta/optimizer';
+export { BlackBoxRegressor } from './meta/blackbox';
+export { BlackBoxForecaster } from './meta/blackbox_forecast';
+export { BlackBoxClassifier } from './meta/blackbox_classifier';
+export { ContextLearner, DEFAULT_CONTEXT_OPTIONS, type ContextOptions } from './meta/context';
+export { MamlLearner } from './meta/maml';
+export { ReptileLearner } from './meta/reptile';
+export { DEFAULT_INNER_LOOP, type InnerLoopOptions } from './meta/inner_loop';
+export { LearnedOptimizer, DEFAULT_LOPT, type LoptOptions } from './meta/lopt';
+export { BASELINE_LRS, type OptimizerComparison } from './meta/lopt_compare';
+
+// ── Tasks: episodes sampled on the GPU (the tasks at step s depend only on seed and s) ──────────────────────
+export { sinusoidTasks, sinusoidEpisodeLayout, type SinusoidEpisodeShape } from './kernels/sinusoid_tasks';
+export { forecastTasks, forecastEpisodeLayout, type ForecastEpisodeShape } from './kernels/forecast_tasks';
+
+// ── Data: Omniglot from its original zips, Lake et al.'s one-shot runs ─────────────────────────────────────
+export {
+  loadOmniglot,
+  OmniglotError,
+  type OmniglotCharacter,
+  type OmniglotDataset,
+  type OmniglotLoadOptions,
+} from './data/omniglot';
+export { splitOmniglot, type OmniglotSplit } from './data/omniglot_split';
+export {
+  ENCODERS,
+  queryAccuracy,
+  type ClassifierEpisode,
+  type ClassifierEvalResult,
+  type OmniglotConfig,
+} from './meta/classifier_config';
+export {
+  parseOmniglotRuns,
+  evaluateOmniglotRuns,
+  learnerClassifier,
+  nearestNeighbour,
+  type EpisodePredictor,
+  type OmniglotRun,
+  type RunsResult,
+} from './meta/omniglot_runs';
+export { heldOutEpisode, type OmniglotEpisode } from './meta/omniglot_episode';
+
+// ── Checkpoints: the CLI's and the page's one format; safetensors that load into PyTorch by name ────────────
+export {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  encodeConfig,
+  decodeConfig,
+  CHECKPOINT_FILE,
+  CONFIG_FILE,
+  type Checkpoint,
+  type CheckpointTensor,
+} from './io/checkpoint';
+export {
+  parse as parseSafetensors,
+  serialize as serializeSafetensors,
+  SafetensorsError,
+} from './io/safetensors';
+export type { RunConfig } from './io/run_config';

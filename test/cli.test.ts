@@ -7,10 +7,10 @@ import { cli } from './cli_helper';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gruParamLayout, type GruShape } from '../src/kernels/gru_layout';
+import { gruParamLayout, type GruShape } from '../src/layout/gru_layout';
 import { parse, serialize, type TensorInput } from '../src/io/safetensors';
 import { gruBackwardRef, gruForwardRef } from '../src/reference/gru';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 
 let dir: string;
 

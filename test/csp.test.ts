@@ -1,13 +1,13 @@
 /**
- * The built pages' Content-Security-Policies (app/csp.ts): index.html carries its strict policy, and no
- * script it can load — at start, on demand, or as a worker — contains eval, `new Function` or `Function(`;
- * bench.html's scripts do contain TF.js's `Function(` (the check's positive control). The CLI's server sends
- * the same policies as headers. Reads the build the global setup makes (or METARNN_APP_DIR).
+ * The built pages' Content-Security-Policies (src/protocol/csp.ts): index.html carries its strict policy,
+ * and no script it can load — at start, on demand, or as a worker — contains eval, `new Function` or
+ * `Function(`; bench.html's scripts do contain TF.js's `Function(` (the check's positive control). The CLI's
+ * server sends the same policies as headers. Reads the build the global setup makes (or METARNN_APP_DIR).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { BENCH_CSP, PAGE_CSP } from '../app/csp';
+import { BENCH_CSP, PAGE_CSP } from '../src/protocol/csp';
 import { APP_DIR, serveStatic } from '../src/cli/server';
 
 const FORBIDDEN = [

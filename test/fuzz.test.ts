@@ -4,9 +4,9 @@
  * deep inside, never a hang, and never allocate from an absurd size it read.
  */
 import { expect, test } from '@playwright/test';
-import { checkConfigObject } from '../src/cli/run_config';
+import { checkConfigObject } from '../src/cli/config_options';
 import { parse, serialize } from '../src/io/safetensors';
-import { rng } from '../src/reference/random';
+import { rng } from '../src/layout/random';
 import { InputError } from '../src/runtime/errors';
 import { mutateBytes as mutate } from './mutate';
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRun, RunWriter } from '../src/cli/run_dir';
 import { decodeCheckpoint, encodeConfig } from '../src/io/checkpoint';
-import { rng } from '../src/reference/random';
+import { rng } from '../src/layout/random';
 import { InputError } from '../src/runtime/errors';
 import { ROOT } from './cli_helper';
 import { KILL_SAVE_CONFIG, payload } from './kill_save_child';

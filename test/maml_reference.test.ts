@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { adaptRef, cellLossGradRef, cellSizeRef, metaGradientRef, type TaskRef } from '../src/reference/maml';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 
 // The float64 MAML reference checks itself before it is trusted to check the GPU: the cell's analytic
 // gradient against finite differences of its loss, and the meta-gradient's limits (no inner steps: all

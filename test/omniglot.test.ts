@@ -4,18 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { decode, encode } from 'fast-png';
-import {
-  areaWeights,
-  checkEpisodeShape,
-  loadOmniglot,
-  omniglotImage,
-  OmniglotError,
-  splitOmniglot,
-  type OmniglotDataset,
-} from '../src/data/omniglot';
+import { areaWeights, omniglotImage } from '../src/data/omniglot_image';
+import { checkEpisodeShape, splitOmniglot } from '../src/data/omniglot_split';
+import { loadOmniglot, OmniglotError, type OmniglotDataset } from '../src/data/omniglot';
 import { loadOmniglotFile } from '../src/data/omniglot_file';
 import { InputError } from '../src/runtime/errors';
-import { omniglotEpisodeRef } from '../src/reference/omniglot';
+import { omniglotEpisodeCodes } from '../src/layout/omniglot_codes';
 import { evaluateOmniglotRuns, nearestNeighbour, parseOmniglotRuns } from '../src/meta/omniglot_runs';
 import { runsFixture } from './omniglot_runs_fixture';
 
@@ -256,9 +250,9 @@ test('CPU episode reference: deterministic, labels a permutation, distinct class
   const check = (ok: boolean, what: string) => ok || problems.push(what);
   for (let task = 0; task < 20; task++) {
     const rng = { seed: 9, stream: 0, step: 3, task };
-    const ep = omniglotEpisodeRef(rng, e, { pool, starts, counts });
+    const ep = omniglotEpisodeCodes(rng, e, { pool, starts, counts });
     check(
-      JSON.stringify(omniglotEpisodeRef(rng, e, { pool, starts, counts })) === JSON.stringify(ep),
+      JSON.stringify(omniglotEpisodeCodes(rng, e, { pool, starts, counts })) === JSON.stringify(ep),
       'determinism',
     );
     check(new Set(ep.classes).size === 5, `task ${task}: classes not distinct`);
@@ -293,14 +287,14 @@ test('CPU episode reference: deterministic, labels a permutation, distinct class
   // Labels are shuffled per episode: over many episodes every class id gets several labels.
   const labelsOf = new Map<number, Set<number>>();
   for (let task = 0; task < 200; task++) {
-    const ep = omniglotEpisodeRef({ seed: 1, stream: 0, step: 0, task }, e, { pool, starts, counts });
+    const ep = omniglotEpisodeCodes({ seed: 1, stream: 0, step: 0, task }, e, { pool, starts, counts });
     ep.classes.forEach((id, label) => labelsOf.set(id, (labelsOf.get(id) ?? new Set()).add(label)));
   }
   expect(labelsOf.size).toBe(20);
   for (const s of labelsOf.values()) expect(s.size).toBeGreaterThan(2);
-  const other = omniglotEpisodeRef({ seed: 9, stream: 1, step: 3, task: 0 }, e, { pool, starts, counts });
+  const other = omniglotEpisodeCodes({ seed: 9, stream: 1, step: 3, task: 0 }, e, { pool, starts, counts });
   expect(other).not.toEqual(
-    omniglotEpisodeRef({ seed: 9, stream: 0, step: 3, task: 0 }, e, { pool, starts, counts }),
+    omniglotEpisodeCodes({ seed: 9, stream: 0, step: 3, task: 0 }, e, { pool, starts, counts }),
   );
 });
 

@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { splitOmniglot, type OmniglotDataset } from '../src/data/omniglot';
+import { splitOmniglot } from '../src/data/omniglot_split';
+import type { OmniglotDataset } from '../src/data/omniglot';
 import { loadOmniglotFile } from '../src/data/omniglot_file';
 import { heldOutEpisode } from '../src/meta/omniglot_episode';
 import { InputError } from '../src/runtime/errors';

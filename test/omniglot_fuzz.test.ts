@@ -9,7 +9,7 @@ import { expect, test } from '@playwright/test';
 import { zipSync, zlibSync, type Zippable } from 'fflate';
 import { encode } from 'fast-png';
 import { loadOmniglot, omniglotImageFromPng, OMNIGLOT_LIMITS, OmniglotError } from '../src/data/omniglot';
-import { rng } from '../src/reference/random';
+import { rng } from '../src/layout/random';
 import { concat, mutateBytes } from './mutate';
 
 const N = 10_000;

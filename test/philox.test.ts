@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { philox4x32 } from '../src/reference/philox';
+import { philox4x32 } from '../src/layout/philox';
 
 // Known-answer vectors published with Random123 (Salmon et al. 2011).
 test('philox4x32-10 reference matches the published known answers', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readTensorsFile, writeFileAtomic } from '../src/io/files';
 import { InputError } from '../src/runtime/errors';
 import { MAX_HEADER_BYTES, parse, SafetensorsError, serialize } from '../src/io/safetensors';
-import { rng, uniform } from '../src/reference/random';
+import { rng, uniform } from '../src/layout/random';
 
 /** A file from a header object (or raw header text) and raw data bytes, built the way the format says. */
 function build(header: object | string, data: number[] | Uint8Array = []): Uint8Array {

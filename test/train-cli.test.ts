@@ -5,6 +5,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { cli } from './cli_helper';
+import { appLosingDeviceAt } from './lose_device_page';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,12 +108,15 @@ test('a run resumed at step 40 ends with the same weights as an uninterrupted on
 
 test('a device lost mid-run is replaced and training resumes from the last checkpoint, bit-identically', async () => {
   const run = join(dir, 'lost');
-  process.env.METARNN_TEST_LOSE_DEVICE_AT = '70'; // the harness destroys its device at step 70
+  const built = process.env.METARNN_APP_DIR;
+  // The CLI serves a harness page that destroys its device at step 70 (see lose_device_page.ts).
+  process.env.METARNN_APP_DIR = appLosingDeviceAt(70, join(dir, 'app-losing-device'));
   let r: Awaited<ReturnType<typeof cli>>;
   try {
     r = await cli('train', ...TINY, ...EVERY, '--steps', '120', '--out', run);
   } finally {
-    delete process.env.METARNN_TEST_LOSE_DEVICE_AT;
+    if (built === undefined) delete process.env.METARNN_APP_DIR;
+    else process.env.METARNN_APP_DIR = built;
   }
   expect(r.code, r.stderr).toBe(0);
   // Noticed at the next readback (the step 80 log point); the checkpoint before that is step 40's.

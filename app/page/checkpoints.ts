@@ -51,50 +51,119 @@ function download(bytes: Uint8Array, name: string, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function renderCheckpoints(root: HTMLElement): () => void {
-  const name = h('input', {
+/** The list of saves: a row each, with its Load and Delete buttons. */
+function savesTable(
+  table: HTMLTableElement,
+  entries: store.SavedEntry[],
+  act: { load(e: store.SavedEntry): void; del(e: store.SavedEntry): void },
+): void {
+  const button = (cls: string, text: string, e: store.SavedEntry, onclick: () => void) =>
+    h('button', { type: 'button', class: cls, 'aria-label': `${text} ${e.name}`, onclick }, text);
+  table.replaceChildren(
+    h('caption', {}, entries.length ? `${entries.length} saved` : 'Nothing saved yet.'),
+    ...(entries.length
+      ? [h('tr', {}, ...['Name', 'Model', 'Step', 'Saved', ''].map((t) => h('th', { scope: 'col' }, t)))]
+      : []),
+    ...entries.map((e) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, e.name),
+        h('td', {}, `${e.task}/${e.learner}`),
+        h('td', {}, String(e.step)),
+        h('td', {}, new Date(e.savedAt).toLocaleString()),
+        h(
+          'td',
+          {},
+          button('load', 'Load', e, () => act.load(e)),
+          button('delete', 'Delete', e, () => act.del(e)),
+        ),
+      ),
+    ),
+  );
+}
+
+class CheckpointsView {
+  readonly name = h('input', {
     id: 'ckpt-name',
     type: 'text',
     placeholder: 'e.g. blackbox 2000 steps',
     title: 'A name for this save',
   });
-  const saveBtn = h(
+  readonly saveBtn = h(
     'button',
     { id: 'ckpt-save', type: 'button', title: 'Save the current learner in this browser' },
     'Save',
   );
-  const exportCkpt = h(
+  readonly exportCkpt = h(
     'button',
     { id: 'export-checkpoint', type: 'button', title: 'Download the current learner as the CLI writes it' },
     `Download ${CHECKPOINT_FILE}`,
   );
-  const exportConfig = h('button', { id: 'export-config', type: 'button' }, `Download ${CONFIG_FILE}`);
-  const importInput = h('input', {
+  readonly exportConfig = h('button', { id: 'export-config', type: 'button' }, `Download ${CONFIG_FILE}`);
+  readonly importInput = h('input', {
     id: 'ckpt-import',
     type: 'file',
     multiple: true,
     accept: '.safetensors,.json',
     title: `Choose ${CHECKPOINT_FILE} and ${CONFIG_FILE} from a run directory`,
   });
-  const table = h('table', { class: 'saves', id: 'ckpt-list' });
-  const current = h('p', { class: 'readout', id: 'ckpt-current' });
-  root.replaceChildren(
-    h('h2', {}, 'Checkpoints'),
-    current,
-    h('div', { class: 'row' }, h('label', { for: 'ckpt-name' }, h('span', {}, 'Name'), name), saveBtn),
-    h('h3', {}, 'Saved in this browser'),
-    table,
-    h('h3', {}, 'Files (same as a metarnn run directory)'),
-    h('div', { class: 'buttons' }, exportCkpt, exportConfig),
-    h(
-      'label',
-      { for: 'ckpt-import', class: 'file' },
-      h('span', {}, `Import ${CHECKPOINT_FILE} + ${CONFIG_FILE}`),
-      importInput,
-    ),
-  );
+  readonly table = h('table', { class: 'saves', id: 'ckpt-list' });
+  readonly current = h('p', { class: 'readout', id: 'ckpt-current' });
 
-  const guard = async (what: string, f: () => Promise<void>) => {
+  constructor(root: HTMLElement) {
+    root.replaceChildren(
+      h('h2', {}, 'Checkpoints'),
+      this.current,
+      h(
+        'div',
+        { class: 'row' },
+        h('label', { for: 'ckpt-name' }, h('span', {}, 'Name'), this.name),
+        this.saveBtn,
+      ),
+      h('h3', {}, 'Saved in this browser'),
+      this.table,
+      h('h3', {}, 'Files (same as a metarnn run directory)'),
+      h('div', { class: 'buttons' }, this.exportCkpt, this.exportConfig),
+      h(
+        'label',
+        { for: 'ckpt-import', class: 'file' },
+        h('span', {}, `Import ${CHECKPOINT_FILE} + ${CONFIG_FILE}`),
+        this.importInput,
+      ),
+    );
+    this.saveBtn.addEventListener('click', () => this.#guard('Saving', () => this.#save()));
+    this.exportCkpt.addEventListener('click', () =>
+      this.#guard('Export', async () =>
+        download((await currentFiles()).checkpoint, CHECKPOINT_FILE, 'application/octet-stream'),
+      ),
+    );
+    this.exportConfig.addEventListener('click', () =>
+      this.#guard('Export', async () =>
+        download(encodeConfig(state.config), CONFIG_FILE, 'application/json'),
+      ),
+    );
+    this.importInput.addEventListener('change', () => this.#guard('Import', () => this.#import()));
+  }
+
+  /** The current learner's line, and which buttons it enables. */
+  refresh(): void {
+    const l = state.learner;
+    this.current.textContent = l
+      ? `Current learner: ${state.config.task}/${state.config.learner}, ${state.config.layers}x${state.config.hidden}, step ${l.stepCount}.`
+      : 'No current learner.';
+    for (const b of [this.saveBtn, this.exportCkpt, this.exportConfig]) b.disabled = !l;
+  }
+
+  async refreshList(): Promise<void> {
+    savesTable(this.table, await store.list(), {
+      load: (e) => void this.#load(e),
+      del: (e) => void this.#delete(e),
+    });
+  }
+
+  /** Runs an action unless training runs (the learner must hold still); a failure is said, not thrown. */
+  async #guard(what: string, f: () => Promise<void>): Promise<void> {
     if (state.training) return say('Pause or stop training first.', true);
     try {
       await f();
@@ -102,115 +171,62 @@ export function renderCheckpoints(root: HTMLElement): () => void {
       say(`${what} failed: ${(e as Error).message}`, true);
       console.error(e);
     }
-  };
-
-  async function refreshList() {
-    const entries = await store.list();
-    table.replaceChildren(
-      h('caption', {}, entries.length ? `${entries.length} saved` : 'Nothing saved yet.'),
-      ...(entries.length
-        ? [h('tr', {}, ...['Name', 'Model', 'Step', 'Saved', ''].map((t) => h('th', { scope: 'col' }, t)))]
-        : []),
-      ...entries.map((e) =>
-        h(
-          'tr',
-          {},
-          h('td', {}, e.name),
-          h('td', {}, `${e.task}/${e.learner}`),
-          h('td', {}, String(e.step)),
-          h('td', {}, new Date(e.savedAt).toLocaleString()),
-          h(
-            'td',
-            {},
-            h(
-              'button',
-              { type: 'button', class: 'load', 'aria-label': `Load ${e.name}`, onclick: () => void load(e) },
-              'Load',
-            ),
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'delete',
-                'aria-label': `Delete ${e.name}`,
-                onclick: () => void del(e),
-              },
-              'Delete',
-            ),
-          ),
-        ),
-      ),
-    );
   }
 
-  const load = (e: store.SavedEntry) =>
-    guard('Loading', async () => {
+  #load(e: store.SavedEntry): Promise<void> {
+    return this.#guard('Loading', async () => {
       const f = await store.read(e.id);
       await loadFiles(f.checkpoint, f.config, e.name);
       say(`Loaded “${e.name}” (step ${e.step}).`);
     });
-  const del = (e: store.SavedEntry) =>
-    guard('Deleting', async () => {
+  }
+
+  #delete(e: store.SavedEntry): Promise<void> {
+    return this.#guard('Deleting', async () => {
       await store.remove(e.id);
-      await refreshList();
+      await this.refreshList();
       say(`Deleted “${e.name}”.`);
     });
+  }
 
-  saveBtn.addEventListener('click', () =>
-    guard('Saving', async () => {
-      const f = await currentFiles();
-      const c = state.config;
-      const label = name.value.trim() || `${c.task}/${c.learner} step ${f.step}`;
-      await store.save(
-        { name: label, step: f.step, task: c.task, learner: c.learner },
-        f.checkpoint,
-        f.config,
-      );
-      await refreshList();
-      say(`Saved “${label}”.`);
-    }),
-  );
-  exportCkpt.addEventListener('click', () =>
-    guard('Export', async () =>
-      download((await currentFiles()).checkpoint, CHECKPOINT_FILE, 'application/octet-stream'),
-    ),
-  );
-  exportConfig.addEventListener('click', () =>
-    guard('Export', async () => download(encodeConfig(state.config), CONFIG_FILE, 'application/json')),
-  );
-  importInput.addEventListener('change', () =>
-    guard('Import', async () => {
-      const chosen = [...(importInput.files ?? [])];
-      importInput.value = '';
-      const ckpt = chosen.find((f) => f.name.endsWith('.safetensors'));
-      const conf = chosen.find((f) => f.name.endsWith('.json'));
-      if (!ckpt) throw new Error(`choose a ${CHECKPOINT_FILE} (and its ${CONFIG_FILE})`);
-      const bytes = new Uint8Array(await ckpt.arrayBuffer());
-      const confBytes = conf ? new Uint8Array(await conf.arrayBuffer()) : null;
-      const c = await loadFiles(bytes, confBytes, ckpt.name);
-      const step = state.learner?.stepCount ?? 0;
-      await store.save(
-        { name: `imported ${ckpt.name}`, step, task: c.task, learner: c.learner },
-        bytes,
-        encodeConfig(c),
-      );
-      await refreshList();
-      say(`Imported ${ckpt.name} (step ${step}) and saved it here.`);
-    }),
-  );
+  async #save(): Promise<void> {
+    const f = await currentFiles();
+    const c = state.config;
+    const label = this.name.value.trim() || `${c.task}/${c.learner} step ${f.step}`;
+    await store.save({ name: label, step: f.step, task: c.task, learner: c.learner }, f.checkpoint, f.config);
+    await this.refreshList();
+    say(`Saved “${label}”.`);
+  }
 
-  const refresh = () => {
-    const l = state.learner;
-    current.textContent = l
-      ? `Current learner: ${state.config.task}/${state.config.learner}, ${state.config.layers}x${state.config.hidden}, step ${l.stepCount}.`
-      : 'No current learner.';
-    for (const b of [saveBtn, exportCkpt, exportConfig]) b.disabled = !l;
-  };
-  onLearnerChange(refresh);
-  refresh();
-  void refreshList().catch((e) => say(`Cannot list saved checkpoints: ${(e as Error).message}`, true));
+  /** Loads the chosen checkpoint (and config) as the current learner, and saves it here too. */
+  async #import(): Promise<void> {
+    const chosen = [...(this.importInput.files ?? [])];
+    this.importInput.value = '';
+    const ckpt = chosen.find((f) => f.name.endsWith('.safetensors'));
+    const conf = chosen.find((f) => f.name.endsWith('.json'));
+    if (!ckpt) throw new Error(`choose a ${CHECKPOINT_FILE} (and its ${CONFIG_FILE})`);
+    const bytes = new Uint8Array(await ckpt.arrayBuffer());
+    const confBytes = conf ? new Uint8Array(await conf.arrayBuffer()) : null;
+    const c = await loadFiles(bytes, confBytes, ckpt.name);
+    const step = state.learner?.stepCount ?? 0;
+    await store.save(
+      { name: `imported ${ckpt.name}`, step, task: c.task, learner: c.learner },
+      bytes,
+      encodeConfig(c),
+    );
+    await this.refreshList();
+    say(`Imported ${ckpt.name} (step ${step}) and saved it here.`);
+  }
+}
+
+/** Builds the view; returns what to call when it is shown (saves may have changed meanwhile). */
+export function renderCheckpoints(root: HTMLElement): () => void {
+  const view = new CheckpointsView(root);
+  onLearnerChange(() => view.refresh());
+  view.refresh();
+  void view.refreshList().catch((e) => say(`Cannot list saved checkpoints: ${(e as Error).message}`, true));
   return () => {
-    refresh();
-    void refreshList().catch(() => {});
+    view.refresh();
+    void view.refreshList().catch(() => {});
   };
 }

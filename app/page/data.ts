@@ -3,7 +3,8 @@
  * (omniglot_worker.ts) by the loader the CLI uses and kept in memory for the learners (state.taskData).
  * The file is read locally and never sent anywhere.
  */
-import { defaultHeldOut, type OmniglotDataset } from '../../src/data/omniglot';
+import { defaultHeldOut } from '../../src/data/omniglot_split';
+import type { OmniglotDataset } from '../../src/data/omniglot';
 import { h, say } from './dom';
 import { state } from './state';
 import type { OmniglotReply, OmniglotRequest } from './omniglot_worker';

@@ -5,11 +5,11 @@
  */
 import './page.css';
 import { renderAdapt } from './adapt';
-import { renderBench } from './bench';
+import { renderBench } from './bench_view';
 import { renderCheckpoints } from './checkpoints';
 import { renderDevice } from './device';
 import { byId, say } from './dom';
-import { renderTrain } from './train';
+import { renderTrain } from './train_view';
 
 declare global {
   interface Window {

@@ -31,7 +31,7 @@ export function setLearner(learner: MetaLearner | null, config?: RunConfig): voi
 
 let current: Gpu | null = null;
 
-/** The device, acquired on first use and again once lost (training recovers so: app/page/train.ts). */
+/** The device, acquired on first use and again once lost (training recovers so: app/page/train_view.ts). */
 export function getGpu(): Promise<Gpu> {
   if (current?.isLost) gpu = current = null;
   gpu ??= lib.acquireGpu().then((g) => (current = g));

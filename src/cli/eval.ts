@@ -4,15 +4,16 @@
  * that the run reported while training.
  */
 import type { Command } from 'commander';
-import type { EvalResult, MetaConfig } from '../meta/learner';
+import type { EvalResult } from '../meta/learner';
+import type { MetaConfig } from '../io/meta_config';
 import { InputError } from '../runtime/errors';
 import { callHarness, withSession } from './page';
 import { loadTaskData } from './task_data';
 import { readDataFile } from '../data/omniglot_file';
 import { PUBLISHED_RUNS_ERROR } from '../meta/omniglot_runs';
-import { configFromOptions, type RunConfig } from './run_config';
+import { configFromOptions, type RunConfig } from './config_options';
 import { readRun, type SavedRun } from './run_dir';
-import { formatComparison, TEST_SEED_OFFSET } from './train';
+import { formatComparison, TEST_SEED_OFFSET } from './train_command';
 import { DEFAULT_LOPT } from '../meta/lopt';
 
 export interface EvalSummary {

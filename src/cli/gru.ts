@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { gruParamLayout, type GruShape } from '../kernels/gru_layout';
+import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { InputError } from '../runtime/errors';
 import { readTensorsFile, writeFileAtomic } from '../io/files';
 import { serialize, type TensorFile, type TensorInput } from '../io/safetensors';

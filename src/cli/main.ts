@@ -1,16 +1,17 @@
 /**
- * The `metarnn` command line. Each command lives in its own src/cli/<command>.ts and exports
- * `register(program)`; adding a command is one import and one entry in COMMANDS.
+ * The `metarnn` command line. Each command lives in its own module (doctor.ts, gru.ts, bench_command.ts,
+ * train_command.ts, eval.ts, start.ts) and exports `register(program)`; adding a command is one import and
+ * one entry in COMMANDS.
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { MetarnnError } from '../runtime/errors';
-import { register as bench } from './bench';
+import { register as bench } from './bench_command';
 import { register as doctor } from './doctor';
 import { register as evaluate } from './eval';
 import { register as gru } from './gru';
 import { register as start } from './start';
-import { register as train } from './train';
+import { register as train } from './train_command';
 
 const COMMANDS: ((program: Command) => void)[] = [doctor, gru, bench, train, evaluate, start];
 

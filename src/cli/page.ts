@@ -4,7 +4,7 @@
  * multi-line "page.evaluate: ..." text.
  */
 import type { Page } from 'playwright-core';
-import type { Harness } from '../../app/harness';
+import type { HarnessCalls } from '../protocol/harness';
 import { MetarnnError } from '../runtime/errors';
 import type { Session } from './session';
 
@@ -40,10 +40,6 @@ export async function withSession<T>(fn: (session: Session) => Promise<T>): Prom
   }
 }
 
-type HarnessFn = {
-  [K in keyof Harness]: Harness[K] extends (...args: never[]) => unknown ? K : never;
-}[keyof Harness];
-
 interface PageResult {
   ok: boolean;
   value?: unknown;
@@ -54,19 +50,20 @@ interface PageResult {
 }
 
 /**
- * Calls `window.harness[name](...args)` in the page. The page function must stay anonymous and define no
- * named functions: tsx compiles with keepNames, which would wrap those in a `__name(...)` helper that does
- * not exist in the page.
+ * Calls `window.harness[name](...args)` in the page: one of the functions src/protocol/harness.ts lists,
+ * with its argument and result types. The page function must stay anonymous and define no named functions:
+ * tsx compiles with keepNames, which would wrap those in a `__name(...)` helper that does not exist in the
+ * page.
  */
-export async function callHarness<K extends HarnessFn>(
+export async function callHarness<K extends keyof HarnessCalls>(
   page: Page,
   name: K,
-  ...args: Parameters<Harness[K]>
-): Promise<Awaited<ReturnType<Harness[K]>>> {
+  ...args: Parameters<HarnessCalls[K]>
+): Promise<Awaited<ReturnType<HarnessCalls[K]>>> {
   const r: PageResult = await page.evaluate(
     async ({ name, args }) => {
       try {
-        const h = window.harness as unknown as Record<string, (...a: unknown[]) => unknown>;
+        const h = (window as unknown as { harness: Record<string, (...a: unknown[]) => unknown> }).harness;
         return { ok: true, value: await h[name](...args) };
       } catch (e) {
         const err = e as { name?: string; code?: unknown; message?: string; stack?: string };
@@ -81,7 +78,7 @@ export async function callHarness<K extends HarnessFn>(
     },
     { name: name as string, args: args as unknown[] },
   );
-  if (r.ok) return r.value as Awaited<ReturnType<Harness[K]>>;
+  if (r.ok) return r.value as Awaited<ReturnType<HarnessCalls[K]>>;
   if (typeof r.code === 'string') throw new PageError(r.message ?? '', r.code, r.name ?? 'Error');
   const err = new Error(`in the page, harness.${name}: ${r.message}`);
   err.stack = `${r.name}: ${r.message}\n(page stack)\n${r.stack ?? ''}`;

@@ -5,7 +5,6 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NamedTensor, Resume } from '../../app/harness_train';
 import {
   CHECKPOINT_FILE,
   CONFIG_FILE,
@@ -17,7 +16,8 @@ import {
 import { readTensorsFile, writeFileAtomic } from '../io/files';
 import { InputError } from '../runtime/errors';
 import type { MetricsLine } from '../report/report';
-import type { RunConfig } from './run_config';
+import type { NamedTensor, Resume } from '../protocol/training';
+import type { RunConfig } from './config_options';
 
 export const RUN_FILES = {
   checkpoint: CHECKPOINT_FILE,

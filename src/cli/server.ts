@@ -6,7 +6,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { basename, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CSP_BY_PAGE } from '../../app/csp';
+import { CSP_BY_PAGE } from '../protocol/csp';
 
 /** The built page; METARNN_APP_DIR points elsewhere (e.g. a private build while developing). */
 export const APP_DIR =

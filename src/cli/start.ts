@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../runtime/errors';
-import { library, type RunConfig } from './run_config';
-import { runTraining } from './train';
+import { library, type RunConfig } from './config_options';
+import { runTraining } from './train_command';
 
 /** The demo's settings: the one place to tune it. `minutes` must keep the whole command under 10 minutes. */
 export const START_CONFIG = {

@@ -3,8 +3,8 @@
  * checked the same way wherever it comes from (a --config file, a run directory, a file imported into the
  * page). Pure TypeScript, shared by the CLI (src/cli/run_config.ts adds files and options) and the page.
  */
-import { OMNIGLOT_MAX_SHIFT } from '../data/omniglot';
-import { LEARNERS, TASKS, type MetaConfig } from '../meta/learner';
+import { OMNIGLOT_MAX_SHIFT } from '../layout/omniglot_codes';
+import { LEARNERS, TASKS, type MetaConfig } from './meta_config';
 import { InputError } from '../runtime/errors';
 
 /** MetaConfig plus task-specific settings that learners read when they need them (omniglot data). */

@@ -1,7 +1,10 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
-import source from '../../shaders/adam.wgsl?raw';
+import common from '../../shaders/optim_step.wgsl?raw';
+import body from '../../shaders/adam.wgsl?raw';
 import { checkOptimizerSizes, OPTIM_SLOT } from './grad_norm';
+
+const source = `${common}\n${body}`;
 
 /**
  * Where each hyper-parameter sits in Adam's `hyper` tensor [ADAM_HYPER_SIZE]. The host rewrites lr or step

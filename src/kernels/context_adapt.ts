@@ -2,14 +2,7 @@ import { InputError } from '../runtime/errors';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import source from '../../shaders/context_adapt.wgsl?raw';
-
-/** `tasks` tasks of `points` rows each; every row is a sequence of `steps` inputs (x, c[0..ctx)). */
-export interface ContextShape {
-  tasks: number;
-  points: number;
-  steps: number;
-  ctx: number;
-}
+import type { ContextShape } from '../layout/context_shape';
 
 function uniforms(s: ContextShape, o: number[], reset: boolean, scale: number, alpha: number): Uint32Array {
   for (const [name, v] of Object.entries(s)) {

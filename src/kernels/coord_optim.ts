@@ -1,11 +1,11 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
-import source from '../../shaders/coord_optim.wgsl?raw';
-import { checkCoordMap, coordCount, type CoordMap } from './coord_map';
+import common from '../../shaders/coord_map.wgsl?raw';
+import body from '../../shaders/coord_optim.wgsl?raw';
+import { checkCoordMap, coordCount, type CoordMap, type CoordOptimizer } from '../layout/coord_map';
 
-export type CoordOptimizer = 'sgd' | 'rmsprop' | 'adam';
-export const COORD_OPTIMIZERS: readonly CoordOptimizer[] = ['sgd', 'rmsprop', 'adam'];
+const source = `${common}\n${body}`;
 
 export interface CoordOptimOptions {
   lr: number;

@@ -1,7 +1,10 @@
 import { InputError } from '../runtime/errors';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
-import source from '../../shaders/grad_norm.wgsl?raw';
+import treeSum from '../../shaders/tree_sum.wgsl?raw';
+import body from '../../shaders/grad_norm.wgsl?raw';
+
+const source = `${treeSum}\n${body}`;
 
 /**
  * The slots every optimizer's `hyper` tensor starts with, so that one gradNorm feeds Adam and SGD alike:

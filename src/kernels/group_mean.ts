@@ -3,7 +3,7 @@ import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
 import common from '../../shaders/group_layout.wgsl?raw';
 import body from '../../shaders/group_mean.wgsl?raw';
-import { groupedSize, groupParams, sharedSize, type GroupedLayout } from './group_layout';
+import { groupedSize, groupParams, sharedSize, type GroupedLayout } from '../layout/group_layout';
 
 const source = `${common}\n${body}`;
 

@@ -2,10 +2,11 @@ import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
 import common from '../../shaders/group_layout.wgsl?raw';
+import treeSum from '../../shaders/tree_sum.wgsl?raw';
 import body from '../../shaders/group_norm.wgsl?raw';
-import { groupedSize, groupParams, type GroupedLayout } from './group_layout';
+import { groupedSize, groupParams, type GroupedLayout } from '../layout/group_layout';
 
-const source = `${common}\n${body}`;
+const source = `${common}\n${treeSum}\n${body}`;
 
 /**
  * Per-task norms of a per-task buffer (see shaders/group_norm.wgsl): out [2, groups] gets ‖x_g‖ in row 0 and

@@ -1,11 +1,14 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
-import source from '../../shaders/gru_backward.wgsl?raw';
+import common from '../../shaders/gru_rows.wgsl?raw';
+import body from '../../shaders/gru_backward.wgsl?raw';
 import { checkGruShape, gruGeometry, type GruRun } from './gru_forward';
-import { gruParamLayout, type GruShape } from './gru_layout';
+import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { linearBackwardInput } from './linear_backward_input';
 import { linearBackwardWeight } from './linear_backward_weight';
-import type { RowLayout } from './linear_forward';
+import type { RowLayout } from './linear_tile';
+
+const source = `${common}\n${body}`;
 
 export interface GruBackwardTensors {
   params: Tensor;
@@ -61,10 +64,7 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
       kernel: 'gru_backward',
       source,
       defines: {
-        HIDDEN: H,
-        ROWS: geo.rows,
-        WG: geo.wg,
-        UNITS: geo.units,
+        ...geo.defines,
         SBUF: 2 * geo.rows * 3 * H,
         CARRY: geo.units * geo.rows,
         HAS_DOUT: Boolean(dOut),

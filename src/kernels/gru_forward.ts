@@ -1,9 +1,13 @@
 import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
-import source from '../../shaders/gru_forward.wgsl?raw';
-import { gruParamLayout, type GruShape } from './gru_layout';
-import { linearForward, type RowLayout } from './linear_forward';
+import common from '../../shaders/gru_rows.wgsl?raw';
+import body from '../../shaders/gru_forward.wgsl?raw';
+import { gruParamLayout, type GruShape } from '../layout/gru_layout';
+import { linearForward } from './linear_forward';
+import type { RowLayout } from './linear_tile';
+
+const source = `${common}\n${body}`;
 
 /** Batch and sequence length of one call; the batch splits into shape.groups task groups of batch/groups rows. */
 export interface GruRun {
@@ -44,7 +48,9 @@ export function gruGeometry(hidden: number, rowsPerGroup: number, limits: GPUSup
   const maxRows = Math.floor(limits.maxComputeWorkgroupStorageSize / (2 * 3 * hidden * 4));
   // 8 rows measured fastest on the software adapter (B 32, H 64: 1.3x over 4, 2x over 1); fewer if memory is short.
   const rows = Math.max(1, Math.min(8, maxRows, rowsPerGroup));
-  return { wg, units, rows, fits: maxRows >= 1 };
+  // The same geometry as the defines of shaders/gru_rows.wgsl, shared by both recurrent kernels.
+  const defines = { HIDDEN: hidden, ROWS: rows, WG: wg, UNITS: units };
+  return { wg, units, rows, fits: maxRows >= 1, defines };
 }
 
 export function checkGruShape(shape: GruShape, run: GruRun): number {
@@ -81,13 +87,6 @@ export function allocGruBuffers(gpu: Gpu, shape: GruShape, run: GruRun) {
   return { hs, gates, workDy, tensors };
 }
 
-/** Bytes allocGruBuffers takes, for checks against device limits before allocating. */
-export function gruBufferBytes(shape: GruShape, run: GruRun): number {
-  const { layers: L, hiddenSize: H } = shape;
-  const T = Math.max(1, run.steps);
-  return 4 * run.batch * (L * (run.steps + 1) * H + L * T * 4 * H + (L > 1 ? T * H : 0));
-}
-
 /**
  * Stacked GRU forward: per layer, one batched input projection for all T (linear_forward) and one recurrent
  * dispatch that loops over T (gru_forward). 2 dispatches per layer, independent of T.
@@ -121,10 +120,7 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
       kernel: 'gru_forward',
       source,
       defines: {
-        HIDDEN: H,
-        ROWS: geo.rows,
-        WG: geo.wg,
-        UNITS: geo.units,
+        ...geo.defines,
         HBUF: 2 * geo.rows * H,
         HAS_H0: Boolean(t.h0),
         HAS_HN: Boolean(t.hN),

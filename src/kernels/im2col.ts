@@ -1,7 +1,7 @@
 import { flatGrid, type Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import source from '../../shaders/im2col.wgsl?raw';
-import { convOut, type Im2colShape } from './conv_shape';
+import { convOut, type Im2colShape } from '../layout/conv_shape';
 
 export { convOut, type Im2colShape };
 

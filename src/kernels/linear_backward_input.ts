@@ -1,14 +1,10 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
-import source from '../../shaders/linear_backward_input.wgsl?raw';
-import {
-  contiguousRows,
-  linearParams,
-  linearTiles,
-  type LinearShape,
-  type RowLayout,
-  type YLayout,
-} from './linear_forward';
+import common from '../../shaders/linear_tile.wgsl?raw';
+import body from '../../shaders/linear_backward_input.wgsl?raw';
+import { dispatchLinear, type LinearShape, type RowLayout, type YLayout } from './linear_tile';
+
+const source = `${common}\n${body}`;
 
 /** dx[q, :] (+)= dy[q, :] · W[g] (see shaders/linear_backward_input.wgsl). */
 export function linearBackwardInput(
@@ -16,13 +12,16 @@ export function linearBackwardInput(
   s: LinearShape,
   t: { dy: Tensor; dyLayout?: YLayout; w: Tensor; dx: Tensor; dxRows?: RowLayout; accumulate?: boolean },
 ): void {
-  const dxRows = t.dxRows ?? contiguousRows(s.inF);
-  rec.dispatch({
-    kernel: 'linear_backward_input',
-    source,
-    defines: { ACCUMULATE: Boolean(t.accumulate) },
-    uniforms: linearParams(s, t.dx, dxRows, t.w, null, t.dy, t.dyLayout),
-    buffers: [t.dx.buffer, t.w.buffer, null, t.dy.buffer],
-    workgroups: [linearTiles(s.rowsPerGroup, s.inF), s.groups],
-  });
+  dispatchLinear(
+    rec,
+    {
+      kernel: 'linear_backward_input',
+      source,
+      defines: { ACCUMULATE: Boolean(t.accumulate) },
+      buffers: [t.dx.buffer, t.w.buffer, null, t.dy.buffer],
+    },
+    s,
+    { x: t.dx, xRows: t.dxRows, w: t.w, y: t.dy, yLayout: t.dyLayout },
+    { rows: s.rowsPerGroup, cols: s.inF },
+  );
 }

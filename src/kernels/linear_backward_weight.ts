@@ -1,14 +1,10 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
-import source from '../../shaders/linear_backward_weight.wgsl?raw';
-import {
-  contiguousRows,
-  linearParams,
-  linearTiles,
-  type LinearShape,
-  type RowLayout,
-  type YLayout,
-} from './linear_forward';
+import common from '../../shaders/linear_tile.wgsl?raw';
+import body from '../../shaders/linear_backward_weight.wgsl?raw';
+import { dispatchLinear, type LinearShape, type RowLayout, type YLayout } from './linear_tile';
+
+const source = `${common}\n${body}`;
 
 /**
  * dW[g] (+)= Σ_q dy[q]ᵀ x[q], db[g] (+)= Σ_q dy[q] over the rows of each group (see
@@ -36,13 +32,16 @@ export function linearBackwardWeight(
       'linearBackwardWeight: dw and db must be views of one gradient buffer (one writable binding)',
     );
   }
-  const xRows = t.xRows ?? contiguousRows(s.inF);
-  rec.dispatch({
-    kernel: 'linear_backward_weight',
-    source,
-    defines: { HAS_BIAS: Boolean(t.db), ACCUMULATE: Boolean(t.accumulate) },
-    uniforms: linearParams(s, t.x, xRows, t.dw, t.db, t.dy, t.dyLayout),
-    buffers: [t.x.buffer, t.dw.buffer, null, t.dy.buffer],
-    workgroups: [linearTiles(s.outF, s.inF), s.groups],
-  });
+  dispatchLinear(
+    rec,
+    {
+      kernel: 'linear_backward_weight',
+      source,
+      defines: { HAS_BIAS: Boolean(t.db), ACCUMULATE: Boolean(t.accumulate) },
+      buffers: [t.x.buffer, t.dw.buffer, null, t.dy.buffer],
+    },
+    s,
+    { x: t.x, xRows: t.xRows, w: t.dw, b: t.db, y: t.dy, yLayout: t.dyLayout },
+    { rows: s.outF, cols: s.inF },
+  );
 }

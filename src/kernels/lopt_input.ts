@@ -1,8 +1,11 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
-import source from '../../shaders/lopt_input.wgsl?raw';
-import { checkCoordMap, coordCount, type CoordMap } from './coord_map';
+import common from '../../shaders/coord_map.wgsl?raw';
+import body from '../../shaders/lopt_input.wgsl?raw';
+import { checkCoordMap, coordCount, type CoordMap } from '../layout/coord_map';
+
+const source = `${common}\n${body}`;
 
 /**
  * The learned optimizer's input: each coordinate's gradient, preprocessed as Andrychowicz et al. (log-magnitude

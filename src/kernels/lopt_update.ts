@@ -1,8 +1,11 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
-import source from '../../shaders/lopt_update.wgsl?raw';
-import { checkCoordMap, coordCount, type CoordMap } from './coord_map';
+import common from '../../shaders/coord_map.wgsl?raw';
+import body from '../../shaders/lopt_update.wgsl?raw';
+import { checkCoordMap, coordCount, type CoordMap } from '../layout/coord_map';
+
+const source = `${common}\n${body}`;
 
 /** weights[i(c)] += scale · update[c] for every coordinate c (see shaders/lopt_update.wgsl). */
 export function loptUpdate(

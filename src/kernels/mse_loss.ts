@@ -1,8 +1,11 @@
 import { InputError } from '../runtime/errors';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
-import source from '../../shaders/mse_loss.wgsl?raw';
-import { contiguousRows, type RowLayout } from './linear_forward';
+import treeSum from '../../shaders/tree_sum.wgsl?raw';
+import body from '../../shaders/mse_loss.wgsl?raw';
+import { contiguousRows, type RowLayout } from './linear_tile';
+
+const source = `${treeSum}\n${body}`;
 
 /** `groups` tasks, each with `rowsPerGroup` rows of `features` values: pred/target [groups * rowsPerGroup, features]. */
 export interface MseShape {

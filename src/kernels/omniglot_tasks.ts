@@ -1,5 +1,5 @@
 import { InputError } from '../runtime/errors';
-import { OMNIGLOT_MAX_SHIFT } from '../data/omniglot';
+import { OMNIGLOT_MAX_SHIFT } from '../layout/omniglot_codes';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import philox from '../../shaders/philox.wgsl?raw';

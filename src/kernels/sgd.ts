@@ -1,7 +1,10 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
-import source from '../../shaders/sgd.wgsl?raw';
+import common from '../../shaders/optim_step.wgsl?raw';
+import body from '../../shaders/sgd.wgsl?raw';
 import { checkOptimizerSizes, OPTIM_SLOT } from './grad_norm';
+
+const source = `${common}\n${body}`;
 
 /** Where each hyper-parameter sits in SGD's `hyper` tensor [SGD_HYPER_SIZE] (the host may rewrite lr). */
 export const SGD_SLOT = { ...OPTIM_SLOT, momentum: 4 } as const;

@@ -9,20 +9,19 @@
  * A whole meta-step (sampling, every inner step, the outer backward and Adam) is one recorded Program.
  */
 import type { Gpu } from '../runtime/gpu';
-import type { Program, Recorder } from '../runtime/recorder';
+import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { allocGruBuffers, gruForward } from '../kernels/gru_forward';
 import { gruBackward } from '../kernels/gru_backward';
-import { gruParamLayout, type GruShape, type ParamEntry } from '../kernels/gru_layout';
-import { linearForward } from '../kernels/linear_forward';
-import { linearBackwardInput } from '../kernels/linear_backward_input';
-import { linearBackwardWeight } from '../kernels/linear_backward_weight';
+import type { GruShape } from '../layout/gru_layout';
 import { mseLoss } from '../kernels/mse_loss';
 import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks';
-import { contextRows, contextStep, type ContextShape } from '../kernels/context_adapt';
-import { initUniform, namedSlices, flatFromState } from './init';
-import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
-import { metaOptimizer, type MetaOptimizer } from './optimizer';
+import { contextRows, contextStep } from '../kernels/context_adapt';
+import type { ContextShape } from '../layout/context_shape';
+import { entriesSize, gruHeadEntries, LinearHead } from './gru_head';
+import { initUniform } from './init';
+import { summarize, type EvalResult, type MetaConfig } from './learner';
+import { LearnerCore, type Pass } from './learner_core';
 
 /** Time steps each point's row runs for: depth of the task model. */
 const STEPS = 2;
@@ -39,12 +38,9 @@ export interface ContextOptions {
 
 export const DEFAULT_CONTEXT_OPTIONS: ContextOptions = { contextSize: 8, innerSteps: 2, innerLr: 1 };
 
-interface Pass {
-  program: Program;
-  /** Query loss per task (training units) after adaptation; for 'probe', the support loss before the step. */
-  loss: Tensor;
+/** A recorded pass; `loss` is the query loss per task after adaptation, for 'probe' the support loss before the step. */
+interface ContextPass extends Pass {
   c: Tensor;
-  tensors: Tensor[];
 }
 
 /** One set of rows (support or query) through the task model. */
@@ -59,40 +55,25 @@ interface Rows {
   gru: ReturnType<typeof allocGruBuffers>;
 }
 
-export class ContextLearner implements MetaLearner {
+export class ContextLearner extends LearnerCore {
   readonly shape: GruShape;
-  readonly entries: ParamEntry[];
-  readonly params: Tensor;
-  readonly grads: Tensor;
+  readonly head: LinearHead;
   /** Parameter gradients of the inner loop's backward passes: computed by gruBackward, never used. */
   readonly #innerGrads: Tensor;
-  readonly optimizer: MetaOptimizer;
-  readonly #stepCounter: Tensor;
-  readonly #headW: number;
-  readonly #headB: number;
-  #train: Pass | null = null;
 
   private constructor(
-    readonly gpu: Gpu,
-    readonly config: MetaConfig,
+    gpu: Gpu,
+    config: MetaConfig,
     readonly options: ContextOptions,
   ) {
     const H = config.hidden;
-    this.shape = { layers: config.layers, inputSize: 1 + options.contextSize, hiddenSize: H, groups: 1 };
-    const layout = gruParamLayout(this.shape);
-    this.#headW = layout.size;
-    this.#headB = layout.size + H;
-    this.entries = [
-      ...layout.entries.map((e) => ({ ...e, name: `gru.${e.name}` })),
-      { name: 'head.weight', offset: this.#headW, shape: [1, H], size: H },
-      { name: 'head.bias', offset: this.#headB, shape: [1], size: 1 },
-    ];
-    const size = this.#headB + 1;
-    this.params = gpu.tensor([size], initUniform(size, 1 / Math.sqrt(H), config.seed));
-    this.grads = gpu.tensor([size], new Float32Array(size));
+    const shape = { layers: config.layers, inputSize: 1 + options.contextSize, hiddenSize: H, groups: 1 };
+    const entries = gruHeadEntries(shape, 1);
+    const size = entriesSize(entries);
+    super(gpu, config, entries, initUniform(size, 1 / Math.sqrt(H), config.seed));
+    this.shape = shape;
+    this.head = new LinearHead(entries);
     this.#innerGrads = gpu.tensor([size], new Float32Array(size));
-    this.optimizer = metaOptimizer(gpu, this.params, this.grads, config);
-    this.#stepCounter = gpu.tensor([1], [0], 'u32');
   }
 
   static async create(
@@ -101,16 +82,12 @@ export class ContextLearner implements MetaLearner {
     options: Partial<ContextOptions> = {},
   ): Promise<ContextLearner> {
     const learner = new ContextLearner(gpu, config, { ...DEFAULT_CONTEXT_OPTIONS, ...options });
-    learner.#train = await learner.#record(config.metaBatch, 0, config.seed, 'train');
+    learner.setTrainPass(await learner.#record(config.metaBatch, 0, config.seed, 'train'));
     return learner;
   }
 
-  get stepCount(): number {
-    return this.optimizer.step;
-  }
-
-  get dispatchesPerStep(): number {
-    return this.#train!.program.dispatchCount;
+  protected get lossScale(): number {
+    return 1 / SCALE ** 2;
   }
 
   #rows(tasks: number, points: number, tensors: Tensor[]): Rows {
@@ -146,29 +123,23 @@ export class ContextLearner implements MetaLearner {
     const run = { batch: n, steps: STEPS };
     const bufs = r.gru;
     const last = (shape.layers - 1) * n * (STEPS + 1) * H;
-    const head = { groups: 1, rowsPerGroup: n, inF: H, outF: 1 };
-    const out = bufs.hs.view(last + STEPS * H, [n, H]);
-    const outRows = { block: 1, blockStride: (STEPS + 1) * H, rowStride: 0 };
-    const w = this.params.view(this.#headW, [1, H]);
+    const out = {
+      tensor: bufs.hs.view(last + STEPS * H, [n, H]),
+      rows: { block: 1, blockStride: (STEPS + 1) * H, rowStride: 0 },
+    };
     gruForward(rec, shape, run, { params: this.params, x: r.seq, ...bufs });
-    linearForward(rec, head, { x: out, xRows: outRows, w, b: this.params.view(this.#headB, [1]), y: r.pred });
+    this.head.forward(rec, this.params, n, out, r.pred);
     const mse = { groups: tasks, rowsPerGroup: points, features: 1 };
     mseLoss(rec, mse, { pred: r.pred, target: r.target, loss, grad: backward ? r.dPred : null }, scale);
     if (!backward) return;
-    if (backward === 'outer') {
-      linearBackwardWeight(rec, head, {
-        x: out,
-        xRows: outRows,
-        dy: r.dPred,
-        dw: this.grads.view(this.#headW, [1, H]),
-        db: this.grads.view(this.#headB, [1]),
-      });
-    }
-    linearBackwardInput(rec, head, {
+    this.head.backward(rec, this.params, n, {
+      x: out,
       dy: r.dPred,
-      w,
-      dx: r.dOut.view((STEPS - 1) * H, [n, H]),
-      dxRows: { block: 1, blockStride: STEPS * H, rowStride: 0 },
+      grads: backward === 'outer' ? this.grads : null,
+      dx: {
+        tensor: r.dOut.view((STEPS - 1) * H, [n, H]),
+        rows: { block: 1, blockStride: STEPS * H, rowStride: 0 },
+      },
     });
     gruBackward(rec, shape, run, {
       params: this.params,
@@ -192,7 +163,7 @@ export class ContextLearner implements MetaLearner {
     stream: number,
     seed: number,
     mode: 'eval' | 'train' | 'probe',
-  ): Promise<Pass> {
+  ): Promise<ContextPass> {
     const { gpu } = this;
     const { shots: K, queries: Q } = this.config;
     const { contextSize: E, innerSteps, innerLr } = this.options;
@@ -207,7 +178,7 @@ export class ContextLearner implements MetaLearner {
     const at = (o: number, n: number) => episode.view(o, [n]);
     const sx = at(ep.supportX, tasks * K);
     const sy = at(ep.supportY, tasks * K);
-    sinusoidTasks(rec, { tasks, shots: K, queries: Q }, { step: this.#stepCounter, episode, seed, stream });
+    sinusoidTasks(rec, { tasks, shots: K, queries: Q }, { step: this.stepCounter, episode, seed, stream });
     const steps = mode === 'probe' ? 1 : innerSteps;
     for (let k = 0; k < steps; k++) {
       const reset = k === 0 && mode !== 'probe';
@@ -242,32 +213,13 @@ export class ContextLearner implements MetaLearner {
     return { program: await rec.finish(`context.${mode}`), loss, c, tensors };
   }
 
-  step(): void {
-    this.optimizer.advance();
-    this.gpu.write(this.#stepCounter, [this.optimizer.step]);
-    this.#train!.program.run();
-  }
-
-  async lastLoss(): Promise<number> {
-    const l = await this.gpu.read(this.#train!.loss);
-    return l.reduce((a, b) => a + b, 0) / l.length / SCALE ** 2;
-  }
-
-  async #runAt(pass: Pass, step: number): Promise<Float32Array> {
-    const saved = this.optimizer.step;
-    this.gpu.write(this.#stepCounter, [step]);
-    pass.program.run();
-    const l = await this.gpu.read(pass.loss);
-    this.gpu.write(this.#stepCounter, [saved]);
-    return l;
-  }
-
   /** Query MSE after the inner loop on `tasks` held-out tasks (stream 1: never seen in training). */
   async evaluate(tasks: number, seed: number): Promise<EvalResult> {
-    const pass = await this.#record(tasks, 1, seed, 'eval');
-    const values = Array.from(await this.#runAt(pass, 0), (v) => v / SCALE ** 2);
-    this.#free(pass);
-    return summarize('mse', values);
+    const { loss } = await this.runOnce(await this.#record(tasks, 1, seed, 'eval'), 0);
+    return summarize(
+      'mse',
+      Array.from(loss, (v) => v * this.lossScale),
+    );
   }
 
   /**
@@ -280,10 +232,8 @@ export class ContextLearner implements MetaLearner {
   ): Promise<{ loss: Float32Array; cAfter: Float32Array }> {
     const pass = await this.#record(this.config.metaBatch, 0, this.config.seed, 'probe');
     this.gpu.write(pass.c, c);
-    const loss = await this.#runAt(pass, step);
-    const cAfter = await this.gpu.read(pass.c);
-    this.#free(pass);
-    return { loss, cAfter };
+    const r = await this.runOnce(pass, step, () => this.gpu.read(pass.c));
+    return { loss: r.loss, cAfter: r.extra };
   }
 
   /**
@@ -331,31 +281,8 @@ export class ContextLearner implements MetaLearner {
     return out;
   }
 
-  setParams(flat: ArrayLike<number>): void {
-    this.gpu.write(this.params, flat);
-  }
-
-  async getParams(): Promise<Float32Array> {
-    return this.gpu.read(this.params);
-  }
-
-  async state(): Promise<Record<string, Float32Array>> {
-    const flat = await this.gpu.read(this.params);
-    return { ...namedSlices(flat, this.entries, ''), ...(await this.optimizer.state()) };
-  }
-
-  load(state: Record<string, Float32Array>, step: number): void {
-    this.gpu.write(this.params, flatFromState(state, this.entries, this.params.size));
-    this.optimizer.load(state, step);
-  }
-
-  #free(pass: Pass): void {
-    pass.program.destroy();
-    for (const t of pass.tensors) this.gpu.release(t);
-  }
-
   destroy(): void {
-    if (this.#train) this.#free(this.#train);
+    super.destroy();
     this.gpu.release(this.#innerGrads);
   }
 }

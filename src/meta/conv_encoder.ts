@@ -12,7 +12,7 @@
 import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
-import type { ParamEntry } from '../kernels/gru_layout';
+import type { ParamEntry } from '../layout/gru_layout';
 import { packEntries } from './init';
 import type { EncoderBackwardTensors, EncoderForwardTensors } from './image_encoder';
 import { col2im, convOut, im2col } from '../kernels/im2col';

@@ -6,7 +6,7 @@ import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
-import type { ParamEntry } from '../kernels/gru_layout';
+import type { ParamEntry } from '../layout/gru_layout';
 import {
   allocConvEncoder,
   convEncoderBackward,

@@ -1,5 +1,5 @@
-import { rng } from '../reference/random';
-import type { ParamEntry } from '../kernels/gru_layout';
+import { rng } from '../layout/random';
+import type { ParamEntry } from '../layout/gru_layout';
 
 /** Entries for named shapes laid out one after another from `base`. */
 export function packEntries(dims: [string, number[]][], base: number): ParamEntry[] {

@@ -10,16 +10,16 @@
  * does not apply (one cell). The inner-loop settings are InnerLoopOptions, given to create().
  */
 import type { Gpu } from '../runtime/gpu';
-import type { Program, Recorder } from '../runtime/recorder';
+import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
 import { broadcastGroups, groupAxpy } from '../kernels/group_axpy';
-import type { GroupedLayout } from '../kernels/group_layout';
+import type { GroupedLayout } from '../layout/group_layout';
 import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks';
 import { CELL_INPUT_SCALE, CellPass, columnInput, GruCell, type CellInput } from './gru_cell';
-import { initUniform, namedSlices, flatFromState } from './init';
-import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
-import { metaOptimizer, type MetaOptimizer } from './optimizer';
+import { initUniform } from './init';
+import { summarize, type EvalResult, type MetaConfig } from './learner';
+import { LearnerCore, type Pass } from './learner_core';
 
 export interface InnerLoopOptions {
   /** SGD steps on the support set per task, in training, evaluation and predict() alike. */
@@ -56,42 +56,26 @@ export interface MetaBatch {
   scratch(size?: number): Tensor;
 }
 
-interface Recorded {
-  program: Program;
-  loss: Tensor;
-  tensors: Tensor[];
-  passes: CellPass[];
+interface Recorded extends Pass {
   episode: Tensor;
 }
 
-export abstract class InnerLoopLearner implements MetaLearner {
+export abstract class InnerLoopLearner extends LearnerCore {
   readonly cell: GruCell;
   readonly inner: InnerLoopOptions;
-  /** θ, the shared initial weights (cell.entries layout). */
-  readonly params: Tensor;
-  /** The meta-gradient of the last step, in θ's layout. */
-  readonly grads: Tensor;
-  readonly optimizer: MetaOptimizer;
-  readonly #stepCounter: Tensor;
-  #train: Recorded | null = null;
 
-  protected constructor(
-    readonly gpu: Gpu,
-    readonly config: MetaConfig,
-    inner: Partial<InnerLoopOptions>,
-  ) {
-    this.inner = { ...DEFAULT_INNER_LOOP, ...inner };
-    const { innerSteps, innerLr, hvpEpsilon } = this.inner;
+  protected constructor(gpu: Gpu, config: MetaConfig, inner: Partial<InnerLoopOptions>) {
+    const options = { ...DEFAULT_INNER_LOOP, ...inner };
+    const { innerSteps, innerLr, hvpEpsilon } = options;
     if (!(Number.isInteger(innerSteps) && innerSteps >= 0))
       throw new InputError(`innerSteps must be an integer ≥ 0, got ${innerSteps}`);
     if (!(innerLr > 0)) throw new InputError(`innerLr must be > 0, got ${innerLr}`);
     if (!(hvpEpsilon > 0)) throw new InputError(`hvpEpsilon must be > 0, got ${hvpEpsilon}`);
-    this.cell = new GruCell(config.hidden);
-    const size = this.cell.size;
-    this.params = gpu.tensor([size], initUniform(size, 1 / Math.sqrt(config.hidden), config.seed));
-    this.grads = gpu.tensor([size], new Float32Array(size));
-    this.optimizer = metaOptimizer(gpu, this.params, this.grads, config);
-    this.#stepCounter = gpu.tensor([1], [0], 'u32');
+    const cell = new GruCell(config.hidden);
+    // θ, the shared initial weights, in cell.entries' layout; grads: the meta-gradient of the last step.
+    super(gpu, config, cell.entries, initUniform(cell.size, 1 / Math.sqrt(config.hidden), config.seed));
+    this.inner = options;
+    this.cell = cell;
   }
 
   /** Second-order MAML differentiates through every inner step, so it keeps all θ_k. */
@@ -108,25 +92,17 @@ export abstract class InnerLoopLearner implements MetaLearner {
       this.optimizer.record(rec);
       return loss;
     });
-    this.#train = r;
-  }
-
-  get stepCount(): number {
-    return this.optimizer.step;
-  }
-
-  get dispatchesPerStep(): number {
-    return this.#train!.program.dispatchCount;
+    this.setTrainPass(r);
   }
 
   /** Kernel names of one training step in launch order (for reports). */
   get trainKernels(): string[] {
-    return this.#train!.program.kernels;
+    return this.trainPass.program.kernels;
   }
 
   /** The training episode buffer (sinusoidEpisodeLayout): the tasks of the last step, for tests. */
   get episode(): Tensor {
-    return this.#train!.episode;
+    return (this.trainPass as Recorded).episode;
   }
 
   /** θ_k of a recorded meta-batch (all kept, or two buffers in turn). */
@@ -178,12 +154,13 @@ export abstract class InnerLoopLearner implements MetaLearner {
       scratch,
     };
     const rec = gpu.recorder();
-    sinusoidTasks(rec, { tasks, shots: K, queries: Q }, { step: this.#stepCounter, episode, seed, stream });
+    sinusoidTasks(rec, { tasks, shots: K, queries: Q }, { step: this.stepCounter, episode, seed, stream });
     const { supportX: x, supportY: y } = batch;
     this.#recordAdapt(rec, { layout, weights, support, x, y, grad: scratch() });
     const loss = finish(rec, batch);
     const program = await rec.finish(`${this.config.learner}.${label}`);
-    return { program, loss, tensors, passes: [support, query], episode };
+    const release = () => [support, query].forEach((p) => p.release());
+    return { program, loss, tensors, release, episode };
   }
 
   /** θ_0 = θ for every task, then innerSteps SGD steps on the support sets. 1 + 10 · innerSteps dispatches. */
@@ -200,29 +177,13 @@ export abstract class InnerLoopLearner implements MetaLearner {
     return at(this.inner.innerSteps);
   }
 
-  step(): void {
-    this.optimizer.advance();
-    this.gpu.write(this.#stepCounter, [this.optimizer.step]);
-    this.#train!.program.run();
-  }
-
-  async lastLoss(): Promise<number> {
-    const l = await this.gpu.read(this.#train!.loss);
-    return l.reduce((a, b) => a + b, 0) / l.length;
-  }
-
   /** Query MSE after the inner loop on each task's support set, for `tasks` held-out tasks (stream 1). */
   async evaluate(tasks: number, seed: number): Promise<EvalResult> {
     const r = await this.#recordEpisode(tasks, 1, seed, 'eval', (rec, b) => {
       b.query.recordLoss(rec, b.adapted, b.queryX, b.queryY);
       return b.query.loss;
     });
-    this.gpu.write(this.#stepCounter, [0]);
-    r.program.run();
-    const values = Array.from(await this.gpu.read(r.loss));
-    this.gpu.write(this.#stepCounter, [this.optimizer.step]);
-    this.#free(r);
-    return summarize('mse', values);
+    return summarize('mse', Array.from((await this.runOnce(r, 0)).loss));
   }
 
   /**
@@ -267,26 +228,5 @@ export abstract class InnerLoopLearner implements MetaLearner {
     for (const p of passes) p.release();
     for (const t of tensors) gpu.release(t);
     return out;
-  }
-
-  async state(): Promise<Record<string, Float32Array>> {
-    const flat = await this.gpu.read(this.params);
-    return { ...namedSlices(flat, this.cell.entries, ''), ...(await this.optimizer.state()) };
-  }
-
-  load(state: Record<string, Float32Array>, step: number): void {
-    this.gpu.write(this.params, flatFromState(state, this.cell.entries, this.params.size));
-    this.optimizer.load(state, step);
-  }
-
-  #free(r: Recorded): void {
-    r.program.destroy();
-    for (const p of r.passes) p.release();
-    for (const t of r.tensors) this.gpu.release(t);
-  }
-
-  destroy(): void {
-    if (this.#train) this.#free(this.#train);
-    this.#train = null;
   }
 }

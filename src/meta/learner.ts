@@ -3,61 +3,19 @@
  * recorded programs; the trainer only decides when to step, log, evaluate and checkpoint.
  */
 import type { OmniglotDataset } from '../data/omniglot';
+import type { ParamEntry } from '../layout/gru_layout';
+import type { Gpu } from '../runtime/gpu';
 
-export type TaskName = 'sinusoid' | 'forecast' | 'omniglot';
-export type LearnerName = 'blackbox' | 'lopt' | 'context' | 'maml' | 'fomaml' | 'reptile';
+// The run's settings live with the files that carry them (io/meta_config.ts); learners read them.
+export { LEARNERS, TASKS, type LearnerName, type MetaConfig, type TaskName } from '../io/meta_config';
+import type { MetaConfig } from '../io/meta_config';
 
-export const TASKS: readonly TaskName[] = ['sinusoid', 'forecast', 'omniglot'];
-export const LEARNERS: readonly LearnerName[] = ['blackbox', 'lopt', 'context', 'maml', 'fomaml', 'reptile'];
-
-/** Everything needed to rebuild a run (written to config.json). */
-export interface MetaConfig {
-  task: TaskName;
-  learner: LearnerName;
-  shots: number;
-  queries: number;
-  ways: number;
-  metaBatch: number;
-  steps: number;
-  seed: number;
-  layers: number;
-  hidden: number;
-  lr: number;
-  clip: number;
-  /** Log (read back) the loss every this many steps. */
-  logEvery: number;
-  /** Evaluate on held-out tasks and checkpoint every this many steps. */
-  evalEvery: number;
-  evalTasks: number;
-  /**
-   * Stop with a NonFiniteStepsError once this many optimizer steps in a row were skipped for a NaN/Inf
-   * gradient (checked at log and eval points). Absent in configs written before it existed: 10.
-   */
-  maxBadSteps?: number;
-  /**
-   * Inner-loop settings; absent means the learner's own default. innerSteps: SGD steps on the support set
-   * (maml, fomaml, reptile: 5; context: 2) or inner steps of one optimisation run (lopt: 100). innerLr: the
-   * inner step size α (maml family 0.05, context 1). contextSize: the context vector's length (context: 8).
-   * unroll: the learned optimizer's truncation, inner steps per meta-step (lopt: 20; divides innerSteps).
-   */
-  innerSteps?: number;
-  innerLr?: number;
-  contextSize?: number;
-  unroll?: number;
-  /**
-   * Omniglot black-box classifier: steps that first pretrain the image encoder as a classifier over the
-   * training classes (part of `steps`; absent: 0), and the encoder's learning rate in meta-training
-   * afterwards (absent: lr).
-   */
-  pretrainSteps?: number;
-  encoderLr?: number;
-  /**
-   * Learning-rate schedule: 'cosine' lowers the meta learning rate (and the Omniglot encoder's) from its
-   * value to 0 along a half cosine over the meta-training steps, those after any pretraining; 'none' (absent)
-   * keeps it. The schedule follows `steps`: resuming with more steps stretches it.
-   */
-  lrDecay?: 'none' | 'cosine';
-}
+/**
+ * Held-out tasks are drawn with the run's seed plus these offsets: `validation` at every evaluation during
+ * training (what checkpoints are chosen on), `test` for the figures reported at the end, so the two never share
+ * tasks and training (seed + 0, stream 0) shares neither.
+ */
+export const EVAL_SEED_OFFSET = { validation: 1000, test: 2000 } as const;
 
 /** Data a task family needs beyond its config, handed to createLearner (loaded by the CLI or the page). */
 export interface TaskData {
@@ -79,19 +37,49 @@ export interface EvalResult {
 
 export interface MetaLearner {
   readonly config: MetaConfig;
+  /** The device the learner's buffers and programs live on. */
+  readonly gpu: Gpu;
+  /** Where each named weight lives in the flat parameter buffer (PyTorch names and shapes). */
+  readonly entries: ParamEntry[];
   /** Dispatches and submits in one meta-training step. */
   readonly dispatchesPerStep: number;
+  /** Steps taken so far (a resumed learner starts at its checkpoint's step). */
+  readonly stepCount: number;
+  /** What the next step does when it is not meta-training (e.g. 'pretraining the encoder'); else undefined. */
+  readonly phase: string | undefined;
+  /** The meta learning rate of the last step submitted (of the next one, before any); kept on the host. */
+  readonly lr: number;
   /** One meta-training step: one submit, no readback. */
   step(): void;
   /** Mean meta-training loss of the last step (reads back). */
   lastLoss(): Promise<number>;
+  /** Optimizer steps skipped for a NaN/Inf gradient, in all and in a row (one small readback). */
+  badSteps(): Promise<{ skipped: number; inARow: number }>;
   evaluate(tasks: number, seed: number): Promise<EvalResult>;
   /** Weights and optimizer state by name (safetensors names; weights load into PyTorch by name). */
   state(): Promise<Record<string, Float32Array>>;
   load(state: Record<string, Float32Array>, step: number): void;
-  readonly stepCount: number;
+  /** The flat weights (tests, checkpoints). */
+  getParams(): Promise<Float32Array>;
+  setParams(flat: ArrayLike<number>): void;
   destroy(): void;
 }
+
+/** A learner that adapts to one regression task's support points and predicts y at new x (for plots). */
+export interface Regressor extends MetaLearner {
+  predict(support: { x: number; y: number }[], queryX: number[]): Promise<number[]>;
+}
+
+/** A learner that forecasts a series' next `config.queries` values after reading its context. */
+export interface Forecaster extends MetaLearner {
+  forecast(context: number[]): Promise<number[]>;
+}
+
+export const isRegressor = (l: MetaLearner): l is Regressor =>
+  typeof (l as Partial<Regressor>).predict === 'function' && l.config.task === 'sinusoid';
+
+export const isForecaster = (l: MetaLearner): l is Forecaster =>
+  typeof (l as Partial<Forecaster>).forecast === 'function';
 
 export function summarize(metric: EvalResult['metric'], values: number[]): EvalResult {
   const n = values.length;

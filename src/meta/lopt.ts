@@ -22,24 +22,23 @@ import type { Gpu } from '../runtime/gpu';
 import type { Program, Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
-import { coordCount, coordWeight, type CoordMap } from '../kernels/coord_map';
-import { COORD_OPTIMIZERS, coordOptimStep, type CoordOptimizer } from '../kernels/coord_optim';
+import type { CoordMap, CoordOptimizer } from '../layout/coord_map';
 import { groupAxpy } from '../kernels/group_axpy';
-import { groupedLayout } from '../kernels/group_layout';
+import { groupedLayout } from '../layout/group_layout';
 import { allocGruBuffers, gruForward, gruOutput } from '../kernels/gru_forward';
 import { gruBackward } from '../kernels/gru_backward';
-import { gruParamLayout, type GruShape, type ParamEntry } from '../kernels/gru_layout';
-import { contiguousRows, linearForward } from '../kernels/linear_forward';
-import { linearBackwardInput } from '../kernels/linear_backward_input';
-import { linearBackwardWeight } from '../kernels/linear_backward_weight';
+import type { GruShape } from '../layout/gru_layout';
+import { contiguousRows } from '../kernels/linear_forward';
 import { loptCredit } from '../kernels/lopt_credit';
 import { loptInput } from '../kernels/lopt_input';
 import { loptUpdate } from '../kernels/lopt_update';
-import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks';
-import { CellPass, GruCell, type CellInput } from './gru_cell';
-import { flatFromState, initUniform, namedSlices } from './init';
-import { summarize, type EvalResult, type MetaConfig, type MetaLearner } from './learner';
-import { metaOptimizer, type MetaOptimizer } from './optimizer';
+import { GruCell } from './gru_cell';
+import { entriesSize, gruHeadEntries, LinearHead } from './gru_head';
+import { initUniform } from './init';
+import { summarize, type EvalResult, type MetaConfig } from './learner';
+import { LearnerCore } from './learner_core';
+import { compareOptimizers, type OptimizerComparison } from './lopt_compare';
+import { TaskModels, type TaskBatch } from './lopt_tasks';
 
 export interface LoptOptions {
   /** Inner steps of one optimisation run in meta-training (the paper: 100). */
@@ -69,36 +68,6 @@ export const DEFAULT_LOPT: LoptOptions = {
 /** Held-out tasks optimised at once in evaluate(). */
 const EVAL_BATCH = 64;
 
-/** Learning rates tried for each hand-designed optimizer (log grid); the best on training tasks is used. */
-export const BASELINE_LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1];
-
-/** Mean task loss at each inner step 0..steps for the learned optimizer and each tuned baseline. */
-export interface OptimizerComparison {
-  steps: number;
-  tasks: number;
-  curves: Record<'lopt' | CoordOptimizer, number[]>;
-  /** Final loss per held-out task, per optimizer. */
-  final: Record<'lopt' | CoordOptimizer, number[]>;
-  /** The learning rate each baseline was tuned to (on training tasks). */
-  lr: Record<CoordOptimizer, number>;
-}
-
-/** Buffers of one batch of task models being optimised (training, evaluation or a baseline run). */
-interface TaskBatch {
-  tasks: number;
-  map: CoordMap;
-  coords: number;
-  episode: Tensor;
-  counter: Tensor;
-  theta: Tensor;
-  bank: Tensor;
-  grads: Tensor;
-  pass: CellPass;
-  x: CellInput;
-  y: Tensor;
-  tensors: Tensor[];
-}
-
 /** The optimizer GRU's running state: h at the start of a truncation, two buffers for the steps in turn. */
 interface OptimizerState {
   start: Tensor;
@@ -108,19 +77,17 @@ interface OptimizerState {
   tensors: Tensor[];
 }
 
-export class LearnedOptimizer implements MetaLearner {
+export class LearnedOptimizer extends LearnerCore {
   readonly opts: LoptOptions;
   readonly cell: GruCell;
   readonly shape: GruShape;
-  /** PyTorch names of the optimizer's weights: gru.* (nn.GRU, input 2) and head.* (nn.Linear(H, 1)). */
-  readonly entries: ParamEntry[];
-  readonly params: Tensor;
-  readonly grads: Tensor;
-  readonly optimizer: MetaOptimizer;
+  readonly head: LinearHead;
+  readonly #tasks: TaskModels;
   readonly #train: TaskBatch;
   readonly #state: OptimizerState;
   readonly #tensors: Tensor[] = [];
-  #programs: { fresh: Program; next: Program } | null = null;
+  /** The program of a meta-step that starts a new optimisation run (`trainPass` continues one). */
+  #fresh: Program | null = null;
   /** Per-task loss at each inner step 0..unroll of the last meta-step [unroll + 1, tasks]. */
   readonly #curve: Tensor;
   /** Optimizer inputs X [C, T, 2], raw gradients [C, T+1], dL/du [C, T], dL/d(GRU output) [C, T, H]. */
@@ -134,32 +101,25 @@ export class LearnedOptimizer implements MetaLearner {
     full: ReturnType<typeof allocGruBuffers>;
   };
 
-  private constructor(
-    readonly gpu: Gpu,
-    readonly config: MetaConfig,
-    opts: Partial<LoptOptions>,
-  ) {
-    this.opts = { ...DEFAULT_LOPT, ...opts };
-    const { runSteps, unroll, outputScale, taskHidden } = this.opts;
+  private constructor(gpu: Gpu, config: MetaConfig, opts: LoptOptions) {
+    const { runSteps, unroll, outputScale, taskHidden } = opts;
     if (!(Number.isInteger(unroll) && unroll >= 1 && Number.isInteger(runSteps) && runSteps % unroll === 0))
       throw new InputError(
         `lopt: runSteps (${runSteps}) must be a positive multiple of unroll (${unroll}), both integers`,
       );
     if (!(outputScale > 0)) throw new InputError(`lopt: outputScale must be > 0, got ${outputScale}`);
     const H = config.hidden;
+    // PyTorch names of the optimizer's weights: gru.* (nn.GRU, input 2) and head.* (nn.Linear(H, 1)).
+    const shape = { layers: config.layers, inputSize: 2, hiddenSize: H, groups: 1 };
+    const entries = gruHeadEntries(shape, 1);
+    const size = entriesSize(entries);
+    super(gpu, config, entries, initUniform(size, 1 / Math.sqrt(H), config.seed));
+    this.opts = opts;
+    this.shape = shape;
+    this.head = new LinearHead(entries);
     this.cell = new GruCell(taskHidden);
-    this.shape = { layers: config.layers, inputSize: 2, hiddenSize: H, groups: 1 };
-    const gru = gruParamLayout(this.shape);
-    this.entries = [
-      ...gru.entries.map((e) => ({ ...e, name: `gru.${e.name}` })),
-      { name: 'head.weight', offset: gru.size, shape: [1, H], size: H },
-      { name: 'head.bias', offset: gru.size + H, shape: [1], size: 1 },
-    ];
-    const size = gru.size + H + 1;
-    this.params = gpu.tensor([size], initUniform(size, 1 / Math.sqrt(H), config.seed));
-    this.grads = gpu.tensor([size], new Float32Array(size));
-    this.optimizer = metaOptimizer(gpu, this.params, this.grads, config);
-    this.#train = this.#taskBatch(config.metaBatch, config.seed);
+    this.#tasks = new TaskModels(gpu, this.cell, config.shots);
+    this.#train = this.#tasks.batch(config.metaBatch, config.seed);
     this.#state = this.#optimizerState(this.#train.coords);
     this.#tensors.push(...this.#state.tensors);
     this.#curve = this.#own(gpu.tensor([(unroll + 1) * config.metaBatch]));
@@ -168,7 +128,7 @@ export class LearnedOptimizer implements MetaLearner {
     const full = allocGruBuffers(gpu, this.shape, { batch: C, steps: unroll });
     this.#tensors.push(...full.tensors);
     this.#work = {
-      taskOf: this.#own(gpu.tensor([C], this.#taskOf(config.metaBatch), 'u32')),
+      taskOf: this.#own(gpu.tensor([C], this.#tasks.taskOf(config.metaBatch), 'u32')),
       x: this.#own(gpu.tensor([C * unroll * 2])),
       raw: this.#own(gpu.tensor([C * (unroll + 1)])),
       dUpdate: this.#own(gpu.tensor([C * unroll])),
@@ -182,10 +142,10 @@ export class LearnedOptimizer implements MetaLearner {
     config: MetaConfig,
     opts: Partial<LoptOptions> = {},
   ): Promise<LearnedOptimizer> {
-    const l = new LearnedOptimizer(gpu, config, opts);
-    const fresh = await l.#recordTraining(true);
-    const next = await l.#recordTraining(false);
-    l.#programs = { fresh, next };
+    const l = new LearnedOptimizer(gpu, config, { ...DEFAULT_LOPT, ...opts });
+    l.#fresh = await l.#recordTraining(true);
+    // The per-task losses of the truncation are what lastLoss reads (steps 1..T).
+    l.setTrainPass({ program: await l.#recordTraining(false), loss: l.#curve, tensors: [] });
     return l;
   }
 
@@ -194,80 +154,13 @@ export class LearnedOptimizer implements MetaLearner {
     return t;
   }
 
-  get stepCount(): number {
-    return this.optimizer.step;
-  }
-
-  get dispatchesPerStep(): number {
-    return this.#programs!.next.dispatchCount;
-  }
-
   get #unrollsPerRun(): number {
     return this.opts.runSteps / this.opts.unroll;
   }
 
-  /** The trainable coordinates of `tasks` task models: every weight but the cell's recurrent ones. */
+  /** The trainable coordinates of `tasks` task models (lopt_tasks.ts). */
   coordMap(tasks: number): CoordMap {
-    const [wih, whh] = this.cell.entries;
-    return {
-      o0: 0,
-      n0: tasks * wih.size,
-      o1: tasks * (wih.size + whh.size),
-      n1: tasks * (this.cell.size - wih.size - whh.size),
-    };
-  }
-
-  /** The task of each coordinate: per-task buffers hold each tensor as [tasks, size] (cell.layout). */
-  #taskOf(tasks: number): Uint32Array {
-    const map = this.coordMap(tasks);
-    const out = new Uint32Array(coordCount(map));
-    for (let c = 0; c < out.length; c++) {
-      let i = coordWeight(map, c);
-      for (const e of this.cell.entries) {
-        if (i < tasks * e.size) {
-          out[c] = Math.floor(i / e.size);
-          break;
-        }
-        i -= tasks * e.size;
-      }
-    }
-    return out;
-  }
-
-  #taskBatch(tasks: number, seed: number): TaskBatch {
-    const { gpu, cell } = this;
-    const K = this.config.shots;
-    const ep = sinusoidEpisodeLayout({ tasks, shots: K, queries: 1 });
-    const map = this.coordMap(tasks);
-    const n = tasks * cell.size;
-    const episode = gpu.tensor([ep.size]);
-    // Fresh task-model weights for each run: PyTorch's default init, a different draw per task slot.
-    const bank = gpu.tensor([n], initUniform(n, 1 / Math.sqrt(cell.hidden), seed ^ 0x5eed));
-    const tensors = [episode, bank, gpu.tensor([1], [0], 'u32'), gpu.tensor([n]), gpu.tensor([n])];
-    const stride = (K + 1) * 3;
-    return {
-      tasks,
-      map,
-      coords: coordCount(map),
-      episode,
-      bank,
-      counter: tensors[2],
-      theta: tensors[3],
-      grads: tensors[4],
-      pass: new CellPass(gpu, cell, tasks, K),
-      // The cell reads x / 5 in place from the episode's sequence rows (x/5, y/5, is-support).
-      x: {
-        tensor: episode.view(ep.sequence, [tasks * K]),
-        rows: { block: K, blockStride: stride, rowStride: 3 },
-      },
-      y: episode.view(ep.supportY, [tasks * K]),
-      tensors,
-    };
-  }
-
-  #freeBatch(b: TaskBatch): void {
-    b.pass.release();
-    for (const t of b.tensors) this.gpu.release(t);
+    return this.#tasks.coordMap(tasks);
   }
 
   #optimizerState(coords: number): OptimizerState {
@@ -277,27 +170,6 @@ export class LearnedOptimizer implements MetaLearner {
     const step = allocGruBuffers(gpu, this.shape, { batch: coords, steps: 1 });
     const st = { start: t(), turn: [t(), t()] as [Tensor, Tensor], step, update: gpu.tensor([coords]) };
     return { ...st, tensors: [st.start, ...st.turn, ...step.tensors, st.update] };
-  }
-
-  #head(params: Tensor): { w: Tensor; b: Tensor } {
-    const H = this.shape.hiddenSize;
-    const at = gruParamLayout(this.shape).size;
-    return { w: params.view(at, [1, H]), b: params.view(at + H, [1]) };
-  }
-
-  /** Samples the batch's tasks (run number from its counter) and resets every task model to its initial weights. */
-  #recordFreshRun(rec: Recorder, b: TaskBatch, seed: number, stream: number): void {
-    sinusoidTasks(
-      rec,
-      { tasks: b.tasks, shots: this.config.shots, queries: 1 },
-      {
-        step: b.counter,
-        episode: b.episode,
-        seed,
-        stream,
-      },
-    );
-    groupAxpy(rec, this.cell.layout(b.tasks), { x: b.bank, out: b.theta }, 1);
   }
 
   /**
@@ -330,9 +202,7 @@ export class LearnedOptimizer implements MetaLearner {
       gates: st.step.gates,
     });
     const out = gruOutput(this.shape, run, st.step.hs);
-    const head = this.#head(this.params);
-    const s = { groups: 1, rowsPerGroup: b.coords, inF: this.shape.hiddenSize, outF: 1 };
-    linearForward(rec, s, { x: out.tensor, xRows: out.rows, w: head.w, b: head.b, y: st.update });
+    this.head.forward(rec, this.params, b.coords, { tensor: out.tensor, rows: out.rows }, st.update);
     loptUpdate(rec, b.map, { update: st.update, weights: b.theta }, this.opts.outputScale);
   }
 
@@ -344,11 +214,10 @@ export class LearnedOptimizer implements MetaLearner {
     const T = this.opts.unroll;
     const C = b.coords;
     const G = b.tasks;
-    const H = this.shape.hiddenSize;
     const { x, raw, dUpdate, dOut, full } = this.#work;
 
     const rec = gpu.recorder();
-    if (fresh) this.#recordFreshRun(rec, b, this.config.seed, 0);
+    if (fresh) this.#tasks.recordFreshRun(rec, b, this.config.seed, 0);
     const h0 = fresh ? null : st.start;
     for (let s = 0; s < T; s++) {
       const loss = this.#curve.view(s * G, [G]);
@@ -371,11 +240,13 @@ export class LearnedOptimizer implements MetaLearner {
     const run = { batch: C, steps: T };
     gruForward(rec, this.shape, run, { params: this.params, x, h0, hs: full.hs, gates: full.gates });
     const out = gruOutput(this.shape, run, full.hs);
-    const s = { groups: 1, rowsPerGroup: C * T, inF: H, outF: 1 };
-    const head = this.#head(this.params);
-    const dHead = this.#head(this.grads);
-    linearBackwardWeight(rec, s, { x: out.tensor, xRows: out.rows, dy: dUpdate, dw: dHead.w, db: dHead.b });
-    linearBackwardInput(rec, s, { dy: dUpdate, w: head.w, dx: dOut });
+    const outRows = { tensor: out.tensor, rows: out.rows };
+    this.head.backward(rec, this.params, C * T, {
+      x: outRows,
+      dy: dUpdate,
+      grads: this.grads,
+      dx: { tensor: dOut },
+    });
     gruBackward(rec, this.shape, run, {
       params: this.params,
       x,
@@ -415,7 +286,7 @@ export class LearnedOptimizer implements MetaLearner {
     const fresh = this.optimizer.step % this.#unrollsPerRun === 0;
     this.optimizer.advance();
     this.gpu.write(this.#train.counter, [run]);
-    (fresh ? this.#programs!.fresh : this.#programs!.next).run();
+    (fresh ? this.#fresh! : this.trainPass.program).run();
   }
 
   /** Mean task loss over the last truncation's steps 1..T (what the meta-step minimised). */
@@ -423,40 +294,6 @@ export class LearnedOptimizer implements MetaLearner {
     const G = this.#train.tasks;
     const c = (await this.gpu.read(this.#curve)).subarray(G);
     return c.reduce((a, v) => a + v, 0) / c.length;
-  }
-
-  /**
-   * One optimisation run of `steps` inner steps on `tasks` fresh tasks from fresh weights, as one recorded
-   * program: `step(rec, batch, s, loss)` records inner step s, whose task losses go to `loss` [tasks]. Returns
-   * the per-task loss at each step 0..steps [steps + 1][tasks]. `scratch` tensors are released afterwards.
-   */
-  async #optimisationRun(
-    label: string,
-    r: { tasks: number; seed: number; stream: number; steps: number },
-    scratch: (b: TaskBatch) => Tensor[],
-    step: (rec: Recorder, b: TaskBatch, s: number, loss: Tensor) => void,
-  ): Promise<number[][]> {
-    const { gpu } = this;
-    const { tasks, steps } = r;
-    const b = this.#taskBatch(tasks, r.seed);
-    const curve = gpu.tensor([(steps + 1) * tasks]);
-    const owned = [curve, ...scratch(b)];
-    try {
-      const rec = gpu.recorder();
-      this.#recordFreshRun(rec, b, r.seed, r.stream);
-      for (let s = 0; s < steps; s++) step(rec, b, s, curve.view(s * tasks, [tasks]));
-      b.pass.recordLoss(rec, b.theta, b.x, b.y, curve.view(steps * tasks, [tasks]));
-      const program = await rec.finish(label);
-      program.run();
-      const flat = await gpu.read(curve);
-      program.destroy();
-      return Array.from({ length: steps + 1 }, (_, s) =>
-        Array.from(flat.subarray(s * tasks, (s + 1) * tasks)),
-      );
-    } finally {
-      this.#freeBatch(b);
-      for (const t of owned) gpu.release(t);
-    }
   }
 
   /**
@@ -472,16 +309,11 @@ export class LearnedOptimizer implements MetaLearner {
       x = this.gpu.tensor([b.coords * 2]);
       return [x, ...st.tensors];
     };
-    return this.#optimisationRun(
-      'lopt.eval',
-      { tasks, seed, stream: 1, steps },
-      scratch,
-      (rec, b, s, loss) => {
-        const { turn } = st!;
-        const io = { loss, x: x!, xSteps: 1, slot: 0 };
-        this.#recordInnerStep(rec, b, st!, io, s === 0 ? null : turn[(s - 1) % 2], turn[s % 2]);
-      },
-    );
+    return this.#tasks.run('lopt.eval', { tasks, seed, stream: 1, steps }, scratch, (rec, b, s, loss) => {
+      const { turn } = st!;
+      const io = { loss, x: x!, xSteps: 1, slot: 0 };
+      this.#recordInnerStep(rec, b, st!, io, s === 0 ? null : turn[(s - 1) % 2], turn[s % 2]);
+    });
   }
 
   /**
@@ -498,8 +330,11 @@ export class LearnedOptimizer implements MetaLearner {
     return summarize('mse', values);
   }
 
-  /** A hand-designed optimizer's per-task loss curve [steps + 1][tasks], same tasks and initial weights as lossCurve. */
-  async baselineCurve(
+  /**
+   * A hand-designed optimizer's per-task loss curve [steps + 1][tasks], on the tasks and initial weights
+   * lossCurve(tasks, seed, steps) draws (stream 1; stream 0: training tasks).
+   */
+  baselineCurve(
     kind: CoordOptimizer,
     lr: number,
     tasks: number,
@@ -507,53 +342,25 @@ export class LearnedOptimizer implements MetaLearner {
     steps: number,
     stream = 1,
   ): Promise<number[][]> {
-    let v: Tensor | null = null;
-    let m: Tensor | null = null;
-    const scratch = (b: TaskBatch) => [(v = this.gpu.tensor([b.coords])), (m = this.gpu.tensor([b.coords]))];
-    return this.#optimisationRun(
-      `lopt.${kind}`,
-      { tasks, seed, stream, steps },
-      scratch,
-      (rec, b, s, loss) => {
-        b.pass.recordGradient(rec, b.theta, b.x, b.y, b.grads, { loss });
-        coordOptimStep(rec, kind, b.map, { weights: b.theta, grads: b.grads, v, m }, { lr, step: s + 1 });
+    return this.#tasks.baselineCurve(kind, lr, { tasks, seed, stream, steps });
+  }
+
+  /** This optimizer against SGD, RMSprop and Adam, each tuned on training tasks (lopt_compare.ts). */
+  compare(tasks: number, seed: number, steps: number): Promise<OptimizerComparison> {
+    return compareOptimizers(
+      {
+        lossCurve: (t, s, n) => this.lossCurve(t, s, n),
+        baselineCurve: (kind, lr, r) => this.#tasks.baselineCurve(kind, lr, r),
       },
+      tasks,
+      seed,
+      steps,
     );
   }
 
-  /**
-   * The learned optimizer against SGD, RMSprop and Adam on the same held-out tasks from the same initial
-   * weights. Each baseline's learning rate is tuned first: the best final loss over BASELINE_LRS on `tasks`
-   * training tasks (stream 0, another seed), so the comparison is against each one at its best.
-   */
-  async compare(tasks: number, seed: number, steps: number): Promise<OptimizerComparison> {
-    const mean = (rows: number[][]) => rows.map((r) => r.reduce((a, v) => a + v, 0) / r.length);
-    const finite = (x: number) => (Number.isFinite(x) ? x : Infinity);
-    const lr = {} as Record<CoordOptimizer, number>;
-    for (const kind of COORD_OPTIMIZERS) {
-      let best = Infinity;
-      for (const candidate of BASELINE_LRS) {
-        const c = mean(await this.baselineCurve(kind, candidate, tasks, seed + 7919, steps, 0));
-        const f = finite(c[c.length - 1]);
-        if (f < best || lr[kind] === undefined) [best, lr[kind]] = [f, candidate];
-      }
-    }
-    const lopt = await this.lossCurve(tasks, seed, steps);
-    const curves = { lopt: mean(lopt) } as OptimizerComparison['curves'];
-    const final = { lopt: lopt[steps] } as OptimizerComparison['final'];
-    for (const kind of COORD_OPTIMIZERS) {
-      const c = await this.baselineCurve(kind, lr[kind], tasks, seed, steps);
-      curves[kind] = mean(c);
-      final[kind] = c[steps];
-    }
-    return { steps, tasks, curves, final, lr };
-  }
-
   async state(): Promise<Record<string, Float32Array>> {
-    const flat = await this.gpu.read(this.params);
     return {
-      ...namedSlices(flat, this.entries, ''),
-      ...(await this.optimizer.state()),
+      ...(await super.state()),
       // Mid-run state, so that a resumed run continues the same optimisation runs bit for bit.
       'run.task_weights': await this.gpu.read(this.#train.theta),
       'run.optimizer_hidden': await this.gpu.read(this.#state.start),
@@ -561,8 +368,7 @@ export class LearnedOptimizer implements MetaLearner {
   }
 
   load(state: Record<string, Float32Array>, step: number): void {
-    this.gpu.write(this.params, flatFromState(state, this.entries, this.params.size));
-    this.optimizer.load(state, step);
+    super.load(state, step);
     for (const [name, t] of [
       ['run.task_weights', this.#train.theta],
       ['run.optimizer_hidden', this.#state.start],
@@ -573,10 +379,10 @@ export class LearnedOptimizer implements MetaLearner {
   }
 
   destroy(): void {
-    this.#programs?.fresh.destroy();
-    this.#programs?.next.destroy();
-    this.#programs = null;
-    this.#freeBatch(this.#train);
+    super.destroy();
+    this.#fresh?.destroy();
+    this.#fresh = null;
+    if (this.#tensors.length) this.#tasks.free(this.#train);
     for (const t of this.#tensors) this.gpu.release(t);
     this.#tensors.length = 0;
   }

@@ -1,11 +1,13 @@
 /**
  * One held-out Omniglot episode drawn on the CPU, for showing adaptation (the page's Adapt view): the same
- * Philox draws as the GPU sampler (src/reference/omniglot.ts is its twin), from the held-out pool on stream 1,
- * with the images copied out so they can be drawn and handed to BlackBoxClassifier.predict.
+ * Philox draws as the GPU sampler (omniglotEpisodeCodes, src/layout/omniglot_codes.ts), from the held-out pool
+ * on stream 1, with the images copied out so they can be drawn and handed to BlackBoxClassifier.predict.
  */
-import { omniglotImage, type OmniglotDataset, type OmniglotSplit } from '../data/omniglot';
+import { omniglotImage } from '../data/omniglot_image';
+import type { OmniglotDataset } from '../data/omniglot';
+import type { OmniglotSplit } from '../data/omniglot_split';
 import { InputError } from '../runtime/errors';
-import { omniglotEpisodeRef } from '../reference/omniglot';
+import { omniglotEpisodeCodes } from '../layout/omniglot_codes';
 
 export interface EpisodeImage {
   /** [size²], ink = 1. */
@@ -41,7 +43,7 @@ export function heldOutEpisode(
     );
   }
   const R = split.rotations;
-  const ep = omniglotEpisodeRef(
+  const ep = omniglotEpisodeCodes(
     { seed, stream: 1, step: index, task: 0 },
     // Only the shape: a run's config may carry a training shift, which held-out episodes never have.
     { ways: shape.ways, shots: shape.shots, queries: shape.queries, rotations: R },

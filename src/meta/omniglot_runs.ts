@@ -8,7 +8,7 @@
  */
 import { InputError } from '../runtime/errors';
 import { omniglotImageFromPng, OmniglotError, unzipImages, type OmniglotLoadOptions } from '../data/omniglot';
-import type { ClassifierEpisode } from './blackbox_classifier';
+import type { ClassifierEpisode } from './classifier_config';
 
 /** Error rates in percent over the 400 trials, for comparison tables. */
 export const PUBLISHED_RUNS_ERROR = { people: 4.5, bpl: 3.3, siameseConvnet: 8.0 } as const;

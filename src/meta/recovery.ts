@@ -30,13 +30,10 @@ export interface RecoveryOptions {
   onRecovered?: (r: DeviceRecovery) => void | Promise<void>;
 }
 
-const gpuOf = (l: MetaLearner) => (l as unknown as { gpu?: Gpu }).gpu;
-
 /** Whether `e` (thrown by train()) came from a lost device: a DeviceLostError, or any failure once it is. */
 async function lostDevice(learner: MetaLearner, e: unknown): Promise<DeviceLostError | null> {
   if (e instanceof DeviceLostError) return e;
-  const gpu = gpuOf(learner);
-  if (!gpu) return null;
+  const { gpu } = learner;
   if (!gpu.isLost) await Promise.race([gpu.lost, new Promise((ok) => setTimeout(ok, 200))]);
   return gpu.isLost ? gpu.lost : null;
 }

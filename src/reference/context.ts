@@ -1,4 +1,4 @@
-import type { ContextShape } from '../kernels/context_adapt';
+import type { ContextShape } from '../layout/context_shape';
 
 /** float64 twin of contextRows: input rows [tasks·points, steps, 1+ctx] and targets [tasks·points]. */
 export function contextRowsRef(s: ContextShape, x: number[], y: number[], c: number[], scale: number) {

@@ -1,4 +1,4 @@
-import { philox4x32, philoxUnit } from './philox';
+import { philox4x32, philoxUnit } from '../layout/philox';
 
 const f = Math.fround;
 

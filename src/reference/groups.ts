@@ -3,7 +3,7 @@
  * definition: tensor e of the shared vector, [start_e, start_e + size_e), lives per task as [groups, size_e]
  * at groups · start_e.
  */
-import type { GroupedLayout } from '../kernels/group_layout';
+import type { GroupedLayout } from '../layout/group_layout';
 
 /** Index of (task g, shared element j) in a per-task buffer. */
 export function groupedIndexRef(l: GroupedLayout, g: number, j: number): number {

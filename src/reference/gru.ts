@@ -3,7 +3,7 @@
  * as plainly as possible from PyTorch's nn.GRU equations. Parameters use the same flat layout as the GPU
  * (gruParamLayout), so tests compare buffers directly.
  */
-import { gruParamLayout, type GruShape } from '../kernels/gru_layout';
+import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 
 export interface GruRefRun {
   batch: number;

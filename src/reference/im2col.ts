@@ -1,5 +1,5 @@
 /** Float64 twin of shaders/im2col.wgsl: channels-last images, 3×3 patches, padding 1. */
-import { convOut as side, type Im2colShape } from '../kernels/conv_shape';
+import { convOut as side, type Im2colShape } from '../layout/conv_shape';
 
 export function im2colRef(x: ArrayLike<number>, s: Im2colShape): number[] {
   const { batch: B, height: H, width: W, channels: C, stride } = s;

@@ -2,9 +2,8 @@
  * Float64 references for the learned optimizer's kernels (lopt_input, lopt_update, lopt_credit) and the
  * hand-designed optimizers it is compared with (coord_optim).
  */
-import { coordCount, coordWeight, type CoordMap } from '../kernels/coord_map';
-import type { CoordOptimizer } from '../kernels/coord_optim';
-import { gruParamLayout, type GruShape } from '../kernels/gru_layout';
+import { coordCount, coordWeight, type CoordMap, type CoordOptimizer } from '../layout/coord_map';
+import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { gruBackwardRef, gruForwardRef } from './gru';
 
 const P = 10;

@@ -6,7 +6,7 @@
  * central differences of the whole meta-loss (inner loop included) in float64, one coordinate at a time —
  * no Hessian-vector products, so it checks the GPU's chain of finite-difference HVPs from outside.
  */
-import { gruParamLayout, type GruShape } from '../kernels/gru_layout';
+import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { gruBackwardRef, gruForwardRef } from './gru';
 
 export interface TaskRef {

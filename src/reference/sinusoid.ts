@@ -1,4 +1,4 @@
-import { philox4x32, philoxUnit } from './philox';
+import { philox4x32, philoxUnit } from '../layout/philox';
 
 /** CPU twin of shaders/sinusoid_tasks.wgsl for one task: same counters, so the same draws. */
 export function sinusoidTaskRef(seed: number, stream: number, step: number, task: number, points: number) {

@@ -2,7 +2,6 @@
  * The run report (report.html): one self-contained page — inline CSS and SVG, no scripts — rebuilt from the
  * run's metrics at every checkpoint, so it is always as current as the checkpoint next to it.
  */
-import type { OptimizerComparison } from '../meta/lopt';
 import { escapeXml, lineChart, type Series } from './svg';
 
 /** A metrics.jsonl line written at each log point. */
@@ -48,6 +47,24 @@ export interface ForecastPanel {
   forecast: number[];
 }
 
+/** A hand-designed optimizer the learned one is compared with (torch.optim's names). */
+export type BaselineOptimizer = 'sgd' | 'rmsprop' | 'adam';
+
+/**
+ * The learned optimizer's loss curves next to tuned SGD, RMSprop and Adam over one run length: the shape of
+ * meta's OptimizerComparison, spelled out here so that the report needs nothing from meta.
+ */
+export interface OptimizerCurves {
+  steps: number;
+  tasks: number;
+  /** Mean task loss at each inner step 0..steps, per optimizer. */
+  curves: Readonly<Record<'lopt' | BaselineOptimizer, readonly number[]>>;
+  /** Final loss per held-out task, per optimizer. */
+  final: Readonly<Record<'lopt' | BaselineOptimizer, readonly number[]>>;
+  /** The learning rate each baseline was tuned to. */
+  lr: Readonly<Record<BaselineOptimizer, number>>;
+}
+
 export interface TestResult {
   episodes: number;
   metric: 'mse' | 'accuracy';
@@ -64,7 +81,7 @@ export interface ReportInput {
   sinusoid?: readonly SinusoidPanel[] | null;
   forecast?: readonly ForecastPanel[] | null;
   /** Learned optimizer: its loss curves against tuned SGD / RMSprop / Adam, one per run length. */
-  optimizers?: readonly OptimizerComparison[] | null;
+  optimizers?: readonly OptimizerCurves[] | null;
   test?: TestResult | null;
   generated?: Date;
 }
@@ -135,7 +152,7 @@ function forecastCharts(panels: readonly ForecastPanel[]): string {
 
 const OPTIMIZER_COLORS = { lopt: '#1f6fd1', adam: '#d1401f', rmsprop: '#2a9d5c', sgd: '#888' } as const;
 
-function optimizerSection(runs: readonly OptimizerComparison[]): string {
+function optimizerSection(runs: readonly OptimizerCurves[]): string {
   const charts = runs.map((c) => {
     const series: Series[] = (['lopt', 'adam', 'rmsprop', 'sgd'] as const).map((k) => ({
       name: k === 'lopt' ? 'learned (GRU)' : `${k}, lr ${fmt(c.lr[k])}`,

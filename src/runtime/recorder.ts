@@ -18,11 +18,6 @@ type Step =
   | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; bytes: number };
 
 /**
- * Collects kernel launches for one submit. Recording is synchronous (wrappers just describe their
- * dispatches); `finish()` awaits the pipelines once and returns a replayable Program whose bind groups and
- * packed uniform buffer are built a single time, so a training loop only re-encodes and submits.
- */
-/**
  * Workgroups for `count` workgroups' worth of a flat 1-D problem, folded into two dimensions so that large
  * problems stay within the 65,535 per dimension every adapter allows. Kernels dispatched so index as
  * `gid.x + gid.y * nwg.x * WG` (nwg = @builtin(num_workgroups)) and bounds-check that index.
@@ -32,6 +27,11 @@ export function flatGrid(count: number): [number, number] {
   return [x, x === 0 ? 1 : Math.ceil(count / x)];
 }
 
+/**
+ * Collects kernel launches for one submit. Recording is synchronous (wrappers just describe their
+ * dispatches); `finish()` awaits the pipelines once and returns a replayable Program whose bind groups and
+ * packed uniform buffer are built a single time, so a training loop only re-encodes and submits.
+ */
 export class Recorder {
   #steps: Step[] = [];
   #uniformBytes = 0;

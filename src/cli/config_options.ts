@@ -4,7 +4,7 @@
  * message wherever it came from: where, which key, the value seen, what is allowed.
  */
 import { readFileSync } from 'node:fs';
-import type { MetaConfig } from '../meta/learner';
+import type { MetaConfig } from '../io/meta_config';
 import { InputError } from '../runtime/errors';
 import { allowed, checkConfigObject, FIELDS, fits, optionName, type RunConfig } from '../io/run_config';
 

@@ -3,8 +3,8 @@
  * forward and training step per case, meta-training throughput — with a table and a bar chart of the
  * step-time ratios. Ours runs on this page's device. TF.js's GRU, when asked for, runs in a hidden frame
  * of bench.html (the page `metarnn bench` drives): TF.js's threaded wasm loader needs `new Function`, which
- * this page's Content-Security-Policy forbids and bench.html's allows (app/csp.ts), so TF.js never enters
- * this page and its bundle stays free of eval.
+ * this page's Content-Security-Policy forbids and bench.html's allows (src/protocol/csp.ts), so TF.js never
+ * enters this page and its bundle stays free of eval.
  */
 import { CASES, PEERS, type BenchCase, type PeerName } from '../../bench/cases';
 import { localTarget } from '../../bench/local';

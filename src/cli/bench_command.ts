@@ -1,15 +1,14 @@
 /**
  * `metarnn bench`: our GRU against TF.js 4.22's (webgpu, wasm and cpu backends) in one browser page on the
  * same adapter, plus the adapter's own matmul speed as the yardstick for "how much of the machine we use".
- * The page side lives in app/bench.ts and bench/; this file plans the runs, reports progress and the table,
- * and writes the JSON report.
+ * The page side lives in app/bench_page.ts and bench/; this file plans the runs, reports progress and the
+ * table, and writes the JSON report.
  */
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Page } from 'playwright-core';
-import type { BenchPage } from '../../app/bench';
 import { CASES, PEERS, type PeerName } from '../../bench/cases';
 import {
   runBenchPlan,
@@ -31,16 +30,17 @@ export interface BenchReport extends BenchRun {
   host: { cpus: number; loadBefore: number; loadAfter: number };
 }
 
-type Result<K extends keyof BenchPage> = Awaited<ReturnType<BenchPage[K]>>;
+type Result<K extends keyof BenchTarget> = Awaited<ReturnType<BenchTarget[K]>>;
 
 /**
- * Calls `window.bench[name](...args)`. The call is an expression string with the arguments inlined as JSON,
- * so that no helper the CLI's compiler adds (tsx wraps named functions in `__name`) reaches the browser.
+ * Calls `window.bench[name](...args)`: the bench page's object is a BenchTarget (bench/run.ts), the one
+ * contract both sides share. The call is an expression string with the arguments inlined as JSON, so that
+ * no helper the CLI's compiler adds (tsx wraps named functions in `__name`) reaches the browser.
  */
-async function call<K extends keyof BenchPage>(
+async function call<K extends keyof BenchTarget>(
   page: Page,
   name: K,
-  ...args: Parameters<BenchPage[K]>
+  ...args: Parameters<BenchTarget[K]>
 ): Promise<Result<K>> {
   try {
     return (await page.evaluate(
@@ -55,7 +55,7 @@ async function call<K extends keyof BenchPage>(
   }
 }
 
-/** Runs the whole plan (bench/run.ts) in a page that has `window.bench` (see app/bench.ts). */
+/** Runs the whole plan (bench/run.ts) in a page that has `window.bench` (see app/bench_page.ts). */
 export async function runBench(page: Page, o: BenchOptions): Promise<BenchReport> {
   const loadBefore = loadavg()[0];
   const target: BenchTarget = {

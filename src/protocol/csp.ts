@@ -1,6 +1,7 @@
 /**
- * The pages' Content-Security-Policies, in one place: vite.config.ts writes them into the built pages as
- * <meta http-equiv> (so any static host enforces them) and src/cli/server.ts also sends them as headers.
+ * The pages' Content-Security-Policies, in one place shared by the build and the CLI: vite.config.ts writes
+ * them into the built pages as <meta http-equiv> (so any static host enforces them) and src/cli/server.ts
+ * also sends them as headers.
  *
  * The web page (index.html) may load only its own files: no inline script or style, no eval or
  * `new Function` (test/csp.test.ts scans its bundle), no request to another origin (e2e/page-security.spec.ts

@@ -1,5 +1,12 @@
-/** Coordinates of a per-task weight buffer (no GPU code: the float64 references use it too). */
+/**
+ * Coordinates of a per-task weight buffer, and the names of the optimizers that step them (no GPU code: the
+ * float64 references use it too).
+ */
 import { InputError } from '../runtime/errors';
+
+/** The hand-designed coordinate-wise optimizers (torch.optim's SGD, RMSprop, Adam) coord_optim runs. */
+export type CoordOptimizer = 'sgd' | 'rmsprop' | 'adam';
+export const COORD_OPTIMIZERS: readonly CoordOptimizer[] = ['sgd', 'rmsprop', 'adam'];
 
 /**
  * The coordinates a coordinate-wise optimizer works on: weights o0 .. o0+n0 and o1 .. o1+n1 of a per-task

@@ -1,0 +1,253 @@
+/**
+ * `metarnn train`: meta-trains a learner in the harness page and keeps a run directory up to date (see
+ * run_dir.ts). Every input is checked before the browser starts, and the directory is only created once the
+ * page has built the learner, so a refused run leaves nothing behind. The page sends progress, eval and
+ * checkpoint events through one exposed function to a TrainRecorder (train_recorder.ts), which writes them
+ * down and answers progress events with "stop" once the time budget is spent.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Page } from 'playwright-core';
+import { LEARNERS, TASKS } from '../io/meta_config';
+import { DEFAULT_LOPT } from '../meta/lopt';
+import type { OptimizerComparison } from '../meta/lopt_compare';
+import {
+  TRAIN_EVENT_FUNCTION,
+  type Resume,
+  type TrainEvent,
+  type TrainRunResult,
+} from '../protocol/training';
+import { InputError } from '../runtime/errors';
+import type { TestResult } from '../report/report';
+import {
+  checkPair,
+  configFromOptions,
+  library,
+  optionName,
+  readConfigFile,
+  type RunConfig,
+} from './config_options';
+import { callHarness, withSession } from './page';
+import { holdsRun, readRun, RESUMABLE_FIELDS, type RunWriter, type SavedRun } from './run_dir';
+import { checkTaskData, loadTaskData } from './task_data';
+import { formatDuration } from './train_progress';
+import { TrainRecorder } from './train_recorder';
+
+/**
+ * Test tasks (the final figure, `metarnn eval`) are drawn with the run's seed plus this: a stream apart from
+ * training's and from the validation stream of the evaluations while training (seed + 1000).
+ */
+export const TEST_SEED_OFFSET = 2000;
+
+/** What may change when a run is resumed: nothing that changes the model or the tasks it trains on. */
+const RESUMABLE = RESUMABLE_FIELDS;
+
+export interface TrainPlan {
+  config: RunConfig;
+  out: string;
+  resumed: SavedRun | null;
+  /** Stop training (then evaluate and checkpoint) after this many minutes. */
+  minutes: number | null;
+}
+
+export interface TrainOptions extends Record<string, unknown> {
+  out?: string;
+  config?: string;
+  resume?: string;
+  minutes?: string;
+}
+
+function checkMinutes(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const m = Number(text);
+  if (!(m > 0) || !Number.isFinite(m))
+    throw new InputError(`--minutes ${JSON.stringify(text)}: expected a number > 0`);
+  return m;
+}
+
+const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+/** Checks everything a train run needs and decides its directory; creates nothing. */
+export async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
+  const minutes = checkMinutes(opts.minutes);
+  const given = configFromOptions(opts);
+  const { defaults, pairs, defaultsFor } = await library();
+  if (opts.resume) {
+    if (opts.config)
+      throw new InputError('--config and --resume cannot be combined: a resumed run keeps its config');
+    const saved = readRun(opts.resume);
+    for (const [key, v] of Object.entries(given)) {
+      const k = key as keyof RunConfig;
+      if (!RESUMABLE.includes(k) && saved.config[k] !== v) {
+        throw new InputError(
+          `${optionName(k)} ${v} conflicts with the run in ${opts.resume} (${k} ${JSON.stringify(saved.config[k])}); ` +
+            `a resumed run may change only ${RESUMABLE.map(optionName).join(', ')}`,
+        );
+      }
+    }
+    const config = { ...saved.config, ...given };
+    if (config.steps <= saved.resume.step) {
+      throw new InputError(
+        `the run in ${opts.resume} is already at step ${saved.resume.step}: pass --steps greater than that to continue`,
+      );
+    }
+    checkPair(config, pairs);
+    const out = resolve(opts.out ?? opts.resume);
+    if (out !== resolve(opts.resume) && holdsRun(out)) throw alreadyRun(opts.out!);
+    return { config, out, resumed: saved, minutes };
+  }
+  const fromFile = opts.config ? readConfigFile(opts.config) : {};
+  const chosen = { ...defaults, ...fromFile, ...given };
+  const config: RunConfig = { ...defaultsFor(chosen.task, chosen.learner), ...fromFile, ...given };
+  checkPair(config, pairs);
+  checkTaskData(config); // a missing or unreadable dataset fails before the browser starts
+  const out = resolve(opts.out ?? `runs/${config.task}-${config.learner}-${stamp()}`);
+  if (holdsRun(out)) throw alreadyRun(opts.out ?? out);
+  return { config, out, resumed: null, minutes };
+}
+
+const alreadyRun = (dir: string) =>
+  new InputError(
+    `--out ${dir} already holds a run: use --resume ${dir} to continue it, or choose another --out`,
+  );
+
+export interface TrainResult {
+  step: number;
+  stopped: boolean;
+  writer: RunWriter;
+  test: TestResult | null;
+}
+
+/**
+ * Runs a plan in a browser session; with `testEpisodes`, also evaluates the final weights on that many test
+ * tasks in the same session and adds the figure to the report.
+ */
+export async function runTraining(
+  plan: TrainPlan,
+  o: { testEpisodes?: number; replace?: boolean } = {},
+): Promise<TrainResult> {
+  const c = plan.config;
+  const recorder = new TrainRecorder(plan, Boolean(o.replace || !plan.resumed));
+  const r = await withSession(async (s) => {
+    const result = await trainInPage(s.page, recorder);
+    const last = recorder.lastCheckpoint;
+    if (c.learner === 'lopt' && last) recorder.addComparison(await compareOptimizers(s.page, c, last));
+    if (o.testEpisodes && last) recorder.addTest(await testFigure(s.page, c, last, o.testEpisodes));
+    return result;
+  });
+  console.error(
+    `${r.stopped ? 'stopped' : 'finished'} at step ${r.step} after ${formatDuration(recorder.seconds)}; ` +
+      `report: ${recorder.writer.path('report')}`,
+  );
+  return { ...r, writer: recorder.writer, test: recorder.test };
+}
+
+/** Meta-trains in the page, which hands every event to `recorder` and waits for its answer. */
+async function trainInPage(page: Page, recorder: TrainRecorder): Promise<TrainRunResult> {
+  const c = recorder.plan.config;
+  let failure: unknown = null;
+  await page.exposeFunction(TRAIN_EVENT_FUNCTION, async (e: TrainEvent) => {
+    try {
+      return recorder.handle(e);
+    } catch (err) {
+      failure ??= err; // rethrown below as itself: the page would only pass on its message
+      throw err;
+    }
+  });
+  try {
+    await loadTaskData(page, c);
+    return await callHarness(page, 'trainRun', {
+      config: c,
+      resume: recorder.plan.resumed?.resume ?? null,
+      plots: recorder.plotTasks,
+      forecasts: recorder.forecastContexts,
+    });
+  } catch (err) {
+    throw failure ?? err;
+  } finally {
+    recorder.bar.stop();
+  }
+}
+
+/**
+ * The learned optimizer's figure of merit: its loss curves against tuned hand-designed optimizers, at the
+ * run length it was trained for and at twice that.
+ */
+async function compareOptimizers(page: Page, c: RunConfig, last: Resume): Promise<OptimizerComparison[]> {
+  const n = c.innerSteps ?? DEFAULT_LOPT.runSteps;
+  console.error(
+    `comparing with SGD, RMSprop and Adam (learning rates tuned) on ${c.evalTasks} held-out tasks…`,
+  );
+  const seed = c.seed + TEST_SEED_OFFSET;
+  const optimizers = await callHarness(page, 'compareRun', c, last, c.evalTasks, seed, [n, 2 * n]);
+  for (const cmp of optimizers) console.error(formatComparison(cmp));
+  return optimizers;
+}
+
+/** The final weights on `episodes` test tasks. */
+async function testFigure(page: Page, c: RunConfig, last: Resume, episodes: number): Promise<TestResult> {
+  const t = await callHarness(page, 'evalRun', c, last, episodes, c.seed + TEST_SEED_OFFSET);
+  return { episodes, metric: t.metric, mean: t.mean, ci95: t.ci95 };
+}
+
+/** One line per optimizer: final mean task loss after `steps` inner steps, and the tuned learning rate. */
+export function formatComparison(c: OptimizerComparison): string {
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const parts = (['lopt', 'adam', 'rmsprop', 'sgd'] as const).map(
+    (k) => `${k} ${mean(c.final[k]).toPrecision(3)}${k === 'lopt' ? '' : ` (lr ${c.lr[k]})`}`,
+  );
+  return `after ${c.steps} inner steps, mean task loss: ${parts.join(', ')}`;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('meta-train a learner; writes checkpoint, config, metrics and an HTML report to --out')
+    .option('--task <name>', `task family: ${TASKS.join(', ')}`)
+    .option('--learner <name>', `meta-learner: ${LEARNERS.join(', ')}`)
+    .option('--ways <n>', 'classes per task (classification)')
+    .option('--shots <k>', 'support examples per class (regression: per task)')
+    .option('--queries <n>', 'query examples per task')
+    .option('--steps <n>', 'meta-training steps (with --resume: the step to continue to)')
+    .option('--meta-batch <n>', 'tasks per meta-training step')
+    .option('--seed <n>', 'seed for weights and tasks: the tasks at step s depend on (seed, s) only')
+    .option('--layers <n>', 'GRU layers')
+    .option('--hidden <n>', 'GRU hidden size')
+    .option('--lr <x>', 'meta learning rate (Adam)')
+    .option('--clip <x>', 'gradient-norm clip')
+    .option(
+      '--lr-decay <how>',
+      'meta learning-rate schedule: none, or cosine to 0 over the meta-training steps',
+    )
+    .option('--inner-steps <n>', 'inner-loop steps (maml, fomaml, reptile, context; lopt: steps per run)')
+    .option('--inner-lr <x>', 'inner-loop step size α (maml, fomaml, reptile, context)')
+    .option('--context-size <n>', 'context vector length (context)')
+    .option('--unroll <n>', 'truncation length, inner steps per meta-step (lopt; divides --inner-steps)')
+    .option('--pretrain-steps <n>', 'omniglot: first n steps pretrain the image encoder as a classifier')
+    .option('--encoder-lr <x>', 'omniglot: the encoder’s learning rate after pretraining')
+    .option('--encoder <kind>', 'omniglot: image encoder, conv or mlp')
+    .option('--shift <px>', 'omniglot: move training images by up to px pixels at random (0: off)')
+    .option('--labels <how>', 'omniglot: support labels paired with their image, or delayed one step')
+    .option('--eval-every <n>', 'evaluate on held-out tasks and checkpoint every n steps')
+    .option('--eval-tasks <n>', 'held-out tasks per evaluation')
+    .option('--log-every <n>', 'read the loss back and log every n steps')
+    .option(
+      '--max-bad-steps <n>',
+      'stop once n steps in a row had a NaN/Inf gradient (each is skipped; checked when logging)',
+    )
+    .option('--data <path>', 'dataset path (omniglot, forecast)')
+    .option(
+      '--alphabets <list>',
+      'omniglot: comma-separated alphabets held out for evaluation (never trained on)',
+    )
+    .option('--config <file>', 'JSON file of settings (keys as in config.json); options given here win')
+    .option('--out <dir>', 'run directory (default runs/<task>-<learner>-<time>)')
+    .option(
+      '--resume <dir>',
+      'continue the run in <dir> to --steps (writes there unless --out says otherwise)',
+    )
+    .option('--minutes <m>', 'time budget: stop after m minutes, then evaluate and checkpoint');
+  cmd.action(async (opts: TrainOptions) => {
+    await runTraining(await planTrain(opts));
+  });
+}

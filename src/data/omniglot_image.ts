@@ -1,0 +1,70 @@
+/**
+ * Omniglot images as arrays: area resampling from the distributed 105×105 to the stored 28×28, and one class's
+ * drawing read out upright or turned (the rotated classes are never stored, see src/data/omniglot.ts).
+ */
+import { omniglotPixel } from '../layout/omniglot_codes';
+import type { OmniglotDataset } from './omniglot';
+
+/**
+ * Area-averaging weights from n source pixels to m: output pixel i covers [i·n/m, (i+1)·n/m) and takes each
+ * source pixel in proportion to their overlap, so every source pixel contributes exactly its area (105→28 is
+ * 3.75 pixels per output: nearest or bilinear sampling would drop thin strokes).
+ */
+export function areaWeights(n: number, m: number): { first: number; w: number[] }[] {
+  const scale = n / m;
+  return Array.from({ length: m }, (_, i) => {
+    const lo = i * scale;
+    const hi = lo + scale;
+    const first = Math.floor(lo);
+    const w: number[] = [];
+    for (let j = first; j < Math.min(n, Math.ceil(hi)); j++) {
+      w.push((Math.min(hi, j + 1) - Math.max(lo, j)) / scale);
+    }
+    return { first, w };
+  });
+}
+
+/** Separable area resampling of an n×n image: rows first, then columns. */
+export function resample(
+  src: Float32Array,
+  n: number,
+  weights: { first: number; w: number[] }[],
+): Float32Array {
+  const m = weights.length;
+  const rows = new Float64Array(n * m); // [n source rows, m output columns]
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < m; x++) {
+      const { first, w } = weights[x];
+      let s = 0;
+      for (let k = 0; k < w.length; k++) s += w[k] * src[y * n + first + k];
+      rows[y * m + x] = s;
+    }
+  }
+  const out = new Float32Array(m * m);
+  for (let y = 0; y < m; y++) {
+    const { first, w } = weights[y];
+    for (let x = 0; x < m; x++) {
+      let s = 0;
+      for (let k = 0; k < w.length; k++) s += w[k] * rows[(first + k) * m + x];
+      out[y * m + x] = s;
+    }
+  }
+  return out;
+}
+
+/** Image `drawing` of class `classId` (a character, rotated when rotations > 1), as a new array. */
+export function omniglotImage(
+  ds: OmniglotDataset,
+  classId: number,
+  drawing: number,
+  rotations = 1,
+): Float32Array {
+  const ch = ds.characters[Math.floor(classId / rotations)];
+  const n = ds.size * ds.size;
+  const base = ds.images.subarray((ch.start + drawing) * n, (ch.start + drawing + 1) * n);
+  const out = new Float32Array(n);
+  for (let y = 0; y < ds.size; y++)
+    for (let x = 0; x < ds.size; x++)
+      out[y * ds.size + x] = omniglotPixel(base, ds.size, classId % rotations, y, x);
+  return out;
+}

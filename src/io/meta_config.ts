@@ -1,0 +1,59 @@
+/**
+ * What a run is, as config.json and the checkpoint's metadata hold it: the task, the learner and their
+ * settings. It lives with the files that carry it (src/io/run_config.ts checks every field) so that io
+ * needs nothing from meta; meta's learners read it.
+ */
+export type TaskName = 'sinusoid' | 'forecast' | 'omniglot';
+export type LearnerName = 'blackbox' | 'lopt' | 'context' | 'maml' | 'fomaml' | 'reptile';
+
+export const TASKS: readonly TaskName[] = ['sinusoid', 'forecast', 'omniglot'];
+export const LEARNERS: readonly LearnerName[] = ['blackbox', 'lopt', 'context', 'maml', 'fomaml', 'reptile'];
+
+/** Everything needed to rebuild a run (written to config.json). */
+export interface MetaConfig {
+  task: TaskName;
+  learner: LearnerName;
+  shots: number;
+  queries: number;
+  ways: number;
+  metaBatch: number;
+  steps: number;
+  seed: number;
+  layers: number;
+  hidden: number;
+  lr: number;
+  clip: number;
+  /** Log (read back) the loss every this many steps. */
+  logEvery: number;
+  /** Evaluate on held-out tasks and checkpoint every this many steps. */
+  evalEvery: number;
+  evalTasks: number;
+  /**
+   * Stop with a NonFiniteStepsError once this many optimizer steps in a row were skipped for a NaN/Inf
+   * gradient (checked at log and eval points). Absent in configs written before it existed: 10.
+   */
+  maxBadSteps?: number;
+  /**
+   * Inner-loop settings; absent means the learner's own default. innerSteps: SGD steps on the support set
+   * (maml, fomaml, reptile: 5; context: 2) or inner steps of one optimisation run (lopt: 100). innerLr: the
+   * inner step size α (maml family 0.05, context 1). contextSize: the context vector's length (context: 8).
+   * unroll: the learned optimizer's truncation, inner steps per meta-step (lopt: 20; divides innerSteps).
+   */
+  innerSteps?: number;
+  innerLr?: number;
+  contextSize?: number;
+  unroll?: number;
+  /**
+   * Omniglot black-box classifier: steps that first pretrain the image encoder as a classifier over the
+   * training classes (part of `steps`; absent: 0), and the encoder's learning rate in meta-training
+   * afterwards (absent: lr).
+   */
+  pretrainSteps?: number;
+  encoderLr?: number;
+  /**
+   * Learning-rate schedule: 'cosine' lowers the meta learning rate (and the Omniglot encoder's) from its
+   * value to 0 along a half cosine over the meta-training steps, those after any pretraining; 'none' (absent)
+   * keeps it. The schedule follows `steps`: resuming with more steps stretches it.
+   */
+  lrDecay?: 'none' | 'cosine';
+}

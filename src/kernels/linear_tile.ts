@@ -1,0 +1,89 @@
+import type { KernelCall, Recorder } from '../runtime/recorder';
+import type { Tensor } from '../runtime/tensor';
+
+// What the three linear kernels share on the host side, the twin of shaders/linear_tile.wgsl: their shapes,
+// the Params struct and the dispatch size. linear_forward.ts re-exports the shapes and contiguousRows for
+// modules outside src/kernels.
+
+/** Row layout of a strided operand: row q starts at offset + (q / block) * blockStride + (q % block) * rowStride. */
+export interface RowLayout {
+  block: number;
+  blockStride: number;
+  rowStride: number;
+}
+
+/** Shape of a grouped dense layer: `groups` tasks, each with `rowsPerGroup` rows and its own weights. */
+export interface LinearShape {
+  groups: number;
+  rowsPerGroup: number;
+  inF: number;
+  outF: number;
+  /** One weight set for all groups (weights [outF, inF]) instead of one per group ([groups, outF, inF]). */
+  sharedWeights?: boolean;
+}
+
+export function contiguousRows(width: number): RowLayout {
+  return { block: 0x7fffffff, blockStride: 0, rowStride: width };
+}
+
+/**
+ * How y / dy rows are laid out: row stride (default outF) and an optional column gap (columns o >= split are
+ * read at o + skip), used by the GRU, whose gate rows are 4H wide.
+ */
+export interface YLayout {
+  rowStride?: number;
+  split?: number;
+  skip?: number;
+}
+
+/** Packs the Params struct shared by the three linear kernels. */
+export function linearParams(
+  s: LinearShape,
+  x: Tensor,
+  xRows: RowLayout,
+  w: Tensor,
+  b: Tensor | null | undefined,
+  y: Tensor,
+  yl: YLayout = {},
+) {
+  const wStride = s.sharedWeights ? 0 : s.outF * s.inF;
+  const bStride = s.sharedWeights ? 0 : s.outF;
+  return new Uint32Array([
+    s.groups, s.rowsPerGroup, s.inF, s.outF,
+    x.offset, xRows.block, xRows.blockStride, xRows.rowStride,
+    w.offset, wStride, b?.offset ?? 0, bStride,
+    y.offset, yl.rowStride ?? s.outF, yl.split ?? s.outF, yl.skip ?? 0,
+  ]); // prettier-ignore
+}
+
+export function linearTiles(rows: number, cols: number): number {
+  return Math.ceil((Math.ceil(rows / 4) * Math.ceil(cols / 4)) / 64);
+}
+
+/** The operands as Params names them: x rows (default contiguous, inF wide), weights w, bias b, y rows. */
+export interface LinearOperands {
+  x: Tensor;
+  xRows?: RowLayout;
+  w: Tensor;
+  b?: Tensor | null;
+  y: Tensor;
+  yLayout?: YLayout;
+}
+
+/**
+ * Dispatches one of the linear kernels: Params from `o`, and one invocation per 4x4 tile of the kernel's
+ * [rows, cols] output grid in each group (tileOf in shaders/linear_tile.wgsl).
+ */
+export function dispatchLinear(
+  rec: Recorder,
+  call: Pick<KernelCall, 'kernel' | 'source' | 'defines' | 'buffers'>,
+  s: LinearShape,
+  o: LinearOperands,
+  grid: { rows: number; cols: number },
+): void {
+  rec.dispatch({
+    ...call,
+    uniforms: linearParams(s, o.x, o.xRows ?? contiguousRows(s.inF), o.w, o.b, o.y, o.yLayout),
+    workgroups: [linearTiles(grid.rows, grid.cols), s.groups],
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * The Omniglot black-box classifier's settings beyond MetaConfig (encoder, augmentation, label presentation,
+ * held-out alphabets), its learning-rate schedules, and the shapes of what it takes and reports.
+ */
+import type { MetaConfig, EvalResult } from './learner';
+import type { EncoderSpec } from './image_encoder';
+import { lrFactor } from './optimizer';
+
+/**
+ * The image encoders by name: a convnet (conv_encoder.ts) and an MLP 784 → 128 → 16 (mlp_encoder.ts). The
+ * embedding is narrow because the GRU's state must hold one per class of the episode: N wide embeddings do
+ * not fit beside each other in a 128-unit state (BENCHMARKS.md, "Omniglot", has the measurements).
+ */
+export const ENCODERS = {
+  conv: { conv: [16, 32, 32], embed: 16 },
+  mlp: { hidden: 128, embed: 16 },
+} as const satisfies Record<string, EncoderSpec>;
+/** The default: the convnet generalises to held-out alphabets better than the MLP (BENCHMARKS.md). */
+export const ENCODER: EncoderSpec = ENCODERS.conv;
+
+/**
+ * Omniglot settings a run's config may carry beyond MetaConfig (the CLI's RunConfig adds `data` and
+ * `alphabets`; the bytes themselves come through TaskData, since a page cannot read paths).
+ */
+export interface OmniglotConfig {
+  /** The zip the run was trained on, as the user named it (a record only). */
+  data?: string;
+  /** Alphabets held out for evaluation, as a list or comma-separated; default: see defaultHeldOut. */
+  alphabets?: string | string[];
+  /** Split by whole alphabets (default, as Lake et al.) or by characters at random (seeded by `seed`). */
+  split?: 'alphabet' | 'character';
+  /** Add 90°, 180° and 270° turns of the training characters as extra classes (default true; false: none). */
+  rotations?: boolean;
+  /** The image encoder: one of ENCODERS by name, or any EncoderSpec (default ENCODER). */
+  encoder?: EncoderSpec | keyof typeof ENCODERS;
+  /**
+   * Augmentation: every training image (pretraining and meta-training episodes; never held-out ones) moves
+   * by a random whole number of pixels in [−shift, shift] on each axis (default 0: none).
+   */
+  shift?: number;
+  /** How support labels are shown: 'delayed' (default; one step after the image) or 'paired' (with it). */
+  labels?: 'delayed' | 'paired';
+}
+
+/** Steps that pretrain the encoder (0: none) and its learning rate afterwards (default: the meta lr). */
+export function encoderSchedule(config: MetaConfig): { pretrainSteps: number; encoderLr: number } {
+  return { pretrainSteps: config.pretrainSteps ?? 0, encoderLr: config.encoderLr ?? config.lr };
+}
+
+/**
+ * Learning rates by 1-based step. gru: by meta-training step (its optimizer starts counting after the
+ * pretraining); encoder: by overall step, lr while pretraining, then encoderLr. Both decay over the
+ * meta-training steps as config.lrDecay says.
+ */
+export function classifierSchedules(config: MetaConfig): {
+  gru: (metaStep: number) => number;
+  encoder: (step: number) => number;
+} {
+  const { pretrainSteps, encoderLr } = encoderSchedule(config);
+  const metaSteps = Math.max(config.steps - pretrainSteps, 1);
+  const f = (metaStep: number) => lrFactor(config.lrDecay, metaStep, metaSteps);
+  return {
+    gru: (metaStep) => config.lr * f(metaStep),
+    encoder: (step) => (step <= pretrainSteps ? config.lr : encoderLr * f(step - pretrainSteps)),
+  };
+}
+
+export function heldOutAlphabets(a: OmniglotConfig['alphabets']): string[] | undefined {
+  const list = (typeof a === 'string' ? a.split(',') : (a ?? [])).map((s) => s.trim()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+export interface ClassifierEvalResult extends EvalResult {
+  ways: number;
+  shots: number;
+  /**
+   * Santoro et al.'s accuracy by presentation: instance i is a step showing its class for the i-th time
+   * (after i − 1 labelled examples). Support steps give instances 1…K (1 is chance, 1/N); every query is
+   * instance K + 1, since query labels are never revealed. Higher instances need more shots.
+   */
+  byInstance: { instance: number; accuracy: number; count: number }[];
+}
+
+/** One episode given by the caller (e.g. a Lake et al. run): images [size²] with ink = 1. */
+export interface ClassifierEpisode {
+  support: { image: ArrayLike<number>; label: number }[];
+  queries: ArrayLike<number>[];
+}
+
+/** Per episode: the fraction of its query steps (steps ≥ support) predicted right, from `correct` [B·T]. */
+export function queryAccuracy(correct: ArrayLike<number>, support: number, steps: number): number[] {
+  const out: number[] = [];
+  for (let b = 0; b * steps < correct.length; b++) {
+    let hit = 0;
+    for (let t = support; t < steps; t++) hit += correct[b * steps + t];
+    out.push(hit / (steps - support));
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+/**
+ * Host-side bookkeeping of the black-box classifier's episodes: accuracy by presentation over evaluated
+ * episodes (Santoro et al. 2016), and the checks and packing of episodes a caller gives to predict().
+ */
+import { InputError } from '../runtime/errors';
+import type { ClassifierEpisode } from './classifier_config';
+
+/**
+ * Accuracy by presentation: a step showing its class for the i-th time (after i − 1 labelled examples) counts
+ * towards instance i; every query is instance K + 1, since query labels are never revealed.
+ */
+export class InstanceTally {
+  readonly #hits: number[];
+  readonly #counts: number[];
+
+  constructor(
+    readonly ways: number,
+    readonly shots: number,
+  ) {
+    this.#hits = new Array<number>(shots + 1).fill(0);
+    this.#counts = new Array<number>(shots + 1).fill(0);
+  }
+
+  /** Adds the first `take` episodes of `steps` steps each: their labels and 0/1 correctness per step. */
+  add(labels: ArrayLike<number>, correct: ArrayLike<number>, take: number, steps: number): void {
+    const { ways: N, shots: K } = this;
+    for (let b = 0; b < take; b++) {
+      const seen = new Array<number>(N).fill(0);
+      for (let t = 0; t < steps; t++) {
+        const label = labels[b * steps + t];
+        if (label < 0) continue; // a paired support step: its label was shown
+        const instance = t < N * K ? seen[label]++ : K; // 0-based
+        this.#hits[instance] += correct[b * steps + t];
+        this.#counts[instance]++;
+      }
+    }
+  }
+
+  result(): { instance: number; accuracy: number; count: number }[] {
+    return this.#counts
+      .map((count, i) => ({ instance: i + 1, accuracy: this.#hits[i] / count, count }))
+      .filter((b) => b.count > 0);
+  }
+}
+
+/** Checks episodes for a `ways`-way model on images of `pixels` values; returns their common support size. */
+export function checkEpisodes(episodes: ClassifierEpisode[], ways: number, pixels: number): number {
+  const S = episodes[0]?.support.length ?? 0;
+  for (const e of episodes) {
+    if (e.support.length !== S)
+      throw new InputError(`predict: support sizes differ (${S} and ${e.support.length})`);
+    for (const s of e.support) {
+      if (!(Number.isInteger(s.label) && s.label >= 0 && s.label < ways)) {
+        throw new InputError(
+          `predict: label ${s.label} is outside this ${ways}-way model's labels 0..${ways - 1}`,
+        );
+      }
+    }
+    for (const img of [...e.support.map((s) => s.image), ...e.queries]) {
+      if (img.length !== pixels)
+        throw new InputError(`predict: an image has ${img.length} pixels, expected ${pixels}`);
+    }
+  }
+  return S;
+}
+
+/**
+ * One sequence per (episode, query): the support steps, then the query. Returns the images [rows · T, pixels]
+ * and the episode buffer as the recorded pass reads it: labels [rows · T] (−1: not predicted), then the GRU
+ * input [rows · T, width] with each support label's slot (at `embed` + label) set.
+ */
+export function packQueryRows(
+  rows: { e: ClassifierEpisode; q: ArrayLike<number> }[],
+  g: { support: number; pixels: number; width: number; embed: number; paired: boolean },
+): { pixels: Float32Array; episode: Float32Array } {
+  const { support: S, pixels: px, width: I, embed: E, paired } = g;
+  const T = S + 1;
+  const R = rows.length * T;
+  const pixels = new Float32Array(R * px);
+  const episode = new Float32Array(R + R * I);
+  rows.forEach(({ e, q }, b) => {
+    e.support.forEach((s, t) => {
+      pixels.set(s.image, (b * T + t) * px);
+      // Paired: the label comes with its image (and is not predicted); delayed: one step later.
+      episode[b * T + t] = paired ? -1 : s.label;
+      episode[R + (b * T + t + (paired ? 0 : 1)) * I + E + s.label] = 1;
+    });
+    pixels.set(q, (b * T + S) * px);
+    episode[b * T + S] = -1; // unknown: no loss
+  });
+  return { pixels, episode };
+}

@@ -1,0 +1,91 @@
+/**
+ * The Omniglot black-box classifier's model as a plan, before any GPU buffer exists: the split of the
+ * characters, the image encoder, the GRU's shape, the named entries of the flat parameter buffer
+ * (gru.*, head.*, encoder.*, pretrain_head.*) and their initial values.
+ */
+import { InputError } from '../runtime/errors';
+import { gruParamLayout, type GruShape, type ParamEntry } from '../layout/gru_layout';
+import { labelBindWidth } from '../kernels/label_bind';
+import type { OmniglotDataset } from '../data/omniglot';
+import { checkEpisodeShape, splitOmniglot, type OmniglotSplit } from '../data/omniglot_split';
+import {
+  encoderSchedule,
+  ENCODER,
+  ENCODERS,
+  heldOutAlphabets,
+  type OmniglotConfig,
+} from './classifier_config';
+import { gruHeadEntries } from './gru_head';
+import { imageEncoder, type ImageEncoder } from './image_encoder';
+import { initUniform } from './init';
+import type { MetaConfig } from './learner';
+
+/** Seeds of the per-entry initial draws: entry i of a run with seed s draws from s · INIT_SEED_STRIDE + i. */
+const INIT_SEED_STRIDE = 1000;
+
+export interface ClassifierModel {
+  split: OmniglotSplit;
+  encoder: ImageEncoder;
+  shape: GruShape;
+  entries: ParamEntry[];
+  encoderEntries: ParamEntry[];
+  /** Elements of the GRU and its head, the first part of the buffer (the rest: encoder, pretraining head). */
+  metaSize: number;
+  init: Float32Array;
+}
+
+export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): ClassifierModel {
+  const { ways: N, shots: K, queries: Q, hidden: H } = config;
+  const o = config as MetaConfig & OmniglotConfig;
+  const split = splitOmniglot(dataset, {
+    by: o.split,
+    heldOut: heldOutAlphabets(o.alphabets),
+    rotations: o.rotations === false ? 1 : 4,
+    seed: config.seed,
+  });
+  const held = split.heldOut.length ? `held-out alphabets ${split.heldOut.join(', ')}` : 'held-out set';
+  checkEpisodeShape(dataset, split.train, { ways: N, shots: K, queries: Q }, 'training set');
+  checkEpisodeShape(dataset, split.test, { ways: N, shots: K, queries: Q }, held);
+  const { pretrainSteps, encoderLr } = encoderSchedule(config);
+  if (!(Number.isInteger(pretrainSteps) && pretrainSteps >= 0))
+    throw new InputError(`pretrainSteps must be an integer ≥ 0, got ${pretrainSteps}`);
+  if (!(encoderLr >= 0)) throw new InputError(`encoderLr must be ≥ 0, got ${encoderLr}`);
+  const spec = o.encoder ?? ENCODER;
+  const encoder = imageEncoder(typeof spec === 'string' ? ENCODERS[spec] : spec, dataset.size);
+  const shape = {
+    layers: config.layers,
+    inputSize: labelBindWidth({ embed: encoder.embed, ways: N }),
+    hiddenSize: H,
+    groups: 1,
+  };
+  const metaSize = gruParamLayout(shape).size + N * H + N;
+  const encoderEntries = encoder.entries(metaSize);
+  const E = encoder.embed;
+  const P = split.train.length;
+  const last = encoderEntries[encoderEntries.length - 1];
+  const end = last.offset + last.size;
+  const entries = [
+    ...gruHeadEntries(shape, N),
+    ...encoderEntries,
+    { name: 'pretrain_head.weight', offset: end, shape: [P, E], size: P * E },
+    { name: 'pretrain_head.bias', offset: end + P * E, shape: [P], size: P },
+  ];
+  const size = entries.reduce((n, e) => n + e.size, 0);
+  // GRU and head: PyTorch's default, U(±1/√H). Encoder: He init (ReLU layers keep E[a²] ≈ 1), with the first
+  // layer scaled by the data's mean squared pixel m2 (strokes cover few pixels), so that embeddings start at
+  // RMS ≈ 1 like the one-hot label slots beside them; much smaller embeddings leave the GRU reading mostly
+  // labels, and it does not learn to match images.
+  let m2 = 0;
+  for (let i = 0; i < dataset.images.length; i++) m2 += dataset.images[i] ** 2;
+  m2 = Math.max(m2 / dataset.images.length, 1e-3);
+  const init = new Float32Array(size);
+  entries.forEach((e, i) => {
+    const bound = e.name.startsWith('encoder.')
+      ? encoder.initBound(e.name, m2)
+      : e.name.startsWith('pretrain_head')
+        ? 1 / Math.sqrt(E)
+        : 1 / Math.sqrt(H);
+    init.set(initUniform(e.size, bound, config.seed * INIT_SEED_STRIDE + i), e.offset);
+  });
+  return { split, encoder, shape, entries, encoderEntries, metaSize, init };
+}

@@ -1,0 +1,87 @@
+/**
+ * What Node calls in the harness page (`window.harness`, through src/cli/page.ts's callHarness): each
+ * function's arguments and result, which cross page.evaluate as structured data. app/harness.ts implements
+ * it and is checked against it; tests reach further into the page (the library, tensors) and are not
+ * bound by this list.
+ */
+import type { MetaConfig } from '../io/meta_config';
+import type { EvalResult } from '../meta/learner';
+import type { OptimizerComparison } from '../meta/lopt_compare';
+import type { RunsResult } from '../meta/omniglot_runs';
+import type { AdapterSummary } from '../runtime/gpu';
+import type { Resume, TrainRunArgs, TrainRunResult } from './training';
+
+/** The limits that decide which model and batch sizes fit (see `metarnn doctor`). */
+export const DOCTOR_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+/** What `metarnn doctor` shows: the adapter, the features on our device, key limits. */
+export interface DoctorReport {
+  adapter: AdapterSummary;
+  features: string[];
+  limits: Record<(typeof DOCTOR_LIMITS)[number], number>;
+  userAgent: string;
+}
+
+/** One GRU forward (and backward, given a gradient) on your data: what `metarnn gru` runs. groups 1. */
+export interface GruRunArgs {
+  layers: number;
+  inputSize: number;
+  hiddenSize: number;
+  batch: number;
+  steps: number;
+  /** Flat parameters laid out by gruParamLayout (groups 1). */
+  params: ArrayLike<number>;
+  /** [B, T, I] batch-first. */
+  x: ArrayLike<number>;
+  /** [L, B, H]; zeros when absent. */
+  h0?: ArrayLike<number> | null;
+  /** dL/d(output) [B, T, H]. With gradOutput or gradHN, the backward pass runs too. */
+  gradOutput?: ArrayLike<number> | null;
+  /** dL/dh_n [L, B, H]. */
+  gradHN?: ArrayLike<number> | null;
+}
+
+/** output [B, T, H] and h_n [L, B, H]; with a backward pass, flat grads (params layout), dx and dh0 too. */
+export interface GruRunResult {
+  output: Float32Array;
+  hN: Float32Array;
+  grads: Float32Array | null;
+  /** [B, T, I] */
+  gradX: Float32Array | null;
+  /** [L, B, H] */
+  gradH0: Float32Array | null;
+}
+
+/** What a loaded Omniglot zip holds. */
+export interface OmniglotSummary {
+  alphabets: string[];
+  characters: number;
+  images: number;
+}
+
+export interface HarnessCalls {
+  /** Meta-trains in the page, reporting through TRAIN_EVENT_FUNCTION (see training.ts). */
+  trainRun(a: TrainRunArgs): Promise<TrainRunResult>;
+  /** Adapts to `tasks` held-out tasks drawn with `seed`: the metric per task and summarised. */
+  evalRun(config: MetaConfig, resume: Resume, tasks: number, seed: number): Promise<EvalResult>;
+  /** A learned optimizer against tuned SGD, RMSprop and Adam, for each run length in `steps`. */
+  compareRun(
+    config: MetaConfig,
+    resume: Resume,
+    tasks: number,
+    seed: number,
+    steps: number[],
+  ): Promise<OptimizerComparison[]>;
+  /** Lake et al.'s 20-way one-shot runs (all_runs.zip, as base64) through a trained classifier. */
+  runsEvalRun(config: MetaConfig, resume: Resume, runsZipBase64: string): Promise<RunsResult>;
+  /** Loads an Omniglot zip (as base64: a page cannot read paths) for the learners built after it. */
+  omniglotLoad(zipBase64: string, name?: string): Promise<OmniglotSummary>;
+  doctor(): Promise<DoctorReport>;
+  gruRun(a: GruRunArgs): Promise<GruRunResult>;
+}

@@ -1,0 +1,74 @@
+/**
+ * The messages of a training run between Node (`metarnn train`, `eval`, `start`) and the harness page, which
+ * owns the device: what Node asks the page to run, and the events the page sends back while it runs.
+ * app/harness_train.ts implements the page's side, src/cli/train_command.ts and run_dir.ts Node's.
+ */
+import type { MetaConfig } from '../io/meta_config';
+import type { EvalResult } from '../meta/learner';
+import type { TrainProgress } from '../meta/train';
+
+/** A checkpoint's tensor: PyTorch shape where the learner gives one (its `entries`), else flat. */
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Weights by name and the step they were saved at: what a learner is rebuilt from. */
+export interface Resume {
+  tensors: Record<string, Float32Array>;
+  step: number;
+}
+
+/** A held-out regression task to plot: predictions on `grid` before (no support) and after adaptation. */
+export interface PlotTask {
+  support: { x: number; y: number }[];
+  grid: number[];
+}
+
+export interface PlotPrediction {
+  before: number[];
+  after: number[];
+}
+
+/** What the page tells Node while training. Node answers `progress` with true to stop (time budget). */
+export type TrainEvent =
+  | { type: 'ready'; step: number; dispatchesPerStep: number }
+  | { type: 'progress'; progress: TrainProgress }
+  | { type: 'eval'; step: number; result: Omit<EvalResult, 'values'>; tasks: number }
+  | {
+      type: 'checkpoint';
+      step: number;
+      tensors: NamedTensor[];
+      plots: PlotPrediction[] | null;
+      /** Forecasters: the forecast after each of TrainRunArgs.forecasts' contexts. */
+      forecasts?: number[][] | null;
+    }
+  | { type: 'recovered'; lostAt: number; step: number; reason: string };
+
+export interface TrainRunArgs {
+  config: MetaConfig;
+  resume?: Resume | null;
+  /** Held-out tasks whose predictions go with every checkpoint (regression learners with `predict`). */
+  plots?: PlotTask[];
+  /** Held-out context windows whose forecasts go with every checkpoint (learners with `forecast`). */
+  forecasts?: number[][];
+}
+
+export interface TrainRunResult {
+  step: number;
+  /** True when the run ended before `config.steps` (Node asked it to stop). */
+  stopped: boolean;
+}
+
+/**
+ * The function Node installs in the page (page.exposeFunction) and the page awaits for every TrainEvent, so
+ * that Node has written a checkpoint to disk before training goes on. One name for both sides.
+ */
+export const TRAIN_EVENT_FUNCTION = 'metarnnTrainEvent';
+
+declare global {
+  interface Window {
+    [TRAIN_EVENT_FUNCTION]?: (e: TrainEvent) => Promise<unknown>;
+  }
+}
