@@ -20,6 +20,46 @@ import { trainHarness } from './harness_train';
 let gpu: Promise<Gpu> | null = null;
 let current: Gpu | null = null;
 
+/**
+ * Checks a gruRun's data against its sizes, and every buffer it needs against the adapter's limits, before
+ * anything is allocated: a size beyond a limit is refused with the limit's name rather than lost to a
+ * device error.
+ */
+function checkGruRun(g: Gpu, a: GruRunArgs): void {
+  const { layers: L, inputSize: I, hiddenSize: H, batch: B, steps: T } = a;
+  const backward = Boolean(a.gradOutput || a.gradHN);
+  const layout = lib.gruParamLayout({ layers: L, inputSize: I, hiddenSize: H, groups: 1 });
+  const sizes: [string, number, ArrayLike<number> | null | undefined][] = [
+    ['params', layout.size, a.params],
+    ['x [B, T, I]', B * T * I, a.x],
+    ['h0 [L, B, H]', L * B * H, a.h0],
+    ['grad_output [B, T, H]', B * T * H, a.gradOutput],
+    ['grad_h_n [L, B, H]', L * B * H, a.gradHN],
+  ];
+  for (const [what, n, data] of sizes) {
+    if (data && data.length !== n)
+      throw new lib.InputError(`gruRun: ${what} has ${data.length} values, expected ${n}`);
+  }
+  // Everything allocGruBuffers allocates (backward scratch included), then our own tensors.
+  const buffers: [string, number][] = [
+    ['GRU hidden states [L, B, T+1, H]', L * B * (T + 1) * H],
+    ['GRU gates [L, B, T, 4H]', L * B * T * 4 * H],
+    ['GRU gradient between layers [B, T, H]', B * T * H],
+    ...sizes.map(([what, n]) => [what, n] as [string, number]),
+  ];
+  for (const [what, n] of buffers) {
+    g.checkLimit('maxStorageBufferBindingSize', 4 * n, what);
+    g.checkLimit('maxBufferSize', lib.BufferPool.sizeClass(4 * n), what);
+  }
+  // The recurrent kernels keep h (forward) or the gate gradients (backward) of a row in workgroup memory.
+  const wgBytes = (backward ? 2 * 3 * H : 2 * H) * 4;
+  g.checkLimit(
+    'maxComputeWorkgroupStorageSize',
+    wgBytes,
+    `GRU ${backward ? 'backward' : 'forward'} with hidden size ${H}`,
+  );
+}
+
 export const harness = {
   lib,
   // trainRun, evalRun: what `metarnn train`, `eval` and `start` run (see harness_train.ts).
@@ -96,35 +136,7 @@ export const harness = {
     const { batch: B, steps: T } = run;
     const backward = Boolean(a.gradOutput || a.gradHN);
     const layout = lib.gruParamLayout(shape);
-    const sizes: [string, number, ArrayLike<number> | null | undefined][] = [
-      ['params', layout.size, a.params],
-      ['x [B, T, I]', B * T * I, a.x],
-      ['h0 [L, B, H]', L * B * H, a.h0],
-      ['grad_output [B, T, H]', B * T * H, a.gradOutput],
-      ['grad_h_n [L, B, H]', L * B * H, a.gradHN],
-    ];
-    for (const [what, n, data] of sizes) {
-      if (data && data.length !== n)
-        throw new lib.InputError(`gruRun: ${what} has ${data.length} values, expected ${n}`);
-    }
-    // Everything allocGruBuffers allocates (backward scratch included), then our own tensors.
-    const buffers: [string, number][] = [
-      ['GRU hidden states [L, B, T+1, H]', L * B * (T + 1) * H],
-      ['GRU gates [L, B, T, 4H]', L * B * T * 4 * H],
-      ['GRU gradient between layers [B, T, H]', B * T * H],
-      ...sizes.map(([what, n]) => [what, n] as [string, number]),
-    ];
-    for (const [what, n] of buffers) {
-      g.checkLimit('maxStorageBufferBindingSize', 4 * n, what);
-      g.checkLimit('maxBufferSize', lib.BufferPool.sizeClass(4 * n), what);
-    }
-    // The recurrent kernels keep h (forward) or the gate gradients (backward) of a row in workgroup memory.
-    const wgBytes = (backward ? 2 * 3 * H : 2 * H) * 4;
-    g.checkLimit(
-      'maxComputeWorkgroupStorageSize',
-      wgBytes,
-      `GRU ${backward ? 'backward' : 'forward'} with hidden size ${H}`,
-    );
+    checkGruRun(g, a);
 
     const owned: Tensor[] = [];
     const make = (dims: number[], data?: ArrayLike<number> | null) => {

@@ -6,7 +6,6 @@
  * abilities (plot predictions, tensor shapes) are detected on the learner object.
  */
 import * as lib from '../src/index';
-import type { ParamEntry } from '../src/layout/gru_layout';
 import type { EvalResult, MetaLearner, TaskData } from '../src/meta/learner';
 import type { MetaConfig } from '../src/io/meta_config';
 import type { Gpu } from '../src/runtime/gpu';
@@ -24,14 +23,9 @@ import {
 
 const send = async (e: TrainEvent): Promise<unknown> => window[TRAIN_EVENT_FUNCTION]?.(e);
 
-type Predictor = { predict(support: PlotTask['support'], queryX: number[]): Promise<number[]> };
-const canPredict = (l: MetaLearner): l is MetaLearner & Predictor =>
-  typeof (l as Partial<Predictor>).predict === 'function';
-
 export async function namedTensors(learner: MetaLearner): Promise<NamedTensor[]> {
   const shapes = new Map<string, number[]>();
-  const entries = (learner as { entries?: ParamEntry[] }).entries;
-  if (Array.isArray(entries)) for (const e of entries) shapes.set(e.name, e.shape);
+  for (const e of learner.entries) shapes.set(e.name, e.shape);
   return Object.entries(await learner.state()).map(([name, data]) => {
     const shape = shapes.get(name);
     const fits = shape && shape.reduce((a, b) => a * b, 1) === data.length;
@@ -40,7 +34,7 @@ export async function namedTensors(learner: MetaLearner): Promise<NamedTensor[]>
 }
 
 async function predictions(learner: MetaLearner, plots: PlotTask[] = []): Promise<PlotPrediction[] | null> {
-  if (!plots.length || !canPredict(learner)) return null;
+  if (!plots.length || !lib.isRegressor(learner)) return null;
   const out: PlotPrediction[] = [];
   for (const p of plots) {
     out.push({ before: await learner.predict([], p.grid), after: await learner.predict(p.support, p.grid) });
@@ -48,12 +42,8 @@ async function predictions(learner: MetaLearner, plots: PlotTask[] = []): Promis
   return out;
 }
 
-type Forecaster = { forecast(context: number[]): Promise<number[]> };
-const canForecast = (l: MetaLearner): l is MetaLearner & Forecaster =>
-  typeof (l as Partial<Forecaster>).forecast === 'function';
-
 async function forecasts(learner: MetaLearner, contexts: number[][] = []): Promise<number[][] | null> {
-  if (!contexts.length || !canForecast(learner)) return null;
+  if (!contexts.length || !lib.isForecaster(learner)) return null;
   const out: number[][] = [];
   for (const c of contexts) out.push(await learner.forecast(c));
   return out;
@@ -111,7 +101,10 @@ export function trainHarness(
         const step = learner.stepCount;
         if (step !== saved) {
           // train() leaves at a stop without its eval and checkpoint: keep the promise of one at the end.
-          await evaluate(step, await learner.evaluate(a.config.evalTasks, a.config.seed + 1000));
+          await evaluate(
+            step,
+            await learner.evaluate(a.config.evalTasks, a.config.seed + lib.EVAL_SEED_OFFSET.validation),
+          );
           await checkpoint(step, learner);
         }
         return { step, stopped: step < a.config.steps };
@@ -125,12 +118,9 @@ export function trainHarness(
       const runs = lib.parseOmniglotRuns(Uint8Array.from(atob(runsZipBase64), (c) => c.charCodeAt(0)));
       const learner = await lib.loadLearner(await getGpu(), config, taskData(), resume);
       try {
-        if (!('predict' in learner))
+        if (!lib.isClassifier(learner))
           throw new lib.InputError(`learner '${config.learner}' cannot classify images`);
-        return await lib.evaluateOmniglotRuns(
-          runs,
-          lib.learnerClassifier(learner as unknown as lib.EpisodePredictor),
-        );
+        return await lib.evaluateOmniglotRuns(runs, lib.learnerClassifier(learner));
       } finally {
         learner.destroy();
       }

@@ -5,7 +5,7 @@
  */
 import type { Gpu } from '../src/runtime/gpu';
 import { BlackBoxRegressor } from '../src/meta/blackbox';
-import { DEFAULT_CONFIG } from '../src/meta/train';
+import { DEFAULT_CONFIG } from '../src/meta/trainer';
 
 export interface ThroughputResult {
   metaBatch: number;

@@ -1,5 +1,5 @@
 // Node module hooks for Vite's `?raw` imports (the WGSL shaders): the CLI imports library modules such as
-// src/meta/train.ts (defaults, the learners on offer) to check input before it starts a browser.
+// src/meta/trainer.ts (defaults, the learners on offer) to check input before it starts a browser.
 import { readFile } from 'node:fs/promises';
 
 export async function resolve(specifier, context, next) {

@@ -43,9 +43,11 @@ export {
   EVAL_SEED_OFFSET,
   LEARNERS,
   TASKS,
+  isClassifier,
   isForecaster,
   isRegressor,
   summarize,
+  type EpisodeClassifier,
   type EvalResult,
   type Forecaster,
   type LearnerName,
@@ -65,7 +67,7 @@ export {
   train,
   type TrainCallbacks,
   type TrainProgress,
-} from './meta/train';
+} from './meta/trainer';
 export { trainWithRecovery, type DeviceRecovery, type RecoveryOptions } from './meta/recovery';
 export { MetaOptimizer, lrFactor } from './meta/optimizer';
 export { BlackBoxRegressor } from './meta/blackbox';

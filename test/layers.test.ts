@@ -69,7 +69,7 @@ const allowed: [file: string, code: string][] = [
   ['src/kernels/example.ts', "import source from '../../shaders/relu.wgsl?raw';\nexport const s = source;\n"],
   ['src/cli/example.ts', "export { runBenchPlan } from '../../bench/run';\n"],
   ['app/page/example.ts', "export * from '../../src/index';\n"],
-  ['test/example.test.ts', "export { train } from '../src/meta/train';\n"],
+  ['test/example.test.ts', "export { train } from '../src/meta/trainer';\n"],
 ];
 
 for (const [file, code] of allowed) {

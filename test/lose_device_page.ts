@@ -39,6 +39,9 @@ export function appLosingDeviceAt(step: number, dir: string): string {
   }
   const html = readFileSync(join(APP_DIR, 'harness.html'), 'utf8');
   if (!html.includes('<head>')) throw new Error(`${APP_DIR}/harness.html has no <head>`);
-  writeFileSync(join(dir, 'harness.html'), html.replace('<head>', `<head>\n<script>${script(step)}</script>`));
+  writeFileSync(
+    join(dir, 'harness.html'),
+    html.replace('<head>', `<head>\n<script>${script(step)}</script>`),
+  );
   return dir;
 }

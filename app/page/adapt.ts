@@ -4,17 +4,17 @@
  * adapt_omniglot.ts, and adapt_lopt.ts for the learned optimizer. This file picks which and keeps the view's
  * state: which task is drawn next, and whether the current learner can adapt at all.
  */
+import { EVAL_SEED_OFFSET, type MetaLearner } from '../../src/meta/learner';
 import type { RunConfig } from '../../src/io/run_config';
 import { canForecast, forecastAdapter } from './adapt_forecast';
-import { canCompare, loptAdapter, type Comparer } from './adapt_lopt';
+import { canCompare, loptAdapter } from './adapt_lopt';
 import { canClassify, omniglotAdapter } from './adapt_omniglot';
 import { sinusoidAdapter } from './adapt_sinusoid';
 import { h, say } from './dom';
-import { canPredict, onLearnerChange, state, type Predictor } from './state';
+import { canPredict, onLearnerChange, state } from './state';
 
 /** Same offset as `metarnn train`'s test tasks: never the training or validation stream. */
-const TEST_SEED_OFFSET = 2000;
-const testSeed = (c: RunConfig) => c.seed + TEST_SEED_OFFSET;
+const testSeed = (c: RunConfig) => c.seed + EVAL_SEED_OFFSET.test;
 
 const INTRO: Record<string, string> = {
   sinusoid: 'A new sine wave: the learner sees only the support points and must predict the whole curve.',
@@ -113,6 +113,15 @@ class AdaptView {
     return task === 'omniglot' ? canClassify(l) : task === 'forecast' ? canForecast(l) : canPredict(l);
   }
 
+  /** The readout after adapting `learner` to held-out task `index` of its task family. */
+  #adapt(learner: MetaLearner | null, c: RunConfig, index: number): Promise<string> {
+    if (c.learner === 'lopt' && canCompare(learner)) return this.#adaptLopt(learner, c, index);
+    if (c.task === 'omniglot' && canClassify(learner)) return this.#adaptOmniglot(learner, c, index);
+    if (c.task === 'forecast' && canForecast(learner)) return this.#adaptForecast(learner, c, index);
+    if (canPredict(learner)) return this.#adaptSinusoid(learner, c, index);
+    throw new Error(`learner '${c.learner}' cannot show adaptation on '${c.task}'`);
+  }
+
   /** Draws the next held-out task and shows the learner's adaptation to it. */
   async #adaptNext(): Promise<void> {
     const learner = state.learner;
@@ -123,13 +132,7 @@ class AdaptView {
     try {
       if (this.#isLopt())
         this.readout.textContent = 'Optimising 4 new tasks; tuning SGD, RMSprop and Adam first…';
-      this.readout.textContent = this.#isLopt()
-        ? await this.#adaptLopt(learner as unknown as Comparer, c, index)
-        : c.task === 'omniglot' && canClassify(learner)
-          ? await this.#adaptOmniglot(learner, c, index)
-          : c.task === 'forecast' && canForecast(learner)
-            ? await this.#adaptForecast(learner, c, index)
-            : await this.#adaptSinusoid(learner as unknown as Predictor, c, index);
+      this.readout.textContent = await this.#adapt(learner, c, index);
       this.root.dataset.adapted = String(this.#taskIndex);
     } catch (e) {
       say(`Adapting failed: ${(e as Error).message}`, true);

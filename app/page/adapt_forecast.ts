@@ -3,15 +3,13 @@
  * reads, the true continuation and its forecast, next to the naive forecast (repeat the last value).
  */
 import type uPlot from 'uplot';
-import type { BlackBoxForecaster } from '../../src/meta/blackbox_forecast';
+import { isForecaster, type Forecaster, type MetaLearner } from '../../src/meta/learner';
 import type { RunConfig } from '../../src/io/run_config';
 import { forecastTaskRef } from '../../src/reference/forecast';
 import { fmt } from './dom';
 import { chart, COLORS } from './plot';
 
-export type Forecaster = Pick<BlackBoxForecaster, 'forecast'>;
-export const canForecast = (l: unknown): l is Forecaster =>
-  !!l && typeof (l as Partial<Forecaster>).forecast === 'function';
+export const canForecast = (l: MetaLearner | null): l is Forecaster => !!l && isForecaster(l);
 
 /** Draws held-out series `index` into `box` and returns the readout. */
 export function forecastAdapter(box: HTMLElement, testSeed: (c: RunConfig) => number) {

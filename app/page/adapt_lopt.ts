@@ -4,14 +4,13 @@
  * tasks), with their loss curves on a log scale — what the learner is for.
  */
 import type uPlot from 'uplot';
-import type { LearnedOptimizer } from '../../src/meta/lopt';
+import { LearnedOptimizer } from '../../src/meta/lopt';
 import type { RunConfig } from '../../src/io/run_config';
 import { fmt } from './dom';
 import { chart } from './plot';
 
 export type Comparer = Pick<LearnedOptimizer, 'compare' | 'opts'>;
-export const canCompare = (l: unknown): l is Comparer =>
-  !!l && typeof (l as Partial<Comparer>).compare === 'function';
+export const canCompare = (l: unknown): l is LearnedOptimizer => l instanceof LearnedOptimizer;
 
 /** Held-out tasks per comparison: few, so that tuning the three baselines stays quick on a software adapter. */
 const TASKS = 4;

@@ -3,14 +3,13 @@
  * is shown, then each query with its predicted and true label. Right and wrong are said in words (and
  * marked with a border colour), so colour is never the only cue.
  */
-import type { BlackBoxClassifier } from '../../src/meta/blackbox_classifier';
+import { BlackBoxClassifier } from '../../src/meta/blackbox_classifier';
 import type { RunConfig } from '../../src/io/run_config';
 import { heldOutEpisode, type EpisodeImage } from '../../src/meta/omniglot_episode';
 import { h } from './dom';
 
 export type Classifier = Pick<BlackBoxClassifier, 'predict' | 'dataset' | 'split'>;
-export const canClassify = (l: unknown): l is Classifier =>
-  !!l && typeof (l as Partial<Classifier>).predict === 'function' && !!(l as Partial<Classifier>).split;
+export const canClassify = (l: unknown): l is BlackBoxClassifier => l instanceof BlackBoxClassifier;
 
 /** A 28×28 image (ink = 1) as a canvas, scaled up by CSS with crisp pixels (.episode canvas). */
 function drawImage(img: Float32Array, size: number, label: string): HTMLCanvasElement {

@@ -7,7 +7,7 @@ import type { RunConfig } from '../../src/io/run_config';
 import { sinusoidTaskRef } from '../../src/reference/sinusoid';
 import { fmt } from './dom';
 import { chart, COLORS } from './plot';
-import type { Predictor } from './state';
+import type { Regressor } from '../../src/meta/learner';
 
 const GRID = Array.from({ length: 101 }, (_, i) => -5 + i / 10);
 
@@ -45,7 +45,7 @@ function sinusoidChart(box: HTMLElement): uPlot {
 /** Draws held-out task `index` into `box` and returns the readout. */
 export function sinusoidAdapter(box: HTMLElement, testSeed: (c: RunConfig) => number) {
   let plot: uPlot | null = null;
-  return async (learner: Predictor, c: RunConfig, index: number): Promise<string> => {
+  return async (learner: Regressor, c: RunConfig, index: number): Promise<string> => {
     const t = sinusoidTaskRef(testSeed(c), 1, 0, index, c.shots);
     const support = t.xs.map((x, i) => ({ x, y: t.ys[i] }));
     const before = await learner.predict([], GRID);

@@ -52,7 +52,5 @@ export async function buildLearner(
   return lib.loadLearner(await getGpu(), config, state.taskData, resume);
 }
 
-/** Sinusoid learners that can plot: `predict(support, xs)` (the black-box regressor today). */
-export type Predictor = { predict(support: { x: number; y: number }[], xs: number[]): Promise<number[]> };
-export const canPredict = (l: MetaLearner | null): l is MetaLearner & Predictor =>
-  !!l && typeof (l as Partial<Predictor>).predict === 'function';
+/** Sinusoid learners that can plot: `predict(support, xs)`. */
+export const canPredict = (l: MetaLearner | null): l is lib.Regressor => !!l && lib.isRegressor(l);

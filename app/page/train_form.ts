@@ -95,7 +95,7 @@ export class TrainForm {
   showConfig(config: RunConfig): void {
     this.setTask(config.task, false);
     for (const input of this.#inputs()) {
-      // A choice the config lacks (a run from before it existed) shows its first option, the old behaviour.
+      // A choice the config lacks (a run saved before it existed) shows its first option: what such runs did.
       const v =
         config[input.name as keyof RunConfig] ?? PARAMS.find((p) => p.key === input.name)?.options?.[0];
       if (input.name && v !== undefined) input.value = String(v);

@@ -4,7 +4,7 @@
  */
 import type uPlot from 'uplot';
 import type { RunConfig } from '../../src/io/run_config';
-import type { TrainProgress } from '../../src/meta/train';
+import type { TrainProgress } from '../../src/meta/trainer';
 import { fmt, formatSeconds, h } from './dom';
 import { chart, COLORS } from './plot';
 import { state } from './state';

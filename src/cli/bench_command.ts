@@ -75,18 +75,19 @@ const secs = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 
-/** The human-readable table: one row per case and implementation, a trailing note for rows that did not run. */
-export function formatTable(r: BenchReport): string {
-  const head = [
-    'case',
-    'impl',
-    'fwd ms',
-    'step ms',
-    'GFLOP/s fwd/step',
-    'step/ours',
-    'matmul share',
-    'dispatches',
-  ];
+const HEAD = [
+  'case',
+  'impl',
+  'fwd ms',
+  'step ms',
+  'GFLOP/s fwd/step',
+  'step/ours',
+  'matmul share',
+  'dispatches',
+];
+
+/** One row per case and implementation; a row that did not run says why in a trailing cell. */
+function tableRows(r: BenchReport): string[][] {
   const rows: string[][] = [];
   const notRun = (c: CaseReport, impl: string, e: { skipped?: string; error?: string }) =>
     rows.push([
@@ -126,39 +127,23 @@ export function formatTable(r: BenchReport): string {
       }
     }
   }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((s, i) => (i >= widths.length ? s : i < 2 ? s.padEnd(widths[i]) : s.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  const a = r.adapter;
-  const memory = r.cases.flatMap((c) =>
-    c.ours.forwardMs === null
-      ? []
-      : [
-          `${c.name}: GPU memory for a training step ${mib(c.ours.memory.heldBytes)} held, minimum ` +
-            `${mib(c.ours.memory.minimumBytes)} (weights + saved activations + gradients + Adam state)`,
-        ],
-  );
+  return rows;
+}
+
+/** The lines under the table: what the columns mean, then per case memory and time by kernel, throughput. */
+function tableNotes(r: BenchReport): string[] {
+  const timed = r.cases.flatMap((c) => (c.ours.forwardMs === null ? [] : [{ name: c.name, ours: c.ours }]));
   return [
-    `adapter ${a.vendor || '?'}/${a.architecture || '?'}${a.isFallbackAdapter ? ' (fallback: software)' : ''}; ` +
-      `matmul ${r.matmulGflops.toFixed(3)} GFLOP/s; crossOriginIsolated ${r.crossOriginIsolated}; ` +
-      `median of ${r.timing.repeats} runs after warm-up; load average ${r.host.loadBefore.toFixed(1)} before, ` +
-      `${r.host.loadAfter.toFixed(1)} after, on ${r.host.cpus} CPUs`,
-    '',
-    line(head),
-    ...rows.map(line),
-    '',
     'step = forward + backward + Adam on MSE over all outputs; step FLOPs = 3 x forward FLOPs.',
     'share = GFLOP/s / matmul GFLOP/s of this adapter (tfjs-wasm and tfjs-cpu run on the CPU instead).',
-    ...memory,
-    ...r.cases.flatMap((c) =>
-      c.ours.forwardMs === null
-        ? []
-        : [
-            `${c.name}: ours, each kernel of a step alone: ${c.ours.stepByKernel.map((k) => `${k.kernel} ${ms(k.ms)}`).join(', ')}`,
-          ],
+    ...timed.map(
+      (c) =>
+        `${c.name}: GPU memory for a training step ${mib(c.ours.memory.heldBytes)} held, minimum ` +
+        `${mib(c.ours.memory.minimumBytes)} (weights + saved activations + gradients + Adam state)`,
+    ),
+    ...timed.map(
+      (c) =>
+        `${c.name}: ours, each kernel of a step alone: ${c.ours.stepByKernel.map((k) => `${k.kernel} ${ms(k.ms)}`).join(', ')}`,
     ),
     ...(r.throughput
       ? [
@@ -167,6 +152,29 @@ export function formatTable(r: BenchReport): string {
             `task by task with a readback each: ${r.throughput.ratio.toFixed(1)}x`,
         ]
       : []),
+  ];
+}
+
+/** The human-readable table: one row per case and implementation, a trailing note for rows that did not run. */
+function formatTable(r: BenchReport): string {
+  const rows = tableRows(r);
+  const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((s, i) => (i >= widths.length ? s : i < 2 ? s.padEnd(widths[i]) : s.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const a = r.adapter;
+  return [
+    `adapter ${a.vendor || '?'}/${a.architecture || '?'}${a.isFallbackAdapter ? ' (fallback: software)' : ''}; ` +
+      `matmul ${r.matmulGflops.toFixed(3)} GFLOP/s; crossOriginIsolated ${r.crossOriginIsolated}; ` +
+      `median of ${r.timing.repeats} runs after warm-up; load average ${r.host.loadBefore.toFixed(1)} before, ` +
+      `${r.host.loadAfter.toFixed(1)} after, on ${r.host.cpus} CPUs`,
+    '',
+    line(HEAD),
+    ...rows.map(line),
+    '',
+    ...tableNotes(r),
   ].join('\n');
 }
 

@@ -35,7 +35,7 @@ export interface FoundBrowser {
   source: 'METARNN_CHROME' | 'system' | 'playwright' | 'installed';
 }
 
-export class BrowserNotFoundError extends InputError {
+class BrowserNotFoundError extends InputError {
   override name = 'BrowserNotFoundError';
 }
 

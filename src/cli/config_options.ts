@@ -50,7 +50,7 @@ export async function library(): Promise<{
   pairs: string[];
   defaultsFor: (task: string, learner: string) => MetaConfig;
 }> {
-  const { DEFAULT_CONFIG, supportedPairs, defaultsFor } = await import('../meta/train');
+  const { DEFAULT_CONFIG, supportedPairs, defaultsFor } = await import('../meta/trainer');
   return { defaults: DEFAULT_CONFIG, pairs: supportedPairs(), defaultsFor };
 }
 

@@ -1,6 +1,6 @@
 /**
  * `metarnn eval`: the mean metric and its 95% interval over held-out test tasks for a run's checkpoint. Test
- * tasks come from the held-out stream with seed + TEST_SEED_OFFSET, so they differ from the validation tasks
+ * tasks come from the held-out stream with seed + EVAL_SEED_OFFSET.test, so they differ from the validation tasks
  * that the run reported while training.
  */
 import type { Command } from 'commander';
@@ -13,7 +13,8 @@ import { readDataFile } from '../data/omniglot_file';
 import { PUBLISHED_RUNS_ERROR } from '../meta/omniglot_runs';
 import { configFromOptions, type RunConfig } from './config_options';
 import { readRun, type SavedRun } from './run_dir';
-import { formatComparison, TEST_SEED_OFFSET } from './train_command';
+import { formatComparison } from './train_command';
+import { EVAL_SEED_OFFSET } from '../meta/learner';
 import { DEFAULT_LOPT } from '../meta/lopt';
 
 export interface EvalSummary {
@@ -41,7 +42,7 @@ export interface EvalSummary {
 }
 
 /** The instances Santoro et al. 2016 report. */
-export const SANTORO_INSTANCES = [1, 2, 5, 10] as const;
+const SANTORO_INSTANCES = [1, 2, 5, 10] as const;
 
 /** Santoro et al.'s instances from an evaluation's accuracy by instance; absent ones are null. */
 export function perPresentation(byInstance: NonNullable<EvalResult['byInstance']>) {
@@ -98,7 +99,7 @@ export function register(program: Command): void {
       const run = readRun(opts.checkpoint);
       if (opts.task !== undefined) return evalRuns(opts, run);
       const config: RunConfig = { ...run.config, ...configFromOptions({ data: opts.data }) };
-      const seed = config.seed + TEST_SEED_OFFSET;
+      const seed = config.seed + EVAL_SEED_OFFSET.test;
       const [r, cmp] = await withSession(async (s) => {
         await loadTaskData(s.page, config);
         const r = await callHarness(s.page, 'evalRun', config, run.resume, episodes, seed);

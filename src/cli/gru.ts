@@ -26,7 +26,7 @@ const WEIGHT_NAME = /^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$/;
  * Layers, input and hidden size from a state dict: L = number of weight_ih_l{k}, 3H and I from
  * weight_ih_l0. Every tensor is then checked against the shape those imply.
  */
-export function gruShapeFromWeights(w: TensorFile): { shape: GruShape; params: Float32Array } {
+function gruShapeFromWeights(w: TensorFile): { shape: GruShape; params: Float32Array } {
   const wih0 = w.require('weight_ih_l0', [null, null]);
   const [threeH, inputSize] = wih0.shape;
   if (threeH === 0 || threeH % 3 !== 0 || inputSize === 0) {

@@ -19,7 +19,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
   version: string;
 };
 
-export function createProgram(): Command {
+function createProgram(): Command {
   const program = new Command('metarnn')
     .description('Recurrent meta-learning on WebGPU: fused GRU kernels, meta-learners, benchmarks.')
     .version(pkg.version)

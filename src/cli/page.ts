@@ -9,7 +9,7 @@ import { MetarnnError } from '../runtime/errors';
 import type { Session } from './session';
 
 /** A MetarnnError thrown in the page (its class name and code survive; its prototype cannot). */
-export class PageError extends MetarnnError {
+class PageError extends MetarnnError {
   override name = 'PageError';
   constructor(
     message: string,

@@ -19,7 +19,7 @@ import type { MetricsLine } from '../report/report';
 import type { NamedTensor, Resume } from '../protocol/training';
 import type { RunConfig } from './config_options';
 
-export const RUN_FILES = {
+const RUN_FILES = {
   checkpoint: CHECKPOINT_FILE,
   config: CONFIG_FILE,
   metrics: 'metrics.jsonl',

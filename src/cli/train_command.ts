@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Page } from 'playwright-core';
 import { LEARNERS, TASKS } from '../io/meta_config';
+import { EVAL_SEED_OFFSET } from '../meta/learner';
 import { DEFAULT_LOPT } from '../meta/lopt';
 import type { OptimizerComparison } from '../meta/lopt_compare';
 import {
@@ -32,12 +33,6 @@ import { holdsRun, readRun, RESUMABLE_FIELDS, type RunWriter, type SavedRun } fr
 import { checkTaskData, loadTaskData } from './task_data';
 import { formatDuration } from './train_progress';
 import { TrainRecorder } from './train_recorder';
-
-/**
- * Test tasks (the final figure, `metarnn eval`) are drawn with the run's seed plus this: a stream apart from
- * training's and from the validation stream of the evaluations while training (seed + 1000).
- */
-export const TEST_SEED_OFFSET = 2000;
 
 /** What may change when a run is resumed: nothing that changes the model or the tasks it trains on. */
 const RESUMABLE = RESUMABLE_FIELDS;
@@ -68,7 +63,7 @@ function checkMinutes(text: string | undefined): number | null {
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 /** Checks everything a train run needs and decides its directory; creates nothing. */
-export async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
+async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
   const minutes = checkMinutes(opts.minutes);
   const given = configFromOptions(opts);
   const { defaults, pairs, defaultsFor } = await library();
@@ -178,7 +173,7 @@ async function compareOptimizers(page: Page, c: RunConfig, last: Resume): Promis
   console.error(
     `comparing with SGD, RMSprop and Adam (learning rates tuned) on ${c.evalTasks} held-out tasks…`,
   );
-  const seed = c.seed + TEST_SEED_OFFSET;
+  const seed = c.seed + EVAL_SEED_OFFSET.test;
   const optimizers = await callHarness(page, 'compareRun', c, last, c.evalTasks, seed, [n, 2 * n]);
   for (const cmp of optimizers) console.error(formatComparison(cmp));
   return optimizers;
@@ -186,7 +181,7 @@ async function compareOptimizers(page: Page, c: RunConfig, last: Resume): Promis
 
 /** The final weights on `episodes` test tasks. */
 async function testFigure(page: Page, c: RunConfig, last: Resume, episodes: number): Promise<TestResult> {
-  const t = await callHarness(page, 'evalRun', c, last, episodes, c.seed + TEST_SEED_OFFSET);
+  const t = await callHarness(page, 'evalRun', c, last, episodes, c.seed + EVAL_SEED_OFFSET.test);
   return { episodes, metric: t.metric, mean: t.mean, ci95: t.ci95 };
 }
 

@@ -3,6 +3,7 @@
  * metrics.jsonl lines, a checkpoint, a progress line on stderr or a fresh report.html in the run directory,
  * before the page goes on. It also answers progress events with "stop" once the time budget is spent.
  */
+import { EVAL_SEED_OFFSET } from '../meta/learner';
 import type { OptimizerComparison } from '../meta/lopt_compare';
 import type { NamedTensor, PlotTask, Resume, TrainEvent } from '../protocol/training';
 import { forecastTaskRef } from '../reference/forecast';
@@ -13,16 +14,15 @@ import { RunWriter } from './run_dir';
 import type { TrainPlan } from './train_command';
 import { TrainProgressBar } from './train_progress';
 
-/** The report's held-out tasks come from the validation stream: seed + 1000, as src/meta/train.ts's evals. */
-export const VALIDATION_SEED_OFFSET = 1000;
-
 type Event<T extends TrainEvent['type']> = Extract<TrainEvent, { type: T }>;
 
 /** Sinusoid tasks from the validation stream (never trained on), drawn on the CPU for the report's plots. */
 function sinusoidPlots(c: RunConfig): { tasks: PlotTask[]; truth: { amp: number; phase: number }[] } | null {
   if (c.task !== 'sinusoid') return null;
   const grid = Array.from({ length: 100 }, (_, i) => -5 + (10 * i) / 99);
-  const draws = [0, 1, 2, 3].map((i) => sinusoidTaskRef(c.seed + VALIDATION_SEED_OFFSET, 1, 0, i, c.shots));
+  const draws = [0, 1, 2, 3].map((i) =>
+    sinusoidTaskRef(c.seed + EVAL_SEED_OFFSET.validation, 1, 0, i, c.shots),
+  );
   return {
     tasks: draws.map((t) => ({ support: t.xs.map((x, j) => ({ x, y: t.ys[j] })), grid })),
     truth: draws.map((t) => ({ amp: t.amp, phase: t.phase })),
@@ -36,7 +36,7 @@ function sinusoidPlots(c: RunConfig): { tasks: PlotTask[]; truth: { amp: number;
 function forecastPlots(c: RunConfig): Omit<ForecastPanel, 'forecast'>[] | null {
   if (c.task !== 'forecast') return null;
   return [0, 1, 2, 3].map((i) => {
-    const t = forecastTaskRef(c.seed + VALIDATION_SEED_OFFSET, 1, 0, i, c.shots + c.queries);
+    const t = forecastTaskRef(c.seed + EVAL_SEED_OFFSET.validation, 1, 0, i, c.shots + c.queries);
     return {
       kind: t.kind === 0 ? 'damped oscillator' : 'AR(2)',
       context: t.xs.slice(0, c.shots),

@@ -19,9 +19,9 @@ export class OmniglotError extends InputError {
 }
 
 /** Output side length: 28×28, the size used since Vinyals et al. 2016 and Santoro et al. 2016 (20×20). */
-export const OMNIGLOT_SIZE = 28;
+const OMNIGLOT_SIZE = 28;
 /** Side length of the distributed PNGs. */
-export const OMNIGLOT_SOURCE_SIZE = 105;
+const OMNIGLOT_SOURCE_SIZE = 105;
 /**
  * Caps checked before anything is decompressed or allocated: the full 50-alphabet set has 32,460 images of
  * under 1 KB each (about 8 MB in all). `pngBytes` caps one entry's compressed and declared sizes,

@@ -3,6 +3,7 @@
  * app/harness.ts). Kept apart from omniglot.ts so that the page bundle never imports node:fs.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { fileErrorReason } from '../runtime/errors';
 import { loadOmniglot, OmniglotError, type OmniglotDataset, type OmniglotLoadOptions } from './omniglot';
 
 /** Omniglot's largest zip (images_background.zip) is 9.5 MB; anything far larger is refused unread. */
@@ -18,14 +19,7 @@ export function readDataFile(path: string, maxBytes = MAX_ZIP_BYTES): Uint8Array
     return readFileSync(path);
   } catch (e) {
     if (e instanceof OmniglotError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied'
-          : (e as Error).message;
-    throw new OmniglotError(`cannot read ${path}: ${why}`);
+    throw new OmniglotError(`cannot read ${path}: ${fileErrorReason(e)}`);
   }
 }
 

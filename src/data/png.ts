@@ -41,7 +41,7 @@ const FORMATS: Record<number, { channels: number; depths: number[] }> = {
 };
 const CRITICAL = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND']);
 /** Decoded size refused whatever the caller expects (a 105×105 RGBA 16-bit image is 88 KB). */
-export const PNG_MAX_RAW_BYTES = 64 << 20;
+const PNG_MAX_RAW_BYTES = 64 << 20;
 
 const unreadable = (why: string) => new PngError(`is not a readable PNG (${why})`);
 
@@ -99,8 +99,7 @@ function readHeader(data: Uint8Array): PngHeader {
 }
 
 /** Bytes of filtered scanlines the header implies: one filter byte and the packed samples per row. */
-export const rawSize = (h: PngHeader): number =>
-  h.height * (1 + Math.ceil((h.width * h.channels * h.depth) / 8));
+const rawSize = (h: PngHeader): number => h.height * (1 + Math.ceil((h.width * h.channels * h.depth) / 8));
 
 /**
  * Decodes checked chunks (the caller has checked the header's size): the image data must inflate to exactly

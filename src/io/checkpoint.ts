@@ -11,7 +11,7 @@ export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export const CONFIG_FILE = 'config.json';
 
 /** Marks our checkpoints, so that a future layout change can still read old runs. */
-export const CHECKPOINT_FORMAT = 'metarnn-checkpoint-1';
+const CHECKPOINT_FORMAT = 'metarnn-checkpoint-1';
 
 export interface CheckpointTensor {
   name: string;

@@ -4,7 +4,7 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { InputError } from '../runtime/errors';
+import { fileErrorReason, InputError } from '../runtime/errors';
 import { parse, type TensorFile } from './safetensors';
 
 /** Reads and parses a safetensors file; messages start with the path. */
@@ -13,16 +13,7 @@ export function readTensorsFile(path: string): TensorFile {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'is a directory'
-            : (e as Error).message;
-    throw new InputError(`cannot read ${path}: ${why}`);
+    throw new InputError(`cannot read ${path}: ${fileErrorReason(e)}`);
   }
   return parse(bytes, path);
 }

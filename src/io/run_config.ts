@@ -1,7 +1,7 @@
 /**
  * A run's configuration as config.json and checkpoint metadata hold it: one table of fields, each value
  * checked the same way wherever it comes from (a --config file, a run directory, a file imported into the
- * page). Pure TypeScript, shared by the CLI (src/cli/run_config.ts adds files and options) and the page.
+ * page). Pure TypeScript, shared by the CLI (src/cli/config_options.ts adds files and options) and the page.
  */
 import { OMNIGLOT_MAX_SHIFT } from '../layout/omniglot_codes';
 import { LEARNERS, TASKS, type MetaConfig } from './meta_config';

@@ -14,7 +14,7 @@ export interface ForecastEpisodeShape {
 }
 
 /** Values per task in the episode's `task` block: (kind, four parameters, 0); see shaders/forecast_tasks.wgsl. */
-export const FORECAST_TASK_PARAMS = 6;
+const FORECAST_TASK_PARAMS = 6;
 
 /** Element offsets of each part inside one forecast episode buffer (see shaders/forecast_tasks.wgsl). */
 export function forecastEpisodeLayout(s: ForecastEpisodeShape) {

@@ -37,7 +37,7 @@ export interface YLayout {
 }
 
 /** Packs the Params struct shared by the three linear kernels. */
-export function linearParams(
+function linearParams(
   s: LinearShape,
   x: Tensor,
   xRows: RowLayout,
@@ -56,7 +56,7 @@ export function linearParams(
   ]); // prettier-ignore
 }
 
-export function linearTiles(rows: number, cols: number): number {
+function linearTiles(rows: number, cols: number): number {
   return Math.ceil((Math.ceil(rows / 4) * Math.ceil(cols / 4)) / 64);
 }
 

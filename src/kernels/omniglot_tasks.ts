@@ -9,7 +9,7 @@ import gatherSource from '../../shaders/omniglot_gather.wgsl?raw';
 const source = `${philox}\n${body}`;
 
 /** Private-array bounds of shaders/omniglot_tasks.wgsl. */
-export const OMNIGLOT_EPISODE_LIMITS = {
+const OMNIGLOT_EPISODE_LIMITS = {
   ways: 64,
   supportSteps: 256,
   querySteps: 256,

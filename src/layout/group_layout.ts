@@ -15,7 +15,7 @@ export interface GroupedLayout {
 }
 
 /** The kernels read the table from their uniforms, two segments per vec4. */
-export const MAX_SEGMENTS = 8;
+const MAX_SEGMENTS = 8;
 
 /** Builds the table from the tensor sizes of the shared vector, in order. */
 export function groupedLayout(groups: number, sizes: readonly number[]): GroupedLayout {
@@ -38,7 +38,7 @@ export function groupedSize(l: GroupedLayout): number {
   return l.groups * sharedSize(l);
 }
 
-export function checkGroupedLayout(l: GroupedLayout): GroupedLayout {
+function checkGroupedLayout(l: GroupedLayout): GroupedLayout {
   if (!(Number.isInteger(l.groups) && l.groups >= 1))
     throw new InputError(`grouped layout: groups must be an integer ≥ 1, got ${l.groups}`);
   if (l.segments.length < 1 || l.segments.length > MAX_SEGMENTS) {

@@ -18,7 +18,7 @@ export function lrFactor(decay: 'none' | 'cosine' | undefined, step: number, ste
  * A learner's Adam learning rate by step when config.lrDecay asks for decay over all `steps` (undefined
  * without decay: the optimizer keeps lr and writes nothing more per step).
  */
-export function metaSchedule(config: {
+function metaSchedule(config: {
   lr: number;
   steps: number;
   lrDecay?: 'none' | 'cosine';

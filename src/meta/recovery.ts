@@ -9,7 +9,7 @@
 import { DeviceLostError } from '../runtime/errors';
 import type { Gpu } from '../runtime/gpu';
 import type { MetaConfig, MetaLearner, TaskData } from './learner';
-import { loadLearner, train, type TrainCallbacks } from './train';
+import { loadLearner, train, type TrainCallbacks } from './trainer';
 
 export interface DeviceRecovery {
   /** The step the run had reached when the loss was noticed. */

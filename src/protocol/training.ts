@@ -5,7 +5,7 @@
  */
 import type { MetaConfig } from '../io/meta_config';
 import type { EvalResult } from '../meta/learner';
-import type { TrainProgress } from '../meta/train';
+import type { TrainProgress } from '../meta/trainer';
 
 /** A checkpoint's tensor: PyTorch shape where the learner gives one (its `entries`), else flat. */
 export interface NamedTensor {

@@ -6,7 +6,7 @@
 import type { GroupedLayout } from '../layout/group_layout';
 
 /** Index of (task g, shared element j) in a per-task buffer. */
-export function groupedIndexRef(l: GroupedLayout, g: number, j: number): number {
+function groupedIndexRef(l: GroupedLayout, g: number, j: number): number {
   const s = l.segments.find((s) => j >= s.start && j < s.start + s.size)!;
   return l.groups * s.start + g * s.size + (j - s.start);
 }

@@ -42,11 +42,7 @@ export function gruForwardRef(
     const next = new Float64Array(B * T * H);
     cache.push([]);
     for (let b = 0; b < B; b++) {
-      const g = Math.floor(b / Bg);
-      const wih = lo.wih + g * 3 * H * I;
-      const whh = lo.whh + g * 3 * H * H;
-      const bih = lo.bih + g * 3 * H;
-      const bhh = lo.bhh + g * 3 * H;
+      const { wih, whh, bih, bhh } = groupWeights(lo, Math.floor(b / Bg), H);
       let h = new Float64Array(H);
       if (h0) for (let j = 0; j < H; j++) h[j] = h0[(l * B + b) * H + j];
       cache[l].push([]);
@@ -114,11 +110,7 @@ export function gruBackwardRef(
     const I = lo.inputSize;
     const dIn = new Float64Array(B * T * I);
     for (let b = 0; b < B; b++) {
-      const g = Math.floor(b / Bg);
-      const wih = lo.wih + g * 3 * H * I;
-      const whh = lo.whh + g * 3 * H * H;
-      const bih = lo.bih + g * 3 * H;
-      const bhh = lo.bhh + g * 3 * H;
+      const { wih, whh, bih, bhh } = groupWeights(lo, Math.floor(b / Bg), H);
       let dh = new Float64Array(H);
       if (dhN) for (let j = 0; j < H; j++) dh[j] = dhN[(l * B + b) * H + j];
       for (let t = T - 1; t >= 0; t--) {
@@ -178,4 +170,19 @@ export function gruProbeLoss(
   for (let i = 0; i < output.length; i++) loss += dOut[i] * output[i];
   for (let i = 0; i < hN.length; i++) loss += dhN[i] * hN[i];
   return loss;
+}
+
+/** Offsets of group g's weights in layer `lo` (each tensor stored as [groups, …], see gru_layout). */
+function groupWeights(
+  lo: { inputSize: number; wih: number; whh: number; bih: number; bhh: number },
+  g: number,
+  H: number,
+) {
+  const I = lo.inputSize;
+  return {
+    wih: lo.wih + g * 3 * H * I,
+    whh: lo.whh + g * 3 * H * H,
+    bih: lo.bih + g * 3 * H,
+    bhh: lo.bhh + g * 3 * H,
+  };
 }

@@ -85,7 +85,7 @@ export function adaptRef(o: InnerLoopRef, theta: ArrayLike<number>, task: TaskRe
 }
 
 /** mean over tasks of the query MSE after adaptation: the MAML meta-loss. */
-export function metaLossRef(o: InnerLoopRef, theta: ArrayLike<number>, tasks: TaskRef[]): number {
+function metaLossRef(o: InnerLoopRef, theta: ArrayLike<number>, tasks: TaskRef[]): number {
   let sum = 0;
   for (const t of tasks) {
     const adapted = adaptRef(o, theta, t).at(-1)!;

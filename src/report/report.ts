@@ -26,7 +26,7 @@ export interface EvalLine {
 
 export type MetricsLine = TrainLine | EvalLine;
 
-export const isEvalLine = (l: MetricsLine): l is EvalLine => 'metric' in l;
+const isEvalLine = (l: MetricsLine): l is EvalLine => 'metric' in l;
 
 /** One held-out sinusoid task: the truth, its support set, and the learner's predictions on a grid. */
 export interface SinusoidPanel {

@@ -96,3 +96,12 @@ export class InputError extends MetarnnError {
     super(message, 'input');
   }
 }
+
+/** Why a file could not be read, in words, from a Node file-system error (`cannot read PATH: <this>`). */
+export function fileErrorReason(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return (e as Error).message;
+}

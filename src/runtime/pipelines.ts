@@ -29,11 +29,7 @@ export function specialize(kernel: string, source: string, defines: Defines): st
 }
 
 /** Formats compilation messages as `kernel:line:col: error: message` plus the source line and a caret. */
-export function formatCompilationMessages(
-  kernel: string,
-  code: string,
-  messages: readonly GPUCompilationMessage[],
-) {
+function formatCompilationMessages(kernel: string, code: string, messages: readonly GPUCompilationMessage[]) {
   const lines = code.split('\n');
   return messages
     .map((m) => {
