@@ -43,11 +43,9 @@ export {
   EVAL_SEED_OFFSET,
   LEARNERS,
   TASKS,
-  isClassifier,
   isForecaster,
   isRegressor,
   summarize,
-  type EpisodeClassifier,
   type EvalResult,
   type Forecaster,
   type LearnerName,
@@ -95,7 +93,9 @@ export {
 export { splitOmniglot, type OmniglotSplit } from './data/omniglot_split';
 export {
   ENCODERS,
+  isClassifier,
   queryAccuracy,
+  type EpisodeClassifier,
   type ClassifierEpisode,
   type ClassifierEvalResult,
   type OmniglotConfig,

@@ -29,21 +29,13 @@ import {
   type RunConfig,
 } from './config_options';
 import { callHarness, withSession } from './page';
-import { holdsRun, readRun, RESUMABLE_FIELDS, type RunWriter, type SavedRun } from './run_dir';
+import { holdsRun, readRun, RESUMABLE_FIELDS, type RunWriter } from './run_dir';
 import { checkTaskData, loadTaskData } from './task_data';
 import { formatDuration } from './train_progress';
-import { TrainRecorder } from './train_recorder';
+import { TrainRecorder, type TrainPlan } from './train_recorder';
 
 /** What may change when a run is resumed: nothing that changes the model or the tasks it trains on. */
 const RESUMABLE = RESUMABLE_FIELDS;
-
-export interface TrainPlan {
-  config: RunConfig;
-  out: string;
-  resumed: SavedRun | null;
-  /** Stop training (then evaluate and checkpoint) after this many minutes. */
-  minutes: number | null;
-}
 
 export interface TrainOptions extends Record<string, unknown> {
   out?: string;

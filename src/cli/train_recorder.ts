@@ -10,8 +10,7 @@ import { forecastTaskRef } from '../reference/forecast';
 import { sinusoidTaskRef } from '../reference/sinusoid';
 import { renderReport, type ForecastPanel, type SinusoidPanel, type TestResult } from '../report/report';
 import type { RunConfig } from './config_options';
-import { RunWriter } from './run_dir';
-import type { TrainPlan } from './train_command';
+import { RunWriter, type SavedRun } from './run_dir';
 import { TrainProgressBar } from './train_progress';
 
 type Event<T extends TrainEvent['type']> = Extract<TrainEvent, { type: T }>;
@@ -43,6 +42,15 @@ function forecastPlots(c: RunConfig): Omit<ForecastPanel, 'forecast'>[] | null {
       truth: t.xs.slice(c.shots),
     };
   });
+}
+
+/** What a `train` command will do, decided before any browser starts. */
+export interface TrainPlan {
+  config: RunConfig;
+  out: string;
+  resumed: SavedRun | null;
+  /** Stop training (then evaluate and checkpoint) after this many minutes. */
+  minutes: number | null;
 }
 
 export class TrainRecorder {

@@ -2,7 +2,7 @@
  * The Omniglot black-box classifier's settings beyond MetaConfig (encoder, augmentation, label presentation,
  * held-out alphabets), its learning-rate schedules, and the shapes of what it takes and reports.
  */
-import type { MetaConfig, EvalResult } from './learner';
+import type { EvalResult, MetaConfig, MetaLearner } from './learner';
 import type { EncoderSpec } from './image_encoder';
 import { lrFactor } from './optimizer';
 
@@ -97,3 +97,11 @@ export function queryAccuracy(correct: ArrayLike<number>, support: number, steps
   }
   return out;
 }
+
+/** A learner that classifies the queries of episodes it is given, each query alone after the support set. */
+export interface EpisodeClassifier extends MetaLearner {
+  predict(episodes: ClassifierEpisode[]): Promise<number[][][]>;
+}
+
+export const isClassifier = (l: MetaLearner): l is EpisodeClassifier =>
+  typeof (l as Partial<EpisodeClassifier>).predict === 'function' && l.config.task === 'omniglot';

@@ -14,7 +14,7 @@ import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import type { ParamEntry } from '../layout/gru_layout';
 import { packEntries } from './init';
-import type { EncoderBackwardTensors, EncoderForwardTensors } from './image_encoder';
+import type { EncoderBackwardTensors, EncoderForwardTensors } from './encoder_pass';
 import { col2im, convOut, im2col } from '../kernels/im2col';
 import { linearForward } from '../kernels/linear_forward';
 import { linearBackwardInput } from '../kernels/linear_backward_input';

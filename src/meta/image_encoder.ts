@@ -7,6 +7,7 @@ import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
 import type { ParamEntry } from '../layout/gru_layout';
+import type { EncoderBackwardTensors, EncoderForwardTensors } from './encoder_pass';
 import {
   allocConvEncoder,
   convEncoderBackward,
@@ -20,25 +21,6 @@ import { allocMlpEncoder, mlpEncoderBackward, mlpEncoderEntries, mlpEncoderForwa
 
 /** `{ hidden, embed }`: the MLP 784 → hidden → embed; `{ conv, embed }`: stride-2 convolutions of these widths. */
 export type EncoderSpec = { hidden: number; embed: number } | { conv: number[]; embed: number };
-
-/** What an encoder pass reads: the weights (its `entries` in `params`), the pixels and its buffers. */
-interface EncoderPass<B> {
-  params: Tensor;
-  entries: ParamEntry[];
-  pixels: Tensor;
-  bufs: B;
-}
-/** Forward: the embedding into `out`, rows `outStride` apart. */
-export interface EncoderForwardTensors<B> extends EncoderPass<B> {
-  out: Tensor;
-  outStride: number;
-}
-/** Backward: weight gradients into `grads` (overwritten) from dL/d(out), rows `dOutStride` apart. */
-export interface EncoderBackwardTensors<B> extends EncoderPass<B> {
-  grads: Tensor;
-  dOut: Tensor;
-  dOutStride: number;
-}
 
 export interface EncoderBuffers {
   bufs: unknown;

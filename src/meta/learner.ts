@@ -5,7 +5,6 @@
 import type { OmniglotDataset } from '../data/omniglot';
 import type { ParamEntry } from '../layout/gru_layout';
 import type { Gpu } from '../runtime/gpu';
-import type { ClassifierEpisode } from './classifier_config';
 
 // The run's settings live with the files that carry them (io/meta_config.ts); learners read them.
 export { LEARNERS, TASKS, type LearnerName, type MetaConfig, type TaskName } from '../io/meta_config';
@@ -81,14 +80,6 @@ export const isRegressor = (l: MetaLearner): l is Regressor =>
 
 export const isForecaster = (l: MetaLearner): l is Forecaster =>
   typeof (l as Partial<Forecaster>).forecast === 'function';
-
-/** A learner that classifies the queries of episodes it is given, each query alone after the support set. */
-export interface EpisodeClassifier extends MetaLearner {
-  predict(episodes: ClassifierEpisode[]): Promise<number[][][]>;
-}
-
-export const isClassifier = (l: MetaLearner): l is EpisodeClassifier =>
-  typeof (l as Partial<EpisodeClassifier>).predict === 'function' && l.config.task === 'omniglot';
 
 export function summarize(metric: EvalResult['metric'], values: number[]): EvalResult {
   const n = values.length;

@@ -12,7 +12,7 @@ import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import type { ParamEntry } from '../layout/gru_layout';
 import { packEntries } from './init';
-import type { EncoderBackwardTensors, EncoderForwardTensors } from './image_encoder';
+import type { EncoderBackwardTensors, EncoderForwardTensors } from './encoder_pass';
 import { linearForward } from '../kernels/linear_forward';
 import { linearBackwardInput } from '../kernels/linear_backward_input';
 import { linearBackwardWeight } from '../kernels/linear_backward_weight';
