@@ -9,7 +9,7 @@ const folder = (name) => `^(\\.\\./)+(src/)?${name}(/|$)`;
 /** Everything under src/ but the CLI: what the library entry and the surfaces build on. */
 // prettier-ignore
 const SRC = ['src/layout', 'src/runtime', 'src/data', 'src/io', 'src/kernels', 'src/reference', 'src/meta',
-  'src/report', 'src/index.ts', 'src/protocol'];
+  'src/report', 'src/index.ts', 'src/node.ts', 'src/protocol', 'src/harness'];
 
 /**
  * The import layers of ARCHITECTURE.md, lowest first. A layer may import itself and what `mayImport` lists,
@@ -36,8 +36,12 @@ const LAYERS = [
     why: 'the report draws plain values and knows nothing about learners' },
   { name: 'src/index.ts', files: ['src/index.ts'], path: '^(\\.\\./)+(src/)?index$', mayImport: SRC,
     why: 'the library entry sits under the surfaces' },
+  { name: 'src/node.ts', files: ['src/node.ts'], path: '^(\\.\\./)+(src/)?node$', mayImport: SRC,
+    why: 'the Node library entry sits under the surfaces' },
   { name: 'src/protocol', mayImport: SRC,
     why: 'the Node↔page messages sit under the surfaces' },
+  { name: 'src/harness', mayImport: SRC,
+    why: 'the calls the CLI makes of a device sit under the surfaces that run them' },
   { name: 'src/cli', mayImport: [...SRC, 'bench'],
     why: 'the CLI talks to the page through src/protocol, not through app’s modules' },
   { name: 'app', mayImport: [...SRC, 'bench'],

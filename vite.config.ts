@@ -43,12 +43,31 @@ function tfjsWasm(): Plugin {
         res.end(readFileSync(join(dir, name)));
       });
     },
-    generateBundle() {
+    generateBundle(_options, bundle) {
       for (const f of files)
         this.emitFile({ type: 'asset', fileName: `tfjs-wasm/${f}`, source: readFileSync(join(dir, f)) });
+      // The npm package leaves TF.js out (package.json "files": assets/tfjs-*, tfjs-wasm/), so no page may
+      // load a tfjs chunk before it asks for a peer: only bench/peers.ts's dynamic import may reach it.
+      const chunks = Object.values(bundle).flatMap((c) => (c.type === 'chunk' ? [c] : []));
+      const byName = new Map(chunks.map((c) => [c.fileName, c]));
+      for (const entry of chunks.filter((c) => c.isEntry)) {
+        const seen = new Set<string>();
+        const visit = (fileName: string): void => {
+          if (seen.has(fileName)) return;
+          seen.add(fileName);
+          if (fileName.startsWith(`assets/${TFJS_CHUNK}-`)) {
+            this.error(`${entry.fileName} loads ${fileName} statically: TF.js must stay a dynamic import`);
+          }
+          for (const f of byName.get(fileName)?.imports ?? []) visit(f);
+        };
+        visit(entry.fileName);
+      }
     },
   };
 }
+
+/** TF.js and what only it uses go to chunks named assets/tfjs-*.js (see tfjsWasm and package.json "files"). */
+const TFJS_CHUNK = 'tfjs';
 
 /**
  * Writes each page's Content-Security-Policy (src/protocol/csp.ts) into the built page, first in <head> so
@@ -86,6 +105,9 @@ export default defineConfig({
     // The bench page's TF.js chunk (~1.3 MB, loaded on demand, never by the library) is expected to be big.
     chunkSizeWarningLimit: 1500,
     rollupOptions: {
+      output: {
+        codeSplitting: { groups: [{ name: TFJS_CHUNK, test: /[\\/]node_modules[\\/]@tensorflow[\\/]/ }] },
+      },
       input: {
         index: resolve(import.meta.dirname, 'app/index.html'),
         harness: resolve(import.meta.dirname, 'app/harness.html'),

@@ -43,6 +43,8 @@ export interface BenchOptions {
   cases: BenchCase[];
   /** Peers to run; the others appear in the report as skipped. */
   peers: readonly PeerName[];
+  /** Why the peers cannot run here (TF.js is not in the installed npm package): they are skipped with it. */
+  peersUnavailable?: string;
   /** Fewer repeats, and the slow peers on the first case only. */
   quick: boolean;
   /** Side of the square matmul that measures the adapter (1024 in the real bench). */
@@ -105,6 +107,7 @@ function speed(flopsForward: number, forwardMs: number, trainStepMs: number, mat
 }
 
 function runsPeer(o: BenchOptions, p: PeerName, caseIndex: number): boolean {
+  if (o.peersUnavailable) return false;
   return o.peers.includes(p) && !(o.quick && caseIndex > 0 && SLOW_PEERS.includes(p));
 }
 
@@ -159,7 +162,9 @@ export async function runBenchPlan(target: BenchTarget, o: BenchOptions): Promis
     const peers = {} as Record<PeerName, PeerEntry>;
     for (const p of PEERS) {
       if (!runsPeer(o, p, i)) {
-        const why = o.peers.includes(p) ? '--quick runs slow peers on the first case only' : 'not requested';
+        const why = !o.peers.includes(p)
+          ? 'not requested'
+          : (o.peersUnavailable ?? '--quick runs slow peers on the first case only');
         peers[p] = { forwardMs: null, trainStepMs: null, skipped: why };
         continue;
       }

@@ -71,6 +71,9 @@ test('page: train, pause/resume, save, reload, load, adapt, export, import', asy
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await page.getByRole('button', { name: 'Load e2e' }).click();
   await expect(page.locator('#ckpt-current')).toHaveText(saved!, { timeout: 20_000 });
+  // A learner loaded into a fresh page has no figures yet: dashes, never "NaN".
+  await expect(page.locator('#train-readout')).toContainText('loss — · held-out MSE — · — steps/s');
+  await expect(page.locator('#train-readout')).not.toContainText('NaN');
   await shot('checkpoints');
 
   await page.getByRole('tab', { name: 'Adapt' }).click();

@@ -1,3 +1,7 @@
+// The API speaks in WebGPU's types (GPUDevice, GPUBuffer…): kept in the emitted index.d.ts (TypeScript drops
+// reference directives there unless marked preserve), so a consumer gets them from the dependency.
+/// <reference types="@webgpu/types" preserve="true" />
+
 /**
  * The public API of `metarnn`: what users get, grouped. Anything not named here is internal and may change.
  * README.md, "Library API", shows it in use; ARCHITECTURE.md, where each part lives.

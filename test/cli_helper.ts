@@ -5,8 +5,19 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '..');
 
 export function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return cliWithEnv({}, ...args);
+}
+
+/** `cli` with these environment variables set (or removed, when undefined) over the test's own. */
+export function cliWithEnv(
+  env: Record<string, string | undefined>,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((ok, fail) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/metarnn.js'), ...args], { cwd: ROOT });
+    const p = spawn(process.execPath, [join(ROOT, 'bin/metarnn.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));

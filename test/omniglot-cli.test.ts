@@ -1,7 +1,8 @@
 /**
  * Omniglot from the CLI end to end: `train --task omniglot --data <zip>` (the zip is read in Node and decoded
  * in the page), then `eval --task omniglot-runs --data <runs zip>` on a fixture in all_runs.zip's layout.
- * Two steps of training: this checks the path, not accuracy (see BENCHMARKS.md for that).
+ * Two steps of training (one pretraining the encoder, one meta-training): this checks the path, not
+ * accuracy (see BENCHMARKS.md for that).
  */
 import { expect, test } from '@playwright/test';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ test('train 20-way 1-shot on the small1 zip, then score the one-shot runs', asyn
     const out = join(dir, 'run');
     const train = await cli(
       'train', '--task', 'omniglot', '--learner', 'blackbox', '--data', SMALL1, '--ways', '20', '--shots', '1',
-      '--queries', '1', '--meta-batch', '2', '--hidden', '16', '--steps', '2', '--eval-every', '2',
+      '--queries', '1', '--meta-batch', '2', '--hidden', '16', '--steps', '2', '--pretrain-steps', '1', '--eval-every', '2',
       '--eval-tasks', '2', '--log-every', '1', '--out', out,
     ); // prettier-ignore
     expect(train.code, train.stderr).toBe(0);
@@ -52,7 +53,7 @@ test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) 
     // 1, 2 and 5 exist and 10 does not. (With the default paired labels only the queries are predicted.)
     const train = await cli(
       'train', '--task', 'omniglot', '--learner', 'blackbox', '--data', SMALL1, '--ways', '2', '--shots', '4',
-      '--queries', '2', '--meta-batch', '2', '--hidden', '16', '--steps', '2', '--eval-every', '2',
+      '--queries', '2', '--meta-batch', '2', '--hidden', '16', '--steps', '2', '--pretrain-steps', '1', '--eval-every', '2',
       '--eval-tasks', '2', '--log-every', '1', '--labels', 'delayed', '--out', out,
     ); // prettier-ignore
     expect(train.code, train.stderr).toBe(0);

@@ -3,7 +3,7 @@
  * saves, and export/import the same checkpoint.safetensors + config.json a `metarnn train` run directory
  * holds (one format, src/io/checkpoint.ts), so a model moves freely between the page and the CLI.
  */
-import { namedTensors } from '../harness_train';
+import { namedTensors } from '../../src/harness/train_calls';
 import {
   CHECKPOINT_FILE,
   CONFIG_FILE,

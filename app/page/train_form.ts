@@ -4,7 +4,7 @@
  * picks one, shows a loaded run's settings, and reads what is on it back as a checked config.
  */
 import * as lib from '../../src/index';
-import { checkConfigObject, type RunConfig } from '../../src/io/run_config';
+import { checkConfigObject, checkRunConfig, type RunConfig } from '../../src/io/run_config';
 import { loadedDataName } from './data';
 import { h } from './dom';
 import { state } from './state';
@@ -114,7 +114,14 @@ export class TrainForm {
     // The pair's own defaults under the form's values: settings without a field (e.g. the encoder's
     // learning rate) are what the CLI would use.
     const base = lib.defaultsFor(String(raw.task), String(raw.learner));
-    return { ...base, ...checkConfigObject(raw, 'settings') } as RunConfig;
+    const config = { ...base, ...checkConfigObject(raw, 'settings') } as RunConfig;
+    // The same refusals as the CLI's (e.g. pretraining that would take every step), in the form's words.
+    const label = (k: keyof RunConfig) => {
+      const p = [...PARAMS, ...OMNIGLOT_PARAMS].find((q) => q.key === k);
+      return p ? `"${p.label}"` : k;
+    };
+    checkRunConfig(config, { name: label, lopt: lib.DEFAULT_LOPT });
+    return config;
   }
 
   /** Locks every field (while training runs) or unlocks them. */

@@ -12,16 +12,20 @@ import { metricName } from './train_params';
 
 export type Mode = 'idle' | 'running' | 'paused' | 'stopped' | 'finished';
 
+/** The latest figures; null until the run has one (shown as "—", never as "NaN"). */
 interface Latest {
-  rate: number;
-  eta: number;
-  loss: number;
-  metric: number;
+  rate: number | null;
+  eta: number | null;
+  loss: number | null;
+  metric: number | null;
   skipped: number;
   phase?: string;
 }
 
-const NOTHING_YET: Latest = { rate: NaN, eta: NaN, loss: NaN, metric: NaN, skipped: 0 };
+const NOTHING_YET: Latest = { rate: null, eta: null, loss: null, metric: null, skipped: 0 };
+
+/** A figure, or "—" before there is one. A NaN the run produced (a diverged loss) still shows as NaN. */
+const shown = (v: number | null, digits?: number) => (v === null ? '—' : fmt(v, digits));
 
 export class TrainMonitor {
   readonly readout = h('p', { id: 'train-readout', class: 'readout', 'aria-live': 'polite' }, 'Not started.');
@@ -97,9 +101,9 @@ export class TrainMonitor {
     const l = state.learner;
     const at = l ? `step ${l.stepCount} of ${state.config.steps}` : 'no learner';
     this.readout.textContent =
-      `${mode}: ${at} · loss ${fmt(last.loss)}${last.phase ? ` (${last.phase})` : ''} · ` +
-      `${metricName(state.config.task)} ${fmt(last.metric)} · ` +
-      `${fmt(last.rate, 3)} steps/s · ETA ${mode === 'running' ? formatSeconds(last.eta) : '—'}` +
+      `${mode}: ${at} · loss ${shown(last.loss)}${last.phase ? ` (${last.phase})` : ''} · ` +
+      `${metricName(state.config.task)} ${shown(last.metric)} · ` +
+      `${shown(last.rate, 3)} steps/s · ETA ${mode === 'running' ? formatSeconds(last.eta ?? NaN) : '—'}` +
       (last.skipped ? ` · ${last.skipped} steps skipped (NaN/Inf gradient)` : '');
     const d = this.#data;
     this.#plot?.setData([d.steps, d.loss, d.metric] as uPlot.AlignedData);

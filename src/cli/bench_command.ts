@@ -4,9 +4,9 @@
  * The page side lives in app/bench_page.ts and bench/; this file plans the runs, reports progress and the
  * table, and writes the JSON report.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Page } from 'playwright-core';
 import { CASES, PEERS, type PeerName } from '../../bench/cases';
@@ -21,7 +21,6 @@ import {
 import { writeFileAtomic } from '../io/files';
 import { InputError, MetarnnError } from '../runtime/errors';
 import { APP_DIR } from './server';
-import { openSession } from './session';
 
 export type { BenchOptions, CaseReport, OursEntry, PeerEntry } from '../../bench/run';
 
@@ -67,6 +66,20 @@ export async function runBench(page: Page, o: BenchOptions): Promise<BenchReport
   };
   const run = await runBenchPlan(target, o);
   return { ...run, host: { cpus: cpus().length, loadBefore, loadAfter: loadavg()[0] } };
+}
+
+/**
+ * TF.js (the peers' chunk and its wasm binaries, 2.5 MB) is built apart from the rest of the page
+ * (`tfjs` chunk and tfjs-wasm/, vite.config.ts) and left out of the npm package (package.json "files"), so
+ * an installed metarnn measures ours alone and says where the peers run.
+ */
+function tfjsBuilt(appDir: string): boolean {
+  const assets = join(appDir, 'assets');
+  return (
+    existsSync(join(appDir, 'tfjs-wasm')) &&
+    existsSync(assets) &&
+    readdirSync(assets).some((f) => f.startsWith('tfjs-'))
+  );
 }
 
 const num = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
@@ -178,14 +191,44 @@ function formatTable(r: BenchReport): string {
   ].join('\n');
 }
 
+interface BenchCliOptions {
+  json?: string | boolean;
+  out?: string;
+  quick?: boolean;
+  peers: string;
+}
+
+/**
+ * Where the report goes: `--json` prints it on stdout (as every command's --json does), `--out FILE` writes
+ * it; `--json FILE` is how --out was spelled before and still writes FILE. A file whose directory is missing
+ * fails now, not after minutes of measuring.
+ */
+function benchOutput(opts: BenchCliOptions): { stdout: boolean; file: string | null } {
+  const old = typeof opts.json === 'string' ? opts.json : null;
+  if (old && opts.out) {
+    throw new InputError('--json FILE is the old spelling of --out FILE: give one of them');
+  }
+  const file = opts.out ?? old;
+  if (file && !existsSync(dirname(resolve(file)))) {
+    throw new InputError(`cannot write ${file}: directory ${dirname(resolve(file))} does not exist`);
+  }
+  if (old) console.error(`bench: --json ${old} writes ${old}, as --out ${old} would (--json alone: stdout)`);
+  return { stdout: opts.json === true, file };
+}
+
 export function register(program: Command): void {
   program
     .command('bench')
     .description("time our GRU against TF.js 4.22's (webgpu, wasm, cpu backends) on this machine's adapter")
-    .option('--json <file>', 'also write the results as JSON (atomically)')
+    .option(
+      '--json [file]',
+      'print the results as one JSON object on stdout, the table on stderr (--json FILE: the old spelling of --out FILE)',
+    )
+    .option('--out <file>', 'also write the results as JSON to file (atomically)')
     .option('--quick', 'fewer repeats (3); the slow peers (tfjs-webgpu, tfjs-cpu) on the first case only')
     .option('--peers <names>', `comma-separated subset of ${PEERS.join(',')}, or "none"`, PEERS.join(','))
-    .action(async (opts: { json?: string; quick?: boolean; peers: string }) => {
+    .action(async (opts: BenchCliOptions) => {
+      const output = benchOutput(opts);
       const peers = opts.peers === 'none' ? [] : opts.peers.split(',').map((s) => s.trim());
       const unknown = peers.filter((p) => !(PEERS as readonly string[]).includes(p));
       if (unknown.length) {
@@ -196,13 +239,25 @@ export function register(program: Command): void {
           `the bench page is not built (${APP_DIR}/bench.html is missing): run \`npm run build\``,
         );
       }
+      let peersUnavailable: string | undefined;
+      if (peers.length && !tfjsBuilt(APP_DIR)) {
+        peersUnavailable = 'TF.js is not in the installed package';
+        console.error(
+          `bench: the TF.js peers (${peers.join(', ')}) are not in the installed package (TF.js would add 2.5 MB ` +
+            'to it): run them from a clone of the metarnn repository (`npm install && npm run bench`). ' +
+            'Measuring ours only.',
+        );
+      }
       const started = performance.now();
+      // Loaded on demand: Playwright takes a second or more to import, and `metarnn --version` should not wait.
+      const { openSession } = await import('./session');
       const session = await openSession({ page: 'bench.html', log: (s) => console.error(s) });
       let report: BenchReport;
       try {
         report = await runBench(session.page, {
           cases: CASES,
           peers: peers as PeerName[],
+          peersUnavailable,
           quick: Boolean(opts.quick),
           matmulSize: 1024,
           throughputSeconds: opts.quick ? 5 : 20,
@@ -211,11 +266,12 @@ export function register(program: Command): void {
       } finally {
         await session.close();
       }
-      console.log(formatTable(report));
+      (output.stdout ? console.error : console.log)(formatTable(report));
       console.error(`bench: done in ${secs(started)}`);
-      if (opts.json) {
-        writeFileAtomic(opts.json, new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`));
-        console.error(`bench: wrote ${opts.json}`);
+      if (output.file) {
+        writeFileAtomic(output.file, new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`));
+        console.error(`bench: wrote ${output.file}`);
       }
+      if (output.stdout) console.log(JSON.stringify(report));
     });
 }

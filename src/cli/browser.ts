@@ -1,11 +1,14 @@
 /**
  * Finds a Chrome/Chromium for the CLI and the tests: $METARNN_CHROME, then the usual install paths, then
- * Playwright's own download (if the user has one). We never download a browser: when none is found, the
- * message says what to install; on Debian/Ubuntu as root we install the distribution's `chromium` package.
+ * Playwright's own download (if the user has one). We never download a browser, and install one only when
+ * the user asks: when none is found, the message says what to install; on Debian/Ubuntu as root,
+ * `--install-browser` (or a yes at the prompt, when a person is at the terminal) installs the
+ * distribution's `chromium` package with apt-get.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { InputError } from '../runtime/errors';
+import { createInterface } from 'node:readline/promises';
+import { MetarnnError } from '../runtime/errors';
 
 const CANDIDATES: Record<string, string[]> = {
   linux: [
@@ -35,8 +38,19 @@ export interface FoundBrowser {
   source: 'METARNN_CHROME' | 'system' | 'playwright' | 'installed';
 }
 
-class BrowserNotFoundError extends InputError {
+/** No browser to run the GPU work in: the machine lacks one, not the command line (exit 1, not 2). */
+class BrowserNotFoundError extends MetarnnError {
   override name = 'BrowserNotFoundError';
+  constructor(message: string) {
+    super(message, 'browser-not-found');
+  }
+}
+
+let installAllowed = false;
+
+/** `--install-browser`: when no browser is found, install the distribution's package without asking. */
+export function allowBrowserInstall(yes: boolean): void {
+  installAllowed = yes;
 }
 
 async function playwrightChromium(): Promise<string | null> {
@@ -57,6 +71,10 @@ function isDebianLike(): boolean {
   }
 }
 
+/**
+ * `install`: true installs a missing browser where metarnn can (Debian/Ubuntu as root), false never does;
+ * absent, `--install-browser` (allowBrowserInstall) decides, else a prompt when a person is at the terminal.
+ */
 export async function findBrowser(
   options: { install?: boolean; log?: (s: string) => void } = {},
 ): Promise<FoundBrowser> {
@@ -64,7 +82,8 @@ export async function findBrowser(
   if (env) {
     if (!existsSync(env))
       throw new BrowserNotFoundError(
-        `METARNN_CHROME=${env} does not exist: point it at a Chrome or Chromium executable`,
+        `METARNN_CHROME=${env} does not exist: point it at a Chrome or Chromium executable (113+, for ` +
+          'WebGPU), or unset it to let metarnn look in the usual places',
       );
     return { path: env, source: 'METARNN_CHROME' };
   }
@@ -72,22 +91,96 @@ export async function findBrowser(
   const pw = await playwrightChromium();
   if (pw) return { path: pw, source: 'playwright' };
 
-  const root = process.getuid?.() === 0;
-  if (options.install !== false && process.platform === 'linux' && root && isDebianLike()) {
-    options.log?.(
-      'metarnn: no Chrome/Chromium found; installing Debian/Ubuntu package "chromium" (apt-get install -y chromium)…',
-    );
-    execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], { stdio: 'inherit' });
+  const host = { platform: process.platform, root: process.getuid?.() === 0, debian: isDebianLike() };
+  const decision = installDecision({
+    canInstall: canInstall(host),
+    allowed: options.install ?? installAllowed,
+    refused: options.install === false,
+    tty: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+  });
+  if (decision === 'install' || (decision === 'ask' && (await askToInstall()))) {
+    options.log?.('metarnn: installing the Debian/Ubuntu package "chromium" (apt-get install -y chromium)…');
+    aptInstallChromium();
     if (existsSync('/usr/bin/chromium')) return { path: '/usr/bin/chromium', source: 'installed' };
   }
-  const how =
-    process.platform === 'linux'
-      ? 'install one: `sudo apt-get install -y chromium` (Debian/Ubuntu), `sudo dnf install chromium` (Fedora), or Google Chrome from google.com/chrome'
-      : 'install Google Chrome from google.com/chrome';
-  throw new BrowserNotFoundError(
-    `metarnn needs Chrome or Chromium (113+, for WebGPU) and found none: ${how}; or set METARNN_CHROME=/path/to/chrome`,
+  throw new BrowserNotFoundError(missingBrowserMessage(host));
+}
+
+interface Host {
+  platform: string;
+  root: boolean;
+  debian: boolean;
+}
+
+/** metarnn installs a browser only with apt-get, as root, on Debian/Ubuntu. */
+const canInstall = (h: Host) => h.platform === 'linux' && h.root && h.debian;
+
+/**
+ * What to do when no browser is found: install (the user said --install-browser), ask (a person is at the
+ * terminal), or neither. Nothing is installed where metarnn cannot, or when the caller said never.
+ */
+export function installDecision(o: {
+  canInstall: boolean;
+  allowed: boolean;
+  refused: boolean;
+  tty: boolean;
+}): 'install' | 'ask' | 'no' {
+  if (!o.canInstall || o.refused) return 'no';
+  if (o.allowed) return 'install';
+  return o.tty ? 'ask' : 'no';
+}
+
+/** The error when no browser is found: what to install here, and whether --install-browser would do it. */
+export function missingBrowserMessage(h: Host): string {
+  let how: string;
+  if (h.platform !== 'linux') how = 'install Google Chrome from google.com/chrome';
+  else if (!h.debian)
+    how =
+      "install your distribution's chromium package (Fedora: `sudo dnf install chromium`) or Google Chrome " +
+      'from google.com/chrome';
+  else if (h.root)
+    how =
+      'install it with `apt-get install -y chromium`, or run again with --install-browser to let metarnn do it';
+  else
+    how =
+      'install it with `sudo apt-get install -y chromium` (run as root, --install-browser lets metarnn do it)';
+  return (
+    `metarnn needs Chrome or Chromium (113+, for WebGPU) and found none: ${how}; ` +
+    'or set METARNN_CHROME=/path/to/chrome'
   );
+}
+
+async function askToInstall(): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(
+      'metarnn needs Chrome or Chromium (113+, for WebGPU) and found none. Install the Debian/Ubuntu ' +
+        'package "chromium" now (apt-get install -y chromium)? [y/N] ',
+    );
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** apt-get's own output goes to stderr: stdout is kept for results (--json). */
+function aptInstallChromium(): void {
+  const run = (args: string[]) => {
+    try {
+      execFileSync('apt-get', args, {
+        stdio: ['ignore', 2, 2],
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
+    } catch (e) {
+      const why = (e as { status?: number }).status ?? (e as Error).message;
+      throw new MetarnnError(
+        `apt-get ${args.join(' ')} failed (${why}): install Chrome or Chromium yourself, or set METARNN_CHROME`,
+        'browser-install',
+      );
+    }
+  };
+  run(['update', '-q']);
+  run(['install', '-y', '-q', 'chromium']);
 }
 
 /** Launch flags: WebGPU on Linux needs --enable-unsafe-webgpu; the rest keeps a closed network quiet. */

@@ -6,7 +6,16 @@
 import { readFileSync } from 'node:fs';
 import type { MetaConfig } from '../io/meta_config';
 import { InputError } from '../runtime/errors';
-import { allowed, checkConfigObject, FIELDS, fits, optionName, type RunConfig } from '../io/run_config';
+import {
+  allowed,
+  checkConfigObject,
+  checkRunConfig,
+  FIELDS,
+  fits,
+  optionName,
+  type LoptDefaults,
+  type RunConfig,
+} from '../io/run_config';
 
 // The pure part lives in src/io so that the page checks imported configs the same way.
 export { allowed, checkConfigObject, FIELDS, optionName, type RunConfig };
@@ -49,9 +58,14 @@ export async function library(): Promise<{
   defaults: MetaConfig;
   pairs: string[];
   defaultsFor: (task: string, learner: string) => MetaConfig;
+  /** The learned optimizer's run length and truncation, for configs that leave them out. */
+  lopt: LoptDefaults;
 }> {
-  const { DEFAULT_CONFIG, supportedPairs, defaultsFor } = await import('../meta/trainer');
-  return { defaults: DEFAULT_CONFIG, pairs: supportedPairs(), defaultsFor };
+  const [{ DEFAULT_CONFIG, supportedPairs, defaultsFor }, { DEFAULT_LOPT }] = await Promise.all([
+    import('../meta/trainer'),
+    import('../meta/lopt'),
+  ]);
+  return { defaults: DEFAULT_CONFIG, pairs: supportedPairs(), defaultsFor, lopt: DEFAULT_LOPT };
 }
 
 /** Refuses a task/learner pair that has no implementation, before anything starts. */
@@ -61,4 +75,13 @@ export function checkPair(c: RunConfig, pairs: string[]): void {
       `learner '${c.learner}' is not available for task '${c.task}': available are ${pairs.join(', ')}`,
     );
   }
+}
+
+/**
+ * Refuses a config that cannot run as meant, before anything starts: a pair with no implementation, or
+ * settings that contradict each other (checkRunConfig: a phase that would take the whole run).
+ */
+export function checkConfig(c: RunConfig, lib: { pairs: string[]; lopt: LoptDefaults }): void {
+  checkPair(c, lib.pairs);
+  checkRunConfig(c, { lopt: lib.lopt });
 }

@@ -1,10 +1,11 @@
 /**
- * `metarnn doctor`: which browser and WebGPU adapter metarnn would use, and the limits that decide which
- * models fit. The first thing to run when something does not work.
+ * `metarnn doctor`: which backend (a browser, or Dawn in Node) and WebGPU adapter metarnn would use, and the
+ * limits that decide which models fit. The first thing to run when something does not work.
  */
 import type { Command } from 'commander';
 import type { FoundBrowser } from './browser';
-import { callHarness, withSession } from './page';
+import type { DoctorReport } from '../protocol/harness';
+import { withRunner, type Runner } from './runner';
 
 const HOW_FOUND: Record<FoundBrowser['source'], string> = {
   METARNN_CHROME: 'from $METARNN_CHROME',
@@ -30,20 +31,28 @@ const BYTE_LIMITS = new Set([
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('show the browser, WebGPU adapter, features and limits metarnn would use')
+    .description('show the backend (browser or Dawn), WebGPU adapter, features and limits metarnn would use')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const report = await withSession(async (s) => ({
-        browser: { path: s.found.path, source: s.found.source, version: s.browser.version() },
-        ...(await callHarness(s.page, 'doctor')),
+      const report: DoctorReport & {
+        backend: Runner['backend'];
+        browser?: Runner['host'];
+        dawn?: Runner['host'];
+      } = await withRunner(async (runner) => ({
+        backend: runner.backend,
+        [runner.backend]: runner.host,
+        ...(await runner.call('doctor')),
       }));
       if (opts.json) {
         console.log(JSON.stringify(report, null, 2));
         return;
       }
       const a = report.adapter;
+      const b = report.browser;
       const lines = [
-        `browser   ${report.browser.path} (${HOW_FOUND[report.browser.source]}), version ${report.browser.version}`,
+        b
+          ? `browser   ${b.path} (${HOW_FOUND[b.source as FoundBrowser['source']]}), version ${b.version}`
+          : `backend   Dawn in Node (${report.dawn?.version})`,
         `adapter   ${a.vendor || '?'} / ${a.architecture || '?'}${a.description ? ` — ${a.description}` : ''}` +
           (a.isFallbackAdapter ? ' (fallback adapter: software, expect CPU speed)' : ''),
         `features  ${report.features.join(', ') || 'none'}`,

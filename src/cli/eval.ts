@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { EvalResult } from '../meta/learner';
 import type { MetaConfig } from '../io/meta_config';
 import { InputError } from '../runtime/errors';
-import { callHarness, withSession } from './page';
+import { withRunner } from './runner';
 import { loadTaskData } from './task_data';
 import { readDataFile } from '../data/omniglot_file';
 import { PUBLISHED_RUNS_ERROR } from '../meta/omniglot_runs';
@@ -100,17 +100,14 @@ export function register(program: Command): void {
       if (opts.task !== undefined) return evalRuns(opts, run);
       const config: RunConfig = { ...run.config, ...configFromOptions({ data: opts.data }) };
       const seed = config.seed + EVAL_SEED_OFFSET.test;
-      const [r, cmp] = await withSession(async (s) => {
-        await loadTaskData(s.page, config);
-        const r = await callHarness(s.page, 'evalRun', config, run.resume, episodes, seed);
+      const [r, cmp] = await withRunner(async (runner) => {
+        await loadTaskData(runner, config);
+        const r = await runner.call('evalRun', config, run.resume, episodes, seed);
         if (config.learner !== 'lopt') return [r, null] as const;
         // Tuning three baselines over a grid is ~30 runs: on at most 64 of the tasks.
         const tasks = Math.min(episodes, 64);
         const steps = [config.innerSteps ?? DEFAULT_LOPT.runSteps];
-        return [
-          r,
-          (await callHarness(s.page, 'compareRun', config, run.resume, tasks, seed, steps))[0],
-        ] as const;
+        return [r, (await runner.call('compareRun', config, run.resume, tasks, seed, steps))[0]] as const;
       });
       const { task, learner, ways, shots } = config;
       const summary: EvalSummary = {
@@ -158,9 +155,9 @@ async function evalRuns(opts: EvalOptions, run: SavedRun): Promise<void> {
   if (!opts.data)
     throw new InputError('--task omniglot-runs needs --data PATH to all_runs.zip (Lake et al. 2015)');
   const zip = readDataFile(opts.data);
-  const r = await withSession(async (s) => {
-    await loadTaskData(s.page, run.config);
-    return callHarness(s.page, 'runsEvalRun', run.config, run.resume, Buffer.from(zip).toString('base64'));
+  const r = await withRunner(async (runner) => {
+    await loadTaskData(runner, run.config);
+    return runner.call('runsEvalRun', run.config, run.resume, Buffer.from(zip).toString('base64'));
   });
   const accuracy = 1 - r.errors / r.trials;
   if (opts.json) {

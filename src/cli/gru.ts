@@ -10,7 +10,7 @@ import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { InputError } from '../runtime/errors';
 import { readTensorsFile, writeFileAtomic } from '../io/files';
 import { serialize, type TensorFile, type TensorInput } from '../io/safetensors';
-import { callHarness, withSession } from './page';
+import { withRunner } from './runner';
 
 interface GruOptions {
   weights: string;
@@ -78,8 +78,8 @@ async function runGru(opts: GruOptions): Promise<void> {
     gradHN = g.tensors.has('grad_h_n') ? g.require('grad_h_n', [L, B, H]) : undefined;
   }
 
-  const r = await withSession((s) =>
-    callHarness(s.page, 'gruRun', {
+  const r = await withRunner((runner) =>
+    runner.call('gruRun', {
       ...shape,
       batch: B,
       steps: T,
@@ -114,7 +114,7 @@ export function register(program: Command): void {
       'nn.GRU state dict: weight_ih_l{k} [3H, I_k], weight_hh_l{k} [3H, H], bias_ih_l{k}, bias_hh_l{k} [3H]',
     )
     .requiredOption('--input <file>', "input sequence 'x' [B, T, I]")
-    .option('--h0 <file>', "initial hidden state 'h0' [L, B, H] (default zeros)")
+    .option('--h0 <file>', "initial hidden state 'h0' [L, B, H] (default: zeros)")
     .option(
       '--grad-output <file>',
       "'grad_output' [B, T, H] and/or 'grad_h_n' [L, B, H]: also run the backward pass",

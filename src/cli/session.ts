@@ -26,20 +26,26 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   const global = pageFile.replace(/\.html$/, '');
   const found = await findBrowser({ log: options.log });
   const server = await serveStatic();
-  const browser = await chromium.launch({
-    executablePath: found.path,
-    headless: true,
-    args: browserArgs(options.args),
-  });
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/${pageFile}`);
-  await page
-    .waitForFunction((name) => name in window, global, { timeout: 30_000 })
-    .catch(() => {
-      throw new Error(`the ${global} page did not load: ${errors.join('; ') || 'no error reported'}`);
+  const browser = await chromium
+    .launch({ executablePath: found.path, headless: true, args: browserArgs(options.args) })
+    .catch(async (e) => {
+      await server.close().catch(() => {});
+      throw e;
     });
+  const errors: string[] = [];
+  let page: Page;
+  try {
+    page = await browser.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/${pageFile}`);
+    await page.waitForFunction((name) => name in window, global, { timeout: 30_000 });
+  } catch (e) {
+    // Nothing may outlive a failed start: an open browser or server would keep the process from exiting.
+    await browser.close().catch(() => {});
+    await server.close().catch(() => {});
+    const why = errors.join('; ') || String((e as Error)?.message ?? e).split('\n')[0];
+    throw new Error(`the ${global} page did not load: ${why}`);
+  }
   return {
     browser,
     page,

@@ -2,11 +2,10 @@
  * Data a task family needs beyond its config, sent into the page before a learner is built: Omniglot's zip
  * is read here (the page cannot read paths) and decoded in the page, once, into GPU-ready images.
  */
-import type { Page } from 'playwright-core';
 import { readDataFile } from '../data/omniglot_file';
 import type { RunConfig } from '../io/run_config';
 import { InputError } from '../runtime/errors';
-import { callHarness } from './page';
+import type { Runner } from './runner';
 
 export function checkTaskData(c: RunConfig): Uint8Array | null {
   if (c.task !== 'omniglot') return null;
@@ -18,8 +17,8 @@ export function checkTaskData(c: RunConfig): Uint8Array | null {
   return readDataFile(c.data);
 }
 
-export async function loadTaskData(page: Page, c: RunConfig): Promise<void> {
+export async function loadTaskData(runner: Runner, c: RunConfig): Promise<void> {
   const bytes = checkTaskData(c);
   if (!bytes) return;
-  await callHarness(page, 'omniglotLoad', Buffer.from(bytes).toString('base64'), c.data);
+  await runner.call('omniglotLoad', Buffer.from(bytes).toString('base64'), c.data);
 }

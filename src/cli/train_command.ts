@@ -7,31 +7,26 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Page } from 'playwright-core';
 import { LEARNERS, TASKS } from '../io/meta_config';
 import { EVAL_SEED_OFFSET } from '../meta/learner';
 import { DEFAULT_LOPT } from '../meta/lopt';
 import type { OptimizerComparison } from '../meta/lopt_compare';
-import {
-  TRAIN_EVENT_FUNCTION,
-  type Resume,
-  type TrainEvent,
-  type TrainRunResult,
-} from '../protocol/training';
+import { type Resume, type TrainEvent, type TrainRunResult } from '../protocol/training';
 import { InputError } from '../runtime/errors';
 import type { TestResult } from '../report/report';
 import {
-  checkPair,
+  checkConfig,
   configFromOptions,
   library,
   optionName,
   readConfigFile,
   type RunConfig,
 } from './config_options';
-import { callHarness, withSession } from './page';
+import { withRunner, type Runner } from './runner';
 import { holdsRun, readRun, RESUMABLE_FIELDS, type RunWriter } from './run_dir';
 import { checkTaskData, loadTaskData } from './task_data';
 import { formatDuration } from './train_progress';
+import { describeDefaults, trainSummary } from './train_output';
 import { TrainRecorder, type TrainPlan } from './train_recorder';
 
 /** What may change when a run is resumed: nothing that changes the model or the tasks it trains on. */
@@ -42,6 +37,9 @@ export interface TrainOptions extends Record<string, unknown> {
   config?: string;
   resume?: string;
   minutes?: string;
+  testEpisodes?: string;
+  printConfig?: boolean;
+  json?: boolean;
 }
 
 function checkMinutes(text: string | undefined): number | null {
@@ -58,7 +56,7 @@ const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '
 async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
   const minutes = checkMinutes(opts.minutes);
   const given = configFromOptions(opts);
-  const { defaults, pairs, defaultsFor } = await library();
+  const lib = await library();
   if (opts.resume) {
     if (opts.config)
       throw new InputError('--config and --resume cannot be combined: a resumed run keeps its config');
@@ -78,15 +76,15 @@ async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
         `the run in ${opts.resume} is already at step ${saved.resume.step}: pass --steps greater than that to continue`,
       );
     }
-    checkPair(config, pairs);
+    checkConfig(config, lib);
     const out = resolve(opts.out ?? opts.resume);
     if (out !== resolve(opts.resume) && holdsRun(out)) throw alreadyRun(opts.out!);
     return { config, out, resumed: saved, minutes };
   }
   const fromFile = opts.config ? readConfigFile(opts.config) : {};
-  const chosen = { ...defaults, ...fromFile, ...given };
-  const config: RunConfig = { ...defaultsFor(chosen.task, chosen.learner), ...fromFile, ...given };
-  checkPair(config, pairs);
+  const chosen = { ...lib.defaults, ...fromFile, ...given };
+  const config: RunConfig = { ...lib.defaultsFor(chosen.task, chosen.learner), ...fromFile, ...given };
+  checkConfig(config, lib);
   checkTaskData(config); // a missing or unreadable dataset fails before the browser starts
   const out = resolve(opts.out ?? `runs/${config.task}-${config.learner}-${stamp()}`);
   if (holdsRun(out)) throw alreadyRun(opts.out ?? out);
@@ -115,11 +113,11 @@ export async function runTraining(
 ): Promise<TrainResult> {
   const c = plan.config;
   const recorder = new TrainRecorder(plan, Boolean(o.replace || !plan.resumed));
-  const r = await withSession(async (s) => {
-    const result = await trainInPage(s.page, recorder);
+  const r = await withRunner(async (runner) => {
+    const result = await trainOn(runner, recorder);
     const last = recorder.lastCheckpoint;
-    if (c.learner === 'lopt' && last) recorder.addComparison(await compareOptimizers(s.page, c, last));
-    if (o.testEpisodes && last) recorder.addTest(await testFigure(s.page, c, last, o.testEpisodes));
+    if (c.learner === 'lopt' && last) recorder.addComparison(await compareOptimizers(runner, c, last));
+    if (o.testEpisodes && last) recorder.addTest(await testFigure(runner, c, last, o.testEpisodes));
     return result;
   });
   console.error(
@@ -129,11 +127,11 @@ export async function runTraining(
   return { ...r, writer: recorder.writer, test: recorder.test };
 }
 
-/** Meta-trains in the page, which hands every event to `recorder` and waits for its answer. */
-async function trainInPage(page: Page, recorder: TrainRecorder): Promise<TrainRunResult> {
+/** Meta-trains on the runner's device, which hands every event to `recorder` and waits for its answer. */
+async function trainOn(runner: Runner, recorder: TrainRecorder): Promise<TrainRunResult> {
   const c = recorder.plan.config;
   let failure: unknown = null;
-  await page.exposeFunction(TRAIN_EVENT_FUNCTION, async (e: TrainEvent) => {
+  await runner.onTrainEvent(async (e: TrainEvent) => {
     try {
       return recorder.handle(e);
     } catch (err) {
@@ -142,8 +140,8 @@ async function trainInPage(page: Page, recorder: TrainRecorder): Promise<TrainRu
     }
   });
   try {
-    await loadTaskData(page, c);
-    return await callHarness(page, 'trainRun', {
+    await loadTaskData(runner, c);
+    return await runner.call('trainRun', {
       config: c,
       resume: recorder.plan.resumed?.resume ?? null,
       plots: recorder.plotTasks,
@@ -160,20 +158,20 @@ async function trainInPage(page: Page, recorder: TrainRecorder): Promise<TrainRu
  * The learned optimizer's figure of merit: its loss curves against tuned hand-designed optimizers, at the
  * run length it was trained for and at twice that.
  */
-async function compareOptimizers(page: Page, c: RunConfig, last: Resume): Promise<OptimizerComparison[]> {
+async function compareOptimizers(runner: Runner, c: RunConfig, last: Resume): Promise<OptimizerComparison[]> {
   const n = c.innerSteps ?? DEFAULT_LOPT.runSteps;
   console.error(
     `comparing with SGD, RMSprop and Adam (learning rates tuned) on ${c.evalTasks} held-out tasks…`,
   );
   const seed = c.seed + EVAL_SEED_OFFSET.test;
-  const optimizers = await callHarness(page, 'compareRun', c, last, c.evalTasks, seed, [n, 2 * n]);
+  const optimizers = await runner.call('compareRun', c, last, c.evalTasks, seed, [n, 2 * n]);
   for (const cmp of optimizers) console.error(formatComparison(cmp));
   return optimizers;
 }
 
 /** The final weights on `episodes` test tasks. */
-async function testFigure(page: Page, c: RunConfig, last: Resume, episodes: number): Promise<TestResult> {
-  const t = await callHarness(page, 'evalRun', c, last, episodes, c.seed + EVAL_SEED_OFFSET.test);
+async function testFigure(runner: Runner, c: RunConfig, last: Resume, episodes: number): Promise<TestResult> {
+  const t = await runner.call('evalRun', c, last, episodes, c.seed + EVAL_SEED_OFFSET.test);
   return { episodes, metric: t.metric, mean: t.mean, ci95: t.ci95 };
 }
 
@@ -228,13 +226,39 @@ export function register(program: Command): void {
       'omniglot: comma-separated alphabets held out for evaluation (never trained on)',
     )
     .option('--config <file>', 'JSON file of settings (keys as in config.json); options given here win')
-    .option('--out <dir>', 'run directory (default runs/<task>-<learner>-<time>)')
+    .option('--out <dir>', 'run directory (default: runs/<task>-<learner>-<time>)')
     .option(
       '--resume <dir>',
       'continue the run in <dir> to --steps (writes there unless --out says otherwise)',
     )
-    .option('--minutes <m>', 'time budget: stop after m minutes, then evaluate and checkpoint');
+    .option(
+      '--minutes <m>',
+      'time budget: stop after m minutes, then evaluate and checkpoint (default: no limit)',
+    )
+    .option(
+      '--test-episodes <n>',
+      'then evaluate the final weights on n test tasks, as eval does (default: 0)',
+    )
+    .option('--print-config', 'print the resolved settings as JSON (config.json) and exit without training')
+    .option('--json', 'print one JSON object when done: final figures, step, run directory and files');
+  describeDefaults(cmd);
   cmd.action(async (opts: TrainOptions) => {
-    await runTraining(await planTrain(opts));
+    const t0 = performance.now();
+    const testEpisodes = checkEpisodes(opts.testEpisodes);
+    const plan = await planTrain(opts);
+    if (opts.printConfig) {
+      console.log(JSON.stringify(plan.config, null, 2));
+      return;
+    }
+    const r = await runTraining(plan, { testEpisodes });
+    if (opts.json) console.log(JSON.stringify(trainSummary(plan.config, r, (performance.now() - t0) / 1000)));
   });
+}
+
+function checkEpisodes(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || (n !== 0 && n < 2))
+    throw new InputError(`--test-episodes ${JSON.stringify(text)}: expected 0 (none) or an integer >= 2`);
+  return n;
 }

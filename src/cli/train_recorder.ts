@@ -175,6 +175,7 @@ export class TrainRecorder {
       stepsPerSecond: p.stepsPerSecond,
       seconds: (now - this.#t0) / 1000,
       ...(p.lr === undefined ? {} : { lr: p.lr }),
+      ...(p.phase ? { phase: p.phase } : {}),
     });
     this.bar.update({ ...p, etaSeconds: Math.min(p.etaSeconds, (this.#deadline - now) / 1000) });
     this.#stopping = now >= this.#deadline;

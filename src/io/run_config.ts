@@ -122,3 +122,65 @@ export function checkConfigObject(raw: unknown, source: string): Partial<RunConf
   }
   return out as Partial<RunConfig>;
 }
+
+/** The learned optimizer's own defaults (DEFAULT_LOPT in src/meta/lopt.ts), for configs that leave them out. */
+export interface LoptDefaults {
+  runSteps: number;
+  unroll: number;
+}
+
+/**
+ * Checks that a complete config's settings agree with each other, so that no phase takes the whole run:
+ * Omniglot's encoder pretraining must leave steps to meta-train the GRU, and the learned optimizer's
+ * truncations must tile its optimisation runs, with at least one whole run in `steps`. `name` spells a key
+ * as the caller's user knows it (command-line options by default). Evaluation needs no check: train()
+ * evaluates and checkpoints at the last step whatever `evalEvery` is.
+ */
+export function checkRunConfig(
+  c: RunConfig,
+  o: { name?: (key: keyof RunConfig) => string; lopt?: LoptDefaults } = {},
+): void {
+  const name = o.name ?? optionName;
+  const pretrain = c.pretrainSteps ?? 0;
+  if (c.task === 'omniglot' && pretrain > 0 && pretrain >= c.steps) {
+    throw new InputError(
+      `${name('pretrainSteps')} ${pretrain} is not below ${name('steps')} ${c.steps}: every step would pretrain ` +
+        `the encoder and the GRU would never meta-train (the result is chance). Pretraining is part of ` +
+        `${name('steps')}: give ${name('steps')} greater than ${pretrain}, or fewer ${name('pretrainSteps')}`,
+    );
+  }
+  if (c.learner === 'lopt') {
+    // As BUILDERS in src/meta/trainer.ts fills them in: the run length, then a truncation no longer than it.
+    const run = c.innerSteps ?? o.lopt?.runSteps;
+    const unroll = c.unroll ?? (run === undefined || !o.lopt ? undefined : Math.min(run, o.lopt.unroll));
+    if (run === undefined || unroll === undefined) return;
+    if (run % unroll !== 0) {
+      throw new InputError(
+        `${name('unroll')} ${unroll} does not divide ${name('innerSteps')} ${run}: each optimisation run of ` +
+          `${run} inner steps is cut into truncations of ${unroll}; choose ${name('unroll')} among ` +
+          `${divisors(run)}`,
+      );
+    }
+    const perRun = run / unroll;
+    if (c.steps < perRun) {
+      throw new InputError(
+        `${name('steps')} ${c.steps} is less than one optimisation run (${name('innerSteps')} ${run} in ` +
+          `truncations of ${name('unroll')} ${unroll}: ${perRun} meta-steps): the learned optimizer would never ` +
+          `see inner steps past ${c.steps * unroll}; give ${name('steps')} of at least ${perRun}`,
+      );
+    }
+  }
+}
+
+/** The divisors of n, in order; a long list keeps its first eight and n. */
+function divisors(n: number): string {
+  const small: number[] = [];
+  const large: number[] = [];
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d !== 0) continue;
+    small.push(d);
+    if (d * d !== n) large.unshift(n / d);
+  }
+  const all = [...small, ...large];
+  return (all.length <= 10 ? all : [...all.slice(0, 8), '…', n]).join(', ');
+}

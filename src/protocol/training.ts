@@ -1,7 +1,7 @@
 /**
  * The messages of a training run between Node (`metarnn train`, `eval`, `start`) and the harness page, which
  * owns the device: what Node asks the page to run, and the events the page sends back while it runs.
- * app/harness_train.ts implements the page's side, src/cli/train_command.ts and run_dir.ts Node's.
+ * src/harness/train_calls.ts implements the device's side, src/cli/train_command.ts and run_dir.ts Node's.
  */
 import type { MetaConfig } from '../io/meta_config';
 import type { EvalResult } from '../meta/learner';

@@ -13,6 +13,8 @@ export interface TrainLine {
   seconds: number;
   /** The meta learning rate of the logged step (absent in runs from before it was logged). */
   lr?: number;
+  /** What the step did when it was not meta-training, e.g. 'pretraining the encoder' (absent otherwise). */
+  phase?: string;
 }
 
 /** A metrics.jsonl line written at each eval point: the held-out metric over `tasks` tasks. */

@@ -1,27 +1,40 @@
 /**
- * The harness functions behind `metarnn train`, `eval` and `start`: meta-training runs in the page (it owns
- * the device) and reports to Node through one function that Node installs with page.exposeFunction
- * (TRAIN_EVENT_FUNCTION; the messages are in src/protocol/training.ts). The page awaits each event, so Node
- * has written a checkpoint to disk before training goes on. Nothing here knows a particular learner: optional
- * abilities (plot predictions, tensor shapes) are detected on the learner object.
+ * The calls behind `metarnn train`, `eval` and `start`, wherever the device is: in the harness page (the
+ * browser backend; events reach Node through TRAIN_EVENT_FUNCTION) or in Node itself (the Dawn backend; events
+ * are a plain callback). Training reports every event through `send` and awaits it, so the CLI has written a
+ * checkpoint to disk before training goes on. Nothing here knows a particular learner: optional abilities
+ * (plot predictions, forecasts, classifying episodes) are asked of the learner through its guards.
  */
-import * as lib from '../src/index';
-import type { EvalResult, MetaLearner, TaskData } from '../src/meta/learner';
-import type { MetaConfig } from '../src/io/meta_config';
-import type { Gpu } from '../src/runtime/gpu';
-import type { HarnessCalls } from '../src/protocol/harness';
+import { InputError } from '../runtime/errors';
+import type { Gpu } from '../runtime/gpu';
+import type { MetaConfig } from '../io/meta_config';
+import { isClassifier } from '../meta/classifier_config';
 import {
-  TRAIN_EVENT_FUNCTION,
-  type NamedTensor,
-  type PlotPrediction,
-  type PlotTask,
-  type Resume,
-  type TrainEvent,
-  type TrainRunArgs,
-  type TrainRunResult,
-} from '../src/protocol/training';
+  EVAL_SEED_OFFSET,
+  isForecaster,
+  isRegressor,
+  type EvalResult,
+  type MetaLearner,
+  type TaskData,
+} from '../meta/learner';
+import { LearnedOptimizer } from '../meta/lopt';
+import type { OptimizerComparison } from '../meta/lopt_compare';
+import { evaluateOmniglotRuns, learnerClassifier, parseOmniglotRuns } from '../meta/omniglot_runs';
+import { trainWithRecovery } from '../meta/recovery';
+import { loadLearner, type TrainCallbacks } from '../meta/trainer';
+import type { HarnessCalls } from '../protocol/harness';
+import type {
+  NamedTensor,
+  PlotPrediction,
+  PlotTask,
+  Resume,
+  TrainEvent,
+  TrainRunArgs,
+  TrainRunResult,
+} from '../protocol/training';
 
-const send = async (e: TrainEvent): Promise<unknown> => window[TRAIN_EVENT_FUNCTION]?.(e);
+/** Decodes base64 (how bytes cross from Node into a page) in the page and in Node alike. */
+export const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 export async function namedTensors(learner: MetaLearner): Promise<NamedTensor[]> {
   const shapes = new Map<string, number[]>();
@@ -34,7 +47,7 @@ export async function namedTensors(learner: MetaLearner): Promise<NamedTensor[]>
 }
 
 async function predictions(learner: MetaLearner, plots: PlotTask[] = []): Promise<PlotPrediction[] | null> {
-  if (!plots.length || !lib.isRegressor(learner)) return null;
+  if (!plots.length || !isRegressor(learner)) return null;
   const out: PlotPrediction[] = [];
   for (const p of plots) {
     out.push({ before: await learner.predict([], p.grid), after: await learner.predict(p.support, p.grid) });
@@ -43,16 +56,20 @@ async function predictions(learner: MetaLearner, plots: PlotTask[] = []): Promis
 }
 
 async function forecasts(learner: MetaLearner, contexts: number[][] = []): Promise<number[][] | null> {
-  if (!contexts.length || !lib.isForecaster(learner)) return null;
+  if (!contexts.length || !isForecaster(learner)) return null;
   const out: number[][] = [];
   for (const c of contexts) out.push(await learner.forecast(c));
   return out;
 }
 
-/** `taskData` gives what some task families need beyond their config (loaded into the page beforehand). */
-export function trainHarness(
+/**
+ * `taskData` gives what some task families need beyond their config (loaded beforehand); `send` carries
+ * training events to the CLI and returns its answer (true to a progress event: stop).
+ */
+export function trainCalls(
   getGpu: () => Promise<Gpu>,
-  taskData: () => TaskData = () => ({}),
+  taskData: () => TaskData,
+  send: (e: TrainEvent) => Promise<unknown>,
 ): Pick<HarnessCalls, 'trainRun' | 'runsEvalRun' | 'compareRun' | 'evalRun'> {
   return {
     /**
@@ -61,7 +78,7 @@ export function trainHarness(
      * A lost device is replaced and training goes on from the last checkpoint (a `recovered` event).
      */
     async trainRun(a: TrainRunArgs): Promise<TrainRunResult> {
-      let learner = await lib.loadLearner(await getGpu(), a.config, taskData(), a.resume);
+      let learner = await loadLearner(await getGpu(), a.config, taskData(), a.resume);
       try {
         await send({ type: 'ready', step: learner.stepCount, dispatchesPerStep: learner.dispatchesPerStep });
         let stop = false;
@@ -82,7 +99,7 @@ export function trainHarness(
             forecasts: await forecasts(learner, a.forecasts),
           });
         };
-        const callbacks: lib.TrainCallbacks = {
+        const callbacks: TrainCallbacks = {
           onProgress: async (progress) => {
             stop = (await send({ type: 'progress', progress })) === true;
           },
@@ -90,7 +107,7 @@ export function trainHarness(
           onCheckpoint: checkpoint,
           shouldStop: () => stop,
         };
-        learner = await lib.trainWithRecovery(learner, a.config.steps, callbacks, {
+        learner = await trainWithRecovery(learner, a.config.steps, callbacks, {
           acquire: getGpu,
           data: taskData(),
           onRecovered: async (r) => {
@@ -103,7 +120,7 @@ export function trainHarness(
           // train() leaves at a stop without its eval and checkpoint: keep the promise of one at the end.
           await evaluate(
             step,
-            await learner.evaluate(a.config.evalTasks, a.config.seed + lib.EVAL_SEED_OFFSET.validation),
+            await learner.evaluate(a.config.evalTasks, a.config.seed + EVAL_SEED_OFFSET.validation),
           );
           await checkpoint(step, learner);
         }
@@ -115,12 +132,12 @@ export function trainHarness(
 
     /** Lake et al.'s 20-way one-shot runs (all_runs.zip layout) through a trained classifier. */
     async runsEvalRun(config: MetaConfig, resume: Resume, runsZipBase64: string) {
-      const runs = lib.parseOmniglotRuns(Uint8Array.from(atob(runsZipBase64), (c) => c.charCodeAt(0)));
-      const learner = await lib.loadLearner(await getGpu(), config, taskData(), resume);
+      const runs = parseOmniglotRuns(fromBase64(runsZipBase64));
+      const learner = await loadLearner(await getGpu(), config, taskData(), resume);
       try {
-        if (!lib.isClassifier(learner))
-          throw new lib.InputError(`learner '${config.learner}' cannot classify images`);
-        return await lib.evaluateOmniglotRuns(runs, lib.learnerClassifier(learner));
+        if (!isClassifier(learner))
+          throw new InputError(`learner '${config.learner}' cannot classify images`);
+        return await evaluateOmniglotRuns(runs, learnerClassifier(learner));
       } finally {
         learner.destroy();
       }
@@ -130,11 +147,11 @@ export function trainHarness(
      * on `tasks` held-out tasks, for each run length in `steps` (LearnedOptimizer.compare).
      */
     async compareRun(config: MetaConfig, resume: Resume, tasks: number, seed: number, steps: number[]) {
-      const learner = await lib.loadLearner(await getGpu(), config, taskData(), resume);
+      const learner = await loadLearner(await getGpu(), config, taskData(), resume);
       try {
-        if (!(learner instanceof lib.LearnedOptimizer))
-          throw new lib.InputError(`learner '${config.learner}' is not an optimizer to compare`);
-        const out: lib.OptimizerComparison[] = [];
+        if (!(learner instanceof LearnedOptimizer))
+          throw new InputError(`learner '${config.learner}' is not an optimizer to compare`);
+        const out: OptimizerComparison[] = [];
         for (const n of steps) out.push(await learner.compare(tasks, seed, n));
         return out;
       } finally {
@@ -143,7 +160,7 @@ export function trainHarness(
     },
     /** Adapts to `tasks` held-out tasks drawn with `seed` and returns the metric per task and summarised. */
     async evalRun(config: MetaConfig, resume: Resume, tasks: number, seed: number): Promise<EvalResult> {
-      const learner = await lib.loadLearner(await getGpu(), config, taskData(), resume);
+      const learner = await loadLearner(await getGpu(), config, taskData(), resume);
       try {
         return await learner.evaluate(tasks, seed);
       } finally {

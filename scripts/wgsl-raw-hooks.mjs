@@ -1,4 +1,5 @@
-// Node module hooks for Vite's `?raw` imports (the WGSL shaders): the CLI imports library modules such as
+// Node module hooks for Vite's `?raw` imports (the WGSL shaders), for bin/metarnn.js in a clone (the installed
+// package runs the compiled CLI, with the shaders inlined): the CLI imports library modules such as
 // src/meta/trainer.ts (defaults, the learners on offer) to check input before it starts a browser.
 import { readFile } from 'node:fs/promises';
 

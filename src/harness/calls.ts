@@ -1,0 +1,67 @@
+/**
+ * Everything the CLI asks of a device (src/protocol/harness.ts lists it), implemented once for both
+ * backends: the harness page builds it with the browser's WebGPU and sends training events through the
+ * function Node exposes; `metarnn --backend dawn` builds it in Node with Dawn and a plain callback.
+ */
+import { acquireGpu, type AcquireOptions, type Gpu } from '../runtime/gpu';
+import { loadOmniglot } from '../data/omniglot';
+import type { TaskData } from '../meta/learner';
+import { DOCTOR_LIMITS, type DoctorReport, type HarnessCalls } from '../protocol/harness';
+import type { TrainEvent } from '../protocol/training';
+import { gruRun } from './gru_run';
+import { fromBase64, trainCalls } from './train_calls';
+
+export interface HarnessOptions {
+  /** Where the device comes from: the browser's navigator.gpu by default, Dawn's in Node. */
+  acquire?: AcquireOptions;
+  /** Who runs it, for `doctor` (navigator.userAgent in a page; the Node and Dawn versions in Node). */
+  userAgent: string;
+  /** Carries a training event to the CLI and returns its answer. */
+  send: (e: TrainEvent) => Promise<unknown>;
+}
+
+/** HarnessCalls plus the device and data they share. */
+export interface Harness extends HarnessCalls {
+  /** The device (acquired on first use, and again once lost: training recovers so, see trainRun). */
+  gpu(): Promise<Gpu>;
+  /** Data for task families that need more than a config (Omniglot images). */
+  taskData: TaskData;
+}
+
+export function createHarness(o: HarnessOptions): Harness {
+  let gpu: Promise<Gpu> | null = null;
+  let current: Gpu | null = null;
+  const harness: Harness = {
+    taskData: {},
+    async gpu(): Promise<Gpu> {
+      if (current?.isLost) gpu = current = null;
+      gpu ??= acquireGpu(o.acquire).then((g) => (current = g)); // one promise: concurrent callers share one device
+      return gpu;
+    },
+    ...trainCalls(
+      () => harness.gpu(),
+      () => harness.taskData,
+      o.send,
+    ),
+    /** Loads an Omniglot zip sent as base64 (a page cannot read paths) into `taskData.omniglot`. */
+    async omniglotLoad(zipBase64: string, name?: string) {
+      const ds = loadOmniglot(fromBase64(zipBase64), { name });
+      harness.taskData.omniglot = ds;
+      return { alphabets: ds.alphabets, characters: ds.characters.length, images: ds.imageCount };
+    },
+    /** What `metarnn doctor` shows, as plain JSON: the adapter, the features on our device, key limits. */
+    async doctor(): Promise<DoctorReport> {
+      const g = await harness.gpu();
+      return {
+        adapter: { ...g.adapter },
+        features: [...g.features].sort(),
+        limits: Object.fromEntries(DOCTOR_LIMITS.map((k) => [k, g.limits[k]])) as DoctorReport['limits'],
+        userAgent: o.userAgent,
+      };
+    },
+    async gruRun(a) {
+      return gruRun(await harness.gpu(), a);
+    },
+  };
+  return harness;
+}

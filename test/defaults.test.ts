@@ -1,0 +1,175 @@
+/**
+ * Every task/learner pair's defaults give a run in which every phase happens: for each pair `metarnn train`
+ * offers, the defaults (`--print-config`) are scaled down — fewer steps, a small GRU, a tiny meta-batch —
+ * keeping the ratios between phases (pretraining to meta-training, evaluation points to steps, the learned
+ * optimizer's truncations to its runs), trained through the CLI, and checked phase by phase in metrics.jsonl
+ * and `--json`. Configs in which one phase would take the whole run are refused (exit 2).
+ */
+import { expect, test } from '@playwright/test';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkRunConfig, type RunConfig } from '../src/io/run_config';
+import { cli } from './cli_helper';
+import { SMALL1 } from './omniglot_runs_fixture';
+
+let dir: string;
+test.describe.configure({ mode: 'serial' });
+test.beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'metarnn-defaults-'));
+});
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The pairs `train` offers, as its refusal of an unknown pair lists them. */
+async function pairs(): Promise<string[]> {
+  const r = await cli('train', '--task', 'forecast', '--learner', 'reptile', '--print-config');
+  expect(r.code, r.stderr).toBe(2);
+  const list = /available are (.*)$/m.exec(r.stderr)?.[1];
+  expect(list, r.stderr).toBeTruthy();
+  return list!.split(', ');
+}
+
+async function defaults(task: string, learner: string): Promise<RunConfig> {
+  const data = task === 'omniglot' ? ['--data', SMALL1] : [];
+  const r = await cli('train', '--task', task, '--learner', learner, ...data, '--print-config');
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as RunConfig;
+}
+
+/**
+ * The defaults at 1/`by` of their steps, with every count of steps scaled alike (at least 1), a GRU of 8
+ * (omniglot 16) units and 2 tasks per meta-batch and evaluation.
+ */
+function scaled(d: RunConfig): RunConfig {
+  const by = d.task === 'omniglot' ? 500 : 100;
+  const steps = (n: number) => Math.max(1, Math.round(n / by));
+  const s: RunConfig = {
+    ...d,
+    steps: d.steps / by,
+    logEvery: steps(d.logEvery),
+    evalEvery: steps(d.evalEvery),
+    hidden: Math.min(d.hidden, d.task === 'omniglot' ? 16 : 8),
+    metaBatch: 2,
+    evalTasks: 2,
+  };
+  expect(Number.isInteger(s.steps), `${d.steps} steps divide by ${by}`).toBe(true);
+  if (d.pretrainSteps) s.pretrainSteps = steps(d.pretrainSteps);
+  // The learned optimizer's runs shrink with its truncations: as many meta-steps per run as by default.
+  if (d.learner === 'lopt') {
+    expect(d.innerSteps! % 10 === 0 && d.unroll! % 10 === 0, 'lopt run and truncation scale by 10').toBe(
+      true,
+    );
+    s.innerSteps = d.innerSteps! / 10;
+    s.unroll = d.unroll! / 10;
+  }
+  return s;
+}
+
+interface Line {
+  step: number;
+  loss?: number;
+  phase?: string;
+  metric?: string;
+}
+
+test('train refuses a config in which one phase takes the whole run: exit 2, both values, the fix', async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ['--task', 'omniglot', '--data', 'any.zip', '--steps', '2000'],
+      /^metarnn: --pretrain-steps 4000 is not below --steps 2000: .*never meta-train.*give --steps greater than 4000, or fewer --pretrain-steps$/,
+    ],
+    [
+      ['--learner', 'lopt', '--inner-steps', '100', '--unroll', '30'],
+      /^metarnn: --unroll 30 does not divide --inner-steps 100: .*choose --unroll among 1, 2, 4, 5, 10, 20, 25, 50, 100$/,
+    ],
+    [
+      ['--learner', 'lopt', '--steps', '4'],
+      /^metarnn: --steps 4 is less than one optimisation run \(--inner-steps 100 in truncations of --unroll 20: 5 meta-steps\).*at least 5$/,
+    ],
+  ];
+  for (const [args, want] of cases) {
+    const out = join(dir, 'refused');
+    const r = await cli('train', ...args, '--out', out);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toMatch(want);
+    expect(existsSync(out)).toBe(false);
+  }
+});
+
+test('every pair offered has defaults that pass the checks', async () => {
+  const all = await pairs();
+  expect(all).toEqual(
+    expect.arrayContaining([
+      'sinusoid/blackbox',
+      'sinusoid/lopt',
+      'sinusoid/context',
+      'sinusoid/maml',
+      'sinusoid/fomaml',
+      'sinusoid/reptile',
+      'forecast/blackbox',
+      'omniglot/blackbox',
+    ]),
+  );
+  for (const pair of all) {
+    const [task, learner] = pair.split('/');
+    const d = await defaults(task, learner);
+    expect(() => checkRunConfig(d), pair).not.toThrow();
+    expect(() => checkRunConfig(scaled(d)), `${pair} scaled`).not.toThrow();
+    // Each evaluation point and the pretraining leave room for meta-training.
+    expect(d.evalEvery, `${pair}: evalEvery within steps`).toBeLessThanOrEqual(d.steps);
+    if (d.pretrainSteps) expect(d.pretrainSteps, pair).toBeLessThan(d.steps / 2);
+  }
+});
+
+for (const pair of [
+  'sinusoid/blackbox',
+  'sinusoid/lopt',
+  'sinusoid/context',
+  'sinusoid/maml',
+  'sinusoid/fomaml',
+  'sinusoid/reptile',
+  'forecast/blackbox',
+  'omniglot/blackbox',
+]) {
+  test(`${pair}: the defaults, scaled down, run every phase`, async () => {
+    test.setTimeout(180_000);
+    const [task, learner] = pair.split('/');
+    test.skip(task === 'omniglot' && !existsSync(SMALL1), `needs ${SMALL1} (the Omniglot small1 zip)`);
+    const config = scaled(await defaults(task, learner));
+    const file = join(dir, `${task}-${learner}.json`);
+    writeFileSync(file, JSON.stringify(config));
+    const out = join(dir, `${task}-${learner}`);
+    const r = await cli('train', '--config', file, '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ task, learner, step: config.steps, steps: config.steps, stopped: false });
+    expect(summary.validation.step).toBe(config.steps);
+    for (const f of Object.values(summary.files) as string[]) expect(existsSync(f), f).toBe(true);
+
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
+    const losses = lines.filter((l) => l.loss !== undefined);
+    const evals = lines.filter((l) => l.metric !== undefined);
+    expect(losses.at(-1)?.step).toBe(config.steps);
+    expect(evals.length, 'an evaluation at every evalEvery steps').toBe(config.steps / config.evalEvery);
+    const meta = losses.filter((l) => l.phase === undefined);
+    if (task === 'omniglot') {
+      const pre = losses.filter((l) => l.phase === 'pretraining the encoder');
+      expect(pre.map((l) => l.step)).toEqual(Array.from({ length: config.pretrainSteps! }, (_, i) => i + 1));
+      expect(meta.length, 'meta-training steps after pretraining').toBe(config.steps - config.pretrainSteps!);
+      expect(meta[0].step).toBe(config.pretrainSteps! + 1);
+    } else {
+      expect(meta.length).toBe(losses.length);
+    }
+    if (learner === 'lopt') {
+      // Each meta-step is one truncation; the run went through several whole optimisation runs.
+      const perRun = config.innerSteps! / config.unroll!;
+      expect(meta.length).toBeGreaterThan(perRun);
+      expect(r.stderr).toMatch(new RegExp(`after ${config.innerSteps} inner steps, mean task loss: lopt`));
+    }
+    expect(losses.every((l) => Number.isFinite(l.loss))).toBe(true);
+  });
+}
