@@ -94,6 +94,12 @@ test('page data: Omniglot zip through the file input, bad zips refused, train, a
   await expect(page.locator('#p-lrDecay')).toHaveValue('cosine');
   await page.locator('#p-encoder').selectOption('mlp');
   const o = { ways: 5, shots: 1, queries: 1, metaBatch: 2, steps: 6, layers: 1, hidden: 16 };
+  // As the CLI does, the page refuses a run that would pretrain the encoder for every one of its steps.
+  await setParams(page, { steps: 6 });
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.locator('#status')).toContainText(
+    '"Pretraining steps" 4000 is not below "Steps" 6: every step would pretrain the encoder',
+  );
   await setParams(page, { ...o, logEvery: 2, evalEvery: 6, evalTasks: 2, pretrainSteps: 2 });
   await trainToEnd(page, 120_000);
   await expect(page.locator('#train-readout')).toContainText('held-out accuracy');

@@ -125,6 +125,7 @@ export {
   CONFIG_FILE,
   type Checkpoint,
   type CheckpointTensor,
+  type CheckpointValidation,
 } from './io/checkpoint';
 export {
   parse as parseSafetensors,

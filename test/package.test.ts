@@ -14,6 +14,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,10 +31,16 @@ interface Ran {
   stderr: string;
 }
 
+/**
+ * This process's environment without npm's `npm_*` variables: under `npm test` or `npx playwright` they name
+ * this repository (npm_config_local_prefix, npm_package_json), and the consumer's npm must not see them.
+ */
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+
 /** Runs a command to its end; npm and npx are scripts, so they go through the shell on Windows. */
 function run(command: string, args: string[], cwd: string): Promise<Ran> {
   return new Promise((ok, fail) => {
-    const p = spawn(command, args, { cwd, shell: process.platform === 'win32' });
+    const p = spawn(command, args, { cwd, env, shell: process.platform === 'win32' });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -87,9 +94,11 @@ test('the tarball holds the built CLI, library, types and page, and no sources, 
   for (const f of [
     'bin/metarnn.js',
     'dist/cli/main.js',
-    'dist/lib/metarnn.js',
-    'dist/lib/metarnn.js.map',
+    'dist/lib/index.js',
+    'dist/lib/meta/trainer.js.map',
+    'dist/lib/node.js',
     'dist/lib/types/index.d.ts',
+    'dist/lib/types/node.d.ts',
     'dist/app/harness.html',
     'dist/app/bench.html',
     'README.md',
@@ -234,4 +243,49 @@ test('a consumer type-checks against the package (GPU types included) and bundle
   expect(js.length).toBeGreaterThan(0);
   // The kernels' WGSL came along inside the library: the bundle holds compute shaders.
   expect(js.some((f) => readFileSync(join(assets, f), 'utf8').includes('@compute'))).toBe(true);
+});
+
+test('metarnn/node: the library in plain Node on Dawn, where the webgpu package is installed', async () => {
+  test.setTimeout(180_000);
+  // webgpu is an optional peer dependency; link this repository's copy (a devDependency here) beside it.
+  const dawn = join(ROOT, 'node_modules/webgpu');
+  test.skip(!existsSync(dawn), 'the npm package webgpu is not installed in this repository');
+  symlinkSync(dawn, join(project, 'node_modules/webgpu'), 'dir');
+  writeFileSync(
+    join(project, 'node-check.mjs'),
+    [
+      "import { nodeGpu, createLearner, defaultsFor, train } from 'metarnn/node';",
+      'const gpu = await nodeGpu();',
+      "const config = { ...defaultsFor('sinusoid', 'blackbox'), hidden: 8, layers: 1, metaBatch: 4, steps: 3 };",
+      'const learner = await createLearner(gpu, config);',
+      'await train(learner, 3);',
+      'const { mean } = await learner.evaluate(4, 1);',
+      'console.log(JSON.stringify({ step: learner.stepCount, mean, adapter: gpu.adapter.description }));',
+      'learner.destroy();',
+      'process.exit(0);',
+      '',
+    ].join('\n'),
+  );
+  const icd = '/usr/lib/chromium/vk_swiftshader_icd.json';
+  const withVulkan = {
+    ...env,
+    ...(env.VK_ICD_FILENAMES || !existsSync(icd) ? {} : { VK_ICD_FILENAMES: icd }),
+  };
+  const r = await new Promise<Ran>((done, fail) => {
+    const p = spawn(process.execPath, ['node-check.mjs'], { cwd: project, env: withVulkan });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', fail);
+    p.on('close', (code) => done({ code, stdout, stderr }));
+  });
+  test.skip(
+    /libvulkan|no (GPU )?adapter|WebGPU in Node needs/.test(r.stderr),
+    `Dawn found no adapter here: ${r.stderr}`,
+  );
+  ok(r);
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  expect(j.step).toBe(3);
+  expect(Number.isFinite(j.mean)).toBe(true);
 });

@@ -101,7 +101,8 @@ export async function findBrowser(
   if (decision === 'install' || (decision === 'ask' && (await askToInstall()))) {
     options.log?.('metarnn: installing the Debian/Ubuntu package "chromium" (apt-get install -y chromium)…');
     aptInstallChromium();
-    if (existsSync('/usr/bin/chromium')) return { path: '/usr/bin/chromium', source: 'installed' };
+    // Debian installs /usr/bin/chromium; Ubuntu's package may put it elsewhere on the list.
+    for (const p of CANDIDATES.linux) if (existsSync(p)) return { path: p, source: 'installed' };
   }
   throw new BrowserNotFoundError(missingBrowserMessage(host));
 }

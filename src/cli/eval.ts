@@ -12,7 +12,7 @@ import { loadTaskData } from './task_data';
 import { readDataFile } from '../data/omniglot_file';
 import { PUBLISHED_RUNS_ERROR } from '../meta/omniglot_runs';
 import { configFromOptions, type RunConfig } from './config_options';
-import { readRun, type SavedRun } from './run_dir';
+import { readRun, WHICH_CHECKPOINTS, type SavedRun, type WhichCheckpoint } from './run_dir';
 import { formatComparison } from './train_command';
 import { EVAL_SEED_OFFSET } from '../meta/learner';
 import { DEFAULT_LOPT } from '../meta/lopt';
@@ -70,6 +70,7 @@ function formatPresentation(p: Record<string, number | null>, shots: number): st
 
 interface EvalOptions {
   checkpoint: string;
+  which: string;
   episodes: string;
   json?: boolean;
   data?: string;
@@ -81,6 +82,12 @@ export function register(program: Command): void {
     .command('eval')
     .description("evaluate a run's checkpoint on held-out test tasks: mean and 95% interval")
     .requiredOption('--checkpoint <dir>', 'run directory (holds config.json and checkpoint.safetensors)')
+    .option(
+      '--which <checkpoint>',
+      'last (checkpoint.safetensors, the latest) or best (checkpoints/best.safetensors, the best ' +
+        'held-out figure while training)',
+      'last',
+    )
     .option('--episodes <n>', 'held-out tasks to evaluate', '600')
     .option(
       '--data <path>',
@@ -96,7 +103,12 @@ export function register(program: Command): void {
       if (!Number.isSafeInteger(episodes) || episodes < 2) {
         throw new InputError(`--episodes ${JSON.stringify(opts.episodes)}: expected an integer >= 2`);
       }
-      const run = readRun(opts.checkpoint);
+      if (!(WHICH_CHECKPOINTS as readonly string[]).includes(opts.which)) {
+        throw new InputError(
+          `--which ${JSON.stringify(opts.which)}: expected ${WHICH_CHECKPOINTS.join(' or ')}`,
+        );
+      }
+      const run = readRun(opts.checkpoint, opts.which as WhichCheckpoint);
       if (opts.task !== undefined) return evalRuns(opts, run);
       const config: RunConfig = { ...run.config, ...configFromOptions({ data: opts.data }) };
       const seed = config.seed + EVAL_SEED_OFFSET.test;
@@ -132,7 +144,7 @@ export function register(program: Command): void {
       }
       const what = task === 'omniglot' ? `${ways}-way ${shots}-shot` : `${shots}-shot`;
       console.log(
-        `${task} / ${learner}, ${what}, step ${run.resume.step}: ${r.metric} ${r.mean.toPrecision(4)} ± ` +
+        `${task} / ${learner}, ${what}, step ${run.resume.step}${opts.which === 'best' ? ' (best)' : ''}: ${r.metric} ${r.mean.toPrecision(4)} ± ` +
           `${r.ci95.toPrecision(2)} (95% interval over ${episodes} held-out tasks)`,
       );
       if (cmp) console.log(`${formatComparison(cmp)} (${cmp.tasks} tasks)`);

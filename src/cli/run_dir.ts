@@ -1,9 +1,11 @@
 /**
  * A run directory: config.json (everything needed to rebuild the learner and resume), checkpoint.safetensors
- * (weights by name + optimizer state; __metadata__ holds the step and the config), metrics.jsonl and
- * report.html. Every file is replaced atomically, so a crash leaves the previous complete version.
+ * (the latest: weights by name + optimizer state; __metadata__ holds the step, the config and, at an eval
+ * point, the held-out figure), metrics.jsonl and report.html; and in checkpoints/, the `keep` most recent
+ * checkpoints as step-<n>.safetensors and the best by held-out figure as best.safetensors. Every file is
+ * replaced atomically, so a crash leaves the previous complete version.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CHECKPOINT_FILE,
@@ -12,6 +14,7 @@ import {
   decodeConfig,
   encodeCheckpoint,
   encodeConfig,
+  type CheckpointValidation,
 } from '../io/checkpoint';
 import { readTensorsFile, writeFileAtomic } from '../io/files';
 import { InputError } from '../runtime/errors';
@@ -25,6 +28,24 @@ const RUN_FILES = {
   metrics: 'metrics.jsonl',
   report: 'report.html',
 } as const;
+
+/** Earlier and best checkpoints, beside the latest (checkpoint.safetensors, which tools read). */
+export const HISTORY_DIR = 'checkpoints';
+export const BEST_FILE = 'best.safetensors';
+export const stepFile = (step: number) => `step-${step}.safetensors`;
+const STEP_FILE = /^step-(\d+)\.safetensors$/;
+const isHistoryFile = (name: string) => name === BEST_FILE || STEP_FILE.test(name);
+
+/** Which of a run's checkpoints to read: the latest (what `--resume` continues) or the best evaluated. */
+export const WHICH_CHECKPOINTS = ['last', 'best'] as const;
+export type WhichCheckpoint = (typeof WHICH_CHECKPOINTS)[number];
+
+/** `a` is a better held-out figure than `b` (none yet, or a lower MSE, or a higher accuracy). */
+function better(a: CheckpointValidation, b: CheckpointValidation | null): boolean {
+  if (!Number.isFinite(a.mean)) return false;
+  if (!b || !Number.isFinite(b.mean)) return true;
+  return a.metric === 'accuracy' ? a.mean > b.mean : a.mean < b.mean;
+}
 
 /**
  * Fields that config.json may hold newer values of than the checkpoint's own copy: the ones a resume may
@@ -61,8 +82,11 @@ export function holdsRun(dir: string): boolean {
   return existsSync(join(dir, RUN_FILES.checkpoint));
 }
 
-/** Reads config.json and checkpoint.safetensors from a run directory, checking both. */
-export function readRun(dir: string): SavedRun {
+/**
+ * Reads config.json and a checkpoint from a run directory, checking both: checkpoint.safetensors (`last`,
+ * the default), or checkpoints/best.safetensors (`best`).
+ */
+export function readRun(dir: string, which: WhichCheckpoint = 'last'): SavedRun {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new InputError(`cannot read run ${dir}: no such directory`);
   }
@@ -77,10 +101,13 @@ export function readRun(dir: string): SavedRun {
   }
   const config = decodeConfig(text, configPath);
 
-  const ckptPath = join(dir, RUN_FILES.checkpoint);
+  const ckptPath = which === 'best' ? join(dir, HISTORY_DIR, BEST_FILE) : join(dir, RUN_FILES.checkpoint);
   if (!existsSync(ckptPath)) {
     throw new InputError(
-      `${dir} has no ${RUN_FILES.checkpoint}: the run stopped before its first checkpoint`,
+      which === 'best'
+        ? `${dir} has no ${HISTORY_DIR}/${BEST_FILE}: the run has not checkpointed at an evaluation yet ` +
+            '(or was written by a version without one); --which last reads its latest checkpoint'
+        : `${dir} has no ${RUN_FILES.checkpoint}: the run stopped before its first checkpoint`,
     );
   }
   const { step, tensors, configText } = checkpointFromFile(readTensorsFile(ckptPath), ckptPath);
@@ -126,28 +153,51 @@ function readMetrics(path: string, upTo: number): MetricsLine[] {
 /** Writes a run's files as training reports progress; the directory is created on the first write. */
 export class RunWriter {
   readonly metrics: MetricsLine[];
+  /** How many of the most recent checkpoints to keep in checkpoints/ (0: only checkpoint.safetensors). */
+  readonly keep: number;
+  /** The figure of checkpoints/best.safetensors; null while there is none. */
+  #best: (CheckpointValidation & { step: number }) | null = null;
 
   constructor(
     readonly dir: string,
     readonly config: RunConfig,
     metrics: MetricsLine[] = [],
+    options: { keep?: number } = {},
   ) {
     this.metrics = [...metrics];
+    this.keep = options.keep ?? 0;
   }
 
   path(file: keyof typeof RUN_FILES): string {
     return join(this.dir, RUN_FILES[file]);
   }
 
-  /** Creates the directory, drops files of an earlier run in it (`replace`), writes config.json. */
+  /** The best checkpoint so far: its step and held-out figure; null before the first evaluated one. */
+  get best(): (CheckpointValidation & { step: number }) | null {
+    return this.#best;
+  }
+
+  get #history(): string {
+    return join(this.dir, HISTORY_DIR);
+  }
+
+  /**
+   * Creates the directory, drops files of an earlier run in it (`replace`), writes config.json. A run that
+   * goes on in its directory keeps its best checkpoint, so that a later one must beat it.
+   */
   begin(replace = false): void {
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (e) {
       throw new InputError(`cannot create ${this.dir}: ${(e as Error).message}`);
     }
-    if (replace) for (const f of Object.values(RUN_FILES)) rmSync(join(this.dir, f), { force: true });
-    removeStaleTemporaries(this.dir);
+    if (replace) {
+      for (const f of Object.values(RUN_FILES)) rmSync(join(this.dir, f), { force: true });
+      removeHistory(this.#history);
+    }
+    removeStaleTemporaries(this.dir, new Set(Object.values(RUN_FILES)));
+    removeStaleTemporaries(this.#history, null);
+    this.#best = replace ? null : readBest(this.#history);
     writeFileAtomic(this.path('config'), encodeConfig(this.config));
   }
 
@@ -163,8 +213,43 @@ export class RunWriter {
     writeFileAtomic(this.path('metrics'), encode(this.metrics.map((l) => `${JSON.stringify(l)}\n`).join('')));
   }
 
-  writeCheckpoint(step: number, tensors: NamedTensor[]): void {
-    writeFileAtomic(this.path('checkpoint'), encodeCheckpoint(step, this.config, tensors));
+  /**
+   * Writes checkpoint.safetensors, then (with `keep`) checkpoints/step-<step>.safetensors and drops all but
+   * the `keep` most recent there, then, when `validation` beats the best so far, checkpoints/best.safetensors:
+   * each file atomically, and the latest first, so a kill at any point leaves every file complete.
+   */
+  writeCheckpoint(step: number, tensors: NamedTensor[], validation?: CheckpointValidation | null): void {
+    const bytes = encodeCheckpoint(step, this.config, tensors, validation);
+    writeFileAtomic(this.path('checkpoint'), bytes);
+    const best = validation && better(validation, this.#best) ? validation : null;
+    if (this.keep === 0 && !best) return;
+    try {
+      mkdirSync(this.#history, { recursive: true });
+    } catch (e) {
+      throw new InputError(`cannot create ${this.#history}: ${(e as Error).message}`);
+    }
+    if (this.keep > 0) {
+      writeFileAtomic(join(this.#history, stepFile(step)), bytes);
+      this.#prune(step);
+    }
+    if (best) {
+      writeFileAtomic(join(this.#history, BEST_FILE), bytes);
+      this.#best = { ...best, step };
+    }
+  }
+
+  /**
+   * Keeps the `keep` most recent step files: the one just written (`step`) and the latest before it. Any of a
+   * later step belongs to a run that went past this one and was abandoned (resumed from earlier): dropped.
+   */
+  #prune(step: number): void {
+    const steps = readdirSync(this.#history)
+      .map((f) => STEP_FILE.exec(f))
+      .filter((m) => m !== null)
+      .map((m) => Number(m[1]));
+    const earlier = steps.filter((s) => s < step).sort((a, b) => b - a);
+    const kept = new Set([step, ...earlier.slice(0, this.keep - 1)]);
+    for (const s of steps) if (!kept.has(s)) rmSync(join(this.#history, stepFile(s)), { force: true });
   }
 
   writeReport(html: string): void {
@@ -175,14 +260,33 @@ export class RunWriter {
 /**
  * Temporary files (writeFileAtomic's `.<name>.<pid>.<time>.tmp`) of run files left by a process that was
  * killed mid-write. They are never read as results; this only stops them piling up. Files of a process that
- * is still running are kept.
+ * is still running are kept. `names`: the files whose temporaries these are (null: checkpoints/ files).
  */
-function removeStaleTemporaries(dir: string): void {
-  const names = new Set<string>(Object.values(RUN_FILES));
+function removeStaleTemporaries(dir: string, names: Set<string> | null): void {
+  if (!existsSync(dir)) return;
   for (const f of readdirSync(dir)) {
     const m = /^\.(.+)\.(\d+)\.[0-9a-z]+\.tmp$/.exec(f);
-    if (!m || !names.has(m[1]) || isRunning(Number(m[2]))) continue;
+    if (!m || !(names ? names.has(m[1]) : isHistoryFile(m[1])) || isRunning(Number(m[2]))) continue;
     rmSync(join(dir, f), { force: true });
+  }
+}
+
+/** An earlier run's checkpoints/ files (only ours: anything else a user put there stays, and the folder). */
+function removeHistory(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) if (isHistoryFile(f)) rmSync(join(dir, f), { force: true });
+  if (readdirSync(dir).length === 0) rmdirSync(dir);
+}
+
+/** The held-out figure and step of checkpoints/best.safetensors, if there is one that reads. */
+function readBest(dir: string): (CheckpointValidation & { step: number }) | null {
+  const path = join(dir, BEST_FILE);
+  if (!existsSync(path)) return null;
+  try {
+    const { step, validation } = checkpointFromFile(readTensorsFile(path), path);
+    return validation ? { ...validation, step } : null;
+  } catch {
+    return null; // an unreadable best is replaced by the next evaluated checkpoint
   }
 }
 

@@ -22,7 +22,9 @@ import {
   readConfigFile,
   type RunConfig,
 } from './config_options';
+import { checkpointOptions, CHECKPOINT_OPTION_HELP } from './checkpoint_options';
 import { withRunner, type Runner } from './runner';
+import { signalExitCode, withStopSignals } from './stop_signals';
 import { holdsRun, readRun, RESUMABLE_FIELDS, type RunWriter } from './run_dir';
 import { checkTaskData, loadTaskData } from './task_data';
 import { formatDuration } from './train_progress';
@@ -55,6 +57,7 @@ const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '
 /** Checks everything a train run needs and decides its directory; creates nothing. */
 async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
   const minutes = checkMinutes(opts.minutes);
+  const saving = checkpointOptions(opts);
   const given = configFromOptions(opts);
   const lib = await library();
   if (opts.resume) {
@@ -79,7 +82,7 @@ async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
     checkConfig(config, lib);
     const out = resolve(opts.out ?? opts.resume);
     if (out !== resolve(opts.resume) && holdsRun(out)) throw alreadyRun(opts.out!);
-    return { config, out, resumed: saved, minutes };
+    return { config, out, resumed: saved, minutes, ...saving };
   }
   const fromFile = opts.config ? readConfigFile(opts.config) : {};
   const chosen = { ...lib.defaults, ...fromFile, ...given };
@@ -88,7 +91,7 @@ async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
   checkTaskData(config); // a missing or unreadable dataset fails before the browser starts
   const out = resolve(opts.out ?? `runs/${config.task}-${config.learner}-${stamp()}`);
   if (holdsRun(out)) throw alreadyRun(opts.out ?? out);
-  return { config, out, resumed: null, minutes };
+  return { config, out, resumed: null, minutes, ...saving };
 }
 
 const alreadyRun = (dir: string) =>
@@ -113,17 +116,26 @@ export async function runTraining(
 ): Promise<TrainResult> {
   const c = plan.config;
   const recorder = new TrainRecorder(plan, Boolean(o.replace || !plan.resumed));
-  const r = await withRunner(async (runner) => {
-    const result = await trainOn(runner, recorder);
-    const last = recorder.lastCheckpoint;
-    if (c.learner === 'lopt' && last) recorder.addComparison(await compareOptimizers(runner, c, last));
-    if (o.testEpisodes && last) recorder.addTest(await testFigure(runner, c, last, o.testEpisodes));
-    return result;
-  });
-  console.error(
-    `${r.stopped ? 'stopped' : 'finished'} at step ${r.step} after ${formatDuration(recorder.seconds)}; ` +
-      `report: ${recorder.writer.path('report')}`,
+  // Ctrl-C or SIGTERM: stop after the current step with a checkpoint (stop_signals.ts); a second one exits.
+  const r = await withStopSignals(recorder, () =>
+    withRunner(async (runner) => {
+      const result = await trainOn(runner, recorder);
+      const last = recorder.lastCheckpoint;
+      if (recorder.interrupted) return result; // asked to stop: no comparison or test figure
+      if (c.learner === 'lopt' && last) recorder.addComparison(await compareOptimizers(runner, c, last));
+      if (o.testEpisodes && last) recorder.addTest(await testFigure(runner, c, last, o.testEpisodes));
+      return result;
+    }),
   );
+  if (recorder.interrupted) {
+    console.error(recorder.interruptedLine(r.step));
+    process.exitCode = signalExitCode(recorder.interrupted);
+  } else {
+    console.error(
+      `${r.stopped ? 'stopped' : 'finished'} at step ${r.step} after ${formatDuration(recorder.seconds)}; ` +
+        `report: ${recorder.writer.path('report')}`,
+    );
+  }
   return { ...r, writer: recorder.writer, test: recorder.test };
 }
 
@@ -150,7 +162,7 @@ async function trainOn(runner: Runner, recorder: TrainRecorder): Promise<TrainRu
   } catch (err) {
     throw failure ?? err;
   } finally {
-    recorder.bar.stop();
+    recorder.end();
   }
 }
 
@@ -235,6 +247,8 @@ export function register(program: Command): void {
       '--minutes <m>',
       'time budget: stop after m minutes, then evaluate and checkpoint (default: no limit)',
     )
+    .option('--checkpoint-minutes <m>', CHECKPOINT_OPTION_HELP.checkpointMinutes)
+    .option('--keep <n>', CHECKPOINT_OPTION_HELP.keep)
     .option(
       '--test-episodes <n>',
       'then evaluate the final weights on n test tasks, as eval does (default: 0)',

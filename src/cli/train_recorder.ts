@@ -1,16 +1,20 @@
 /**
  * Node's side of a training run's events (src/protocol/training.ts): every event the page sends becomes
  * metrics.jsonl lines, a checkpoint, a progress line on stderr or a fresh report.html in the run directory,
- * before the page goes on. It also answers progress events with "stop" once the time budget is spent.
+ * before the page goes on. It also answers progress and control events with orders (TrainOrder): "stop"
+ * once the time budget is spent, "interrupt" after a signal (stop_signals.ts), "checkpoint" once
+ * `checkpointMinutes` have passed since the last checkpoint.
  */
+import type { CheckpointValidation } from '../io/checkpoint';
 import { EVAL_SEED_OFFSET } from '../meta/learner';
 import type { OptimizerComparison } from '../meta/lopt_compare';
-import type { NamedTensor, PlotTask, Resume, TrainEvent } from '../protocol/training';
+import type { NamedTensor, PlotTask, Resume, TrainEvent, TrainOrder } from '../protocol/training';
 import { forecastTaskRef } from '../reference/forecast';
 import { sinusoidTaskRef } from '../reference/sinusoid';
 import { renderReport, type ForecastPanel, type SinusoidPanel, type TestResult } from '../report/report';
 import type { RunConfig } from './config_options';
 import { RunWriter, type SavedRun } from './run_dir';
+import { shellWord, type Interruptible, type StopSignal } from './stop_signals';
 import { TrainProgressBar } from './train_progress';
 
 type Event<T extends TrainEvent['type']> = Extract<TrainEvent, { type: T }>;
@@ -44,6 +48,11 @@ function forecastPlots(c: RunConfig): Omit<ForecastPanel, 'forecast'>[] | null {
   });
 }
 
+/** Checkpoint at least this often (minutes of wall-clock time), evaluation points or not. */
+export const DEFAULT_CHECKPOINT_MINUTES = 2;
+/** Checkpoints kept in checkpoints/: the latest and the one before it, should the latest be a bad one. */
+export const DEFAULT_KEEP = 2;
+
 /** What a `train` command will do, decided before any browser starts. */
 export interface TrainPlan {
   config: RunConfig;
@@ -51,13 +60,29 @@ export interface TrainPlan {
   resumed: SavedRun | null;
   /** Stop training (then evaluate and checkpoint) after this many minutes. */
   minutes: number | null;
+  /**
+   * Checkpoint once this many minutes have passed since the last checkpoint (default
+   * DEFAULT_CHECKPOINT_MINUTES). Like `keep`, how a run is saved, not what it computes: not in config.json.
+   */
+  checkpointMinutes?: number;
+  /** The most recent checkpoints kept in checkpoints/ (default DEFAULT_KEEP). */
+  keep?: number;
 }
 
-export class TrainRecorder {
+export class TrainRecorder implements Interruptible {
   readonly writer: RunWriter;
   readonly bar = new TrainProgressBar();
   readonly #t0 = performance.now();
   readonly #deadline: number;
+  readonly #checkpointMs: number;
+  /** When the last checkpoint was written (or training started). */
+  #savedAt = performance.now();
+  /** Between the `ready` event and end(): a signal then stops the run gracefully. */
+  #training = false;
+  #started = false;
+  #interrupted: StopSignal | null = null;
+  /** The latest evaluation: a checkpoint at its step carries its figure (the best is chosen by it). */
+  #lastEval: { step: number; validation: CheckpointValidation } | null = null;
   readonly #title: string;
   readonly #plots: ReturnType<typeof sinusoidPlots>;
   readonly #series: ReturnType<typeof forecastPlots>;
@@ -75,8 +100,9 @@ export class TrainRecorder {
     readonly replace: boolean,
   ) {
     const c = plan.config;
-    this.writer = new RunWriter(plan.out, c, plan.resumed?.metrics);
+    this.writer = new RunWriter(plan.out, c, plan.resumed?.metrics, { keep: plan.keep ?? DEFAULT_KEEP });
     this.#deadline = plan.minutes === null ? Infinity : this.#t0 + plan.minutes * 60_000;
+    this.#checkpointMs = (plan.checkpointMinutes ?? DEFAULT_CHECKPOINT_MINUTES) * 60_000;
     this.#title = `${c.task} / ${c.learner}, ${c.shots}-shot${c.task === 'omniglot' ? ` ${c.ways}-way` : ''}`;
     this.#plots = sinusoidPlots(c);
     this.#series = forecastPlots(c);
@@ -107,18 +133,61 @@ export class TrainRecorder {
     return (performance.now() - this.#t0) / 1000;
   }
 
-  /** Handles one event; the answer goes back to the page (true to a progress event: stop). */
+  /** The signal that stopped the run; null when none did. */
+  get interrupted(): StopSignal | null {
+    return this.#interrupted;
+  }
+
+  /** Stops training at the end of its current step, with a checkpoint; false outside training. */
+  interrupt(signal: StopSignal): boolean {
+    if (!this.#training) return false;
+    this.#interrupted = signal;
+    this.bar.note(
+      `${signal}: stopping at the end of this step to write a checkpoint (a second ${signal} exits at once)`,
+    );
+    return true;
+  }
+
+  exitNote(signal: StopSignal, nth: number): string {
+    this.bar.stop();
+    const step = this.#last?.step ?? this.plan.resumed?.resume.step;
+    const kept =
+      step === undefined
+        ? 'no checkpoint was written'
+        : `the checkpoint at step ${step} in ${this.plan.out} is intact`;
+    if (nth > 1) return `second ${signal}: exiting at once; ${kept}`;
+    return `${signal} ${this.#started ? 'after training' : 'before training started'}: exiting; ${kept}`;
+  }
+
+  /** Training is over (ended, stopped or failed): a signal from now on exits at once. */
+  end(): void {
+    this.#training = false;
+    this.bar.stop();
+  }
+
+  /** The line that ends a run stopped by a signal: where its checkpoint is, how to go on. */
+  interruptedLine(step: number): string {
+    const dir = this.plan.out;
+    const resume =
+      step < this.plan.config.steps ? `; resume with \`metarnn train --resume ${shellWord(dir)}\`` : '';
+    return `stopped at step ${step} (${this.#interrupted}): checkpoint written to ${dir}${resume}`;
+  }
+
+  /** Handles one event; the answer goes back to the page (a TrainOrder to progress and control events). */
   handle(e: TrainEvent): unknown {
     switch (e.type) {
       case 'ready':
         return this.#ready(e);
       case 'progress':
         return this.#progress(e);
+      case 'control':
+        return this.#order();
       case 'eval':
         return this.#eval(e);
       case 'recovered':
         // Progress and evals after the restored checkpoint will come again: drop the first copies.
         this.writer.rewind(e.step);
+        if (this.#lastEval && this.#lastEval.step > e.step) this.#lastEval = null;
         this.bar.note(
           `device lost at step ${e.lostAt} (${e.reason}): recovered from the checkpoint at step ${e.step}`,
         );
@@ -159,6 +228,8 @@ export class TrainRecorder {
   #ready(e: Event<'ready'>): void {
     const { config: c, resumed, out } = this.plan;
     this.writer.begin(this.replace);
+    this.#training = this.#started = true;
+    this.#savedAt = performance.now();
     this.bar.note(
       `${resumed ? `resuming at step ${e.step}` : 'training'}: ${this.#title}, ${c.layers}x${c.hidden}, meta-batch ` +
         `${c.metaBatch}, ${e.dispatchesPerStep} dispatches per step → ${out}`,
@@ -166,7 +237,14 @@ export class TrainRecorder {
     this.bar.start(e.step, c.steps);
   }
 
-  #progress(e: Event<'progress'>): boolean {
+  /** What the device should do at the step it is on (see TrainOrder). */
+  #order(): TrainOrder {
+    if (this.#interrupted) return 'interrupt';
+    if (this.#stopping) return 'stop';
+    return performance.now() - this.#savedAt >= this.#checkpointMs ? 'checkpoint' : null;
+  }
+
+  #progress(e: Event<'progress'>): TrainOrder {
     const p = e.progress;
     const now = performance.now();
     this.writer.addMetric({
@@ -179,12 +257,16 @@ export class TrainRecorder {
     });
     this.bar.update({ ...p, etaSeconds: Math.min(p.etaSeconds, (this.#deadline - now) / 1000) });
     this.#stopping = now >= this.#deadline;
-    return this.#stopping;
+    return this.#order();
   }
 
   #eval(e: Event<'eval'>): void {
     const r = e.result;
     this.writer.addMetric({ step: e.step, metric: r.metric, mean: r.mean, ci95: r.ci95, tasks: e.tasks });
+    this.#lastEval = {
+      step: e.step,
+      validation: { metric: r.metric, mean: r.mean, ci95: r.ci95, tasks: e.tasks },
+    };
     this.bar.note(
       `held-out ${r.metric} ${r.mean.toPrecision(4)} ± ${r.ci95.toPrecision(2)} (${e.tasks} tasks)`,
     );
@@ -194,7 +276,9 @@ export class TrainRecorder {
     const { config: c, minutes } = this.plan;
     const plots = this.#plots;
     const series = this.#series;
-    this.writer.writeCheckpoint(e.step, e.tensors);
+    const evaluated = this.#lastEval?.step === e.step ? this.#lastEval.validation : null;
+    this.writer.writeCheckpoint(e.step, e.tensors, evaluated);
+    this.#savedAt = performance.now();
     this.#last = { step: e.step, tensors: e.tensors };
     if (plots && e.plots) {
       this.#sinusoidPanels = e.plots.map((p, i) => ({ ...plots.truth[i], ...plots.tasks[i], ...p }));
@@ -205,9 +289,11 @@ export class TrainRecorder {
     this.#status =
       e.step >= c.steps
         ? `finished: ${e.step} steps`
-        : this.#stopping
-          ? `stopped at step ${e.step} of ${c.steps}: the ${minutes}-minute time budget was reached`
-          : `running: checkpoint at step ${e.step} of ${c.steps}`;
+        : this.#interrupted
+          ? `stopped at step ${e.step} of ${c.steps} by ${this.#interrupted}`
+          : this.#stopping
+            ? `stopped at step ${e.step} of ${c.steps}: the ${minutes}-minute time budget was reached`
+            : `running: checkpoint at step ${e.step} of ${c.steps}`;
     this.writeReport();
   }
 }

@@ -23,14 +23,16 @@ import { evaluateOmniglotRuns, learnerClassifier, parseOmniglotRuns } from '../m
 import { trainWithRecovery } from '../meta/recovery';
 import { loadLearner, type TrainCallbacks } from '../meta/trainer';
 import type { HarnessCalls } from '../protocol/harness';
-import type {
-  NamedTensor,
-  PlotPrediction,
-  PlotTask,
-  Resume,
-  TrainEvent,
-  TrainRunArgs,
-  TrainRunResult,
+import {
+  CONTROL_INTERVAL_MS,
+  type NamedTensor,
+  type PlotPrediction,
+  type PlotTask,
+  type Resume,
+  type TrainEvent,
+  type TrainOrder,
+  type TrainRunArgs,
+  type TrainRunResult,
 } from '../protocol/training';
 
 /** Decodes base64 (how bytes cross from Node into a page) in the page and in Node alike. */
@@ -64,7 +66,7 @@ async function forecasts(learner: MetaLearner, contexts: number[][] = []): Promi
 
 /**
  * `taskData` gives what some task families need beyond their config (loaded beforehand); `send` carries
- * training events to the CLI and returns its answer (true to a progress event: stop).
+ * training events to the CLI and returns its answer (a TrainOrder to progress and control events).
  */
 export function trainCalls(
   getGpu: () => Promise<Gpu>,
@@ -74,14 +76,25 @@ export function trainCalls(
   return {
     /**
      * Meta-trains to `config.steps` (from `resume.step` when given), sending progress, eval and checkpoint
-     * events. A stop (Node answering a progress event with true) still ends with an eval and a checkpoint.
-     * A lost device is replaced and training goes on from the last checkpoint (a `recovered` event).
+     * events, and obeying Node's answers (TrainOrder): a stop (the time budget) still ends with an eval and a
+     * checkpoint, an interrupt (a signal) ends at the step the GPU is on with a checkpoint, and a checkpoint
+     * can be asked for at any step. A lost device is replaced and training goes on from the last checkpoint
+     * (a `recovered` event).
      */
     async trainRun(a: TrainRunArgs): Promise<TrainRunResult> {
       let learner = await loadLearner(await getGpu(), a.config, taskData(), a.resume);
       try {
         await send({ type: 'ready', step: learner.stepCount, dispatchesPerStep: learner.dispatchesPerStep });
-        let stop = false;
+        let stop = false; // Node answered 'stop' (the time budget): evaluate and checkpoint, then end
+        let interrupted = false; // Node answered 'interrupt' (a signal): checkpoint at once, then end
+        let checkpointDue = false; // Node answered 'checkpoint' (time since the last one)
+        let asked = -Infinity; // when Node was last asked for orders (performance.now())
+        const obey = (order: unknown) => {
+          const o = order as TrainOrder;
+          if (o === true || o === 'stop') stop = true;
+          else if (o === 'interrupt') interrupted = true;
+          else if (o === 'checkpoint') checkpointDue = true;
+        };
         let saved = -1;
         const evaluate = async (step: number, r: EvalResult) => {
           const { metric, mean, ci95 } = r;
@@ -101,11 +114,24 @@ export function trainCalls(
         };
         const callbacks: TrainCallbacks = {
           onProgress: async (progress) => {
-            stop = (await send({ type: 'progress', progress })) === true;
+            asked = performance.now();
+            obey(await send({ type: 'progress', progress }));
           },
           onEval: evaluate,
           onCheckpoint: checkpoint,
           shouldStop: () => stop,
+          // Between log points, Node is asked at most every CONTROL_INTERVAL_MS: a round trip to Node per
+          // step would slow a fast GPU, and orders (a signal, a checkpoint every few minutes) can wait that long.
+          control: async (step) => {
+            if (!interrupted && !checkpointDue && performance.now() - asked >= CONTROL_INTERVAL_MS) {
+              asked = performance.now();
+              obey(await send({ type: 'control', step }));
+            }
+            if (interrupted) return 'stop';
+            if (!checkpointDue) return undefined;
+            checkpointDue = false;
+            return 'checkpoint';
+          },
         };
         learner = await trainWithRecovery(learner, a.config.steps, callbacks, {
           acquire: getGpu,
@@ -117,11 +143,14 @@ export function trainCalls(
         });
         const step = learner.stepCount;
         if (step !== saved) {
-          // train() leaves at a stop without its eval and checkpoint: keep the promise of one at the end.
-          await evaluate(
-            step,
-            await learner.evaluate(a.config.evalTasks, a.config.seed + EVAL_SEED_OFFSET.validation),
-          );
+          // train() leaves at a stop without its eval and checkpoint: keep the promise of one at the end
+          // (after a signal without the eval, which would keep the user waiting for a figure not asked for).
+          if (!interrupted) {
+            await evaluate(
+              step,
+              await learner.evaluate(a.config.evalTasks, a.config.seed + EVAL_SEED_OFFSET.validation),
+            );
+          }
           await checkpoint(step, learner);
         }
         return { step, stopped: step < a.config.steps };

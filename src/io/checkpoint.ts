@@ -19,17 +19,53 @@ export interface CheckpointTensor {
   data: Float32Array;
 }
 
+/** The held-out evaluation at a checkpoint's step, when there was one: how the best checkpoint is chosen. */
+export interface CheckpointValidation {
+  metric: 'mse' | 'accuracy';
+  mean: number;
+  ci95: number;
+  tasks: number;
+}
+
 export interface Checkpoint {
   step: number;
   tensors: Record<string, Float32Array>;
   /** config.json's content as stored with the weights (check with decodeConfig); null when absent. */
   configText: string | null;
+  /** The evaluation at this step (__metadata__ "validation"); null when absent or unreadable. */
+  validation: CheckpointValidation | null;
 }
 
-export function encodeCheckpoint(step: number, config: RunConfig, tensors: CheckpointTensor[]): Uint8Array {
+export function encodeCheckpoint(
+  step: number,
+  config: RunConfig,
+  tensors: CheckpointTensor[],
+  validation?: CheckpointValidation | null,
+): Uint8Array {
   const map = new Map<string, TensorInput>(tensors.map((t) => [t.name, { shape: t.shape, data: t.data }]));
-  const meta = { format: CHECKPOINT_FORMAT, step: String(step), config: JSON.stringify(config) };
+  const meta: Record<string, string> = {
+    format: CHECKPOINT_FORMAT,
+    step: String(step),
+    config: JSON.stringify(config),
+  };
+  if (validation) meta.validation = JSON.stringify(validation);
   return serialize(map, meta);
+}
+
+/** Only informs (which checkpoint was best): a value that does not read as one is ignored, not an error. */
+function readValidation(text: string | undefined): CheckpointValidation | null {
+  if (text === undefined) return null;
+  try {
+    const v = JSON.parse(text) as Partial<CheckpointValidation> | null;
+    const ok =
+      (v?.metric === 'mse' || v?.metric === 'accuracy') &&
+      typeof v.mean === 'number' &&
+      typeof v.ci95 === 'number' &&
+      typeof v.tasks === 'number';
+    return ok ? (v as CheckpointValidation) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Parses and checks a checkpoint; messages start with `source` (a path or a file name). */
@@ -45,7 +81,12 @@ export function checkpointFromFile(file: TensorFile, source: string): Checkpoint
   }
   const tensors: Record<string, Float32Array> = {};
   for (const [name, t] of file.tensors) tensors[name] = t.data;
-  return { step, tensors, configText: file.metadata.get('config') ?? null };
+  return {
+    step,
+    tensors,
+    configText: file.metadata.get('config') ?? null,
+    validation: readValidation(file.metadata.get('validation')),
+  };
 }
 
 export const encodeConfig = (config: RunConfig): Uint8Array =>

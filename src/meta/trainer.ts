@@ -1,7 +1,8 @@
 /**
  * The meta-training loop shared by the CLI, the page and library users: step (one submit each, no readback),
  * read the loss back only every `logEvery` steps, evaluate and hand a checkpoint to the caller every
- * `evalEvery` steps. Yields to the event loop at each log point so a page stays responsive. Stops with a
+ * `evalEvery` steps. Yields to the event loop at each log point so a page stays responsive; a caller that
+ * gives `control` is asked after every step, to checkpoint by wall-clock time or stop at once. Stops with a
  * NonFiniteStepsError when `maxBadSteps` optimizer steps in a row were skipped for NaN/Inf gradients;
  * recovery from a lost device is a layer above (recovery.ts).
  */
@@ -199,14 +200,31 @@ export interface TrainProgress {
   lr: number;
 }
 
+/** What `control` may order at a step boundary: a checkpoint (without evaluating) and go on, or an end now. */
+export type StepOrder = 'checkpoint' | 'stop' | undefined;
+
 export interface TrainCallbacks {
   onProgress?: (p: TrainProgress) => void | Promise<void>;
   onEval?: (step: number, result: EvalResult) => void | Promise<void>;
   /** Called at each eval point and at the end, with the learner to read state from. */
   onCheckpoint?: (step: number, learner: MetaLearner) => void | Promise<void>;
-  /** Checked at each log point: return true to stop (pause/stop buttons, Ctrl-C). */
+  /** Checked at each log point: return true to stop (pause/stop buttons). */
   shouldStop?: () => boolean;
+  /**
+   * Asked after every step (after onProgress at log points): 'checkpoint' hands a checkpoint to onCheckpoint
+   * at this step without evaluating (an eval point checkpoints anyway); 'stop' ends train() at once, with no
+   * evaluation or checkpoint. With it, train() keeps little work queued on the GPU (QUEUE_SECONDS), so that
+   * the step it stops at is the one the GPU is running, not one a whole log interval later (Ctrl-C).
+   */
+  control?: (step: number) => StepOrder | Promise<StepOrder>;
 }
+
+/**
+ * With `control`: how much GPU time of steps, at most, is submitted ahead of the GPU (by the rate measured
+ * at log points; at least 2 steps, so the GPU never waits for the next submit). Without it, every step up to
+ * the next log point is queued at once; a fast GPU, whose log interval is shorter than this, stays so.
+ */
+const QUEUE_SECONDS = 0.25;
 
 export async function train(learner: MetaLearner, steps: number, cb: TrainCallbacks = {}): Promise<void> {
   const c = learner.config;
@@ -223,16 +241,29 @@ export async function train(learner: MetaLearner, steps: number, cb: TrainCallba
   };
   let t0 = performance.now();
   let s0 = learner.stepCount;
+  let rate = 0; // steps/s at the last log point; 0 before the first
+  let queued: Promise<unknown>[] = []; // with `control`: steps submitted and not known to be done
+  const isEvalPoint = (step: number) => step % c.evalEvery === 0 || step === steps;
   while (learner.stepCount < steps) {
     const phase = learner.phase;
     learner.step();
     const step = learner.stepCount;
-    if (step % c.logEvery === 0 || step === steps) {
+    const logPoint = step % c.logEvery === 0 || step === steps;
+    if (cb.control && !logPoint) {
+      const depth = Math.max(2, Math.ceil(rate * QUEUE_SECONDS));
+      if (depth < c.logEvery) {
+        // No readback: resolves once the GPU has finished this step (or the device is gone).
+        queued.push(Promise.race([learner.gpu.sync(), learner.gpu.lost]).catch(() => {}));
+        while (queued.length > depth) await queued.shift();
+      }
+    }
+    if (logPoint) {
       const loss = await learner.lastLoss(); // paces the queue
+      queued = [];
       const skipped = await checkBadSteps(step);
       const lr = learner.lr;
       const now = performance.now();
-      const rate = ((step - s0) * 1000) / Math.max(1, now - t0);
+      rate = ((step - s0) * 1000) / Math.max(1, now - t0);
       await cb.onProgress?.({
         step,
         steps,
@@ -250,7 +281,13 @@ export async function train(learner: MetaLearner, steps: number, cb: TrainCallba
         s0 = step;
       }
     }
-    if (step % c.evalEvery === 0 || step === steps) {
+    const order = await cb.control?.(step);
+    if (order === 'stop') break;
+    if (order === 'checkpoint' && !isEvalPoint(step)) {
+      await checkBadSteps(step); // a run stuck on NaN/Inf stops here rather than saving its stuck state
+      await cb.onCheckpoint?.(step, learner);
+    }
+    if (isEvalPoint(step)) {
       await checkBadSteps(step);
       const seed = c.seed + EVAL_SEED_OFFSET.validation;
       if (cb.onEval) await cb.onEval(step, await learner.evaluate(c.evalTasks, seed));

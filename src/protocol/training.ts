@@ -31,10 +31,22 @@ export interface PlotPrediction {
   after: number[];
 }
 
-/** What the page tells Node while training. Node answers `progress` with true to stop (time budget). */
+/**
+ * Node's answer to `progress` and `control` events: nothing (go on); 'stop' (end training, then evaluate and
+ * checkpoint: the time budget; `true` means the same); 'interrupt' (end training at this step and checkpoint
+ * without evaluating: a signal); 'checkpoint' (checkpoint at this step, no evaluation, and go on).
+ */
+export type TrainOrder = 'stop' | 'interrupt' | 'checkpoint' | true | null | undefined;
+
+/**
+ * What the page tells Node while training; Node answers `progress` and `control` with a TrainOrder.
+ * `control` comes between log points (at most every CONTROL_INTERVAL_MS), so that Node can stop a run or ask
+ * for a checkpoint soon after it decides to, without a readback.
+ */
 export type TrainEvent =
   | { type: 'ready'; step: number; dispatchesPerStep: number }
   | { type: 'progress'; progress: TrainProgress }
+  | { type: 'control'; step: number }
   | { type: 'eval'; step: number; result: Omit<EvalResult, 'values'>; tasks: number }
   | {
       type: 'checkpoint';
@@ -60,6 +72,9 @@ export interface TrainRunResult {
   /** True when the run ended before `config.steps` (Node asked it to stop). */
   stopped: boolean;
 }
+
+/** How often, at most, the device asks Node for orders between log points (a `control` event). */
+export const CONTROL_INTERVAL_MS = 100;
 
 /**
  * The function Node installs in the page (page.exposeFunction) and the page awaits for every TrainEvent, so

@@ -51,5 +51,10 @@ export async function nodeGpu(
   const dawn = await loadDawn();
   if (!dawn) throw new WebGpuUnavailableError(`WebGPU in Node ${DAWN_HELP}`);
   const { flags = [], ...rest } = options;
-  return acquireGpu({ ...rest, gpu: dawn.create(flags) });
+  try {
+    return await acquireGpu({ ...rest, gpu: dawn.create(flags) });
+  } catch (e) {
+    if (!(e instanceof WebGpuUnavailableError)) throw e;
+    throw new WebGpuUnavailableError(`Dawn found no GPU adapter: WebGPU in Node ${DAWN_HELP}`);
+  }
 }
