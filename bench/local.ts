@@ -16,8 +16,9 @@ export function localTarget(device: () => Promise<Gpu>, peer: BenchTarget['peer'
       return {
         adapter: { ...g.adapter },
         crossOriginIsolated: globalThis.crossOriginIsolated === true,
-        hardwareConcurrency: navigator.hardwareConcurrency,
-        userAgent: navigator.userAgent,
+        // In Node (the Dawn backend) there may be no navigator: the CLI records the host's CPUs itself.
+        hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? 0,
+        userAgent: globalThis.navigator?.userAgent ?? 'Node (Dawn)',
       };
     },
     matmul: async (size, o) => benchMatmul(await device(), size, o),

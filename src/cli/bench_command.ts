@@ -21,6 +21,8 @@ import {
 import { writeFileAtomic } from '../io/files';
 import { InputError, MetarnnError } from '../runtime/errors';
 import { APP_DIR } from './server';
+import { resolveBackend } from './runner';
+import { localTarget } from '../../bench/local';
 
 export type { BenchOptions, CaseReport, OursEntry, PeerEntry } from '../../bench/run';
 
@@ -80,6 +82,53 @@ function tfjsBuilt(appDir: string): boolean {
     existsSync(assets) &&
     readdirSync(assets).some((f) => f.startsWith('tfjs-'))
   );
+}
+
+/** The bench in a browser page (bench.html), with the TF.js peers when they are built. */
+async function benchInBrowser(peers: string[], plan: BenchOptions): Promise<BenchReport> {
+  if (!existsSync(join(APP_DIR, 'bench.html'))) {
+    throw new InputError(
+      `the bench page is not built (${APP_DIR}/bench.html is missing): run \`npm run build\``,
+    );
+  }
+  let peersUnavailable: string | undefined;
+  if (peers.length && !tfjsBuilt(APP_DIR)) {
+    peersUnavailable = 'TF.js is not in the installed package';
+    console.error(
+      `bench: the TF.js peers (${peers.join(', ')}) are not in the installed package (TF.js would add 2.5 MB ` +
+        'to it): run them from a clone of the metarnn repository (`npm install && npm run bench`). ' +
+        'Measuring ours only.',
+    );
+  }
+  // Loaded on demand: Playwright takes a second or more to import, and `metarnn --version` should not wait.
+  const { openSession } = await import('./session');
+  const session = await openSession({ page: 'bench.html', log: (s) => console.error(s) });
+  try {
+    return await runBench(session.page, { ...plan, peersUnavailable });
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * The bench in this process on Dawn when the backend says so (runner.ts): ours only, through the same
+ * bench/local.ts target the page uses; null for the browser.
+ */
+async function benchOnDawn(): Promise<((o: BenchOptions) => Promise<BenchReport>) | null> {
+  const backend = await resolveBackend();
+  if (backend !== 'dawn') return null;
+  const { nodeGpu } = await import('../runtime/dawn');
+  const gpu = nodeGpu();
+  const target = localTarget(
+    () => gpu,
+    () => Promise.reject(new Error('the TF.js peers run in a browser page')),
+  );
+  return async (o) => {
+    const loadBefore = loadavg()[0];
+    const run = await runBenchPlan(target, o);
+    (await gpu).destroy();
+    return { ...run, host: { cpus: cpus().length, loadBefore, loadAfter: loadavg()[0] } };
+  };
 }
 
 const num = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
@@ -234,37 +283,25 @@ export function register(program: Command): void {
       if (unknown.length) {
         throw new InputError(`--peers: unknown ${unknown.join(', ')}; allowed: ${PEERS.join(', ')} or none`);
       }
-      if (!existsSync(join(APP_DIR, 'bench.html'))) {
-        throw new InputError(
-          `the bench page is not built (${APP_DIR}/bench.html is missing): run \`npm run build\``,
-        );
-      }
-      let peersUnavailable: string | undefined;
-      if (peers.length && !tfjsBuilt(APP_DIR)) {
-        peersUnavailable = 'TF.js is not in the installed package';
-        console.error(
-          `bench: the TF.js peers (${peers.join(', ')}) are not in the installed package (TF.js would add 2.5 MB ` +
-            'to it): run them from a clone of the metarnn repository (`npm install && npm run bench`). ' +
-            'Measuring ours only.',
-        );
-      }
       const started = performance.now();
-      // Loaded on demand: Playwright takes a second or more to import, and `metarnn --version` should not wait.
-      const { openSession } = await import('./session');
-      const session = await openSession({ page: 'bench.html', log: (s) => console.error(s) });
+      const dawn = await benchOnDawn();
+      const plan = {
+        cases: CASES,
+        peers: peers as PeerName[],
+        quick: Boolean(opts.quick),
+        matmulSize: 1024,
+        throughputSeconds: opts.quick ? 5 : 20,
+        log: (s: string) => console.error(`bench: ${s}`),
+      };
       let report: BenchReport;
-      try {
-        report = await runBench(session.page, {
-          cases: CASES,
-          peers: peers as PeerName[],
-          peersUnavailable,
-          quick: Boolean(opts.quick),
-          matmulSize: 1024,
-          throughputSeconds: opts.quick ? 5 : 20,
-          log: (s) => console.error(`bench: ${s}`),
+      if (dawn) {
+        if (peers.length) console.error('bench: on Dawn, ours only: the TF.js peers run in a browser page');
+        report = await dawn({
+          ...plan,
+          peersUnavailable: 'TF.js peers run in a browser (--backend browser)',
         });
-      } finally {
-        await session.close();
+      } else {
+        report = await benchInBrowser(peers, plan);
       }
       (output.stdout ? console.error : console.log)(formatTable(report));
       console.error(`bench: done in ${secs(started)}`);

@@ -40,6 +40,22 @@ export function setBackend(name: string): void {
 
 const NO_DAWN = `--backend dawn ${DAWN_HELP}`;
 
+/** Which backend `withRunner` would use now: 'dawn' or 'browser' (auto resolved, Dawn's adapter probed). */
+export async function resolveBackend(backend: BackendName = chosen): Promise<'browser' | 'dawn'> {
+  if (backend === 'browser') return 'browser';
+  const dawn = await loadDawn();
+  if (!dawn) {
+    if (backend === 'dawn') throw new MetarnnError(NO_DAWN, 'backend');
+    return 'browser';
+  }
+  if (backend === 'dawn') return 'dawn';
+  const adapter = await dawn.create([]).requestAdapter();
+  return adapter && !isSoftware(adapter.info) ? 'dawn' : 'browser';
+}
+
+const isSoftware = (info: GPUAdapterInfo) =>
+  info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(info.description);
+
 /** Runs `fn` with the chosen backend and always releases it, so the process can exit. */
 export async function withRunner<T>(
   fn: (r: Runner) => Promise<T>,
@@ -82,7 +98,7 @@ async function dawnRunner(dawn: Dawn): Promise<(Runner & { software: boolean }) 
   const adapter = await gpu.requestAdapter();
   if (!adapter) return null;
   const info = adapter.info;
-  const software = info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(info.description);
+  const software = isSoftware(info);
   const { createHarness } = await import('../harness/calls');
   let handler: ((e: TrainEvent) => Promise<unknown>) | null = null;
   const harness = createHarness({
