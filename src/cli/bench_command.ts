@@ -22,7 +22,6 @@ import { writeFileAtomic } from '../io/files';
 import { InputError, MetarnnError } from '../runtime/errors';
 import { APP_DIR } from './server';
 import { resolveBackend } from './runner';
-import { localTarget } from '../../bench/local';
 
 export type { BenchOptions, CaseReport, OursEntry, PeerEntry } from '../../bench/run';
 
@@ -117,7 +116,11 @@ async function benchInBrowser(peers: string[], plan: BenchOptions): Promise<Benc
 async function benchOnDawn(): Promise<((o: BenchOptions) => Promise<BenchReport>) | null> {
   const backend = await resolveBackend();
   if (backend !== 'dawn') return null;
-  const { nodeGpu } = await import('../runtime/dawn');
+  // Loaded on demand: the kernels' WGSL comes with them, which only the CLI's own loader (or its bundle) reads.
+  const [{ nodeGpu }, { localTarget }] = await Promise.all([
+    import('../runtime/dawn'),
+    import('../../bench/local'),
+  ]);
   const gpu = nodeGpu();
   const target = localTarget(
     () => gpu,
