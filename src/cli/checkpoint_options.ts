@@ -17,6 +17,14 @@ export const CHECKPOINT_OPTION_HELP = {
     `(default: ${DEFAULT_KEEP})`,
 };
 
+/** Shown after `train --help`'s options. */
+export const STOP_HELP = [
+  '',
+  'Ctrl-C (SIGINT) or SIGTERM stops training at the end of the current step, writes a checkpoint, says where',
+  'and exits with 130 (SIGTERM: 143); `metarnn train --resume DIR` continues. A second signal exits at once,',
+  'leaving the last complete checkpoint.',
+].join('\n');
+
 /** The options' values, checked (commander hands over strings); defaults for those not given. */
 export function checkpointOptions(opts: Record<string, unknown>): {
   checkpointMinutes: number;

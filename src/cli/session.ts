@@ -26,8 +26,19 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   const global = pageFile.replace(/\.html$/, '');
   const found = await findBrowser({ log: options.log });
   const server = await serveStatic();
+  // Playwright closes the browser on SIGINT/SIGTERM/SIGHUP unless told not to: right for most commands, but a
+  // command that handles a signal itself (train: stop_signals.ts, a checkpoint before it exits) needs the
+  // browser until it is done. It exits afterwards, and Playwright kills the browser when the process exits.
+  const own = (signal: NodeJS.Signals) => process.listenerCount(signal) > 0;
   const browser = await chromium
-    .launch({ executablePath: found.path, headless: true, args: browserArgs(options.args) })
+    .launch({
+      executablePath: found.path,
+      headless: true,
+      args: browserArgs(options.args),
+      handleSIGINT: !own('SIGINT'),
+      handleSIGTERM: !own('SIGTERM'),
+      handleSIGHUP: !own('SIGHUP'),
+    })
     .catch(async (e) => {
       await server.close().catch(() => {});
       throw e;

@@ -22,7 +22,7 @@ import {
   readConfigFile,
   type RunConfig,
 } from './config_options';
-import { checkpointOptions, CHECKPOINT_OPTION_HELP } from './checkpoint_options';
+import { checkpointOptions, CHECKPOINT_OPTION_HELP, STOP_HELP } from './checkpoint_options';
 import { withRunner, type Runner } from './runner';
 import { signalExitCode, withStopSignals } from './stop_signals';
 import { holdsRun, readRun, RESUMABLE_FIELDS, type RunWriter } from './run_dir';
@@ -256,6 +256,7 @@ export function register(program: Command): void {
     .option('--print-config', 'print the resolved settings as JSON (config.json) and exit without training')
     .option('--json', 'print one JSON object when done: final figures, step, run directory and files');
   describeDefaults(cmd);
+  cmd.addHelpText('after', STOP_HELP);
   cmd.action(async (opts: TrainOptions) => {
     const t0 = performance.now();
     const testEpisodes = checkEpisodes(opts.testEpisodes);

@@ -1,7 +1,7 @@
 /**
  * Node's side of a training run's events (src/protocol/training.ts): every event the page sends becomes
  * metrics.jsonl lines, a checkpoint, a progress line on stderr or a fresh report.html in the run directory,
- * before the page goes on. It also answers progress and control events with orders (TrainOrder): "stop"
+ * before the page goes on. It also answers progress and control events with orders (TrainOrder): stop (true)
  * once the time budget is spent, "interrupt" after a signal (stop_signals.ts), "checkpoint" once
  * `checkpointMinutes` have passed since the last checkpoint.
  */
@@ -240,7 +240,7 @@ export class TrainRecorder implements Interruptible {
   /** What the device should do at the step it is on (see TrainOrder). */
   #order(): TrainOrder {
     if (this.#interrupted) return 'interrupt';
-    if (this.#stopping) return 'stop';
+    if (this.#stopping) return true;
     return performance.now() - this.#savedAt >= this.#checkpointMs ? 'checkpoint' : null;
   }
 

@@ -85,13 +85,13 @@ export function trainCalls(
       let learner = await loadLearner(await getGpu(), a.config, taskData(), a.resume);
       try {
         await send({ type: 'ready', step: learner.stepCount, dispatchesPerStep: learner.dispatchesPerStep });
-        let stop = false; // Node answered 'stop' (the time budget): evaluate and checkpoint, then end
+        let stop = false; // Node answered true (the time budget): evaluate and checkpoint, then end
         let interrupted = false; // Node answered 'interrupt' (a signal): checkpoint at once, then end
         let checkpointDue = false; // Node answered 'checkpoint' (time since the last one)
         let asked = -Infinity; // when Node was last asked for orders (performance.now())
         const obey = (order: unknown) => {
           const o = order as TrainOrder;
-          if (o === true || o === 'stop') stop = true;
+          if (o === true) stop = true;
           else if (o === 'interrupt') interrupted = true;
           else if (o === 'checkpoint') checkpointDue = true;
         };

@@ -32,11 +32,12 @@ export interface PlotPrediction {
 }
 
 /**
- * Node's answer to `progress` and `control` events: nothing (go on); 'stop' (end training, then evaluate and
- * checkpoint: the time budget; `true` means the same); 'interrupt' (end training at this step and checkpoint
- * without evaluating: a signal); 'checkpoint' (checkpoint at this step, no evaluation, and go on).
+ * Node's answer to `progress` and `control` events: nothing (go on); true (stop: end training, then evaluate
+ * and checkpoint; the time budget, as pages built before the other orders understand it); 'interrupt' (end
+ * training at this step and checkpoint without evaluating: a signal); 'checkpoint' (checkpoint at this step,
+ * no evaluation, and go on).
  */
-export type TrainOrder = 'stop' | 'interrupt' | 'checkpoint' | true | null | undefined;
+export type TrainOrder = true | 'interrupt' | 'checkpoint' | null | undefined;
 
 /**
  * What the page tells Node while training; Node answers `progress` and `control` with a TrainOrder.
