@@ -14,6 +14,7 @@ import { gruParamLayout } from '../src/layout/gru_layout';
 import { parse, serialize } from '../src/io/safetensors';
 import { gruBackwardRef, gruForwardRef } from '../src/reference/gru';
 import { rng, uniform } from '../src/layout/random';
+import { relError } from './rel_error';
 
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const ENV: Record<string, string> = {
@@ -96,16 +97,8 @@ test('gru on Dawn matches the float64 reference', async () => {
   expect(r.code, r.stderr).toBe(0);
   const got = parse(readFileSync(out), out);
   const run = { batch: B, steps: T };
-  const close = (a: ArrayLike<number>, e: ArrayLike<number>, what: string) => {
-    let scale = 1e-3;
-    let worst = 0;
-    for (let i = 0; i < e.length; i++) {
-      scale = Math.max(scale, Math.abs(e[i]));
-      const err = Math.abs(a[i] - e[i]);
-      if (!(err <= worst)) worst = err;
-    }
-    expect(worst / scale, what).toBeLessThanOrEqual(1e-4);
-  };
+  const close = (a: ArrayLike<number>, e: ArrayLike<number>, what: string) =>
+    expect(relError(a, e), what).toBeLessThanOrEqual(1e-4);
   close(got.require('output', [B, T, H]).data, gruForwardRef(shape, run, params, x).output, 'output');
   const bwd = gruBackwardRef(shape, run, params, x, undefined, g, undefined);
   close(got.require('grad_x', [B, T, I]).data, bwd.dx, 'grad_x');

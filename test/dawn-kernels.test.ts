@@ -5,11 +5,10 @@
  * Vulkan loader); CI installs libvulkan1 and uses Chromium's SwiftShader through it.
  */
 import { expect, test } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './cli_helper';
+import { ROOT, runProcess } from './cli_helper';
 
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -27,14 +26,7 @@ test('on Dawn: GRU kernels match float64 and the meta-gradient matches finite di
     './test/raw_register.mjs',
     join('test', 'dawn_kernels_child.ts'),
   ];
-  const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const p = spawn(process.execPath, args, { cwd: ROOT, env });
-    let [stdout, stderr] = ['', ''];
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', fail);
-    p.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  const r = await runProcess(process.execPath, args, { cwd: ROOT, env });
   test.skip(
     r.code !== 0 && /no (GPU )?adapter|WebGPU in Node needs|libvulkan/.test(r.stderr),
     `Dawn is not available here: ${r.stderr.trim().split('\n').pop()}`,

@@ -10,19 +10,7 @@ import { rng, uniform } from '../src/layout/random';
 import { DEFAULT_CONFIG } from '../src/meta/trainer';
 import { BlackBoxRegressor } from '../src/meta/blackbox';
 import { gruBackwardRef, gruForwardRef } from '../src/reference/gru';
-
-/** max |a − e| / max(max |e|, 1e-3) over the tensor; NaN counts as the worst. */
-function relError(a: ArrayLike<number> | null, e: ArrayLike<number>): number {
-  if (!a || a.length !== e.length) return Infinity;
-  let scale = 1e-3;
-  let worst = 0;
-  for (let i = 0; i < e.length; i++) {
-    scale = Math.max(scale, Math.abs(e[i]));
-    const err = Math.abs(a[i] - e[i]);
-    if (!(err <= worst)) worst = err;
-  }
-  return worst / scale;
-}
+import { relError } from './rel_error';
 
 const rows: [string, number, number][] = [];
 const gpu = await nodeGpu();

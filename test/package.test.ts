@@ -6,7 +6,6 @@
  * and a browser, as the other CLI tests do; a few minutes in all, most of it the software adapter.
  */
 import { expect, test } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -19,17 +18,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './cli_helper';
+import { ROOT, runProcess, type Ran } from './cli_helper';
 import { gruParamLayout, type GruShape } from '../src/layout/gru_layout';
 import { rng, uniform } from '../src/layout/random';
 import { parse, serialize } from '../src/io/safetensors';
 import { gruForwardRef } from '../src/reference/gru';
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * This process's environment without npm's `npm_*` variables: under `npm test` or `npx playwright` they name
@@ -37,18 +30,8 @@ interface Ran {
  */
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
 
-/** Runs a command to its end; npm and npx are scripts, so they go through the shell on Windows. */
-function run(command: string, args: string[], cwd: string): Promise<Ran> {
-  return new Promise((ok, fail) => {
-    const p = spawn(command, args, { cwd, env, shell: process.platform === 'win32' });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', fail);
-    p.on('close', (code) => ok({ code, stdout, stderr }));
-  });
-}
+/** Runs a command to its end in `cwd`, with npm's variables left out. */
+const run = (command: string, args: string[], cwd: string) => runProcess(command, args, { cwd, env });
 
 let tmp: string;
 let project: string;
@@ -271,15 +254,7 @@ test('metarnn/node: the library in plain Node on Dawn, where the webgpu package 
     ...env,
     ...(env.VK_ICD_FILENAMES || !existsSync(icd) ? {} : { VK_ICD_FILENAMES: icd }),
   };
-  const r = await new Promise<Ran>((done, fail) => {
-    const p = spawn(process.execPath, ['node-check.mjs'], { cwd: project, env: withVulkan });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', fail);
-    p.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  const r = await runProcess(process.execPath, ['node-check.mjs'], { cwd: project, env: withVulkan });
   test.skip(
     /libvulkan|no (GPU )?adapter|WebGPU in Node needs/.test(r.stderr),
     `Dawn found no adapter here: ${r.stderr}`,
