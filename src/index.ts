@@ -113,7 +113,7 @@ export {
   type OmniglotRun,
   type RunsResult,
 } from './meta/omniglot_runs';
-export { heldOutEpisode, type OmniglotEpisode } from './meta/omniglot_episode';
+export { heldOutEpisode, splitEpisode, type OmniglotEpisode } from './meta/omniglot_episode';
 
 // ── Checkpoints: the CLI's and the page's one format; safetensors that load into PyTorch by name ────────────
 export {

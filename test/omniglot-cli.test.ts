@@ -78,15 +78,51 @@ test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) 
       const hits = acc * j.perPresentationCount[k];
       expect(Math.abs(hits - Math.round(hits))).toBeLessThan(1e-6);
     }
-    // Every query is instance shots + 1, and every episode has as many queries: the mean over episodes of
-    // query accuracy is the instance-5 accuracy.
-    expect(j.mean).toBeCloseTo(j.perPresentation['5'], 10);
+    // Every query is instance shots + 1, and every episode has as many queries: in the one-sequence
+    // (transductive) pass that by-presentation comes from, query accuracy is the instance-5 accuracy.
+    expect(j.transductiveAccuracy).toBeCloseTo(j.perPresentation['5'], 10);
+    expect(j).toMatchObject({ protocol: 'inductive', split: 'test', alphabets: ['Latin'] });
+
+    // Other test alphabets, and the validation split (Korean by default).
+    const greek = await cli('eval', '--checkpoint', out, '--episodes', '4', '--alphabets', 'Greek', '--json');
+    expect(greek.code, greek.stderr).toBe(0);
+    expect(JSON.parse(greek.stdout)).toMatchObject({ alphabets: ['Greek'], split: 'test' });
+    const val = await cli('eval', '--checkpoint', out, '--episodes', '4', '--split', 'validation', '--json');
+    expect(val.code, val.stderr).toBe(0);
+    expect(JSON.parse(val.stdout)).toMatchObject({ alphabets: ['Korean'], split: 'validation' });
 
     const text = await cli('eval', '--checkpoint', out, '--episodes', String(episodes));
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(
       /accuracy by presentation \(Santoro et al\. 2016\): 1st [\d.]+, 2nd [\d.]+, 5th [\d.]+; 10th absent/,
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad splits: one line naming the value and what is allowed, non-zero exit, no run directory', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metarnn-omniglot-'));
+  try {
+    const base = ['train', '--task', 'omniglot', '--data', SMALL1, '--steps', '2', '--pretrain-steps', '1'];
+    const cases: [string[], RegExp][] = [
+      [['--alphabets', 'Latin,Latin'], /test alphabet 'Latin' is named twice/],
+      [['--alphabets', 'Latin', '--val-alphabets', 'Latin'], /'Latin' is named for both validation and test/],
+      [['--val-alphabets', 'Klingon'], /unknown validation alphabet 'Klingon': this set has Balinese, /],
+      [
+        ['--alphabets', 'Latin', '--val-alphabets', 'Balinese,Early_Aramaic,Greek,Korean'],
+        /nothing is left to train on/,
+      ],
+      [['--ways', '30'], /30-way episodes need 30 classes, but the test alphabets Latin has only 26/],
+    ];
+    for (const [args, message] of cases) {
+      const out = join(dir, 'run');
+      const r = await cli(...base, ...args, '--out', out);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[lines.length - 1]).toMatch(message);
+      expect(existsSync(join(out, 'checkpoint.safetensors')), args.join(' ')).toBe(false);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

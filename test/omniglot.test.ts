@@ -103,22 +103,33 @@ test.describe('images_background_small1.zip', () => {
     expect(first).toBeCloseTo(black / 105 ** 2, 5);
   });
 
-  test('splits by alphabet (default: Latin held out), by character, and with rotated training classes', () => {
+  test('splits by alphabet (default: Latin for test, Korean for validation), by character, with rotated training classes', () => {
     const ds = loadSmall1();
     const byAlphabet = splitOmniglot(ds);
     expect(byAlphabet.heldOut).toEqual(['Latin']);
-    expect(byAlphabet.train.length).toBe(110);
+    expect(byAlphabet.validationAlphabets).toEqual(['Korean']);
+    expect(byAlphabet.train.length).toBe(136 - 26 - 40);
+    expect(byAlphabet.validation.length).toBe(40);
     expect(byAlphabet.test.length).toBe(26);
     expect(byAlphabet.test.every((c) => ds.characters[c].alphabet === 'Latin')).toBe(true);
-    const two = splitOmniglot(ds, { heldOut: ['Greek', 'Korean'], rotations: 4 });
-    expect(two.train.length).toBe(4 * (136 - 64));
+    expect(byAlphabet.validation.every((c) => ds.characters[c].alphabet === 'Korean')).toBe(true);
+    const two = splitOmniglot(ds, { heldOut: ['Greek', 'Korean'], validation: ['Balinese'], rotations: 4 });
+    expect(two.train.length).toBe(4 * (136 - 64 - 24));
     expect(two.test.length).toBe(64);
+    expect(two.validation.length).toBe(24);
     expect(
       two.test.every((id) => id % 4 === 0 && ['Greek', 'Korean'].includes(ds.characters[id / 4].alphabet)),
     ).toBe(true);
+    // Split discipline: no character in two splits, every character in one.
+    const chars = (ids: number[], R: number) => ids.map((id) => Math.floor(id / R));
+    const sets = [two.train, two.validation, two.test].map((ids) => new Set(chars(ids, 4)));
+    expect(sets[0].size + sets[1].size + sets[2].size).toBe(136);
+    for (const c of sets[2]) expect(sets[0].has(c) || sets[1].has(c)).toBe(false);
+    for (const c of sets[1]) expect(sets[0].has(c)).toBe(false);
     const byChar = splitOmniglot(ds, { by: 'character', fraction: 0.25, seed: 3 });
     expect(byChar.test.length).toBe(34);
-    expect(new Set([...byChar.train, ...byChar.test]).size).toBe(136);
+    expect(byChar.validation.length).toBe(34);
+    expect(new Set([...byChar.train, ...byChar.validation, ...byChar.test]).size).toBe(136);
     expect(splitOmniglot(ds, { by: 'character', fraction: 0.25, seed: 3 })).toEqual(byChar);
   });
 
@@ -197,11 +208,6 @@ test('bad inputs are InputErrors that name the problem', () => {
     'wrong layout',
     'characterNN',
   );
-  expectOmniglotError(
-    () => loadOmniglot(zipSync({ 'Latin/character01/01_01.png': png(() => false, 28) })),
-    'is 28×28',
-    '105×105',
-  );
   const notPng = new Uint8Array(64);
   new DataView(notPng.buffer).setUint32(16, 105);
   new DataView(notPng.buffer).setUint32(20, 105);
@@ -232,10 +238,28 @@ test('bad inputs are InputErrors that name the problem', () => {
   );
   expectOmniglotError(
     () => splitOmniglot(ds, { heldOut: ['Klingon'] }),
-    "unknown alphabet 'Klingon'",
+    "unknown test alphabet 'Klingon'",
     'Alpha, Beta',
   );
   expectOmniglotError(() => splitOmniglot(ds, { heldOut: ['Alpha', 'Beta'] }), 'nothing is left to train on');
+  expectOmniglotError(
+    () => splitOmniglot(ds, { heldOut: ['Beta', 'Beta'] }),
+    "test alphabet 'Beta' is named twice",
+  );
+  expectOmniglotError(
+    () => splitOmniglot(ds, { heldOut: ['Beta'], validation: ['Beta'] }),
+    "'Beta' is named for both validation and test",
+  );
+  expectOmniglotError(
+    () => splitOmniglot(ds, { heldOut: ['Beta'], validation: ['Klingon'] }),
+    "unknown validation alphabet 'Klingon'",
+  );
+  expectOmniglotError(
+    () => splitOmniglot(ds, { heldOut: ['Beta'], validation: ['Alpha'] }),
+    'nothing is left to train on',
+  );
+  // Two alphabets: no validation alphabet by default (training then refuses to start, see the e2e test).
+  expect(splitOmniglot(ds).validation).toEqual([]);
   expectOmniglotError(() => splitOmniglot(ds, { by: 'character', fraction: 1 }), 'fraction');
 });
 

@@ -79,7 +79,7 @@ test('held-out episode: too many ways or a bad index is an InputError naming the
   const ds = dataset();
   const split = splitOmniglot(ds);
   expect(() => heldOutEpisode(ds, split, { ways: 5, shots: 1, queries: 1 }, 1, 0)).toThrow(
-    /5-way episodes need 5 held-out classes, but there are 4/,
+    /5-way episodes need 5 test classes, but there are 4/,
   );
   expect(() => heldOutEpisode(ds, split, { ways: 2, shots: 1, queries: 1 }, 1, -1)).toThrow(InputError);
 });

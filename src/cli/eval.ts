@@ -13,6 +13,7 @@ import { readDataFile } from '../data/omniglot_file';
 import { PUBLISHED_RUNS_ERROR } from '../meta/omniglot_runs';
 import { configFromOptions, type RunConfig } from './config_options';
 import { readRun, WHICH_CHECKPOINTS, type SavedRun, type WhichCheckpoint } from './run_dir';
+import type { EvalSplit } from '../data/omniglot_split';
 import { formatComparison } from './train_command';
 import { EVAL_SEED_OFFSET } from '../meta/learner';
 import { DEFAULT_LOPT } from '../meta/lopt';
@@ -39,6 +40,16 @@ export interface EvalSummary {
   perPresentation?: Record<string, number | null>;
   /** How many predictions each perPresentation figure pools (0 where absent). */
   perPresentationCount?: Record<string, number>;
+  /**
+   * Omniglot only: how `mean` scores a query — 'inductive', alone after the support set, as the literature
+   * does — the split and alphabets the episodes came from, and the same episodes scored transductively (all
+   * queries in one sequence, each seeing the earlier ones), for comparison only.
+   */
+  protocol?: 'inductive';
+  split?: EvalSplit;
+  alphabets?: string[];
+  transductiveAccuracy?: number;
+  transductiveCi95?: number;
 }
 
 /** The instances Santoro et al. 2016 report. */
@@ -75,6 +86,23 @@ interface EvalOptions {
   json?: boolean;
   data?: string;
   task?: string;
+  alphabets?: string;
+  split: string;
+  transductive?: boolean;
+}
+
+const EVAL_SPLITS: readonly EvalSplit[] = ['test', 'validation'];
+
+/**
+ * The run's config for scoring on `opts`' data and alphabets: other test alphabets or another zip leave the
+ * run's validation alphabets out (a split is redrawn on the data; validation is not used when scoring test).
+ */
+function evalConfig(run: SavedRun, opts: EvalOptions, split: EvalSplit): RunConfig {
+  const given = configFromOptions({ data: opts.data, alphabets: opts.alphabets });
+  const config: RunConfig = { ...run.config, ...given };
+  if (split === 'test' && (opts.alphabets !== undefined || opts.data !== undefined))
+    delete config.valAlphabets;
+  return config;
 }
 
 export function register(program: Command): void {
@@ -91,11 +119,21 @@ export function register(program: Command): void {
     .option('--episodes <n>', 'held-out tasks to evaluate', '600')
     .option(
       '--data <path>',
-      'dataset path, when it has moved since training (with --task omniglot-runs: all_runs.zip)',
+      'dataset path, when it has moved since training (omniglot: zips or folders, comma-separated; ' +
+        'with --task omniglot-runs: all_runs.zip)',
     )
     .option(
       '--task <name>',
       'omniglot-runs: Lake et al. 2015 20-way one-shot runs (needs --data all_runs.zip)',
+    )
+    .option(
+      '--alphabets <list>',
+      "omniglot: comma-separated test alphabets to score on (default: the run's test alphabets)",
+    )
+    .option('--split <name>', 'omniglot: score on the test or the validation alphabets', 'test')
+    .option(
+      '--transductive',
+      'omniglot: also print the transductive figure (all queries in one sequence; not comparable with the literature)',
     )
     .option('--json', 'print one JSON object')
     .action(async (opts: EvalOptions) => {
@@ -108,13 +146,22 @@ export function register(program: Command): void {
           `--which ${JSON.stringify(opts.which)}: expected ${WHICH_CHECKPOINTS.join(' or ')}`,
         );
       }
+      if (!(EVAL_SPLITS as readonly string[]).includes(opts.split)) {
+        throw new InputError(`--split ${JSON.stringify(opts.split)}: expected ${EVAL_SPLITS.join(' or ')}`);
+      }
+      const split = opts.split as EvalSplit;
       const run = readRun(opts.checkpoint, opts.which as WhichCheckpoint);
       if (opts.task !== undefined) return evalRuns(opts, run);
-      const config: RunConfig = { ...run.config, ...configFromOptions({ data: opts.data }) };
-      const seed = config.seed + EVAL_SEED_OFFSET.test;
+      if (run.config.task !== 'omniglot' && (opts.alphabets !== undefined || split !== 'test')) {
+        throw new InputError(
+          `--alphabets and --split apply to omniglot runs; ${opts.checkpoint} holds ${run.config.task}`,
+        );
+      }
+      const config = evalConfig(run, opts, split);
+      const seed = config.seed + EVAL_SEED_OFFSET[split];
       const [r, cmp] = await withRunner(async (runner) => {
         await loadTaskData(runner, config);
-        const r = await runner.call('evalRun', config, run.resume, episodes, seed);
+        const r = await runner.call('evalRun', config, run.resume, episodes, seed, split);
         if (config.learner !== 'lopt') return [r, null] as const;
         // Tuning three baselines over a grid is ~30 runs: on at most 64 of the tasks.
         const tasks = Math.min(episodes, 64);
@@ -138,15 +185,32 @@ export function register(program: Command): void {
         summary.optimizers = { steps: cmp.steps, tasks: cmp.tasks, final, lr: cmp.lr };
       }
       if (task === 'omniglot' && r.byInstance) Object.assign(summary, perPresentation(r.byInstance));
+      if (r.transductive) {
+        Object.assign(summary, {
+          protocol: 'inductive',
+          split,
+          alphabets: r.alphabets,
+          transductiveAccuracy: r.transductive.mean,
+          transductiveCi95: r.transductive.ci95,
+        });
+      }
       if (opts.json) {
         console.log(JSON.stringify(summary));
         return;
       }
       const what = task === 'omniglot' ? `${ways}-way ${shots}-shot` : `${shots}-shot`;
+      const where = r.alphabets?.length ? `${split} episodes of ${r.alphabets.join(', ')}` : 'held-out tasks';
+      const how = r.transductive ? ', each query alone after the support set' : '';
       console.log(
         `${task} / ${learner}, ${what}, step ${run.resume.step}${opts.which === 'best' ? ' (best)' : ''}: ${r.metric} ${r.mean.toPrecision(4)} ± ` +
-          `${r.ci95.toPrecision(2)} (95% interval over ${episodes} held-out tasks)`,
+          `${r.ci95.toPrecision(2)} (95% interval over ${episodes} ${where}${how})`,
       );
+      if (opts.transductive && r.transductive) {
+        console.log(
+          `transductive (all queries in one sequence, each seeing the earlier ones): ` +
+            `${r.transductive.mean.toPrecision(4)} ± ${r.transductive.ci95.toPrecision(2)}`,
+        );
+      }
       if (cmp) console.log(`${formatComparison(cmp)} (${cmp.tasks} tasks)`);
       if (summary.perPresentation) console.log(formatPresentation(summary.perPresentation, shots));
     });

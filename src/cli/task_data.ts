@@ -1,24 +1,60 @@
 /**
- * Data a task family needs beyond its config, sent into the page before a learner is built: Omniglot's zip
- * is read here (the page cannot read paths) and decoded in the page, once, into GPU-ready images.
+ * Data a task family needs beyond its config, sent into the page before a learner is built: Omniglot's zips
+ * or folders are read here (the page cannot read paths) and decoded in the page, once, into GPU-ready images.
  */
-import { readDataFile } from '../data/omniglot_file';
+import { resolve } from 'node:path';
+import { readOmniglotSource } from '../data/omniglot_file';
 import type { RunConfig } from '../io/run_config';
 import { InputError } from '../runtime/errors';
 import type { Runner } from './runner';
 
-export function checkTaskData(c: RunConfig): Uint8Array | null {
+/** Omniglot sources read from disk, as zip bytes, in the order given. */
+export interface TaskDataFiles {
+  names: string[];
+  zips: Uint8Array[];
+}
+
+/**
+ * The paths in `--data` (config.data stays one string in config.json): comma-separated, trimmed, empties
+ * dropped. A path named twice is refused rather than merged with itself, since it is most likely a typo.
+ */
+export function dataPaths(data: string): string[] {
+  const paths = data
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (!paths.length) {
+    throw new InputError(
+      `--data ${JSON.stringify(data)} names no path: give a zip or folder, or several separated by commas`,
+    );
+  }
+  const seen = new Map<string, string>(); // resolved → as given, so that a.zip and ./a.zip are one path
+  for (const p of paths) {
+    const first = seen.get(resolve(p));
+    if (first !== undefined) {
+      const twice = first === p ? `${p} twice` : `${first} and ${p}, one path`;
+      throw new InputError(`--data names ${twice}: give each zip or folder once`);
+    }
+    seen.set(resolve(p), p);
+  }
+  return paths;
+}
+
+export function checkTaskData(c: RunConfig): TaskDataFiles | null {
   if (c.task !== 'omniglot') return null;
   if (!c.data) {
     throw new InputError(
-      '--task omniglot needs --data PATH: an Omniglot zip such as images_background.zip or images_background_small1.zip',
+      '--task omniglot needs --data PATH: an Omniglot zip or folder such as images_background.zip or ' +
+        'images_background_small1.zip, or several separated by commas',
     );
   }
-  return readDataFile(c.data);
+  const names = dataPaths(c.data);
+  return { names, zips: names.map(readOmniglotSource) };
 }
 
 export async function loadTaskData(runner: Runner, c: RunConfig): Promise<void> {
-  const bytes = checkTaskData(c);
-  if (!bytes) return;
-  await runner.call('omniglotLoad', Buffer.from(bytes).toString('base64'), c.data);
+  const files = checkTaskData(c);
+  if (!files) return;
+  const base64 = files.zips.map((z) => Buffer.from(z).toString('base64'));
+  await runner.call('omniglotLoad', base64, files.names);
 }

@@ -232,10 +232,15 @@ export function register(program: Command): void {
       '--max-bad-steps <n>',
       'stop once n steps in a row had a NaN/Inf gradient (each is skipped; checked when logging)',
     )
-    .option('--data <path>', 'dataset path (omniglot, forecast)')
     .option(
-      '--alphabets <list>',
-      'omniglot: comma-separated alphabets held out for evaluation (never trained on)',
+      '--data <path>',
+      'dataset path; omniglot: a zip or folder, or several comma-separated (a.zip,b.zip), ' +
+        'characters found in several counted once',
+    )
+    .option('--alphabets <list>', 'omniglot: comma-separated test alphabets, never trained or chosen on')
+    .option(
+      '--val-alphabets <list>',
+      'omniglot: comma-separated validation alphabets, where evaluations and the best checkpoint are chosen',
     )
     .option('--config <file>', 'JSON file of settings (keys as in config.json); options given here win')
     .option('--out <dir>', 'run directory (default: runs/<task>-<learner>-<time>)')

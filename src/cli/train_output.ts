@@ -11,7 +11,8 @@ import type { RunWriter } from './run_dir';
 /** Config keys with no default value: the data path, and which alphabets (the split decides by itself). */
 const NO_DEFAULT: Partial<Record<keyof RunConfig, string>> = {
   data: '(required for omniglot)',
-  alphabets: "(default: the last fifth of the zip's alphabets, in sorted order)",
+  alphabets: "(default: the last fifth of the data's alphabets, in sorted order)",
+  valAlphabets: '(default: as many as the test ones, just before them in sorted order)',
   task: '(default: sinusoid)',
   learner: '(default: blackbox)',
 };

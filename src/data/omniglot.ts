@@ -1,12 +1,12 @@
 /**
  * Omniglot (Lake, Salakhutdinov & Tenenbaum, Science 2015) from its distribution zips, in pure TypeScript so
  * that the CLI (Node) and the page load the same way: the caller hands over the zip's bytes.
- * Layout: `[<root>/]<Alphabet>/characterNN/<id>_<drawer>.png`, 105×105 1-bit PNGs, black ink on white.
- * Images are area-averaged to 28×28 floats in [0, 1] with ink = 1, stored character by character, each
- * character's drawings sorted by drawer. Classes are characters; rotations by 90° add three more classes per
- * character (Santoro et al. 2016; Vinyals et al. 2016) without storing rotated copies: a class id is
- * `character * rotations + quarterTurns`, and samplers rotate while reading (see omniglotPixel in
- * src/layout/omniglot_codes.ts).
+ * Layout: `[<root>/]<Alphabet>/characterNN/<id>_<drawer>.png`, 105×105 1-bit PNGs, black ink on white (PNGs
+ * of other sizes and formats are read too). Images are area-averaged per axis to 28×28 floats in [0, 1] with
+ * ink = 1, stored character by character, each character's drawings sorted by drawer. Classes are
+ * characters; rotations by 90° add three more classes per character (Santoro et al. 2016; Vinyals et al.
+ * 2016) without storing rotated copies: a class id is `character * rotations + quarterTurns`, and samplers
+ * rotate while reading (see omniglotPixel in src/layout/omniglot_codes.ts).
  */
 import { InputError } from '../runtime/errors';
 import { areaWeights, resample } from './omniglot_image';
@@ -20,19 +20,19 @@ export class OmniglotError extends InputError {
 
 /** Output side length: 28×28, the size used since Vinyals et al. 2016 and Santoro et al. 2016 (20×20). */
 const OMNIGLOT_SIZE = 28;
-/** Side length of the distributed PNGs. */
-const OMNIGLOT_SOURCE_SIZE = 105;
 /**
  * Caps checked before anything is decompressed or allocated: the full 50-alphabet set has 32,460 images of
  * under 1 KB each (about 8 MB in all). `pngBytes` caps one entry's compressed and declared sizes,
  * `totalBytes` their sum over the entries kept, so that entries sharing one compressed stream or declaring
- * sizes just under the per-entry cap cannot add up to gigabytes.
+ * sizes just under the per-entry cap cannot add up to gigabytes. `pixels` caps one image's declared
+ * width × height (Omniglot's are 105 × 105) before its float copy (4 bytes a pixel) is allocated.
  */
 export const OMNIGLOT_LIMITS = {
   files: 100_000,
   images: 40_000,
   pngBytes: 1 << 20,
   totalBytes: 64 << 20,
+  pixels: 4096 * 4096,
 } as const;
 
 export interface OmniglotCharacter {
@@ -59,8 +59,6 @@ export interface OmniglotDataset {
 }
 
 export interface OmniglotLoadOptions {
-  /** Side length the PNGs must have (105); anything else is refused rather than silently rescaled. */
-  sourceSize?: number;
   /** Output side length (28). */
   size?: number;
   /** Named in messages (a path, or 'the zip'). */
@@ -72,7 +70,6 @@ export interface OmniglotLoadOptions {
 /** Reads an Omniglot zip (images_background*.zip / images_evaluation.zip) into memory. */
 export function loadOmniglot(zip: Uint8Array, options: OmniglotLoadOptions = {}): OmniglotDataset {
   const name = options.name ?? 'the zip';
-  const sourceSize = options.sourceSize ?? OMNIGLOT_SOURCE_SIZE;
   const size = options.size ?? OMNIGLOT_SIZE;
   const files = unzipImages(zip, name);
   // Strict about the character folder's name: a zip of another layout (e.g. the one-shot runs,
@@ -101,23 +98,19 @@ export function loadOmniglot(zip: Uint8Array, options: OmniglotLoadOptions = {})
       `${name}: wrong layout: no <alphabet>/<character>/*.png entries (is this an Omniglot images_*.zip?)`,
     );
   }
-  const groups = [...byCharacter.values()].sort((a, b) =>
-    a.alphabet === b.alphabet ? compare(a.name, b.name) : compare(a.alphabet, b.alphabet),
-  );
+  const groups = [...byCharacter.values()].sort(compareCharacters);
   const imageCount = groups.reduce((n, g) => n + g.files.length, 0);
   const pixels = size * size;
   const images = new Float32Array(imageCount * pixels);
   const drawers = new Uint16Array(imageCount);
   const characters: OmniglotCharacter[] = [];
-  const resize = areaWeights(sourceSize, size);
   options.onProgress?.(0, imageCount);
   let at = 0;
   for (const g of groups) {
     const sorted = g.files.map((f) => ({ f, drawer: drawerOf(f) })).sort((a, b) => a.drawer - b.drawer);
     characters.push({ alphabet: g.alphabet, name: g.name, start: at, count: sorted.length });
     for (const { f, drawer } of sorted) {
-      const ink = decodeInk(files[f], f, sourceSize, name);
-      images.set(resample(ink, sourceSize, resize), at * pixels);
+      images.set(omniglotImageFromPng(files[f], f, { name, size }), at * pixels);
       drawers[at++] = drawer;
       if (at % 64 === 0 || at === imageCount) options.onProgress?.(at, imageCount);
     }
@@ -126,18 +119,28 @@ export function loadOmniglot(zip: Uint8Array, options: OmniglotLoadOptions = {})
   return { size, images, imageCount, drawers, alphabets, characters };
 }
 
-/** One PNG as an Omniglot image: size check, decode, ink = 1, area-resampled to `size`² (28²). */
+/**
+ * One PNG as an Omniglot image: size check, decode, ink = 1, area-averaged per axis from its width×height to
+ * `size`² (28²). Training images and the one-shot runs' images both come through here, so that a model sees
+ * the same resampling at test time as in training.
+ */
 export function omniglotImageFromPng(
   bytes: Uint8Array,
   path: string,
   options: OmniglotLoadOptions = {},
 ): Float32Array {
-  const sourceSize = options.sourceSize ?? OMNIGLOT_SOURCE_SIZE;
-  const ink = decodeInk(bytes, path, sourceSize, options.name ?? 'the zip');
-  return resample(ink, sourceSize, areaWeights(sourceSize, options.size ?? OMNIGLOT_SIZE));
+  const size = options.size ?? OMNIGLOT_SIZE;
+  const { ink, width, height } = decodeInk(bytes, path, options.name ?? 'the zip');
+  return resample(ink, width, areaWeights(width, size), areaWeights(height, size));
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The order of OmniglotDataset.characters: by alphabet, then by folder name. */
+export const compareCharacters = (
+  a: { alphabet: string; name: string },
+  b: { alphabet: string; name: string },
+): number => (a.alphabet === b.alphabet ? compare(a.name, b.name) : compare(a.alphabet, b.alphabet));
 
 /** Unzips the entries `keep` selects (.png by default), refusing oversized archives before inflating anything. */
 export function unzipImages(
@@ -188,18 +191,17 @@ function drawerOf(path: string): number {
 }
 
 /** Ink in [0, 1] per source pixel (1 − luminance; transparent counts as white). Checks the size first. */
-function decodeInk(bytes: Uint8Array, path: string, sourceSize: number, name: string): Float32Array {
+function decodeInk(
+  bytes: Uint8Array,
+  path: string,
+  name: string,
+): { ink: Float32Array; width: number; height: number } {
   // Signature (8 bytes) and IHDR (25): anything shorter cannot be a PNG.
   if (bytes.length < 33) throw new OmniglotError(`${name}: '${path}' is not a PNG (${bytes.length} bytes)`);
   let png;
   try {
     const chunks = readPngChunks(bytes);
-    const { width, height } = chunks.header;
-    if (width !== sourceSize || height !== sourceSize) {
-      throw new OmniglotError(
-        `${name}: '${path}' is ${width}×${height}; Omniglot images are ${sourceSize}×${sourceSize}`,
-      );
-    }
+    checkImageSize(chunks.header.width, chunks.header.height, path, name);
     png = decodePngChunks(chunks);
   } catch (e) {
     if (e instanceof PngError) throw new OmniglotError(`${name}: '${path}' ${e.message}`);
@@ -212,7 +214,7 @@ function decodeInk(bytes: Uint8Array, path: string, sourceSize: number, name: st
     // Omniglot's own format: one bit per pixel, most significant first, 1 = white.
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) ink[y * w + x] = 1 - ((data[y * rowBytes + (x >> 3)] >> (7 - (x & 7))) & 1);
-    return ink;
+    return { ink, width: w, height: h };
   }
   const max = 2 ** depth - 1;
   const sample = (y: number, i: number) => {
@@ -238,5 +240,21 @@ function decodeInk(bytes: Uint8Array, path: string, sourceSize: number, name: st
       ink[y * w + x] = a * (1 - lum);
     }
   }
-  return ink;
+  return { ink, width: w, height: h };
+}
+
+/** Any size is resampled, but an empty image has nothing to average and a huge one would cost gigabytes. */
+function checkImageSize(width: number, height: number, path: string, name: string): void {
+  if (width === 0 || height === 0) {
+    throw new OmniglotError(
+      `${name}: '${path}' is ${width}×${height}: an empty image (Omniglot's are 105×105)`,
+    );
+  }
+  if (width * height > OMNIGLOT_LIMITS.pixels) {
+    const cap = Math.sqrt(OMNIGLOT_LIMITS.pixels);
+    throw new OmniglotError(
+      `${name}: '${path}' is ${width}×${height}, over the cap of ${OMNIGLOT_LIMITS.pixels} pixels ` +
+        `(${cap}×${cap}); Omniglot's are 105×105: scale it down before loading`,
+    );
+  }
 }

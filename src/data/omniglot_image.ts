@@ -1,6 +1,7 @@
 /**
- * Omniglot images as arrays: area resampling from the distributed 105×105 to the stored 28×28, and one class's
- * drawing read out upright or turned (the rotated classes are never stored, see src/data/omniglot.ts).
+ * Omniglot images as arrays: area resampling from the distributed 105×105 (or any width×height) to the stored
+ * 28×28, and one class's drawing read out upright or turned (the rotated classes are never stored, see
+ * src/data/omniglot.ts).
  */
 import { omniglotPixel } from '../layout/omniglot_codes';
 import type { OmniglotDataset } from './omniglot';
@@ -24,29 +25,36 @@ export function areaWeights(n: number, m: number): { first: number; w: number[] 
   });
 }
 
-/** Separable area resampling of an n×n image: rows first, then columns. */
+/**
+ * Separable area resampling of a width×height image (row-major; height = src.length / width) to
+ * xWeights.length × yWeights.length: rows first, then columns, through a float64 intermediate. With one
+ * weight table for both axes this is the square case that every 105×105 Omniglot image goes through.
+ */
 export function resample(
   src: Float32Array,
-  n: number,
-  weights: { first: number; w: number[] }[],
+  width: number,
+  xWeights: { first: number; w: number[] }[],
+  yWeights: { first: number; w: number[] }[] = xWeights,
 ): Float32Array {
-  const m = weights.length;
-  const rows = new Float64Array(n * m); // [n source rows, m output columns]
-  for (let y = 0; y < n; y++) {
-    for (let x = 0; x < m; x++) {
-      const { first, w } = weights[x];
+  const height = src.length / width;
+  const mx = xWeights.length;
+  const my = yWeights.length;
+  const rows = new Float64Array(height * mx); // [height source rows, mx output columns]
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < mx; x++) {
+      const { first, w } = xWeights[x];
       let s = 0;
-      for (let k = 0; k < w.length; k++) s += w[k] * src[y * n + first + k];
-      rows[y * m + x] = s;
+      for (let k = 0; k < w.length; k++) s += w[k] * src[y * width + first + k];
+      rows[y * mx + x] = s;
     }
   }
-  const out = new Float32Array(m * m);
-  for (let y = 0; y < m; y++) {
-    const { first, w } = weights[y];
-    for (let x = 0; x < m; x++) {
+  const out = new Float32Array(my * mx);
+  for (let y = 0; y < my; y++) {
+    const { first, w } = yWeights[y];
+    for (let x = 0; x < mx; x++) {
       let s = 0;
-      for (let k = 0; k < w.length; k++) s += w[k] * rows[(first + k) * m + x];
-      out[y * m + x] = s;
+      for (let k = 0; k < w.length; k++) s += w[k] * rows[(first + k) * mx + x];
+      out[y * mx + x] = s;
     }
   }
   return out;

@@ -8,9 +8,15 @@ import { OmniglotError, type OmniglotDataset } from './omniglot';
 export interface OmniglotSplitOptions {
   /** 'alphabet' (default): whole alphabets held out, as in Lake et al.; 'character': characters at random. */
   by?: 'alphabet' | 'character';
-  /** Alphabets held out for evaluation; default: the last max(1, round(count / 5)) in sorted order. */
+  /** Test alphabets; default: the last max(1, round(count / 5)) in sorted order (Latin for small1). */
   heldOut?: string[];
-  /** For by = 'character': fraction held out (default 0.2) and the shuffle seed. */
+  /**
+   * Validation alphabets, where every choice is made (steps, learning rates, checkpoints); default: as many as
+   * the test alphabets, the last in sorted order before them, when at least three alphabets are left
+   * (otherwise none: a run then has nothing to choose on, and training refuses to start).
+   */
+  validation?: string[];
+  /** For by = 'character': fraction held out for test and again for validation (default 0.2), shuffle seed. */
   fraction?: number;
   seed?: number;
   /** 4 adds rotated classes to the training pool; evaluation keeps characters upright. Default 1. */
@@ -20,52 +26,106 @@ export interface OmniglotSplitOptions {
 export interface OmniglotSplit {
   /** Class ids (character · rotations + quarter turns) that training episodes draw from. */
   train: number[];
-  /** Class ids of the held-out characters, upright. */
+  /** Class ids of the validation characters, upright. */
+  validation: number[];
+  /** Class ids of the test characters, upright. */
   test: number[];
-  /** Held-out alphabets (alphabet split) or [] (character split). */
+  /** Test alphabets (alphabet split) or [] (character split). */
   heldOut: string[];
+  /** Validation alphabets (alphabet split) or [] (character split). */
+  validationAlphabets: string[];
   rotations: 1 | 4;
 }
 
-/** The alphabets held out by default: the last fifth (at least one) in sorted order — Latin for small1. */
+/** The splits a class can be in, in the order the GPU sampler's pools hold them. */
+export const SPLITS = ['train', 'validation', 'test'] as const;
+export type SplitName = (typeof SPLITS)[number];
+/** The splits evaluation draws from. */
+export type EvalSplit = Exclude<SplitName, 'train'>;
+
+/** The test alphabets by default: the last fifth (at least one) in sorted order — Latin for small1. */
 export function defaultHeldOut(ds: OmniglotDataset): string[] {
   const n = Math.max(1, Math.round(ds.alphabets.length / 5));
   return ds.alphabets.slice(-n);
 }
 
+/** The validation alphabets by default: as many as the test ones, just before them, if 1+ stay to train on. */
+export function defaultValidation(ds: OmniglotDataset, test: string[]): string[] {
+  const rest = ds.alphabets.filter((a) => !test.includes(a));
+  return rest.length >= 3 ? rest.slice(-test.length) : [];
+}
+
 export function splitOmniglot(ds: OmniglotDataset, o: OmniglotSplitOptions = {}): OmniglotSplit {
   const R = o.rotations ?? 1;
-  let testChars: Set<number>;
-  let heldOut: string[] = [];
-  if ((o.by ?? 'alphabet') === 'alphabet') {
-    heldOut = o.heldOut?.length ? o.heldOut : defaultHeldOut(ds);
-    const unknown = heldOut.filter((a) => !ds.alphabets.includes(a));
-    if (unknown.length) {
-      throw new OmniglotError(
-        `unknown alphabet${unknown.length > 1 ? 's' : ''} ${unknown.map((a) => `'${a}'`).join(', ')}: ` +
-          `this set has ${ds.alphabets.join(', ')}`,
-      );
-    }
-    testChars = new Set(ds.characters.flatMap((c, i) => (heldOut.includes(c.alphabet) ? [i] : [])));
-  } else {
-    const fraction = o.fraction ?? 0.2;
-    if (!(fraction > 0 && fraction < 1))
-      throw new OmniglotError(`held-out fraction must be in (0, 1), got ${fraction}`);
-    const order = shuffled(ds.characters.length, o.seed ?? 1);
-    testChars = new Set(order.slice(0, Math.max(1, Math.round(fraction * order.length))));
-  }
+  const byAlphabet = (o.by ?? 'alphabet') === 'alphabet';
+  const {
+    test: testChars,
+    validation: valChars,
+    heldOut,
+    validationAlphabets,
+  } = byAlphabet ? alphabetSplit(ds, o) : characterSplit(ds, o);
   const train: number[] = [];
+  const validation: number[] = [];
   const test: number[] = [];
   ds.characters.forEach((_, c) => {
     if (testChars.has(c)) test.push(c * R);
+    else if (valChars.has(c)) validation.push(c * R);
     else for (let r = 0; r < R; r++) train.push(c * R + r);
   });
   if (train.length === 0) {
     throw new OmniglotError(
-      `every alphabet is held out (${heldOut.join(', ')}): nothing is left to train on`,
+      `every alphabet is held out (test ${heldOut.join(', ')}` +
+        `${validationAlphabets.length ? `; validation ${validationAlphabets.join(', ')}` : ''}): ` +
+        `nothing is left to train on`,
     );
   }
-  return { train, test, heldOut, rotations: R };
+  return { train, validation, test, heldOut, validationAlphabets, rotations: R };
+}
+
+/** Characters by alphabet, with the checks a user's lists need: known, not repeated, not in two splits. */
+function alphabetSplit(ds: OmniglotDataset, o: OmniglotSplitOptions) {
+  const heldOut = o.heldOut?.length ? checkAlphabets(ds, o.heldOut, 'test') : defaultHeldOut(ds);
+  const validationAlphabets = o.validation?.length
+    ? checkAlphabets(ds, o.validation, 'validation')
+    : defaultValidation(ds, heldOut);
+  const both = validationAlphabets.filter((a) => heldOut.includes(a));
+  if (both.length) {
+    throw new OmniglotError(
+      `alphabet ${both.map((a) => `'${a}'`).join(', ')} is named for both validation and test: ` +
+        `an alphabet belongs to one split (--val-alphabets and --alphabets must not overlap)`,
+    );
+  }
+  const of = (names: string[]) =>
+    new Set(ds.characters.flatMap((c, i) => (names.includes(c.alphabet) ? [i] : [])));
+  return { test: of(heldOut), validation: of(validationAlphabets), heldOut, validationAlphabets };
+}
+
+function checkAlphabets(ds: OmniglotDataset, names: string[], what: string): string[] {
+  const twice = names.find((a, i) => names.indexOf(a) !== i);
+  if (twice) throw new OmniglotError(`${what} alphabet '${twice}' is named twice: name each alphabet once`);
+  const unknown = names.filter((a) => !ds.alphabets.includes(a));
+  if (unknown.length) {
+    throw new OmniglotError(
+      `unknown ${what} alphabet${unknown.length > 1 ? 's' : ''} ${unknown.map((a) => `'${a}'`).join(', ')}: ` +
+        `this set has ${ds.alphabets.join(', ')}`,
+    );
+  }
+  return names;
+}
+
+/** Characters at random: the first `fraction` of a seeded shuffle for test, the next for validation. */
+function characterSplit(ds: OmniglotDataset, o: OmniglotSplitOptions) {
+  const fraction = o.fraction ?? 0.2;
+  if (!(fraction > 0 && fraction < 0.5))
+    throw new OmniglotError(`held-out fraction must be in (0, 0.5), got ${fraction}`);
+  const order = shuffled(ds.characters.length, o.seed ?? 1);
+  const n = Math.max(1, Math.round(fraction * order.length));
+  return {
+    test: new Set(order.slice(0, n)),
+    validation: new Set(order.slice(n, 2 * n)),
+    heldOut: [] as string[],
+    validationAlphabets: [] as string[],
+  };
 }
 
 /** A seeded permutation of 0..n-1 (mulberry32 + Fisher–Yates): the same split on every machine. */

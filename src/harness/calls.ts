@@ -4,7 +4,8 @@
  * function Node exposes; `metarnn --backend dawn` builds it in Node with Dawn and a plain callback.
  */
 import { acquireGpu, type AcquireOptions, type Gpu } from '../runtime/gpu';
-import { loadOmniglot } from '../data/omniglot';
+import { loadOmniglotSources } from '../data/omniglot_merge';
+import { InputError } from '../runtime/errors';
 import type { TaskData } from '../meta/learner';
 import { DOCTOR_LIMITS, type DoctorReport, type HarnessCalls } from '../protocol/harness';
 import type { TrainEvent } from '../protocol/training';
@@ -43,9 +44,15 @@ export function createHarness(o: HarnessOptions): Harness {
       () => harness.taskData,
       o.send,
     ),
-    /** Loads an Omniglot zip sent as base64 (a page cannot read paths) into `taskData.omniglot`. */
-    async omniglotLoad(zipBase64: string, name?: string) {
-      const ds = loadOmniglot(fromBase64(zipBase64), { name });
+    /**
+     * Loads Omniglot zips sent as base64 (a page cannot read paths) into `taskData.omniglot`, merged into one
+     * data set when there are several (a character in more than one counts once, see mergeOmniglot).
+     */
+    async omniglotLoad(zipsBase64: string[], names: string[]) {
+      if (zipsBase64.length !== names.length) {
+        throw new InputError(`omniglotLoad: ${zipsBase64.length} zips but ${names.length} names`);
+      }
+      const ds = loadOmniglotSources(zipsBase64.map((z, i) => ({ name: names[i], zip: fromBase64(z) })));
       harness.taskData.omniglot = ds;
       return { alphabets: ds.alphabets, characters: ds.characters.length, images: ds.imageCount };
     },

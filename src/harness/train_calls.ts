@@ -17,6 +17,8 @@ import {
   type MetaLearner,
   type TaskData,
 } from '../meta/learner';
+import { BlackBoxClassifier } from '../meta/blackbox_classifier';
+import type { EvalSplit } from '../data/omniglot_split';
 import { LearnedOptimizer } from '../meta/lopt';
 import type { OptimizerComparison } from '../meta/lopt_compare';
 import { evaluateOmniglotRuns, learnerClassifier, parseOmniglotRuns } from '../meta/omniglot_runs';
@@ -84,6 +86,8 @@ export function trainCalls(
     async trainRun(a: TrainRunArgs): Promise<TrainRunResult> {
       let learner = await loadLearner(await getGpu(), a.config, taskData(), a.resume);
       try {
+        // Every choice a run makes (checkpoints, the figures it prints) is on validation: refuse before step 1.
+        if (learner instanceof BlackBoxClassifier) learner.checkSplit('validation');
         await send({ type: 'ready', step: learner.stepCount, dispatchesPerStep: learner.dispatchesPerStep });
         let stop = false; // Node answered true (the time budget): evaluate and checkpoint, then end
         let interrupted = false; // Node answered 'interrupt' (a signal): checkpoint at once, then end
@@ -148,7 +152,11 @@ export function trainCalls(
           if (!interrupted) {
             await evaluate(
               step,
-              await learner.evaluate(a.config.evalTasks, a.config.seed + EVAL_SEED_OFFSET.validation),
+              await learner.evaluate(
+                a.config.evalTasks,
+                a.config.seed + EVAL_SEED_OFFSET.validation,
+                'validation',
+              ),
             );
           }
           await checkpoint(step, learner);
@@ -188,10 +196,16 @@ export function trainCalls(
       }
     },
     /** Adapts to `tasks` held-out tasks drawn with `seed` and returns the metric per task and summarised. */
-    async evalRun(config: MetaConfig, resume: Resume, tasks: number, seed: number): Promise<EvalResult> {
+    async evalRun(
+      config: MetaConfig,
+      resume: Resume,
+      tasks: number,
+      seed: number,
+      split: EvalSplit = 'test',
+    ): Promise<EvalResult> {
       const learner = await loadLearner(await getGpu(), config, taskData(), resume);
       try {
-        return await learner.evaluate(tasks, seed);
+        return await learner.evaluate(tasks, seed, split);
       } finally {
         learner.destroy();
       }

@@ -96,6 +96,7 @@ export const encodeConfig = (config: RunConfig): Uint8Array =>
 const OPTIONAL_KEYS = [
   'data',
   'alphabets',
+  'valAlphabets',
   'maxBadSteps',
   'innerSteps',
   'innerLr',

@@ -11,8 +11,10 @@ import { InputError } from '../runtime/errors';
 export interface RunConfig extends MetaConfig {
   /** Dataset path (omniglot, forecast). */
   data?: string;
-  /** Which alphabets to use (omniglot), as given. */
+  /** Test alphabets (omniglot), comma-separated as given: never trained on, never chosen on. */
   alphabets?: string;
+  /** Validation alphabets (omniglot), comma-separated: where a run's choices are made. */
+  valAlphabets?: string;
   /** Omniglot image encoder: 'conv' or 'mlp' (blackbox_classifier.ts ENCODERS). */
   encoder?: 'mlp' | 'conv';
   /** Omniglot augmentation: training images move by up to this many pixels at random (0: none). */
@@ -55,6 +57,7 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   encoderLr: { kind: 'number', above: 0 },
   data: { kind: 'string' },
   alphabets: { kind: 'string' },
+  valAlphabets: { kind: 'string' },
   encoder: { kind: 'enum', values: ['mlp', 'conv'] },
   shift: { kind: 'int', min: 0, max: OMNIGLOT_MAX_SHIFT },
   labels: { kind: 'enum', values: ['paired', 'delayed'] },

@@ -27,13 +27,15 @@ import { softmaxCrossEntropy } from '../kernels/softmax_cross_entropy';
 import { labelBindBackward, labelBindForward } from '../kernels/label_bind';
 import { omniglotSteps } from '../kernels/omniglot_tasks';
 import type { OmniglotDataset } from '../data/omniglot';
-import type { OmniglotSplit } from '../data/omniglot_split';
+import type { EvalSplit, OmniglotSplit } from '../data/omniglot_split';
 import { summarize, type MetaConfig, type TaskData } from './learner';
 import { LearnerCore, mean } from './learner_core';
 import type { ImageEncoder } from './image_encoder';
 import { classifierModel } from './classifier_model';
 import { recordPretrain, type ClassifierPass } from './classifier_pretrain';
 import { OmniglotSampler } from './omniglot_sampler';
+import { splitEpisode } from './omniglot_episode';
+import { fitPretrainHead } from './classifier_checkpoint';
 import { checkEpisodes, InstanceTally, packQueryRows } from './classifier_episodes';
 import { MetaOptimizer } from './optimizer';
 import { LinearHead } from './gru_head';
@@ -45,6 +47,9 @@ import {
   type ClassifierEvalResult,
   type OmniglotConfig,
 } from './classifier_config';
+
+/** Index of the largest value. */
+const argmax = (v: number[]) => v.reduce((best, x, i) => (x > v[best] ? i : best), 0);
 
 /** Evaluation episodes per recorded pass: bounds its buffers whatever `tasks` asks for. */
 const EVAL_CHUNK = 50;
@@ -171,7 +176,7 @@ export class BlackBoxClassifier extends LearnerCore {
 
   /**
    * Records one pass over `tasks` episodes of `steps` steps. 'train' and 'eval' sample on the GPU (train
-   * pool, stream 0 / held-out pool, stream 1); 'external' runs whatever the caller wrote into `pixels`,
+   * pool, stream 0 / the `split` pool, stream 1); 'external' runs whatever the caller wrote into `pixels`,
    * `labels` and the label slots of `episode`. Only 'train' runs backward and the update.
    */
   async #record(
@@ -179,6 +184,7 @@ export class BlackBoxClassifier extends LearnerCore {
     mode: 'train' | 'eval' | 'external',
     seed: number,
     steps = this.steps,
+    split: EvalSplit = 'test',
   ): Promise<ClassifierPass> {
     const { gpu, shape, config } = this;
     const { ways: N, shots: K, queries: Q, hidden: H } = config;
@@ -212,7 +218,7 @@ export class BlackBoxClassifier extends LearnerCore {
         shots: K,
         queries: Q,
         step: train ? this.stepCounter : this.#evalCounter,
-        pool: train ? 0 : 1,
+        pool: train ? 'train' : split,
         seed,
         stream: train ? 0 : 1,
         shift: train ? this.#shift : 0,
@@ -323,30 +329,68 @@ export class BlackBoxClassifier extends LearnerCore {
   }
 
   /**
-   * N-way K-shot accuracy on `tasks` episodes of held-out classes (stream 1, upright characters), one value
-   * per episode, plus accuracy by presentation (see ClassifierEvalResult).
+   * N-way K-shot accuracy on `tasks` episodes of the `split` classes (stream 1, upright characters), one value
+   * per episode, each query scored alone after the support set (inductive, as the literature scores); the same
+   * episodes scored transductively (one sequence, queries after each other) and by presentation (Santoro et
+   * al., from that sequence) beside it.
    */
-  async evaluate(tasks: number, seed: number): Promise<ClassifierEvalResult> {
+  async evaluate(tasks: number, seed: number, split: EvalSplit = 'test'): Promise<ClassifierEvalResult> {
     const { ways: N, shots: K } = this.config;
+    this.checkSplit(split);
     const T = this.steps;
     const chunk = Math.min(tasks, EVAL_CHUNK);
-    const pass = await this.#record(chunk, 'eval', seed);
-    const values: number[] = [];
+    const pass = await this.#record(chunk, 'eval', seed, T, split);
+    const inductive: number[] = [];
+    const transductive: number[] = [];
     const tally = new InstanceTally(N, K);
     try {
-      for (let c = 0; values.length < tasks; c++) {
+      for (let c = 0; transductive.length < tasks; c++) {
         this.gpu.write(this.#evalCounter, [c]);
         pass.program.run();
         const labels = await this.gpu.read(pass.labels);
         const correct = await this.gpu.read(pass.correct);
-        const take = Math.min(chunk, tasks - values.length);
-        values.push(...queryAccuracy(correct, N * K, T).slice(0, take));
+        const take = Math.min(chunk, tasks - transductive.length);
+        transductive.push(...queryAccuracy(correct, N * K, T).slice(0, take));
         tally.add(labels, correct, take, T);
+        inductive.push(...(await this.#inductive(split, seed, c, take)));
       }
     } finally {
       this.free(pass);
     }
-    return { ...summarize('accuracy', values), ways: N, shots: K, byInstance: tally.result() };
+    const t = summarize('accuracy', transductive);
+    return {
+      ...summarize('accuracy', inductive),
+      ways: N,
+      shots: K,
+      byInstance: tally.result(),
+      transductive: { mean: t.mean, ci95: t.ci95 },
+      alphabets: split === 'test' ? this.split.heldOut : this.split.validationAlphabets,
+    };
+  }
+
+  /** Refuses to go on without `split` classes: training chooses on validation, `eval` scores on test. */
+  checkSplit(split: EvalSplit): void {
+    if (this.split[split].length) return;
+    const option = split === 'test' ? '--alphabets' : '--val-alphabets';
+    throw new InputError(
+      `no ${split} alphabets: this data has ${this.dataset.alphabets.length} (${this.dataset.alphabets.join(', ')}), ` +
+        `too few to leave one for ${split} by default; name them with ${option}`,
+    );
+  }
+
+  /** Query accuracy of evaluation chunk `step`'s first `take` episodes, each query in its own sequence. */
+  async #inductive(split: EvalSplit, seed: number, step: number, take: number): Promise<number[]> {
+    const shape = this.config;
+    const episodes = Array.from({ length: take }, (_, task) =>
+      splitEpisode(this.dataset, this.split, split, shape, { seed, step, task }),
+    );
+    const logits = await this.predict(
+      episodes.map((e) => ({ support: e.support, queries: e.queries.map((q) => q.image) })),
+    );
+    return episodes.map((e, i) => {
+      const hits = e.queries.filter((q, j) => argmax(logits[i][j]) === q.label).length;
+      return hits / e.queries.length;
+    });
   }
 
   /**
@@ -386,13 +430,28 @@ export class BlackBoxClassifier extends LearnerCore {
     }
   }
 
+  /**
+   * Image codes (image · 4 + quarter turns, times the shift span² when shifting) of the last step's rows, from
+   * the pretraining pass or the meta-training pass, whichever ran: for checking which images training read.
+   */
+  async lastCodes(): Promise<Uint32Array> {
+    const pretrained = this.#step <= encoderSchedule(this.config).pretrainSteps && this.#pretrain;
+    const pass = pretrained ? this.#pretrain! : this.#trainPass;
+    return new Uint32Array((await this.gpu.read(pass.codes)).buffer);
+  }
+
   /** The recorded training pass, with its correct-answer and episode buffers. */
   get #trainPass(): ClassifierPass {
     return this.trainPass as ClassifierPass;
   }
 
+  /**
+   * Loads a checkpoint, also one trained on other data: the pretraining head (one row per training class) and
+   * its optimizer state are fitted to this data's training classes, since after pretraining nothing reads them;
+   * a checkpoint without optimizer state (a shipped model) starts with fresh moments.
+   */
   load(state: Record<string, Float32Array>, step: number): void {
-    super.load(state, 0);
+    super.load(fitPretrainHead(state, this.entries, this.optimizers, step, this.config), 0);
     this.stepCount = step;
   }
 

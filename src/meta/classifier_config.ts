@@ -25,8 +25,10 @@ export const ENCODER: EncoderSpec = ENCODERS.conv;
 export interface OmniglotConfig {
   /** The zip the run was trained on, as the user named it (a record only). */
   data?: string;
-  /** Alphabets held out for evaluation, as a list or comma-separated; default: see defaultHeldOut. */
+  /** Test alphabets, as a list or comma-separated; default: see defaultHeldOut. */
   alphabets?: string | string[];
+  /** Validation alphabets (choices, checkpoints), as a list or comma-separated; default: see defaultValidation. */
+  valAlphabets?: string | string[];
   /** Split by whole alphabets (default, as Lake et al.) or by characters at random (seeded by `seed`). */
   split?: 'alphabet' | 'character';
   /** Add 90°, 180° and 270° turns of the training characters as extra classes (default true; false: none). */
@@ -65,6 +67,7 @@ export function classifierSchedules(config: MetaConfig): {
   };
 }
 
+/** An alphabet list as the config holds it (a list or comma-separated) as a list; undefined when empty. */
 export function heldOutAlphabets(a: OmniglotConfig['alphabets']): string[] | undefined {
   const list = (typeof a === 'string' ? a.split(',') : (a ?? [])).map((s) => s.trim()).filter(Boolean);
   return list.length ? list : undefined;

@@ -40,32 +40,38 @@ export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): C
   const split = splitOmniglot(dataset, {
     by: o.split,
     heldOut: heldOutAlphabets(o.alphabets),
+    validation: heldOutAlphabets(o.valAlphabets),
     rotations: o.rotations === false ? 1 : 4,
     seed: config.seed,
   });
-  const held = split.heldOut.length ? `held-out alphabets ${split.heldOut.join(', ')}` : 'held-out set';
-  checkEpisodeShape(dataset, split.train, { ways: N, shots: K, queries: Q }, 'training set');
-  checkEpisodeShape(dataset, split.test, { ways: N, shots: K, queries: Q }, held);
+  const shape = { ways: N, shots: K, queries: Q };
+  const named = (what: string, alphabets: string[]) =>
+    alphabets.length ? `${what} alphabets ${alphabets.join(', ')}` : `${what} set`;
+  checkEpisodeShape(dataset, split.train, shape, 'training set');
+  checkEpisodeShape(dataset, split.test, shape, named('test', split.heldOut));
+  // An empty validation split is refused when training starts (nothing to choose on); evaluation needs none.
+  if (split.validation.length)
+    checkEpisodeShape(dataset, split.validation, shape, named('validation', split.validationAlphabets));
   const { pretrainSteps, encoderLr } = encoderSchedule(config);
   if (!(Number.isInteger(pretrainSteps) && pretrainSteps >= 0))
     throw new InputError(`pretrainSteps must be an integer ≥ 0, got ${pretrainSteps}`);
   if (!(encoderLr >= 0)) throw new InputError(`encoderLr must be ≥ 0, got ${encoderLr}`);
   const spec = o.encoder ?? ENCODER;
   const encoder = imageEncoder(typeof spec === 'string' ? ENCODERS[spec] : spec, dataset.size);
-  const shape = {
+  const gru = {
     layers: config.layers,
     inputSize: labelBindWidth({ embed: encoder.embed, ways: N }),
     hiddenSize: H,
     groups: 1,
   };
-  const metaSize = gruParamLayout(shape).size + N * H + N;
+  const metaSize = gruParamLayout(gru).size + N * H + N;
   const encoderEntries = encoder.entries(metaSize);
   const E = encoder.embed;
   const P = split.train.length;
   const last = encoderEntries[encoderEntries.length - 1];
   const end = last.offset + last.size;
   const entries = [
-    ...gruHeadEntries(shape, N),
+    ...gruHeadEntries(gru, N),
     ...encoderEntries,
     { name: 'pretrain_head.weight', offset: end, shape: [P, E], size: P * E },
     { name: 'pretrain_head.bias', offset: end + P * E, shape: [P], size: P },
@@ -87,5 +93,5 @@ export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): C
         : 1 / Math.sqrt(H);
     init.set(initUniform(e.size, bound, config.seed * INIT_SEED_STRIDE + i), e.offset);
   });
-  return { split, encoder, shape, entries, encoderEntries, metaSize, init };
+  return { split, encoder, shape: gru, entries, encoderEntries, metaSize, init };
 }

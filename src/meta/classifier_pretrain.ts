@@ -46,7 +46,7 @@ export interface PretrainModel {
 
 export async function recordPretrain(m: PretrainModel): Promise<ClassifierPass> {
   const { gpu } = m;
-  const P = m.sampler.poolSize(0);
+  const P = m.sampler.poolSize('train');
   const W = Math.min(PRETRAIN_WAYS, P);
   const R = 2 * W;
   const E = m.encoder.embed;
@@ -70,7 +70,7 @@ export async function recordPretrain(m: PretrainModel): Promise<ClassifierPass> 
     shots: 1,
     queries: 1,
     step: m.step,
-    pool: 0,
+    pool: 'train',
     seed: m.seed,
     stream: 2,
     shift: m.shift,

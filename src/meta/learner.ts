@@ -3,6 +3,7 @@
  * recorded programs; the trainer only decides when to step, log, evaluate and checkpoint.
  */
 import type { OmniglotDataset } from '../data/omniglot';
+import type { EvalSplit } from '../data/omniglot_split';
 import type { ParamEntry } from '../layout/gru_layout';
 import type { Gpu } from '../runtime/gpu';
 
@@ -33,6 +34,13 @@ export interface EvalResult {
    * after i − 1 labelled examples of its class; `count` is how many predictions it pools.
    */
   byInstance?: { instance: number; accuracy: number; count: number }[];
+  /**
+   * Classifiers only: the same episodes scored transductively (all queries in one sequence after the support
+   * set, each seeing the earlier ones); `mean` above scores each query alone, as the literature does.
+   */
+  transductive?: { mean: number; ci95: number };
+  /** Classifiers split by alphabet: the alphabets the episodes came from. */
+  alphabets?: string[];
 }
 
 export interface MetaLearner {
@@ -55,7 +63,11 @@ export interface MetaLearner {
   lastLoss(): Promise<number>;
   /** Optimizer steps skipped for a NaN/Inf gradient, in all and in a row (one small readback). */
   badSteps(): Promise<{ skipped: number; inARow: number }>;
-  evaluate(tasks: number, seed: number): Promise<EvalResult>;
+  /**
+   * The metric on `tasks` held-out tasks drawn with `seed`, from the validation or test split where the task
+   * family has split classes (Omniglot's alphabets; default 'test'); other families split by seed alone.
+   */
+  evaluate(tasks: number, seed: number, split?: EvalSplit): Promise<EvalResult>;
   /** Weights and optimizer state by name (safetensors names; weights load into PyTorch by name). */
   state(): Promise<Record<string, Float32Array>>;
   load(state: Record<string, Float32Array>, step: number): void;

@@ -12,6 +12,7 @@ import type { Gpu } from '../runtime/gpu';
 import type { Program } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import type { ParamEntry } from '../layout/gru_layout';
+import type { EvalSplit } from '../data/omniglot_split';
 import { flatFromState, namedSlices } from './init';
 import type { EvalResult, MetaConfig, MetaLearner } from './learner';
 import { metaOptimizer, type MetaOptimizer } from './optimizer';
@@ -116,7 +117,7 @@ export abstract class LearnerCore implements MetaLearner {
     return this.lossScale * mean(await this.gpu.read(this.trainPass.loss));
   }
 
-  abstract evaluate(tasks: number, seed: number): Promise<EvalResult>;
+  abstract evaluate(tasks: number, seed: number, split?: EvalSplit): Promise<EvalResult>;
 
   /** Runs `pass` on the tasks of step `step` and reads its per-task loss; the step counter is restored. */
   protected async runAt(pass: Pass, step: number): Promise<Float32Array> {

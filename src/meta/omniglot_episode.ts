@@ -5,7 +5,7 @@
  */
 import { omniglotImage } from '../data/omniglot_image';
 import type { OmniglotDataset } from '../data/omniglot';
-import type { OmniglotSplit } from '../data/omniglot_split';
+import type { EvalSplit, OmniglotSplit } from '../data/omniglot_split';
 import { InputError } from '../runtime/errors';
 import { omniglotEpisodeCodes } from '../layout/omniglot_codes';
 
@@ -31,27 +31,44 @@ export interface OmniglotEpisode {
 export function heldOutEpisode(
   ds: OmniglotDataset,
   split: OmniglotSplit,
-  shape: { ways: number; shots: number; queries: number },
+  shape: EpisodeShape,
   seed: number,
   index: number,
 ): OmniglotEpisode {
   if (!(Number.isInteger(index) && index >= 0))
     throw new InputError(`episode index must be an integer ≥ 0, got ${index}`);
-  if (shape.ways > split.test.length) {
+  return splitEpisode(ds, split, 'test', shape, { seed, step: index, task: 0 });
+}
+
+interface EpisodeShape {
+  ways: number;
+  shots: number;
+  queries: number;
+}
+
+/**
+ * The episode the GPU sampler draws for evaluation on `which` split (stream 1) at (step, task): the same classes,
+ * labels, order and drawings, upright and unshifted, with every label known (also a paired support step's).
+ */
+export function splitEpisode(
+  ds: OmniglotDataset,
+  split: OmniglotSplit,
+  which: EvalSplit,
+  shape: EpisodeShape,
+  at: { seed: number; step: number; task: number },
+): OmniglotEpisode {
+  const pool = split[which];
+  if (shape.ways > pool.length) {
     throw new InputError(
-      `${shape.ways}-way episodes need ${shape.ways} held-out classes, but there are ${split.test.length}`,
+      `${shape.ways}-way episodes need ${shape.ways} ${which} classes, but there are ${pool.length}`,
     );
   }
   const R = split.rotations;
   const ep = omniglotEpisodeCodes(
-    { seed, stream: 1, step: index, task: 0 },
+    { ...at, stream: 1 },
     // Only the shape: a run's config may carry a training shift, which held-out episodes never have.
     { ways: shape.ways, shots: shape.shots, queries: shape.queries, rotations: R },
-    {
-      pool: split.test,
-      starts: ds.characters.map((c) => c.start),
-      counts: ds.characters.map((c) => c.count),
-    },
+    { pool, starts: ds.characters.map((c) => c.start), counts: ds.characters.map((c) => c.count) },
   );
   const items = ep.codes.map((code, t) => {
     const classId = ep.classes[ep.labels[t]];

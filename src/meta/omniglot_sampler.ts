@@ -1,15 +1,15 @@
 /**
  * Omniglot episodes on the GPU for one run: the images and the character table live on the device for the
  * whole run, and an episode only ever moves indices (omniglot_tasks draws image codes and labels, then
- * omniglot_gather turns and shifts the images into rows of pixels). Pool 0 holds the training classes, pool 1
- * the held-out ones (split.train and split.test).
+ * omniglot_gather turns and shifts the images into rows of pixels). Pools 0, 1, 2 hold the training,
+ * validation and test classes (SPLITS order).
  */
 import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { omniglotGather, omniglotTasks, packOmniglotTable } from '../kernels/omniglot_tasks';
 import type { OmniglotDataset } from '../data/omniglot';
-import type { OmniglotSplit } from '../data/omniglot_split';
+import { SPLITS, type OmniglotSplit, type SplitName } from '../data/omniglot_split';
 
 export interface SampleRequest {
   /** Episodes and their shape. */
@@ -19,7 +19,7 @@ export interface SampleRequest {
   queries: number;
   /** The u32 step number the draws depend on. */
   step: Tensor;
-  pool: 0 | 1;
+  pool: SplitName;
   seed: number;
   stream: number;
   /** Training images move by up to this many pixels (0: none). */
@@ -52,15 +52,18 @@ export class OmniglotSampler {
   ) {
     this.size = dataset.size;
     this.#images = gpu.tensor([dataset.imageCount, dataset.size ** 2], dataset.images);
-    const table = packOmniglotTable(dataset.characters, [split.train, split.test]);
+    const table = packOmniglotTable(
+      dataset.characters,
+      SPLITS.map((s) => split[s]),
+    );
     this.#table = gpu.tensor([table.data.length], table.data, 'u32');
     this.#pools = table.pools;
     this.#charCount = table.charCount;
   }
 
-  /** Classes in pool `pool` (rotations of the training characters included). */
-  poolSize(pool: 0 | 1): number {
-    return this.#pools[pool].size;
+  /** Classes in split `pool` (rotations of the training characters included). */
+  poolSize(pool: SplitName): number {
+    return this.#pools[SPLITS.indexOf(pool)].size;
   }
 
   /** Records the draw of `r.tasks` episodes and the gather of their images: two dispatches. */
@@ -72,7 +75,7 @@ export class OmniglotSampler {
       {
         step: r.step,
         table: this.#table,
-        pool: this.#pools[r.pool],
+        pool: this.#pools[SPLITS.indexOf(r.pool)],
         charStart: 0,
         charCount: this.#charCount,
         rotations: this.split.rotations,

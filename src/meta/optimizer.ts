@@ -92,12 +92,15 @@ export class MetaOptimizer {
     };
   }
 
+  /** Loads its state from a checkpoint; one without it (weights only, e.g. a shipped model) keeps fresh moments. */
   load(state: Record<string, Float32Array>, step: number): void {
-    this.gpu.write(this.m, state[`${this.name}.m`]);
-    this.gpu.write(this.v, state[`${this.name}.v`]);
-    const hyper = state[`${this.name}.hyper`];
-    // Checkpoints written before the in-a-row skip counter existed hold one slot less: it starts at 0.
-    this.gpu.write(this.hyper, hyper?.length === ADAM_HYPER_SIZE - 1 ? [...hyper, 0] : hyper);
+    const [m, v, hyper] = ['m', 'v', 'hyper'].map((k) => state[`${this.name}.${k}`]);
+    if (m && v && hyper) {
+      this.gpu.write(this.m, m);
+      this.gpu.write(this.v, v);
+      // Checkpoints written before the in-a-row skip counter existed hold one slot less: it starts at 0.
+      this.gpu.write(this.hyper, hyper.length === ADAM_HYPER_SIZE - 1 ? [...hyper, 0] : hyper);
+    }
     // The host's copy from the config, not the float32 one read back: a resumed run logs the same numbers.
     this.#lr = this.schedule ? this.schedule(step) : this.options.lr;
     this.step = step;

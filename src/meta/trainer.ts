@@ -290,7 +290,7 @@ export async function train(learner: MetaLearner, steps: number, cb: TrainCallba
     if (isEvalPoint(step)) {
       await checkBadSteps(step);
       const seed = c.seed + EVAL_SEED_OFFSET.validation;
-      if (cb.onEval) await cb.onEval(step, await learner.evaluate(c.evalTasks, seed));
+      if (cb.onEval) await cb.onEval(step, await learner.evaluate(c.evalTasks, seed, 'validation'));
       await cb.onCheckpoint?.(step, learner);
     }
   }

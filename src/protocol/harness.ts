@@ -10,6 +10,7 @@ import type { OptimizerComparison } from '../meta/lopt_compare';
 import type { RunsResult } from '../meta/omniglot_runs';
 import type { AdapterSummary } from '../runtime/gpu';
 import type { Resume, TrainRunArgs, TrainRunResult } from './training';
+import type { EvalSplit } from '../data/omniglot_split';
 
 /** The limits that decide which model and batch sizes fit (see `metarnn doctor`). */
 export const DOCTOR_LIMITS = [
@@ -58,7 +59,7 @@ export interface GruRunResult {
   gradH0: Float32Array | null;
 }
 
-/** What a loaded Omniglot zip holds. */
+/** What the loaded Omniglot zips hold, a character found in several counted once. */
 export interface OmniglotSummary {
   alphabets: string[];
   characters: number;
@@ -69,7 +70,13 @@ export interface HarnessCalls {
   /** Meta-trains in the page, reporting through TRAIN_EVENT_FUNCTION (see training.ts). */
   trainRun(a: TrainRunArgs): Promise<TrainRunResult>;
   /** Adapts to `tasks` held-out tasks drawn with `seed`: the metric per task and summarised. */
-  evalRun(config: MetaConfig, resume: Resume, tasks: number, seed: number): Promise<EvalResult>;
+  evalRun(
+    config: MetaConfig,
+    resume: Resume,
+    tasks: number,
+    seed: number,
+    split?: EvalSplit,
+  ): Promise<EvalResult>;
   /** A learned optimizer against tuned SGD, RMSprop and Adam, for each run length in `steps`. */
   compareRun(
     config: MetaConfig,
@@ -80,8 +87,11 @@ export interface HarnessCalls {
   ): Promise<OptimizerComparison[]>;
   /** Lake et al.'s 20-way one-shot runs (all_runs.zip, as base64) through a trained classifier. */
   runsEvalRun(config: MetaConfig, resume: Resume, runsZipBase64: string): Promise<RunsResult>;
-  /** Loads an Omniglot zip (as base64: a page cannot read paths) for the learners built after it. */
-  omniglotLoad(zipBase64: string, name?: string): Promise<OmniglotSummary>;
+  /**
+   * Loads Omniglot zips (as base64: a page cannot read paths; `names` for messages, one per zip) for the
+   * learners built after it, merged into one data set when there are several.
+   */
+  omniglotLoad(zipsBase64: string[], names: string[]): Promise<OmniglotSummary>;
   doctor(): Promise<DoctorReport>;
   gruRun(a: GruRunArgs): Promise<GruRunResult>;
 }
