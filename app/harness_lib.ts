@@ -21,5 +21,6 @@ export { contextRows, contextStep } from '../src/kernels/context_adapt';
 export { reluForward, reluBackward } from '../src/kernels/relu';
 export { layerNormForward, layerNormBackward } from '../src/kernels/layer_norm';
 export { labelBindForward, labelBindBackward } from '../src/kernels/label_bind';
+export { causalAttentionForward, causalAttentionBackward } from '../src/kernels/causal_attention';
 export * from '../src/kernels/im2col';
 export { omniglotTasks, omniglotGather, packOmniglotTable } from '../src/kernels/omniglot_tasks';
