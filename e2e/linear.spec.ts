@@ -53,3 +53,32 @@ for (const s of shapes) {
     expectClose(out.grad.slice(ref.dw.length), ref.db, 'db');
   });
 }
+
+test('linear forward with accumulate adds x·Wᵀ + b into y (no bias: x·Wᵀ)', async ({ gpu }) => {
+  const s = { groups: 2, rowsPerGroup: 5, inF: 6, outF: 7 };
+  const rand = rng(Date.now() & 0xffff);
+  const rows = s.groups * s.rowsPerGroup;
+  const x = uniform(rand, rows * s.inF);
+  const w = uniform(rand, s.groups * s.outF * s.inF);
+  const b = uniform(rand, s.groups * s.outF);
+  const y0 = uniform(rand, rows * s.outF);
+  const out = await gpu.evaluate(
+    async ({ s, x, w, b, y0, rows }) => {
+      const h = window.harness;
+      const tx = await h.tensor([rows, s.inF], x);
+      const tw = await h.tensor([s.groups, s.outF, s.inF], w);
+      const tb = await h.tensor([s.groups, s.outF], b);
+      const [ty, ty2] = await Promise.all([h.tensor([rows, s.outF], y0), h.tensor([rows, s.outF], y0)]);
+      await h.run((rec) => {
+        h.lib.linearForward(rec, s, { x: tx, w: tw, b: tb, y: ty, accumulate: true });
+        h.lib.linearForward(rec, s, { x: tx, w: tw, y: ty2, accumulate: true });
+      });
+      return { y: await h.read(ty), y2: await h.read(ty2) };
+    },
+    { s, x, w, b, y0, rows },
+  );
+  const withBias = linearForwardRef(s, x, w, b);
+  const noBias = linearForwardRef(s, x, w);
+  expectClose(out.y, Array.from(withBias, (v, i) => v + y0[i]), 'y += xWᵀ + b');
+  expectClose(out.y2, Array.from(noBias, (v, i) => v + y0[i]), 'y += xWᵀ');
+});

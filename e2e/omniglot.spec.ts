@@ -267,6 +267,12 @@ test.describe('black-box classifier on small1', () => {
       prefixes: ['encoder.0', 'encoder.2'],
       extra: { labels: 'paired' as const, shift: 2 },
     },
+    {
+      what: 'MLP; attention memory, paired labels',
+      encoder: { hidden: 32, embed: 16 },
+      prefixes: ['encoder.0', 'memory.proj', 'memory.head'],
+      extra: { labels: 'paired' as const, memory: 'attention' as const },
+    },
   ]) {
     test(`gradient of the whole model (${what} encoder, GRU, head) matches finite differences`, async ({
       gpu,

@@ -9,6 +9,8 @@ import { labelBindRef } from '../src/reference/label_bind';
 import { layerNormRef } from '../src/reference/layer_norm';
 import { linearForwardRef } from '../src/reference/linear';
 import { reluRef } from '../src/reference/relu';
+import { causalAttentionRef } from '../src/reference/causal_attention';
+import { MEMORY } from '../src/layout/attention_shape';
 import { expect, expectClose, test } from './fixtures';
 
 // Inductive scoring: each query is classified from the support set alone, never from the episode's other
@@ -38,6 +40,7 @@ function classifierLogitsRef(
   support: { image: number[]; label: number }[],
   query: number[],
   paired: boolean,
+  memory: boolean,
 ): number[] {
   const { ways: N, hidden: H, embed: E, encoderHidden: M } = SHAPE;
   const get = (name: string) => {
@@ -63,20 +66,43 @@ function classifierLogitsRef(
   const gru = params.slice(0, gruParamLayout(shape).size);
   const { output } = gruForwardRef(shape, { batch: 1, steps: T }, gru, bound);
   const last = Array.from(output.subarray((T - 1) * H, T * H));
-  return Array.from(linearForwardRef(one(H, N), last, get('head.weight'), get('head.bias')));
+  const logits = Array.from(linearForwardRef(one(H, N), last, get('head.weight'), get('head.bias')));
+  if (!memory) return logits;
+  // The attention read of the last step over every step's projected GRU output.
+  const { key: D, value: V } = MEMORY;
+  const rows = { groups: 1, rowsPerGroup: T, inF: H, outF: 2 * D + V };
+  const proj = linearForwardRef(rows, output, get('memory.proj.weight'), get('memory.proj.bias'));
+  const cols = (from: number, width: number) =>
+    Array.from(
+      { length: T * width },
+      (_, i) => proj[Math.floor(i / width) * (2 * D + V) + from + (i % width)],
+    );
+  const { o } = causalAttentionRef(cols(0, D), cols(D, D), cols(2 * D, V), {
+    batch: 1,
+    steps: T,
+    keyDim: D,
+    valueDim: V,
+  });
+  const read = o.slice((T - 1) * V, T * V);
+  const extra = linearForwardRef(one(V, N), read, get('memory.head.weight'), get('memory.head.bias'));
+  return logits.map((v, i) => v + extra[i]);
 }
 
 test.describe('inductive scoring (black-box classifier on small1)', () => {
   test.skip(!existsSync(SMALL1), `needs ${SMALL1} (the shared Omniglot data)`);
 
-  for (const labels of ['paired', 'delayed'] as const) {
-    test(`a query's logits match the float64 reference on support + that query, unchanged when the other queries are permuted or removed (${labels} labels)`, async ({
+  for (const [labels, memory] of [
+    ['paired', 'none'],
+    ['delayed', 'none'],
+    ['paired', 'attention'],
+  ] as const) {
+    test(`a query's logits match the float64 reference on support + that query, unchanged when the other queries are permuted or removed (${labels} labels, memory ${memory})`, async ({
       gpu,
     }) => {
       await loadSmall1(gpu);
       const seed = Date.now() % 100000;
       const r = await gpu.evaluate(
-        async ({ s, labels, seed }) => {
+        async ({ s, labels, memory, seed }) => {
           const h = window.harness;
           const lib = h.lib;
           const g = await h.gpu();
@@ -91,6 +117,7 @@ test.describe('inductive scoring (black-box classifier on small1)', () => {
             layers: 1,
             seed,
             labels,
+            memory,
             encoder: { hidden: s.encoderHidden, embed: s.embed },
           };
           const l = (await lib.createLearner(g, config, h.taskData)) as BlackBoxClassifier;
@@ -124,11 +151,18 @@ test.describe('inductive scoring (black-box classifier on small1)', () => {
           g.throwIfErrors();
           return { support, queries, all, reversed, alone, result, logits, truth, params, entries };
         },
-        { s: SHAPE, labels, seed },
+        { s: SHAPE, labels, memory, seed },
       );
       // Against the float64 reference: each query alone after the support set.
       r.queries.forEach((q, j) => {
-        const ref = classifierLogitsRef(r.params, r.entries, r.support, q, labels === 'paired');
+        const ref = classifierLogitsRef(
+          r.params,
+          r.entries,
+          r.support,
+          q,
+          labels === 'paired',
+          memory === 'attention',
+        );
         expectClose(r.all[j], ref, `query ${j}`, 1e-4);
       });
       // The other queries do not matter: the same numbers whatever their order, or with none of them.

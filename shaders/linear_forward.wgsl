@@ -7,6 +7,7 @@
 // X rows may be strided (row q at xOffset + (q / xBlock) * xBlockStride + (q % xBlock) * xRowStride) so that
 // a GRU layer can read the previous layer's hidden sequence [B, T+1, H] in place, skipping h0.
 // The GRU uses this kernel for its input projection of all T steps at once.
+// ACCUMULATE adds into Y, for outputs that sum two layers (a head reading two inputs).
 
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> W: array<f32>;
@@ -50,7 +51,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let y = p.yOffset + (g * p.rowsPerGroup + r) * p.yRowStride + o0;
     let v = acc[i] + bias;
     for (var j = 0u; j < 4u; j++) {
+#if ${ACCUMULATE}
+      if (o0 + j < p.outF) { Y[y + j] += v[j]; }
+#else
       if (o0 + j < p.outF) { Y[y + j] = v[j]; }
+#endif
     }
   }
 }

@@ -225,6 +225,10 @@ export function register(program: Command): void {
     .option('--encoder <kind>', 'omniglot: image encoder, conv or mlp')
     .option('--shift <px>', 'omniglot: move training images by up to px pixels at random (0: off)')
     .option('--labels <how>', 'omniglot: support labels paired with their image, or delayed one step')
+    .option(
+      '--memory <kind>',
+      "omniglot: none, or attention (each step also reads the GRU's earlier outputs by attention)",
+    )
     .option('--eval-every <n>', 'evaluate on held-out tasks and checkpoint every n steps')
     .option('--eval-tasks <n>', 'held-out tasks per evaluation')
     .option('--log-every <n>', 'read the loss back and log every n steps')

@@ -107,6 +107,7 @@ const OPTIONAL_KEYS = [
   'encoder',
   'shift',
   'labels',
+  'memory',
   'lrDecay',
 ];
 

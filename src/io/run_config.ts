@@ -21,6 +21,8 @@ export interface RunConfig extends MetaConfig {
   shift?: number;
   /** Omniglot black-box learner: support labels 'paired' with their image or 'delayed' one step. */
   labels?: 'paired' | 'delayed';
+  /** Omniglot black-box learner: 'attention' reads the GRU's earlier outputs beside its state. */
+  memory?: 'none' | 'attention';
 }
 
 type Field =
@@ -61,6 +63,7 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   encoder: { kind: 'enum', values: ['mlp', 'conv'] },
   shift: { kind: 'int', min: 0, max: OMNIGLOT_MAX_SHIFT },
   labels: { kind: 'enum', values: ['paired', 'delayed'] },
+  memory: { kind: 'enum', values: ['none', 'attention'] },
   lrDecay: { kind: 'enum', values: ['none', 'cosine'] },
 };
 

@@ -11,18 +11,29 @@ export type { LinearShape, RowLayout, YLayout } from './linear_tile';
 
 const source = `${common}\n${body}`;
 
-/** y[q, :] = x[q, :] · W[g]ᵀ + b[g] for every row q of every group g (see shaders/linear_forward.wgsl). */
+/**
+ * y[q, :] = x[q, :] · W[g]ᵀ + b[g] for every row q of every group g (see shaders/linear_forward.wgsl); with
+ * `accumulate`, y[q, :] += that instead.
+ */
 export function linearForward(
   rec: Recorder,
   s: LinearShape,
-  t: { x: Tensor; xRows?: RowLayout; w: Tensor; b?: Tensor | null; y: Tensor; yLayout?: YLayout },
+  t: {
+    x: Tensor;
+    xRows?: RowLayout;
+    w: Tensor;
+    b?: Tensor | null;
+    y: Tensor;
+    yLayout?: YLayout;
+    accumulate?: boolean;
+  },
 ): void {
   dispatchLinear(
     rec,
     {
       kernel: 'linear_forward',
       source,
-      defines: { HAS_BIAS: Boolean(t.b) },
+      defines: { HAS_BIAS: Boolean(t.b), ACCUMULATE: Boolean(t.accumulate) },
       buffers: [t.x.buffer, t.w.buffer, t.b?.buffer ?? null, t.y.buffer],
     },
     s,

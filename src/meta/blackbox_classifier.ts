@@ -39,6 +39,7 @@ import { fitPretrainHead } from './classifier_checkpoint';
 import { checkEpisodes, InstanceTally, packQueryRows } from './classifier_episodes';
 import { MetaOptimizer } from './optimizer';
 import { LinearHead } from './gru_head';
+import type { AttentionMemory } from './attention_memory';
 import {
   classifierSchedules,
   encoderSchedule,
@@ -64,6 +65,8 @@ export class BlackBoxClassifier extends LearnerCore {
   readonly #head: LinearHead;
   readonly #pretrainHead: LinearHead;
   readonly #encoder: ImageEncoder;
+  /** The attention read beside the GRU (OmniglotConfig.memory 'attention'), or null. */
+  readonly #memory: AttentionMemory | null;
   /** The encoder's entries (between the head and the pretraining head). */
   readonly #encoderEntries: ParamEntry[];
   readonly #sampler: OmniglotSampler;
@@ -109,6 +112,7 @@ export class BlackBoxClassifier extends LearnerCore {
     this.shape = m.shape;
     this.inputSize = m.shape.inputSize;
     this.#encoder = m.encoder;
+    this.#memory = m.memory;
     this.#encoderEntries = m.encoderEntries;
     this.#head = new LinearHead(m.entries);
     this.#pretrainHead = new LinearHead(m.entries, 'pretrain_head');
@@ -206,7 +210,9 @@ export class BlackBoxClassifier extends LearnerCore {
     const logits = gpu.tensor([R, N]);
     const loss = gpu.tensor([tasks]);
     const correct = gpu.tensor([R]);
+    const mem = this.#memory?.alloc(gpu, R, train) ?? null;
     const tensors = [episode, codes, pixels, ...enc.tensors, ...bufs.tensors, logits, loss, correct];
+    if (mem) tensors.push(...mem.tensors);
     const encoderEntries = this.#encoderEntries;
     const out = gruOutput(shape, run, bufs.hs);
 
@@ -236,6 +242,8 @@ export class BlackBoxClassifier extends LearnerCore {
     gruForward(rec, shape, run, { params: this.params, x, hs: bufs.hs, gates: bufs.gates });
     const outRows = { tensor: out.tensor, rows: out.rows };
     this.#head.forward(rec, this.params, R, outRows, logits);
+    const memRun = { tasks, steps: T, out: outRows };
+    if (mem) this.#memory!.forward(rec, this.params, memRun, mem, logits);
     const ce = { groups: tasks, rowsPerGroup: T, classes: N };
     if (!train) {
       softmaxCrossEntropy(rec, ce, { logits, labels, loss, correct });
@@ -251,6 +259,7 @@ export class BlackBoxClassifier extends LearnerCore {
         grads: this.grads,
         dx: { tensor: dOut },
       });
+      if (mem) this.#memory!.backward(rec, this.params, memRun, mem, { dLogits, grads: this.grads, dOut });
       const { hs, gates, workDy } = bufs;
       gruBackward(rec, shape, run, {
         params: this.params,

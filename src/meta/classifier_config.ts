@@ -42,6 +42,8 @@ export interface OmniglotConfig {
   shift?: number;
   /** How support labels are shown: 'delayed' (default; one step after the image) or 'paired' (with it). */
   labels?: 'delayed' | 'paired';
+  /** 'attention': every step also reads the GRU's earlier outputs by attention (attention_memory.ts). */
+  memory?: 'none' | 'attention';
 }
 
 /** Steps that pretrain the encoder (0: none) and its learning rate afterwards (default: the meta lr). */

@@ -16,6 +16,7 @@ import {
   type OmniglotConfig,
 } from './classifier_config';
 import { gruHeadEntries } from './gru_head';
+import { AttentionMemory, attentionMemoryEntries, MEMORY } from './attention_memory';
 import { imageEncoder, type ImageEncoder } from './image_encoder';
 import { initUniform } from './init';
 import type { MetaConfig } from './learner';
@@ -29,8 +30,13 @@ export interface ClassifierModel {
   shape: GruShape;
   entries: ParamEntry[];
   encoderEntries: ParamEntry[];
-  /** Elements of the GRU and its head, the first part of the buffer (the rest: encoder, pretraining head). */
+  /**
+   * Elements of the GRU, its head and the memory (if any), the first part of the buffer (the rest: encoder,
+   * pretraining head).
+   */
   metaSize: number;
+  /** memory: 'attention' only. */
+  memory: AttentionMemory | null;
   init: Float32Array;
 }
 
@@ -64,7 +70,9 @@ export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): C
     hiddenSize: H,
     groups: 1,
   };
-  const metaSize = gruParamLayout(gru).size + N * H + N;
+  const headEnd = gruParamLayout(gru).size + N * H + N;
+  const memoryEntries = o.memory === 'attention' ? attentionMemoryEntries(H, N, headEnd) : [];
+  const metaSize = headEnd + memoryEntries.reduce((n, e) => n + e.size, 0);
   const encoderEntries = encoder.entries(metaSize);
   const E = encoder.embed;
   const P = split.train.length;
@@ -72,6 +80,7 @@ export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): C
   const end = last.offset + last.size;
   const entries = [
     ...gruHeadEntries(gru, N),
+    ...memoryEntries,
     ...encoderEntries,
     { name: 'pretrain_head.weight', offset: end, shape: [P, E], size: P * E },
     { name: 'pretrain_head.bias', offset: end + P * E, shape: [P], size: P },
@@ -90,8 +99,11 @@ export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): C
       ? encoder.initBound(e.name, m2)
       : e.name.startsWith('pretrain_head')
         ? 1 / Math.sqrt(E)
-        : 1 / Math.sqrt(H);
+        : e.name.startsWith('memory.head')
+          ? 1 / Math.sqrt(MEMORY.value)
+          : 1 / Math.sqrt(H);
     init.set(initUniform(e.size, bound, config.seed * INIT_SEED_STRIDE + i), e.offset);
   });
-  return { split, encoder, shape: gru, entries, encoderEntries, metaSize, init };
+  const memory = memoryEntries.length ? new AttentionMemory(entries) : null;
+  return { split, encoder, shape: gru, entries, encoderEntries, metaSize, memory, init };
 }

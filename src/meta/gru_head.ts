@@ -61,21 +61,22 @@ export class LinearHead {
     return { groups: 1, rowsPerGroup: rows, inF: this.inF, outF: this.outF };
   }
 
-  /** y [rows, outF] from `rows` rows of x. */
-  forward(rec: Recorder, params: Tensor, rows: number, x: Rows, y: Tensor): void {
+  /** y [rows, outF] from `rows` rows of x (added into y with `accumulate`). */
+  forward(rec: Recorder, params: Tensor, rows: number, x: Rows, y: Tensor, accumulate = false): void {
     const w = this.weight(params);
-    linearForward(rec, this.#shape(rows), { x: x.tensor, xRows: x.rows, w, b: this.bias(params), y });
+    const t = { x: x.tensor, xRows: x.rows, w, b: this.bias(params), y, accumulate };
+    linearForward(rec, this.#shape(rows), t);
   }
 
   /**
    * From dy [rows, outF]: the weight and bias gradients into `grads` (skipped when null) and the input's
-   * gradient into `dx` (skipped when null).
+   * gradient into `dx` (skipped when null; added into it with `accumulate`).
    */
   backward(
     rec: Recorder,
     params: Tensor,
     rows: number,
-    t: { x: Rows; dy: Tensor; grads: Tensor | null; dx: Rows | null },
+    t: { x: Rows; dy: Tensor; grads: Tensor | null; dx: Rows | null; accumulate?: boolean },
   ): void {
     const s = this.#shape(rows);
     if (t.grads) {
@@ -84,7 +85,8 @@ export class LinearHead {
     }
     if (t.dx) {
       const w = this.weight(params);
-      linearBackwardInput(rec, s, { dy: t.dy, w, dx: t.dx.tensor, dxRows: t.dx.rows });
+      const dx = { dx: t.dx.tensor, dxRows: t.dx.rows, accumulate: t.accumulate };
+      linearBackwardInput(rec, s, { dy: t.dy, w, ...dx });
     }
   }
 }

@@ -85,7 +85,12 @@ const innerDefaults = { innerSteps: DEFAULT_INNER_LOOP.innerSteps, innerLr: DEFA
 export const PAIR_DEFAULTS: Partial<
   Record<
     string,
-    Partial<MetaConfig> & { encoder?: 'conv' | 'mlp'; shift?: number; labels?: 'paired' | 'delayed' }
+    Partial<MetaConfig> & {
+      encoder?: 'conv' | 'mlp';
+      shift?: number;
+      labels?: 'paired' | 'delayed';
+      memory?: 'none' | 'attention';
+    }
   >
 > = {
   'sinusoid/blackbox': { lr: 0.003 },
@@ -138,6 +143,7 @@ export const PAIR_DEFAULTS: Partial<
     encoder: 'conv',
     shift: 2,
     labels: 'paired',
+    memory: 'none',
     lrDecay: 'cosine',
   },
 };
