@@ -79,6 +79,14 @@ test('linear forward with accumulate adds x·Wᵀ + b into y (no bias: x·Wᵀ)'
   );
   const withBias = linearForwardRef(s, x, w, b);
   const noBias = linearForwardRef(s, x, w);
-  expectClose(out.y, Array.from(withBias, (v, i) => v + y0[i]), 'y += xWᵀ + b');
-  expectClose(out.y2, Array.from(noBias, (v, i) => v + y0[i]), 'y += xWᵀ');
+  expectClose(
+    out.y,
+    Array.from(withBias, (v, i) => v + y0[i]),
+    'y += xWᵀ + b',
+  );
+  expectClose(
+    out.y2,
+    Array.from(noBias, (v, i) => v + y0[i]),
+    'y += xWᵀ',
+  );
 });

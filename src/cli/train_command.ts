@@ -38,6 +38,7 @@ export interface TrainOptions extends Record<string, unknown> {
   out?: string;
   config?: string;
   resume?: string;
+  initFrom?: string;
   minutes?: string;
   testEpisodes?: string;
   printConfig?: boolean;
@@ -56,6 +57,8 @@ const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '
 
 /** Checks everything a train run needs and decides its directory; creates nothing. */
 async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
+  if (opts.initFrom && opts.resume)
+    throw new InputError('--init-from and --resume cannot be combined: --resume continues a run as it was');
   const minutes = checkMinutes(opts.minutes);
   const saving = checkpointOptions(opts);
   const given = configFromOptions(opts);
@@ -91,7 +94,20 @@ async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
   checkTaskData(config); // a missing or unreadable dataset fails before the browser starts
   const out = resolve(opts.out ?? `runs/${config.task}-${config.learner}-${stamp()}`);
   if (holdsRun(out)) throw alreadyRun(opts.out ?? out);
-  return { config, out, resumed: null, minutes, ...saving };
+  return { config, out, resumed: null, minutes, init: initFrom(opts.initFrom, config), ...saving };
+}
+
+/** The weights `--init-from` names (a run directory or a shipped model), checked against the new run's task. */
+function initFrom(dir: string | undefined, config: RunConfig): TrainPlan['init'] {
+  if (!dir) return null;
+  const saved = readRun(dir);
+  if (saved.config.task !== config.task || saved.config.learner !== config.learner) {
+    throw new InputError(
+      `--init-from ${dir} holds a ${saved.config.task}/${saved.config.learner} model; this run is ` +
+        `${config.task}/${config.learner}: start from a model of the same task and learner`,
+    );
+  }
+  return { from: dir, tensors: saved.resume.tensors };
 }
 
 const alreadyRun = (dir: string) =>
@@ -156,6 +172,7 @@ async function trainOn(runner: Runner, recorder: TrainRecorder): Promise<TrainRu
     return await runner.call('trainRun', {
       config: c,
       resume: recorder.plan.resumed?.resume ?? null,
+      init: recorder.plan.init?.tensors ?? null,
       plots: recorder.plotTasks,
       forecasts: recorder.forecastContexts,
     });
@@ -255,6 +272,11 @@ export function register(program: Command): void {
     .option(
       '--minutes <m>',
       'time budget: stop after m minutes, then evaluate and checkpoint (default: no limit)',
+    )
+    .option(
+      '--init-from <dir>',
+      'start a new run from the weights of a run or a shipped model (models/NAME): tensors that fit are ' +
+        'copied, the rest start fresh; no optimizer state, step 0',
     )
     .option('--checkpoint-minutes <m>', CHECKPOINT_OPTION_HELP.checkpointMinutes)
     .option('--keep <n>', CHECKPOINT_OPTION_HELP.keep)

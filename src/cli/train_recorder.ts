@@ -65,6 +65,8 @@ export interface TrainPlan {
    * DEFAULT_CHECKPOINT_MINUTES). Like `keep`, how a run is saved, not what it computes: not in config.json.
    */
   checkpointMinutes?: number;
+  /** A new run's starting weights (`--init-from`): where they came from, and the tensors. */
+  init?: { from: string; tensors: Record<string, Float32Array> } | null;
   /** The most recent checkpoints kept in checkpoints/ (default DEFAULT_KEEP). */
   keep?: number;
 }
@@ -234,6 +236,13 @@ export class TrainRecorder implements Interruptible {
       `${resumed ? `resuming at step ${e.step}` : 'training'}: ${this.#title}, ${c.layers}x${c.hidden}, meta-batch ` +
         `${c.metaBatch}, ${e.dispatchesPerStep} dispatches per step → ${out}`,
     );
+    if (e.init && this.plan.init) {
+      const { copied, fresh } = e.init;
+      this.bar.note(
+        `starting from the weights in ${this.plan.init.from}: ${copied} tensors copied` +
+          (fresh.length ? `; fresh: ${fresh.join(', ')}` : ''),
+      );
+    }
     this.bar.start(e.step, c.steps);
   }
 

@@ -66,6 +66,28 @@ async function forecasts(learner: MetaLearner, contexts: number[][] = []): Promi
   return out;
 }
 
+/** Copies the tensors of `init` whose name and size fit into the learner's weights (see TrainRunArgs.init). */
+async function warmStart(learner: MetaLearner, init: Record<string, Float32Array>) {
+  const flat = await learner.getParams();
+  const fresh: string[] = [];
+  for (const e of learner.entries) {
+    const v = init[e.name];
+    if (v?.length === e.size) flat.set(v, e.offset);
+    else fresh.push(e.name);
+  }
+  const copied = learner.entries.length - fresh.length;
+  if (!copied) {
+    throw new InputError(
+      `--init-from: none of its tensors fits this model (it has ${learner.entries
+        .slice(0, 3)
+        .map((e) => e.name)
+        .join(', ')}, …): start from a run of the same task and learner`,
+    );
+  }
+  learner.setParams(flat);
+  return { copied, fresh };
+}
+
 /**
  * `taskData` gives what some task families need beyond their config (loaded beforehand); `send` carries
  * training events to the CLI and returns its answer (a TrainOrder to progress and control events).
@@ -88,7 +110,9 @@ export function trainCalls(
       try {
         // Every choice a run makes (checkpoints, the figures it prints) is on validation: refuse before step 1.
         if (learner instanceof BlackBoxClassifier) learner.checkSplit('validation');
-        await send({ type: 'ready', step: learner.stepCount, dispatchesPerStep: learner.dispatchesPerStep });
+        const init = a.init && !a.resume ? await warmStart(learner, a.init) : undefined;
+        const ready = { step: learner.stepCount, dispatchesPerStep: learner.dispatchesPerStep };
+        await send({ type: 'ready', ...ready, ...(init ? { init } : {}) });
         let stop = false; // Node answered true (the time budget): evaluate and checkpoint, then end
         let interrupted = false; // Node answered 'interrupt' (a signal): checkpoint at once, then end
         let checkpointDue = false; // Node answered 'checkpoint' (time since the last one)

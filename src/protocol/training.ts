@@ -45,7 +45,13 @@ export type TrainOrder = true | 'interrupt' | 'checkpoint' | null | undefined;
  * for a checkpoint soon after it decides to, without a readback.
  */
 export type TrainEvent =
-  | { type: 'ready'; step: number; dispatchesPerStep: number }
+  | {
+      type: 'ready';
+      step: number;
+      dispatchesPerStep: number;
+      /** With `init`: how many of the model's tensors were copied, and the names of those left fresh. */
+      init?: { copied: number; fresh: string[] };
+    }
   | { type: 'progress'; progress: TrainProgress }
   | { type: 'control'; step: number }
   | { type: 'eval'; step: number; result: Omit<EvalResult, 'values'>; tasks: number }
@@ -62,6 +68,11 @@ export type TrainEvent =
 export interface TrainRunArgs {
   config: MetaConfig;
   resume?: Resume | null;
+  /**
+   * A new run's starting weights (`train --init-from`): tensors whose name and size fit the model are
+   * copied, the others keep their initial values; no optimizer state, and the run starts at step 0.
+   */
+  init?: Record<string, Float32Array> | null;
   /** Held-out tasks whose predictions go with every checkpoint (regression learners with `predict`). */
   plots?: PlotTask[];
   /** Held-out context windows whose forecasts go with every checkpoint (learners with `forecast`). */
