@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './cli_helper';
+import { readTensorsFile } from '../src/io/files';
 import { runsFixture, SMALL1 } from './omniglot_runs_fixture';
 
 test.skip(!existsSync(SMALL1), `needs ${SMALL1}`);
@@ -90,6 +91,29 @@ test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) 
     const val = await cli('eval', '--checkpoint', out, '--episodes', '4', '--split', 'validation', '--json');
     expect(val.code, val.stderr).toBe(0);
     expect(JSON.parse(val.stdout)).toMatchObject({ alphabets: ['Korean'], split: 'validation' });
+
+    // Within one alphabet (as Lake et al.'s runs): each named alphabet gets its share of the episodes.
+    const within = await cli(
+      'eval', '--checkpoint', out, '--episodes', '4', '--alphabets', 'Greek,Latin', '--within-alphabet', '--json',
+    ); // prettier-ignore
+    expect(within.code, within.stderr).toBe(0);
+    const w = JSON.parse(within.stdout);
+    expect(w).toMatchObject({ withinAlphabet: true, alphabets: ['Greek', 'Latin'], episodes: 4, skipped: [] });
+    expect(w.perAlphabet.map((p: { episodes: number }) => p.episodes)).toEqual([2, 2]);
+
+    // A shipped model (weights only) scores as the run does.
+    const model = join(dir, 'model');
+    const exported = await cli('export', '--checkpoint', out, '--which', 'last', '--out', model);
+    expect(exported.code, exported.stderr).toBe(0);
+    const shipped = readTensorsFile(join(model, 'checkpoint.safetensors'));
+    const names = [...shipped.tensors.keys()];
+    expect(names.filter((n) => /optimizer|pretrain_head/.test(n))).toEqual([]);
+    expect(names).toContain('head.weight');
+    const again = await cli('eval', '--checkpoint', model, '--episodes', String(episodes), '--json');
+    expect(again.code, again.stderr).toBe(0);
+    const k = JSON.parse(again.stdout);
+    expect(k.mean).toBe(j.mean);
+    expect(k.transductiveAccuracy).toBe(j.transductiveAccuracy);
 
     const text = await cli('eval', '--checkpoint', out, '--episodes', String(episodes));
     expect(text.code, text.stderr).toBe(0);

@@ -9,6 +9,7 @@ import type { MetaConfig } from '../io/meta_config';
 import { InputError } from '../runtime/errors';
 import { withRunner } from './runner';
 import { loadTaskData } from './task_data';
+import { evalWithinAlphabets, type WithinAlphabetResult } from './eval_within';
 import { readDataFile } from '../data/omniglot_file';
 import { PUBLISHED_RUNS_ERROR } from '../meta/omniglot_runs';
 import { configFromOptions, type RunConfig } from './config_options';
@@ -50,6 +51,10 @@ export interface EvalSummary {
   alphabets?: string[];
   transductiveAccuracy?: number;
   transductiveCi95?: number;
+  /** --within-alphabet: each test alphabet's share, and those with too few characters for the ways. */
+  withinAlphabet?: boolean;
+  perAlphabet?: { alphabet: string; episodes: number; mean: number }[];
+  skipped?: string[];
 }
 
 /** The instances Santoro et al. 2016 report. */
@@ -89,6 +94,7 @@ interface EvalOptions {
   alphabets?: string;
   split: string;
   transductive?: boolean;
+  withinAlphabet?: boolean;
 }
 
 const EVAL_SPLITS: readonly EvalSplit[] = ['test', 'validation'];
@@ -132,6 +138,10 @@ export function register(program: Command): void {
     )
     .option('--split <name>', 'omniglot: score on the test or the validation alphabets', 'test')
     .option(
+      '--within-alphabet',
+      "omniglot: each episode's classes from one test alphabet (as Lake et al.'s runs); needs --alphabets or a run that named them",
+    )
+    .option(
       '--transductive',
       'omniglot: also print the transductive figure (all queries in one sequence; not comparable with the literature)',
     )
@@ -161,7 +171,9 @@ export function register(program: Command): void {
       const seed = config.seed + EVAL_SEED_OFFSET[split];
       const [r, cmp] = await withRunner(async (runner) => {
         await loadTaskData(runner, config);
-        const r = await runner.call('evalRun', config, run.resume, episodes, seed, split);
+        const r: EvalResult & Partial<WithinAlphabetResult> = opts.withinAlphabet
+          ? await evalWithinAlphabets(runner, config, run.resume, episodes, seed)
+          : await runner.call('evalRun', config, run.resume, episodes, seed, split);
         if (config.learner !== 'lopt') return [r, null] as const;
         // Tuning three baselines over a grid is ~30 runs: on at most 64 of the tasks.
         const tasks = Math.min(episodes, 64);
@@ -185,6 +197,17 @@ export function register(program: Command): void {
         summary.optimizers = { steps: cmp.steps, tasks: cmp.tasks, final, lr: cmp.lr };
       }
       if (task === 'omniglot' && r.byInstance) Object.assign(summary, perPresentation(r.byInstance));
+      if (r.perAlphabet && r.skipped) {
+        Object.assign(summary, {
+          protocol: 'inductive',
+          split,
+          withinAlphabet: true,
+          alphabets: r.alphabets,
+          perAlphabet: r.perAlphabet,
+          skipped: r.skipped,
+          episodes: r.values.length,
+        });
+      }
       if (r.transductive) {
         Object.assign(summary, {
           protocol: 'inductive',
@@ -199,12 +222,19 @@ export function register(program: Command): void {
         return;
       }
       const what = task === 'omniglot' ? `${ways}-way ${shots}-shot` : `${shots}-shot`;
-      const where = r.alphabets?.length ? `${split} episodes of ${r.alphabets.join(', ')}` : 'held-out tasks';
+      const within = r.perAlphabet ? ' (classes within one alphabet)' : '';
+      const where = r.alphabets?.length
+        ? `${split} episodes of ${r.alphabets.join(', ')}${within}`
+        : 'held-out tasks';
       const how = r.transductive ? ', each query alone after the support set' : '';
       console.log(
         `${task} / ${learner}, ${what}, step ${run.resume.step}${opts.which === 'best' ? ' (best)' : ''}: ${r.metric} ${r.mean.toPrecision(4)} ± ` +
-          `${r.ci95.toPrecision(2)} (95% interval over ${episodes} ${where}${how})`,
+          `${r.ci95.toPrecision(2)} (95% interval over ${r.values.length} ${where}${how})`,
       );
+      if (r.perAlphabet && r.skipped) {
+        console.log(r.perAlphabet.map((p) => `${p.alphabet} ${p.mean.toPrecision(3)}`).join(', '));
+        if (r.skipped.length) console.log(`left out: ${r.skipped.join('; ')}`);
+      }
       if (opts.transductive && r.transductive) {
         console.log(
           `transductive (all queries in one sequence, each seeing the earlier ones): ` +
