@@ -98,7 +98,12 @@ test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) 
     ); // prettier-ignore
     expect(within.code, within.stderr).toBe(0);
     const w = JSON.parse(within.stdout);
-    expect(w).toMatchObject({ withinAlphabet: true, alphabets: ['Greek', 'Latin'], episodes: 4, skipped: [] });
+    expect(w).toMatchObject({
+      withinAlphabet: true,
+      alphabets: ['Greek', 'Latin'],
+      episodes: 4,
+      skipped: [],
+    });
     expect(w.perAlphabet.map((p: { episodes: number }) => p.episodes)).toEqual([2, 2]);
 
     // A shipped model (weights only) scores as the run does.
