@@ -52,7 +52,7 @@ test('page: train, pause/resume, save, reload, load, adapt, export, import', asy
   await expect.poll(() => points(page), { timeout: 20_000 }).toBeGreaterThan(paused + 2);
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect.poll(() => mode(page)).toBe('stopped');
-  await expect(page.locator('#train-readout')).toContainText('held-out MSE');
+  await expect(page.locator('#train-readout')).toContainText('validation MSE');
   await shot('train');
   await page.setViewportSize({ width: 420, height: 800 });
   // The plot follows its container (ResizeObserver): nothing may stick out sideways.
@@ -72,7 +72,7 @@ test('page: train, pause/resume, save, reload, load, adapt, export, import', asy
   await page.getByRole('button', { name: 'Load e2e' }).click();
   await expect(page.locator('#ckpt-current')).toHaveText(saved!, { timeout: 20_000 });
   // A learner loaded into a fresh page has no figures yet: dashes, never "NaN".
-  await expect(page.locator('#train-readout')).toContainText('loss — · held-out MSE — · — steps/s');
+  await expect(page.locator('#train-readout')).toContainText('loss — · validation MSE — · — steps/s');
   await expect(page.locator('#train-readout')).not.toContainText('NaN');
   await shot('checkpoints');
 

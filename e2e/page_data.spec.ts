@@ -102,7 +102,7 @@ test('page data: Omniglot zip through the file input, bad zips refused, train, a
   );
   await setParams(page, { ...o, logEvery: 2, evalEvery: 6, evalTasks: 2, pretrainSteps: 2 });
   await trainToEnd(page, 120_000);
-  await expect(page.locator('#train-readout')).toContainText('held-out accuracy');
+  await expect(page.locator('#train-readout')).toContainText('validation accuracy');
   await expect(page.locator('#train-readout')).not.toContainText('pretraining');
   expect(Number(await page.locator('#train-plot').getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
   await shot('train-omniglot');
@@ -164,7 +164,7 @@ test('page data: forecast trains a few steps and its Adapt view plots context, t
   await expect(page.locator('#p-lrDecay')).toHaveValue('none');
   await setParams(page, { metaBatch: 4, steps: 20, hidden: 16, logEvery: 5, evalEvery: 10, evalTasks: 4 });
   await trainToEnd(page, 90_000);
-  await expect(page.locator('#train-readout')).toContainText('held-out MSE');
+  await expect(page.locator('#train-readout')).toContainText('validation MSE');
   await shot('train-forecast');
 
   await page.getByRole('tab', { name: 'Adapt' }).click();

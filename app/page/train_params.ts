@@ -97,4 +97,4 @@ export const LEARNER_HELP =
   'blackbox: a GRU reads the support set and predicts; maml/fomaml/reptile: gradient-based adaptation.';
 
 /** The held-out metric a task reports (EvalResult.metric), as the readout and plot name it. */
-export const metricName = (task: string) => (task === 'omniglot' ? 'held-out accuracy' : 'held-out MSE');
+export const metricName = (task: string) => (task === 'omniglot' ? 'validation accuracy' : 'validation MSE');

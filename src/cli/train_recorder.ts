@@ -277,7 +277,7 @@ export class TrainRecorder implements Interruptible {
       validation: { metric: r.metric, mean: r.mean, ci95: r.ci95, tasks: e.tasks },
     };
     this.bar.note(
-      `held-out ${r.metric} ${r.mean.toPrecision(4)} ± ${r.ci95.toPrecision(2)} (${e.tasks} tasks)`,
+      `validation ${r.metric} ${r.mean.toPrecision(4)} ± ${r.ci95.toPrecision(2)} (${e.tasks} tasks)`,
     );
   }
 

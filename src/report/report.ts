@@ -211,7 +211,7 @@ export function renderReport(r: ReportInput): string {
         markers: true,
       },
     ],
-    { title: `held-out ${metricName(metric)}`, xLabel: 'meta-training step', yLabel: metric },
+    { title: `validation ${metricName(metric)}`, xLabel: 'meta-training step', yLabel: metric },
   );
   const last = evals[evals.length - 1];
   const summary = [
