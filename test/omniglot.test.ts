@@ -335,6 +335,11 @@ test.describe('one-shot runs (Lake et al. 2015 layout)', () => {
       expect(r.training[0].length).toBe(784);
       expect(r.answers).toEqual(same.answers[i]);
     }
+    // The runs' 105×105 PNGs go through exactly the preprocessing of training images: run01's class01 is the
+    // first drawing of small1's first Korean character, bit for bit what loadOmniglot stored for it.
+    const ds = loadSmall1();
+    const korean = ds.characters.find((c) => c.alphabet === 'Korean')!;
+    expect(runs[0].training[0]).toEqual(ds.images.slice(korean.start * 784, (korean.start + 1) * 784));
     // Test items that are the training images themselves: nearest neighbour makes no error.
     expect(await evaluateOmniglotRuns(runs, nearestNeighbour)).toEqual({
       errorRate: 0,
