@@ -128,6 +128,16 @@ function characterSplit(ds: OmniglotDataset, o: OmniglotSplitOptions) {
   };
 }
 
+/** Refuses a split with no `which` classes, naming the option that gives it some. */
+export function checkSplitClasses(split: OmniglotSplit, which: EvalSplit, alphabets: string[]): void {
+  if (split[which].length) return;
+  const option = which === 'test' ? '--alphabets' : '--val-alphabets';
+  throw new OmniglotError(
+    `no ${which} alphabets: this data has ${alphabets.length} (${alphabets.join(', ')}), too few to leave ` +
+      `one for ${which} by default; name them with ${option}`,
+  );
+}
+
 /** A seeded permutation of 0..n-1 (mulberry32 + Fisher–Yates): the same split on every machine. */
 function shuffled(n: number, seed: number): number[] {
   const rand = rng(seed);

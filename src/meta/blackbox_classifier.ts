@@ -27,16 +27,15 @@ import { softmaxCrossEntropy } from '../kernels/softmax_cross_entropy';
 import { labelBindBackward, labelBindForward } from '../kernels/label_bind';
 import { omniglotSteps } from '../kernels/omniglot_tasks';
 import type { OmniglotDataset } from '../data/omniglot';
-import type { EvalSplit, OmniglotSplit } from '../data/omniglot_split';
+import { checkSplitClasses, type EvalSplit, type OmniglotSplit } from '../data/omniglot_split';
 import { summarize, type MetaConfig, type TaskData } from './learner';
 import { LearnerCore, mean } from './learner_core';
 import type { ImageEncoder } from './image_encoder';
 import { classifierModel } from './classifier_model';
 import { recordPretrain, type ClassifierPass } from './classifier_pretrain';
 import { OmniglotSampler } from './omniglot_sampler';
-import { splitEpisode } from './omniglot_episode';
 import { fitPretrainHead } from './classifier_checkpoint';
-import { checkEpisodes, InstanceTally, packQueryRows } from './classifier_episodes';
+import { checkEpisodes, inductiveAccuracy, InstanceTally, packQueryRows } from './classifier_episodes';
 import { MetaOptimizer } from './optimizer';
 import { LinearHead } from './gru_head';
 import type { AttentionMemory } from './attention_memory';
@@ -48,9 +47,6 @@ import {
   type ClassifierEvalResult,
   type OmniglotConfig,
 } from './classifier_config';
-
-/** Index of the largest value. */
-const argmax = (v: number[]) => v.reduce((best, x, i) => (x > v[best] ? i : best), 0);
 
 /** Evaluation episodes per recorded pass: bounds its buffers whatever `tasks` asks for. */
 const EVAL_CHUNK = 50;
@@ -361,7 +357,7 @@ export class BlackBoxClassifier extends LearnerCore {
         const take = Math.min(chunk, tasks - transductive.length);
         transductive.push(...queryAccuracy(correct, N * K, T).slice(0, take));
         tally.add(labels, correct, take, T);
-        inductive.push(...(await this.#inductive(split, seed, c, take)));
+        inductive.push(...(await inductiveAccuracy(this, split, { seed, step: c, take })));
       }
     } finally {
       this.free(pass);
@@ -379,27 +375,7 @@ export class BlackBoxClassifier extends LearnerCore {
 
   /** Refuses to go on without `split` classes: training chooses on validation, `eval` scores on test. */
   checkSplit(split: EvalSplit): void {
-    if (this.split[split].length) return;
-    const option = split === 'test' ? '--alphabets' : '--val-alphabets';
-    throw new InputError(
-      `no ${split} alphabets: this data has ${this.dataset.alphabets.length} (${this.dataset.alphabets.join(', ')}), ` +
-        `too few to leave one for ${split} by default; name them with ${option}`,
-    );
-  }
-
-  /** Query accuracy of evaluation chunk `step`'s first `take` episodes, each query in its own sequence. */
-  async #inductive(split: EvalSplit, seed: number, step: number, take: number): Promise<number[]> {
-    const shape = this.config;
-    const episodes = Array.from({ length: take }, (_, task) =>
-      splitEpisode(this.dataset, this.split, split, shape, { seed, step, task }),
-    );
-    const logits = await this.predict(
-      episodes.map((e) => ({ support: e.support, queries: e.queries.map((q) => q.image) })),
-    );
-    return episodes.map((e, i) => {
-      const hits = e.queries.filter((q, j) => argmax(logits[i][j]) === q.label).length;
-      return hits / e.queries.length;
-    });
+    checkSplitClasses(this.split, split, this.dataset.alphabets);
   }
 
   /**

@@ -3,7 +3,10 @@
  * episodes (Santoro et al. 2016), and the checks and packing of episodes a caller gives to predict().
  */
 import { InputError } from '../runtime/errors';
-import type { ClassifierEpisode } from './classifier_config';
+import type { ClassifierEpisode, EpisodeClassifier } from './classifier_config';
+import type { OmniglotDataset } from '../data/omniglot';
+import type { EvalSplit, OmniglotSplit } from '../data/omniglot_split';
+import { splitEpisode } from './omniglot_episode';
 
 /**
  * Accuracy by presentation: a step showing its class for the i-th time (after i − 1 labelled examples) counts
@@ -89,4 +92,28 @@ export function packQueryRows(
     episode[b * T + S] = -1; // unknown: no loss
   });
   return { pixels, episode };
+}
+
+/** Index of the largest value. */
+const argmax = (v: number[]) => v.reduce((best, x, i) => (x > v[best] ? i : best), 0);
+
+/**
+ * Inductive query accuracy of the first `take` episodes of evaluation chunk `step` on split `which` (the
+ * episodes the GPU's evaluation pass draws, see splitEpisode): each query alone after the support set.
+ */
+export async function inductiveAccuracy(
+  l: Pick<EpisodeClassifier, 'predict' | 'config'> & { dataset: OmniglotDataset; split: OmniglotSplit },
+  which: EvalSplit,
+  at: { seed: number; step: number; take: number },
+): Promise<number[]> {
+  const episodes = Array.from({ length: at.take }, (_, task) =>
+    splitEpisode(l.dataset, l.split, which, l.config, { seed: at.seed, step: at.step, task }),
+  );
+  const logits = await l.predict(
+    episodes.map((e) => ({ support: e.support, queries: e.queries.map((q) => q.image) })),
+  );
+  return episodes.map((e, i) => {
+    const hits = e.queries.filter((q, j) => argmax(logits[i][j]) === q.label).length;
+    return hits / e.queries.length;
+  });
 }
