@@ -5,7 +5,7 @@
  * accuracy (see BENCHMARKS.md for that).
  */
 import { expect, test } from '@playwright/test';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './cli_helper';
@@ -92,6 +92,23 @@ test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) 
     expect(val.code, val.stderr).toBe(0);
     expect(JSON.parse(val.stdout)).toMatchObject({ alphabets: ['Korean'], split: 'validation' });
 
+    // The run's config says which alphabets it may never train or choose on (defaults resolved on the data).
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ alphabets: 'Latin', valAlphabets: 'Korean' });
+    // Every alphabet of a zip as test (as images_evaluation.zip would be): scoring needs no training classes.
+    const all = 'Balinese,Early_Aramaic,Greek,Korean,Latin';
+    const every = await cli('eval', '--checkpoint', out, '--episodes', '4', '--alphabets', all, '--json');
+    expect(every.code, every.stderr).toBe(0);
+    expect(JSON.parse(every.stdout).alphabets).toEqual(all.split(','));
+    // ... and says which of them the run trained or chose on.
+    expect(every.stderr).toMatch(
+      /note: this run trained on Balinese, Early_Aramaic, Greek: not a test figure/,
+    );
+    expect(every.stderr).toMatch(/note: this run chose on Korean \(validation\)/);
+    const mixed = await cli('eval', '--checkpoint', out, '--split', 'validation', '--alphabets', 'Greek');
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/--split validation scores the run's own validation alphabets/);
+
     // Within one alphabet (as Lake et al.'s runs): each named alphabet gets its share of the episodes.
     const within = await cli(
       'eval', '--checkpoint', out, '--episodes', '4', '--alphabets', 'Greek,Latin', '--within-alphabet', '--json',
@@ -136,7 +153,10 @@ test('bad splits: one line naming the value and what is allowed, non-zero exit, 
     const base = ['train', '--task', 'omniglot', '--data', SMALL1, '--steps', '2', '--pretrain-steps', '1'];
     const cases: [string[], RegExp][] = [
       [['--alphabets', 'Latin,Latin'], /test alphabet 'Latin' is named twice/],
-      [['--alphabets', 'Latin', '--val-alphabets', 'Latin'], /'Latin' is named for both validation and test/],
+      [
+        ['--alphabets', 'Latin', '--val-alphabets', 'Latin'],
+        /validation alphabet 'Latin' is named for test too/,
+      ],
       [['--val-alphabets', 'Klingon'], /unknown validation alphabet 'Klingon': this set has Balinese, /],
       [
         ['--alphabets', 'Latin', '--val-alphabets', 'Balinese,Early_Aramaic,Greek,Korean'],

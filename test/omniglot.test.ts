@@ -126,6 +126,9 @@ test.describe('images_background_small1.zip', () => {
     expect(sets[0].size + sets[1].size + sets[2].size).toBe(136);
     for (const c of sets[2]) expect(sets[0].has(c) || sets[1].has(c)).toBe(false);
     for (const c of sets[1]) expect(sets[0].has(c)).toBe(false);
+    // Default validation: as many as the test alphabets, but at most half of those left to train on.
+    expect(splitOmniglot(ds, { heldOut: ['Korean', 'Latin'] }).validationAlphabets).toEqual(['Greek']);
+    expect(splitOmniglot(ds, { heldOut: ['Greek', 'Korean', 'Latin'] }).validationAlphabets).toEqual([]);
     const byChar = splitOmniglot(ds, { by: 'character', fraction: 0.25, seed: 3 });
     expect(byChar.test.length).toBe(34);
     expect(byChar.validation.length).toBe(34);
@@ -248,7 +251,7 @@ test('bad inputs are InputErrors that name the problem', () => {
   );
   expectOmniglotError(
     () => splitOmniglot(ds, { heldOut: ['Beta'], validation: ['Beta'] }),
-    "'Beta' is named for both validation and test",
+    "validation alphabet 'Beta' is named for test too",
   );
   expectOmniglotError(
     () => splitOmniglot(ds, { heldOut: ['Beta'], validation: ['Klingon'] }),
@@ -260,6 +263,9 @@ test('bad inputs are InputErrors that name the problem', () => {
   );
   // Two alphabets: no validation alphabet by default (training then refuses to start, see the e2e test).
   expect(splitOmniglot(ds).validation).toEqual([]);
+  // Scoring a trained model: every alphabet may be test, with nothing left to train on.
+  const scoring = splitOmniglot(ds, { heldOut: ['Alpha', 'Beta'], scoring: true });
+  expect([scoring.train.length, scoring.validation.length, scoring.test.length]).toEqual([0, 0, 6]);
   expectOmniglotError(() => splitOmniglot(ds, { by: 'character', fraction: 1 }), 'fraction');
 });
 

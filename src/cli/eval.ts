@@ -10,9 +10,9 @@ import { InputError } from '../runtime/errors';
 import { withRunner } from './runner';
 import { loadTaskData } from './task_data';
 import { evalWithinAlphabets, type WithinAlphabetResult } from './eval_within';
+import { checkEvalOptions, evalConfig, splitWarnings } from './eval_split';
 import { readDataFile } from '../data/omniglot_file';
 import { PUBLISHED_RUNS_ERROR } from '../meta/omniglot_runs';
-import { configFromOptions, type RunConfig } from './config_options';
 import { readRun, WHICH_CHECKPOINTS, type SavedRun, type WhichCheckpoint } from './run_dir';
 import type { EvalSplit } from '../data/omniglot_split';
 import { formatComparison } from './train_command';
@@ -99,18 +99,6 @@ interface EvalOptions {
 
 const EVAL_SPLITS: readonly EvalSplit[] = ['test', 'validation'];
 
-/**
- * The run's config for scoring on `opts`' data and alphabets: other test alphabets or another zip leave the
- * run's validation alphabets out (a split is redrawn on the data; validation is not used when scoring test).
- */
-function evalConfig(run: SavedRun, opts: EvalOptions, split: EvalSplit): RunConfig {
-  const given = configFromOptions({ data: opts.data, alphabets: opts.alphabets });
-  const config: RunConfig = { ...run.config, ...given };
-  if (split === 'test' && (opts.alphabets !== undefined || opts.data !== undefined))
-    delete config.valAlphabets;
-  return config;
-}
-
 export function register(program: Command): void {
   program
     .command('eval')
@@ -119,7 +107,7 @@ export function register(program: Command): void {
     .option(
       '--which <checkpoint>',
       'last (checkpoint.safetensors, the latest) or best (checkpoints/best.safetensors, the best ' +
-        'held-out figure while training)',
+        'validation figure while training)',
       'last',
     )
     .option('--episodes <n>', 'held-out tasks to evaluate', '600')
@@ -162,15 +150,12 @@ export function register(program: Command): void {
       const split = opts.split as EvalSplit;
       const run = readRun(opts.checkpoint, opts.which as WhichCheckpoint);
       if (opts.task !== undefined) return evalRuns(opts, run);
-      if (run.config.task !== 'omniglot' && (opts.alphabets !== undefined || split !== 'test')) {
-        throw new InputError(
-          `--alphabets and --split apply to omniglot runs; ${opts.checkpoint} holds ${run.config.task}`,
-        );
-      }
+      checkEvalOptions(run, opts, split);
       const config = evalConfig(run, opts, split);
       const seed = config.seed + EVAL_SEED_OFFSET[split];
       const [r, cmp] = await withRunner(async (runner) => {
-        await loadTaskData(runner, config);
+        const data = await loadTaskData(runner, config);
+        for (const line of splitWarnings(run, opts, data)) console.error(line);
         const r: EvalResult & Partial<WithinAlphabetResult> = opts.withinAlphabet
           ? await evalWithinAlphabets(runner, config, run.resume, episodes, seed)
           : await runner.call('evalRun', config, run.resume, episodes, seed, split);

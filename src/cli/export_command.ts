@@ -17,9 +17,10 @@ import {
 import { readTensorsFile, writeFileAtomic } from '../io/files';
 import { InputError } from '../runtime/errors';
 import { BEST_FILE, HISTORY_DIR, readRun, WHICH_CHECKPOINTS, type WhichCheckpoint } from './run_dir';
+import { chosenOnTest } from './eval_split';
 
 /** Tensors a shipped model leaves out: optimizer moments and counters, the pretraining head. */
-export const NOT_SHIPPED = /(^|_)optimizer\.|^pretrain_head\./;
+export const NOT_SHIPPED = /^(\w+_)?optimizer\.(m|v|hyper)$|^pretrain_head\./;
 
 interface ExportOptions {
   checkpoint: string;
@@ -42,6 +43,14 @@ export function register(program: Command): void {
       }
       const which = opts.which as WhichCheckpoint;
       const run = readRun(opts.checkpoint, which); // checks config and checkpoint belong together
+      if (run.resume.step < (run.config.pretrainSteps ?? 0)) {
+        throw new InputError(
+          `${opts.checkpoint}'s ${which} checkpoint (step ${run.resume.step}) is still pretraining the encoder ` +
+            `(${run.config.pretrainSteps} steps): nothing to ship yet`,
+        );
+      }
+      if (chosenOnTest(run.config) && which === 'best')
+        console.error(`note: ${opts.checkpoint} chose its best checkpoint on its held-out (test) alphabets`);
       const path =
         which === 'best'
           ? join(opts.checkpoint, HISTORY_DIR, BEST_FILE)

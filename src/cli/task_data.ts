@@ -7,6 +7,9 @@ import { readOmniglotSource } from '../data/omniglot_file';
 import type { RunConfig } from '../io/run_config';
 import { InputError } from '../runtime/errors';
 import type { Runner } from './runner';
+import type { OmniglotSummary } from '../protocol/harness';
+import { defaultHeldOut, defaultValidation } from '../data/omniglot_split';
+import { heldOutAlphabets } from '../meta/classifier_config';
 
 /** Omniglot sources read from disk, as zip bytes, in the order given. */
 export interface TaskDataFiles {
@@ -52,9 +55,21 @@ export function checkTaskData(c: RunConfig): TaskDataFiles | null {
   return { names, zips: names.map(readOmniglotSource) };
 }
 
-export async function loadTaskData(runner: Runner, c: RunConfig): Promise<void> {
+/** Sends the run's data into the page; for Omniglot, returns what was loaded (alphabets, counts). */
+export async function loadTaskData(runner: Runner, c: RunConfig): Promise<OmniglotSummary | null> {
   const files = checkTaskData(c);
-  if (!files) return;
+  if (!files) return null;
   const base64 = files.zips.map((z) => Buffer.from(z).toString('base64'));
-  await runner.call('omniglotLoad', base64, files.names);
+  return runner.call('omniglotLoad', base64, files.names);
+}
+
+/**
+ * Writes the split a new Omniglot run will use into its config (test and validation alphabets, defaults
+ * resolved on the loaded data), so that config.json says which alphabets the run may never train or choose
+ * on, and later `eval`s and resumes use that split whatever the defaults become.
+ */
+export function resolveSplit(c: RunConfig, data: OmniglotSummary): void {
+  const test = heldOutAlphabets(c.alphabets) ?? defaultHeldOut(data);
+  c.alphabets = test.join(',');
+  c.valAlphabets ??= defaultValidation(data, test).join(',');
 }

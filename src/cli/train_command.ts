@@ -26,7 +26,8 @@ import { checkpointOptions, CHECKPOINT_OPTION_HELP, STOP_HELP } from './checkpoi
 import { withRunner, type Runner } from './runner';
 import { signalExitCode, withStopSignals } from './stop_signals';
 import { holdsRun, readRun, RESUMABLE_FIELDS, type RunWriter } from './run_dir';
-import { checkTaskData, loadTaskData } from './task_data';
+import { checkTaskData, loadTaskData, resolveSplit } from './task_data';
+import { heldOutAlphabets } from '../meta/classifier_config';
 import { formatDuration } from './train_progress';
 import { describeDefaults, trainSummary } from './train_output';
 import { TrainRecorder, type TrainPlan } from './train_recorder';
@@ -107,6 +108,13 @@ function initFrom(dir: string | undefined, config: RunConfig): TrainPlan['init']
         `${config.task}/${config.learner}: start from a model of the same task and learner`,
     );
   }
+  const [was, is] = [saved.config.alphabets, config.alphabets].map((a) => heldOutAlphabets(a)?.join(','));
+  if (config.task === 'omniglot' && (was !== is || saved.config.data !== config.data)) {
+    console.error(
+      `note: ${dir} was trained with other data or test alphabets (${saved.config.data}; test ${was ?? 'default'}): ` +
+        "alphabets it trained on may be in this run's test split",
+    );
+  }
   return { from: dir, tensors: saved.resume.tensors };
 }
 
@@ -168,7 +176,8 @@ async function trainOn(runner: Runner, recorder: TrainRecorder): Promise<TrainRu
     }
   });
   try {
-    await loadTaskData(runner, c);
+    const data = await loadTaskData(runner, c);
+    if (data && !recorder.plan.resumed) resolveSplit(c, data);
     return await runner.call('trainRun', {
       config: c,
       resume: recorder.plan.resumed?.resume ?? null,
@@ -275,8 +284,9 @@ export function register(program: Command): void {
     )
     .option(
       '--init-from <dir>',
-      'start a new run from the weights of a run or a shipped model (models/NAME): tensors that fit are ' +
-        'copied, the rest start fresh; no optimizer state, step 0',
+      'start a new run from the weights of a run or a shipped model (models/NAME; its latest checkpoint): ' +
+        'tensors that fit are copied, the rest start fresh; no optimizer state, step 0 (omniglot: ' +
+        'encoder pretraining runs again unless --pretrain-steps 0)',
     )
     .option('--checkpoint-minutes <m>', CHECKPOINT_OPTION_HELP.checkpointMinutes)
     .option('--keep <n>', CHECKPOINT_OPTION_HELP.keep)

@@ -21,6 +21,11 @@ export interface OmniglotSplitOptions {
   seed?: number;
   /** 4 adds rotated classes to the training pool; evaluation keeps characters upright. Default 1. */
   rotations?: 1 | 4;
+  /**
+   * For scoring a trained model only (`eval`): no validation by default, and no training classes needed, so
+   * that every alphabet of a zip (e.g. images_evaluation.zip) can be test.
+   */
+  scoring?: boolean;
 }
 
 export interface OmniglotSplit {
@@ -44,15 +49,19 @@ export type SplitName = (typeof SPLITS)[number];
 export type EvalSplit = Exclude<SplitName, 'train'>;
 
 /** The test alphabets by default: the last fifth (at least one) in sorted order — Latin for small1. */
-export function defaultHeldOut(ds: OmniglotDataset): string[] {
+export function defaultHeldOut(ds: Pick<OmniglotDataset, 'alphabets'>): string[] {
   const n = Math.max(1, Math.round(ds.alphabets.length / 5));
   return ds.alphabets.slice(-n);
 }
 
-/** The validation alphabets by default: as many as the test ones, just before them, if 1+ stay to train on. */
-export function defaultValidation(ds: OmniglotDataset, test: string[]): string[] {
+/**
+ * The validation alphabets by default: as many as the test ones, just before them in sorted order, but at most
+ * half of those left, so that at least as many stay to train on; none when fewer than three are left.
+ */
+export function defaultValidation(ds: Pick<OmniglotDataset, 'alphabets'>, test: string[]): string[] {
   const rest = ds.alphabets.filter((a) => !test.includes(a));
-  return rest.length >= 3 ? rest.slice(-test.length) : [];
+  const n = Math.min(test.length, Math.floor(rest.length / 2));
+  return rest.length >= 3 ? rest.slice(-n) : [];
 }
 
 export function splitOmniglot(ds: OmniglotDataset, o: OmniglotSplitOptions = {}): OmniglotSplit {
@@ -72,7 +81,7 @@ export function splitOmniglot(ds: OmniglotDataset, o: OmniglotSplitOptions = {})
     else if (valChars.has(c)) validation.push(c * R);
     else for (let r = 0; r < R; r++) train.push(c * R + r);
   });
-  if (train.length === 0) {
+  if (train.length === 0 && !o.scoring) {
     throw new OmniglotError(
       `every alphabet is held out (test ${heldOut.join(', ')}` +
         `${validationAlphabets.length ? `; validation ${validationAlphabets.join(', ')}` : ''}): ` +
@@ -87,12 +96,15 @@ function alphabetSplit(ds: OmniglotDataset, o: OmniglotSplitOptions) {
   const heldOut = o.heldOut?.length ? checkAlphabets(ds, o.heldOut, 'test') : defaultHeldOut(ds);
   const validationAlphabets = o.validation?.length
     ? checkAlphabets(ds, o.validation, 'validation')
-    : defaultValidation(ds, heldOut);
+    : o.scoring
+      ? []
+      : defaultValidation(ds, heldOut);
   const both = validationAlphabets.filter((a) => heldOut.includes(a));
   if (both.length) {
+    const test = o.heldOut?.length ? 'named for test too' : 'a test alphabet by default (the last fifth)';
     throw new OmniglotError(
-      `alphabet ${both.map((a) => `'${a}'`).join(', ')} is named for both validation and test: ` +
-        `an alphabet belongs to one split (--val-alphabets and --alphabets must not overlap)`,
+      `validation alphabet ${both.map((a) => `'${a}'`).join(', ')} is ${test}: an alphabet belongs to one ` +
+        `split (name the test alphabets with --alphabets, apart from --val-alphabets)`,
     );
   }
   const of = (names: string[]) =>
@@ -132,9 +144,11 @@ function characterSplit(ds: OmniglotDataset, o: OmniglotSplitOptions) {
 export function checkSplitClasses(split: OmniglotSplit, which: EvalSplit, alphabets: string[]): void {
   if (split[which].length) return;
   const option = which === 'test' ? '--alphabets' : '--val-alphabets';
+  const left = alphabets.filter((a) => !split.heldOut.includes(a));
   throw new OmniglotError(
-    `no ${which} alphabets: this data has ${alphabets.length} (${alphabets.join(', ')}), too few to leave ` +
-      `one for ${which} by default; name them with ${option}`,
+    `no ${which} alphabets: after the test alphabets (${split.heldOut.join(', ')}) this data leaves ` +
+      `${left.length} (${left.join(', ')}), too few to set one aside for ${which} and still train on two; ` +
+      `name them with ${option}`,
   );
 }
 

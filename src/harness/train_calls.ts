@@ -17,13 +17,12 @@ import {
   type MetaLearner,
   type TaskData,
 } from '../meta/learner';
-import { BlackBoxClassifier } from '../meta/blackbox_classifier';
 import type { EvalSplit } from '../data/omniglot_split';
 import { LearnedOptimizer } from '../meta/lopt';
 import type { OptimizerComparison } from '../meta/lopt_compare';
 import { evaluateOmniglotRuns, learnerClassifier, parseOmniglotRuns } from '../meta/omniglot_runs';
 import { trainWithRecovery } from '../meta/recovery';
-import { loadLearner, type TrainCallbacks } from '../meta/trainer';
+import { checkCanTrain, loadLearner, type TrainCallbacks } from '../meta/trainer';
 import type { HarnessCalls } from '../protocol/harness';
 import {
   CONTROL_INTERVAL_MS,
@@ -66,6 +65,9 @@ async function forecasts(learner: MetaLearner, contexts: number[][] = []): Promi
   return out;
 }
 
+/** A config for a learner built only to score (see OmniglotConfig.scoring; other learners ignore it). */
+const scoring = (config: MetaConfig): MetaConfig => ({ ...config, scoring: true }) as MetaConfig;
+
 /** Copies the tensors of `init` whose name and size fit into the learner's weights (see TrainRunArgs.init). */
 async function warmStart(learner: MetaLearner, init: Record<string, Float32Array>) {
   const flat = await learner.getParams();
@@ -78,7 +80,7 @@ async function warmStart(learner: MetaLearner, init: Record<string, Float32Array
   const copied = learner.entries.length - fresh.length;
   if (!copied) {
     throw new InputError(
-      `--init-from: none of its tensors fits this model (it has ${learner.entries
+      `--init-from: none of the source's tensors fits this model (this model has ${learner.entries
         .slice(0, 3)
         .map((e) => e.name)
         .join(', ')}, …): start from a run of the same task and learner`,
@@ -108,8 +110,7 @@ export function trainCalls(
     async trainRun(a: TrainRunArgs): Promise<TrainRunResult> {
       let learner = await loadLearner(await getGpu(), a.config, taskData(), a.resume);
       try {
-        // Every choice a run makes (checkpoints, the figures it prints) is on validation: refuse before step 1.
-        if (learner instanceof BlackBoxClassifier) learner.checkSplit('validation');
+        checkCanTrain(learner); // before 'ready': nothing is written for a run that cannot start
         const init = a.init && !a.resume ? await warmStart(learner, a.init) : undefined;
         const ready = { step: learner.stepCount, dispatchesPerStep: learner.dispatchesPerStep };
         await send({ type: 'ready', ...ready, ...(init ? { init } : {}) });
@@ -194,7 +195,7 @@ export function trainCalls(
     /** Lake et al.'s 20-way one-shot runs (all_runs.zip layout) through a trained classifier. */
     async runsEvalRun(config: MetaConfig, resume: Resume, runsZipBase64: string) {
       const runs = parseOmniglotRuns(fromBase64(runsZipBase64));
-      const learner = await loadLearner(await getGpu(), config, taskData(), resume);
+      const learner = await loadLearner(await getGpu(), scoring(config), taskData(), resume);
       try {
         if (!isClassifier(learner))
           throw new InputError(`learner '${config.learner}' cannot classify images`);
@@ -227,7 +228,7 @@ export function trainCalls(
       seed: number,
       split: EvalSplit = 'test',
     ): Promise<EvalResult> {
-      const learner = await loadLearner(await getGpu(), config, taskData(), resume);
+      const learner = await loadLearner(await getGpu(), scoring(config), taskData(), resume);
       try {
         return await learner.evaluate(tasks, seed, split);
       } finally {

@@ -73,6 +73,7 @@ export class BlackBoxClassifier extends LearnerCore {
   /** Support steps show their own label (OmniglotConfig.labels 'paired'). */
   readonly #paired: boolean;
   #pretrain: ClassifierPass | null = null;
+  #destroyed = false;
   #step = 0;
 
   private constructor(
@@ -131,6 +132,7 @@ export class BlackBoxClassifier extends LearnerCore {
       );
     }
     const learner = new BlackBoxClassifier(gpu, config, data.omniglot);
+    if ((config as OmniglotConfig).scoring) return learner; // evaluate and predict only: nothing to train
     learner.setTrainPass(await learner.#record(config.metaBatch, 'train', config.seed));
     if (encoderSchedule(config).pretrainSteps > 0) {
       learner.#pretrain = await recordPretrain({
@@ -441,7 +443,8 @@ export class BlackBoxClassifier extends LearnerCore {
   }
 
   destroy(): void {
-    if (!this.hasTrainPass) return;
+    if (this.#destroyed) return;
+    this.#destroyed = true;
     super.destroy();
     if (this.#pretrain) this.free(this.#pretrain);
     this.#pretrain = null;

@@ -26,14 +26,16 @@ export function fitPretrainHead(
   if (step < encoderSchedule(config).pretrainSteps) {
     const [e] = misfit;
     throw new InputError(
-      `this checkpoint stopped while pretraining the encoder over ${state[e.name]?.length ?? 0} values of ` +
-        `'${e.name}', and this data gives ${e.size}: resume it with the data and alphabets it was trained on`,
+      `this checkpoint (step ${step}) is still pretraining the encoder, over ${state[e.name]?.length ?? 0} ` +
+        `values of '${e.name}' where this data gives ${e.size}: resume it with the data and alphabets it was ` +
+        `trained on (a model to score or to start from must have finished pretraining)`,
     );
   }
   const out = { ...state };
   for (const e of head) out[e.name] = new Float32Array(e.size);
   const headSize = head.reduce((n, e) => n + e.size, 0);
-  for (const o of optimizers) {
+  // Only the encoder's optimizer covers the head (the GRU's covers GRU, head and memory, sized by `ways`).
+  for (const o of optimizers.filter((o) => o.name === 'encoder_optimizer')) {
     for (const moment of ['m', 'v'] as const) {
       const key = `${o.name}.${moment}`;
       const saved = state[key];

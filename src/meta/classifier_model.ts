@@ -47,16 +47,17 @@ export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): C
     by: o.split,
     heldOut: heldOutAlphabets(o.alphabets),
     validation: heldOutAlphabets(o.valAlphabets),
+    scoring: o.scoring,
     rotations: o.rotations === false ? 1 : 4,
     seed: config.seed,
   });
   const shape = { ways: N, shots: K, queries: Q };
   const named = (what: string, alphabets: string[]) =>
     alphabets.length ? `${what} alphabets ${alphabets.join(', ')}` : `${what} set`;
-  checkEpisodeShape(dataset, split.train, shape, 'training set');
   checkEpisodeShape(dataset, split.test, shape, named('test', split.heldOut));
-  // An empty validation split is refused when training starts (nothing to choose on); evaluation needs none.
-  if (split.validation.length)
+  // Scoring needs only test classes; training refuses an empty validation split when it starts.
+  if (!o.scoring) checkEpisodeShape(dataset, split.train, shape, 'training set');
+  if (!o.scoring && split.validation.length)
     checkEpisodeShape(dataset, split.validation, shape, named('validation', split.validationAlphabets));
   const { pretrainSteps, encoderLr } = encoderSchedule(config);
   if (!(Number.isInteger(pretrainSteps) && pretrainSteps >= 0))
@@ -75,7 +76,7 @@ export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): C
   const metaSize = headEnd + memoryEntries.reduce((n, e) => n + e.size, 0);
   const encoderEntries = encoder.entries(metaSize);
   const E = encoder.embed;
-  const P = split.train.length;
+  const P = Math.max(split.train.length, 1); // a model built to score may have no training classes
   const last = encoderEntries[encoderEntries.length - 1];
   const end = last.offset + last.size;
   const entries = [

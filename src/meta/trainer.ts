@@ -232,7 +232,16 @@ export interface TrainCallbacks {
  */
 const QUEUE_SECONDS = 0.25;
 
+/**
+ * Refuses a learner that has nothing to choose on: a classifier whose split left no validation classes
+ * (every evaluation while training, and the best checkpoint, are on validation).
+ */
+export function checkCanTrain(learner: MetaLearner): void {
+  (learner as Partial<{ checkSplit(split: 'validation'): void }>).checkSplit?.('validation');
+}
+
 export async function train(learner: MetaLearner, steps: number, cb: TrainCallbacks = {}): Promise<void> {
+  checkCanTrain(learner);
   const c = learner.config;
   const maxBad = c.maxBadSteps ?? DEFAULT_CONFIG.maxBadSteps!;
   let checked = { step: -1, skipped: 0 };
