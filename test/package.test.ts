@@ -87,11 +87,13 @@ test('the tarball holds the built CLI, library, types and page, and no sources, 
     'README.md',
     'ARCHITECTURE.md',
     'LICENSE',
+    'models/README.md',
   ]) {
     expect(files, f).toContain(f);
   }
+  // The shipped models: config and weights only.
   const allowed =
-    /^(package\.json|README\.md|ARCHITECTURE\.md|LICENSE|bin\/metarnn\.js|dist\/(app|lib|cli)\/.+)$/;
+    /^(package\.json|README\.md|ARCHITECTURE\.md|LICENSE|bin\/metarnn\.js|dist\/(app|lib|cli)\/.+|models\/(README\.md|[\w-]+\/(config\.json|checkpoint\.safetensors)))$/;
   expect(files.filter((f) => !allowed.test(f))).toEqual([]);
   expect(files.filter((f) => /^dist\/app\/(assets\/tfjs-|tfjs-wasm\/)/.test(f))).toEqual([]);
 
