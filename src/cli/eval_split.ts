@@ -5,7 +5,7 @@
 import type { RunConfig } from '../io/run_config';
 import type { EvalSplit } from '../data/omniglot_split';
 import type { OmniglotSummary } from '../protocol/harness';
-import { heldOutAlphabets } from '../meta/classifier_config';
+import { heldOutAlphabets } from '../data/omniglot_split';
 import { configFromOptions } from './config_options';
 import type { SavedRun } from './run_dir';
 import { InputError } from '../runtime/errors';

@@ -8,7 +8,7 @@ import type { RunConfig } from '../io/run_config';
 import type { EvalResult } from '../meta/learner';
 import type { Resume } from '../protocol/training';
 import { InputError } from '../runtime/errors';
-import { heldOutAlphabets } from '../meta/classifier_config';
+import { heldOutAlphabets } from '../data/omniglot_split';
 import type { Runner } from './runner';
 
 export interface WithinAlphabetResult extends EvalResult {

@@ -9,7 +9,7 @@ import { InputError } from '../runtime/errors';
 import type { Runner } from './runner';
 import type { OmniglotSummary } from '../protocol/harness';
 import { defaultHeldOut, defaultValidation } from '../data/omniglot_split';
-import { heldOutAlphabets } from '../meta/classifier_config';
+import { heldOutAlphabets } from '../data/omniglot_split';
 
 /** Omniglot sources read from disk, as zip bytes, in the order given. */
 export interface TaskDataFiles {

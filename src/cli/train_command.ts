@@ -27,7 +27,7 @@ import { withRunner, type Runner } from './runner';
 import { signalExitCode, withStopSignals } from './stop_signals';
 import { holdsRun, readRun, RESUMABLE_FIELDS, type RunWriter } from './run_dir';
 import { checkTaskData, loadTaskData, resolveSplit } from './task_data';
-import { heldOutAlphabets } from '../meta/classifier_config';
+import { heldOutAlphabets } from '../data/omniglot_split';
 import { formatDuration } from './train_progress';
 import { describeDefaults, trainSummary } from './train_output';
 import { TrainRecorder, type TrainPlan } from './train_recorder';

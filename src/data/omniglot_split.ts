@@ -42,6 +42,12 @@ export interface OmniglotSplit {
   rotations: 1 | 4;
 }
 
+/** An alphabet list as a config holds it (a list or comma-separated) as a list; undefined when empty. */
+export function heldOutAlphabets(a: string | string[] | undefined): string[] | undefined {
+  const list = (typeof a === 'string' ? a.split(',') : (a ?? [])).map((s) => s.trim()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
 /** The splits a class can be in, in the order the GPU sampler's pools hold them. */
 export const SPLITS = ['train', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];

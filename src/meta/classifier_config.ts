@@ -5,6 +5,7 @@
 import type { EvalResult, MetaConfig, MetaLearner } from './learner';
 import type { EncoderSpec } from './image_encoder';
 import { lrFactor } from './optimizer';
+export { heldOutAlphabets } from '../data/omniglot_split';
 
 /**
  * The image encoders by name: a convnet (conv_encoder.ts) and an MLP 784 → 128 → 16 (mlp_encoder.ts). The
@@ -74,11 +75,6 @@ export function classifierSchedules(config: MetaConfig): {
   };
 }
 
-/** An alphabet list as the config holds it (a list or comma-separated) as a list; undefined when empty. */
-export function heldOutAlphabets(a: OmniglotConfig['alphabets']): string[] | undefined {
-  const list = (typeof a === 'string' ? a.split(',') : (a ?? [])).map((s) => s.trim()).filter(Boolean);
-  return list.length ? list : undefined;
-}
 
 export interface ClassifierEvalResult extends EvalResult {
   ways: number;
