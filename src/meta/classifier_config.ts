@@ -75,7 +75,6 @@ export function classifierSchedules(config: MetaConfig): {
   };
 }
 
-
 export interface ClassifierEvalResult extends EvalResult {
   ways: number;
   shots: number;
