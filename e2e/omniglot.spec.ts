@@ -1,27 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
-import type { Page } from '@playwright/test';
 import type { BlackBoxClassifier } from '../src/meta/blackbox_classifier';
 import { omniglotCodePixel } from '../src/reference/omniglot';
 import { omniglotEpisodeCodes } from '../src/layout/omniglot_codes';
 import { reluBackwardRef, reluRef } from '../src/reference/relu';
 import { rng, uniform } from '../src/layout/random';
+import { haveSmall1, loadSmall1, SMALL1 } from './omniglot_data';
 import { expect, expectClose, test } from './fixtures';
-
-const SMALL1 = join(import.meta.dirname, '../../shared/data/omniglot/images_background_small1.zip');
-const haveSmall1 = existsSync(SMALL1);
-
-/** Loads small1 into the page once per browser (harness.taskData keeps it). */
-async function loadSmall1(page: Page) {
-  const loaded = await page.evaluate(() => Boolean(window.harness.taskData.omniglot));
-  if (!loaded) {
-    await page.evaluate(
-      ([b64, name]) => window.harness.omniglotLoad([b64], [name]),
-      [readFileSync(SMALL1).toString('base64'), SMALL1],
-    );
-  }
-}
 
 test('omniglot_tasks matches the CPU reference; same seed and step give the same episode', async ({
   gpu,

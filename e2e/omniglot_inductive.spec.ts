@@ -1,6 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import type { BlackBoxClassifier } from '../src/meta/blackbox_classifier';
 import type { ParamEntry } from '../src/layout/gru_layout';
 import { gruParamLayout } from '../src/layout/gru_layout';
@@ -11,22 +8,11 @@ import { linearForwardRef } from '../src/reference/linear';
 import { reluRef } from '../src/reference/relu';
 import { causalAttentionRef } from '../src/reference/causal_attention';
 import { MEMORY } from '../src/layout/attention_shape';
+import { haveSmall1, loadSmall1, SMALL1 } from './omniglot_data';
 import { expect, expectClose, test } from './fixtures';
 
 // Inductive scoring: each query is classified from the support set alone, never from the episode's other
 // queries (Vinyals et al., Snell et al., SNAIL and MAML all score this way).
-
-const SMALL1 = join(import.meta.dirname, '../../shared/data/omniglot/images_background_small1.zip');
-
-async function loadSmall1(page: Page) {
-  const loaded = await page.evaluate(() => Boolean(window.harness.taskData.omniglot));
-  if (!loaded) {
-    await page.evaluate(
-      ([b64, name]) => window.harness.omniglotLoad([b64], [name]),
-      [readFileSync(SMALL1).toString('base64'), SMALL1],
-    );
-  }
-}
 
 const SHAPE = { ways: 3, shots: 2, queries: 2, hidden: 16, embed: 8, encoderHidden: 32 };
 
@@ -89,7 +75,7 @@ function classifierLogitsRef(
 }
 
 test.describe('inductive scoring (black-box classifier on small1)', () => {
-  test.skip(!existsSync(SMALL1), `needs ${SMALL1} (the shared Omniglot data)`);
+  test.skip(!haveSmall1, `needs ${SMALL1} (the shared Omniglot data)`);
 
   for (const [labels, memory] of [
     ['paired', 'none'],
@@ -182,7 +168,7 @@ test.describe('inductive scoring (black-box classifier on small1)', () => {
 });
 
 test.describe('split discipline (small1)', () => {
-  test.skip(!existsSync(SMALL1), `needs ${SMALL1} (the shared Omniglot data)`);
+  test.skip(!haveSmall1, `needs ${SMALL1} (the shared Omniglot data)`);
 
   test('test alphabets never appear in pretraining, meta-training or validation episodes', async ({
     gpu,

@@ -6,12 +6,12 @@ import { unzipSync, zipSync } from 'fflate';
 import { decode, encode } from 'fast-png';
 import { areaWeights, omniglotImage } from '../src/data/omniglot_image';
 import { checkEpisodeShape, splitOmniglot } from '../src/data/omniglot_split';
-import { loadOmniglot, OmniglotError, type OmniglotDataset } from '../src/data/omniglot';
+import { loadOmniglot, type OmniglotDataset } from '../src/data/omniglot';
 import { loadOmniglotFile } from '../src/data/omniglot_file';
-import { InputError } from '../src/runtime/errors';
 import { omniglotEpisodeCodes } from '../src/layout/omniglot_codes';
 import { evaluateOmniglotRuns, nearestNeighbour, parseOmniglotRuns } from '../src/meta/omniglot_runs';
 import { runsFixture } from './omniglot_runs_fixture';
+import { expectOmniglotError } from './omniglot_expect';
 
 // The shared data sits beside the project and is loaded by path, never copied in (../shared/data/README.md).
 const SMALL1 = join(import.meta.dirname, '../../shared/data/omniglot/images_background_small1.zip');
@@ -41,18 +41,6 @@ function fixtureZip(o: { alphabets?: string[]; characters?: number; drawers?: nu
     }
   }
   return zipSync(files);
-}
-
-function expectOmniglotError(fn: () => unknown, ...parts: (string | RegExp)[]): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'should throw').toBeInstanceOf(OmniglotError);
-  expect(err).toBeInstanceOf(InputError);
-  for (const p of parts) expect((err as Error).message).toMatch(p);
 }
 
 let small1: OmniglotDataset | null = null;

@@ -9,13 +9,13 @@ import {
   loadOmniglot,
   OMNIGLOT_LIMITS,
   omniglotImageFromPng,
-  OmniglotError,
   type OmniglotDataset,
 } from '../src/data/omniglot';
 import { loadOmniglotFile, loadOmniglotFiles, readOmniglotSource } from '../src/data/omniglot_file';
 import { areaWeights } from '../src/data/omniglot_image';
 import { loadOmniglotSources, mergeOmniglot } from '../src/data/omniglot_merge';
 import { InputError } from '../src/runtime/errors';
+import { expectOmniglotError } from './omniglot_expect';
 
 // The shared data sits beside the project and is loaded by path, never copied in (../shared/data/README.md).
 const SMALL1 = join(import.meta.dirname, '../../shared/data/omniglot/images_background_small1.zip');
@@ -105,18 +105,6 @@ function resampleSquare(src: Float32Array, n: number, weights: { first: number; 
 /** Irregular strokes, so that every output pixel mixes ink and paper differently. */
 const strokes = (y: number, x: number) => (x * 7 + y * 3) % 11 < 3 || (x - y) % 17 === 0;
 const shade = (y: number, x: number) => ((x * 13 + y * 29) % 64) / 63;
-
-function expectOmniglotError(fn: () => unknown, ...parts: (string | RegExp)[]): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'should throw').toBeInstanceOf(OmniglotError);
-  expect(err).toBeInstanceOf(InputError);
-  for (const p of parts) expect((err as Error).message).toMatch(p);
-}
 
 function expectInputError(fn: () => unknown, ...parts: (string | RegExp)[]): void {
   expect(fn).toThrow(InputError);

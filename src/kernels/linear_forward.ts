@@ -1,8 +1,7 @@
 import type { Recorder } from '../runtime/recorder';
-import type { Tensor } from '../runtime/tensor';
 import common from '../../shaders/linear_tile.wgsl?raw';
 import body from '../../shaders/linear_forward.wgsl?raw';
-import { dispatchLinear, type LinearShape, type RowLayout, type YLayout } from './linear_tile';
+import { dispatchLinear, type LinearOperands, type LinearShape } from './linear_tile';
 
 // The shapes and row layouts of the linear kernels live in linear_tile.ts; modules outside src/kernels import
 // them from here, next to linearForward.
@@ -18,15 +17,7 @@ const source = `${common}\n${body}`;
 export function linearForward(
   rec: Recorder,
   s: LinearShape,
-  t: {
-    x: Tensor;
-    xRows?: RowLayout;
-    w: Tensor;
-    b?: Tensor | null;
-    y: Tensor;
-    yLayout?: YLayout;
-    accumulate?: boolean;
-  },
+  t: LinearOperands & { accumulate?: boolean },
 ): void {
   dispatchLinear(
     rec,
