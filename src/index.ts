@@ -51,6 +51,10 @@ export {
   isRegressor,
   summarize,
   type EvalResult,
+  type ForecastPredictor,
+  type ForecastScores,
+  type Point,
+  type RegressionPredictor,
   type Forecaster,
   type LearnerName,
   type MetaConfig,
@@ -74,6 +78,7 @@ export { trainWithRecovery, type DeviceRecovery, type RecoveryOptions } from './
 export { MetaOptimizer, lrFactor } from './meta/optimizer';
 export { BlackBoxRegressor } from './meta/blackbox';
 export { BlackBoxForecaster } from './meta/blackbox_forecast';
+export { BlackBoxSeriesForecaster, scoreForecasts, type SeriesConfig } from './meta/blackbox_series';
 export { BlackBoxClassifier } from './meta/blackbox_classifier';
 export { ContextLearner, DEFAULT_CONTEXT_OPTIONS, type ContextOptions } from './meta/context';
 export { MamlLearner } from './meta/maml';
@@ -95,6 +100,22 @@ export {
   type OmniglotLoadOptions,
 } from './data/omniglot';
 export { splitOmniglot, type OmniglotSplit } from './data/omniglot_split';
+
+// ── Data: your own tables — x,y sets and time series from CSV/JSON text (the CLI reads paths) ──────────────
+export { parseCsv, readXY, numberColumn, type CsvTable, type XY } from './data/csv';
+export { parseSeries, type Series, type SeriesOptions } from './data/series';
+export { seriesSplit, defaultSeriesSplit, type SeriesSplit } from './data/series_split';
+export {
+  encodeWindows,
+  evalWindows,
+  drawWindows,
+  windowsOf,
+  standardiser,
+  EVAL_FROM,
+  type NamedSeries,
+  type Window,
+} from './data/series_windows';
+export { lastValue, seasonalNaive } from './data/forecast_baselines';
 export {
   ENCODERS,
   isClassifier,

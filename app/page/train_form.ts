@@ -50,7 +50,8 @@ export class TrainForm {
 
   /** `onTask` hears every task shown (the view hides the Omniglot data picker elsewhere). */
   constructor(readonly onTask: (task: string) => void) {
-    const tasks = lib.TASKS.filter((t) => this.#learners.has(t));
+    // Real series come from files the CLI reads (`--task series --data`); the page has no picker for them.
+    const tasks = lib.TASKS.filter((t) => this.#learners.has(t) && t !== 'series');
     const omniglotDefaults: Partial<RunConfig> = lib.defaultsFor('omniglot', 'blackbox');
     this.#task = h(
       'select',

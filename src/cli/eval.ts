@@ -51,6 +51,11 @@ export interface EvalSummary {
   alphabets?: string[];
   transductiveAccuracy?: number;
   transductiveCi95?: number;
+  /**
+   * Series only: the scored series, the model and the baselines on the same windows (MSE standardised by each
+   * window's context, and per series in its own units), under `forecasters`.
+   */
+  forecast?: EvalResult['forecast'];
   /** --within-alphabet: each test alphabet's share, and those with too few characters for the ways. */
   withinAlphabet?: boolean;
   perAlphabet?: { alphabet: string; episodes: number; mean: number }[];
@@ -202,6 +207,7 @@ export function register(program: Command): void {
           transductiveCi95: r.transductive.ci95,
         });
       }
+      if (r.forecast) Object.assign(summary, { split, episodes: r.values.length, forecast: r.forecast });
       if (opts.json) {
         console.log(JSON.stringify(summary));
         return;
@@ -210,7 +216,9 @@ export function register(program: Command): void {
       const within = r.perAlphabet ? ' (classes within one alphabet)' : '';
       const where = r.alphabets?.length
         ? `${split} episodes of ${r.alphabets.join(', ')}${within}`
-        : 'held-out tasks';
+        : r.forecast
+          ? `${split} windows of ${r.forecast.series.join(', ')}, standardised by each window's context`
+          : 'held-out tasks';
       const how = r.transductive ? ', each query alone after the support set' : '';
       console.log(
         `${task} / ${learner}, ${what}, step ${run.resume.step}${opts.which === 'best' ? ' (best)' : ''}: ${r.metric} ${r.mean.toPrecision(4)} ± ` +
@@ -227,6 +235,7 @@ export function register(program: Command): void {
         );
       }
       if (cmp) console.log(`${formatComparison(cmp)} (${cmp.tasks} tasks)`);
+      if (r.forecast) console.log(formatForecasters(r.forecast));
       if (summary.perPresentation) console.log(formatPresentation(summary.perPresentation, shots));
     });
 }
@@ -272,4 +281,23 @@ async function evalRuns(opts: EvalOptions, run: SavedRun): Promise<void> {
     `omniglot one-shot runs: error ${r.errorRate.toFixed(1)}% over ${r.trials} trials ` +
       `(people ${p.people}%, Bayesian program learning ${p.bpl}%, Siamese convnet ${p.siameseConvnet}%)`,
   );
+}
+
+/** The model and the baselines on the same windows: standardised MSE in all, and per series in its units. */
+export function formatForecasters(f: NonNullable<EvalResult['forecast']>): string {
+  const lines = f.forecasters.map(
+    (x) => `  ${x.name.padEnd(14)} ${x.mse.mean.toPrecision(4)} ± ${x.mse.ci95.toPrecision(2)}`,
+  );
+  const perSeries = f.series.map(
+    (s, k) =>
+      `  ${s}: ` +
+      f.forecasters.map((x) => `${x.name} ${x.perSeries[k].rawMse.toPrecision(3)}`).join(', ') +
+      ` (${f.forecasters[0].perSeries[k].windows} windows)`,
+  );
+  return [
+    'standardised MSE (the same windows):',
+    ...lines,
+    "MSE in each series' own units:",
+    ...perSeries,
+  ].join('\n');
 }

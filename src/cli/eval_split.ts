@@ -23,10 +23,12 @@ export const chosenOnTest = (c: RunConfig) => c.task === 'omniglot' && c.valAlph
 
 /** Refuses options that do not apply to this run or would mix splits. */
 export function checkEvalOptions(run: SavedRun, opts: SplitOptions, split: EvalSplit): void {
-  const omniglotOnly = opts.alphabets !== undefined || split !== 'test' || opts.withinAlphabet;
-  if (run.config.task !== 'omniglot' && omniglotOnly) {
+  const omniglotOnly = opts.alphabets !== undefined || opts.withinAlphabet;
+  const splitOnly = split !== 'test' && !['omniglot', 'series'].includes(run.config.task);
+  if ((run.config.task !== 'omniglot' && omniglotOnly) || splitOnly) {
     throw new InputError(
-      `--alphabets, --split and --within-alphabet apply to omniglot runs; ${opts.checkpoint} holds ${run.config.task}`,
+      `--alphabets and --within-alphabet apply to omniglot runs, --split to omniglot and series runs; ` +
+        `${opts.checkpoint} holds ${run.config.task}`,
     );
   }
   if (

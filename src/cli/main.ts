@@ -13,11 +13,21 @@ import { register as doctor } from './doctor';
 import { register as evaluate } from './eval';
 import { register as exportModel } from './export_command';
 import { register as gru } from './gru';
+import { register as predict } from './predict';
 import { register as start } from './start';
 import { register as train } from './train_command';
 import { setBackend } from './runner';
 
-const COMMANDS: ((program: Command) => void)[] = [doctor, gru, bench, train, evaluate, exportModel, start];
+const COMMANDS: ((program: Command) => void)[] = [
+  doctor,
+  gru,
+  bench,
+  train,
+  evaluate,
+  predict,
+  exportModel,
+  start,
+];
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;

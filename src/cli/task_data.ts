@@ -10,6 +10,9 @@ import type { Runner } from './runner';
 import type { OmniglotSummary } from '../protocol/harness';
 import { defaultHeldOut, defaultValidation } from '../data/omniglot_split';
 import { heldOutAlphabets } from '../data/omniglot_split';
+import { readSeriesPath } from '../data/series_file';
+import { seriesSplit } from '../data/series_split';
+import type { NamedSeries } from '../data/series_windows';
 
 /** Omniglot sources read from disk, as zip bytes, in the order given. */
 export interface TaskDataFiles {
@@ -43,7 +46,32 @@ export function dataPaths(data: string): string[] {
   return paths;
 }
 
+/**
+ * Real series for `--task series`, read and checked here (before any browser starts), with the split
+ * resolved into the config: a new run writes the test and validation series it used into config.json, and
+ * later `eval`s and resumes keep them whatever the defaults become.
+ */
+export function readSeriesData(c: RunConfig): NamedSeries[] | null {
+  if (c.task !== 'series') return null;
+  if (!c.data) {
+    throw new InputError(
+      '--task series needs --data PATH: a CSV or JSON file of series (a column each, or a column naming ' +
+        'the series of each row), or a folder of them',
+    );
+  }
+  const series = readSeriesPath(c.data, { value: c.value, series: c.seriesColumn });
+  const split = seriesSplit(
+    series.map((s) => s.name),
+    c.testSeries,
+    c.valSeries,
+  );
+  c.testSeries = split.test.join(',');
+  c.valSeries = split.validation.join(',');
+  return series;
+}
+
 export function checkTaskData(c: RunConfig): TaskDataFiles | null {
+  if (c.task === 'series') readSeriesData(c);
   if (c.task !== 'omniglot') return null;
   if (!c.data) {
     throw new InputError(
@@ -57,6 +85,11 @@ export function checkTaskData(c: RunConfig): TaskDataFiles | null {
 
 /** Sends the run's data into the page; for Omniglot, returns what was loaded (alphabets, counts). */
 export async function loadTaskData(runner: Runner, c: RunConfig): Promise<OmniglotSummary | null> {
+  const series = readSeriesData(c);
+  if (series) {
+    await runner.call('seriesLoad', series);
+    return null;
+  }
   const files = checkTaskData(c);
   if (!files) return null;
   const base64 = files.zips.map((z) => Buffer.from(z).toString('base64'));

@@ -265,13 +265,18 @@ export function register(program: Command): void {
     .option(
       '--data <path>',
       'dataset path; omniglot: a zip or folder, or several comma-separated (a.zip,b.zip), ' +
-        'characters found in several counted once',
+        'characters found in several counted once; series: a CSV/JSON file of series or a folder of them',
     )
     .option('--alphabets <list>', 'omniglot: comma-separated test alphabets, never trained or chosen on')
     .option(
       '--val-alphabets <list>',
       'omniglot: comma-separated validation alphabets, where evaluations and the best checkpoint are chosen',
     )
+    .option('--test-series <list>', 'series: comma-separated test series, never trained or chosen on')
+    .option('--val-series <list>', 'series: comma-separated validation series (choices, best checkpoint)')
+    .option('--value <column>', 'series: the column holding the values')
+    .option('--series-column <column>', "series: the column naming each row's series (long layout)")
+    .option('--season <n>', 'series: the seasonal-naive baseline’s period in steps (default 12)')
     .option('--config <file>', 'JSON file of settings (keys as in config.json); options given here win')
     .option('--out <dir>', 'run directory (default: runs/<task>-<learner>-<time>)')
     .option(

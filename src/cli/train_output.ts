@@ -10,7 +10,11 @@ import type { RunWriter } from './run_dir';
 
 /** Config keys with no default value: the data path, and which alphabets (the split decides by itself). */
 const NO_DEFAULT: Partial<Record<keyof RunConfig, string>> = {
-  data: '(required for omniglot)',
+  data: '(required for omniglot and series)',
+  testSeries: '(default: a fixed quarter of the series by name)',
+  valSeries: '(default: a fixed fifth of the others)',
+  value: '(default: the column named value, or the only numeric one)',
+  seriesColumn: '(default: series, symbol, name or id when present)',
   alphabets: "(default: the last fifth of the data's alphabets, in sorted order)",
   valAlphabets: '(default: as many as the test ones, just before them in sorted order)',
   task: '(default: sinusoid)',

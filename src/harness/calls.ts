@@ -56,6 +56,10 @@ export function createHarness(o: HarnessOptions): Harness {
       harness.taskData.omniglot = ds;
       return { alphabets: ds.alphabets, characters: ds.characters.length, images: ds.imageCount };
     },
+    async seriesLoad(series) {
+      harness.taskData.series = series;
+      return { series: series.length, values: series.reduce((n, s) => n + s.values.length, 0) };
+    },
     /** What `metarnn doctor` shows, as plain JSON: the adapter, the features on our device, key limits. */
     async doctor(): Promise<DoctorReport> {
       const g = await harness.gpu();

@@ -23,7 +23,7 @@ import type { OptimizerComparison } from '../meta/lopt_compare';
 import { evaluateOmniglotRuns, learnerClassifier, parseOmniglotRuns } from '../meta/omniglot_runs';
 import { trainWithRecovery } from '../meta/recovery';
 import { checkCanTrain, loadLearner, type TrainCallbacks } from '../meta/trainer';
-import type { HarnessCalls } from '../protocol/harness';
+import type { HarnessCalls, PredictInput, PredictOutput } from '../protocol/harness';
 import {
   CONTROL_INTERVAL_MS,
   type NamedTensor,
@@ -65,6 +65,9 @@ async function forecasts(learner: MetaLearner, contexts: number[][] = []): Promi
   return out;
 }
 
+const cannot = (c: MetaConfig, what: string) =>
+  new InputError(`a ${c.task}/${c.learner} model cannot do ${what}: give a checkpoint trained for it`);
+
 /** A config for a learner built only to score (see OmniglotConfig.scoring; other learners ignore it). */
 const scoring = (config: MetaConfig): MetaConfig => ({ ...config, scoring: true }) as MetaConfig;
 
@@ -98,7 +101,7 @@ export function trainCalls(
   getGpu: () => Promise<Gpu>,
   taskData: () => TaskData,
   send: (e: TrainEvent) => Promise<unknown>,
-): Pick<HarnessCalls, 'trainRun' | 'runsEvalRun' | 'compareRun' | 'evalRun'> {
+): Pick<HarnessCalls, 'trainRun' | 'runsEvalRun' | 'compareRun' | 'evalRun' | 'predictRun'> {
   return {
     /**
      * Meta-trains to `config.steps` (from `resume.step` when given), sending progress, eval and checkpoint
@@ -216,6 +219,21 @@ export function trainCalls(
         const out: OptimizerComparison[] = [];
         for (const n of steps) out.push(await learner.compare(tasks, seed, n));
         return out;
+      } finally {
+        learner.destroy();
+      }
+    },
+    /** A checkpoint adapted to the caller's examples, through the learner's adapt() (see PredictInput). */
+    async predictRun(config: MetaConfig, resume: Resume, input: PredictInput): Promise<PredictOutput> {
+      const learner = await loadLearner(await getGpu(), scoring(config), {}, resume);
+      try {
+        if (input.kind === 'regression') {
+          if (!isRegressor(learner)) throw cannot(config, 'regression');
+          return { kind: 'regression', y: await (await learner.adapt(input.support)).predict(input.query) };
+        }
+        if (!isForecaster(learner)) throw cannot(config, 'forecasting');
+        const adapted = await learner.adapt(input.history);
+        return { kind: 'forecast', context: adapted.context, values: await adapted.predict(input.horizon) };
       } finally {
         learner.destroy();
       }

@@ -3,11 +3,17 @@
  * settings. It lives with the files that carry it (src/io/run_config.ts checks every field) so that io
  * needs nothing from meta; meta's learners read it.
  */
-export type TaskName = 'sinusoid' | 'forecast' | 'omniglot';
+export type TaskName = 'sinusoid' | 'forecast' | 'series' | 'omniglot';
 export type LearnerName = 'blackbox' | 'lopt' | 'context' | 'maml' | 'fomaml' | 'reptile';
 
-export const TASKS: readonly TaskName[] = ['sinusoid', 'forecast', 'omniglot'];
+export const TASKS: readonly TaskName[] = ['sinusoid', 'forecast', 'series', 'omniglot'];
 export const LEARNERS: readonly LearnerName[] = ['blackbox', 'lopt', 'context', 'maml', 'fomaml', 'reptile'];
+
+/**
+ * The x range a task family's learners see in training (shaders/sinusoid_tasks.wgsl draws x ~ U[−5, 5]):
+ * predictions outside it are extrapolation, which `metarnn predict` warns about.
+ */
+export const TRAINED_X_RANGE: Partial<Record<TaskName, readonly [number, number]>> = { sinusoid: [-5, 5] };
 
 /** Everything needed to rebuild a run (written to config.json). */
 export interface MetaConfig {

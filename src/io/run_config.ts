@@ -9,8 +9,16 @@ import { InputError } from '../runtime/errors';
 
 /** MetaConfig plus task-specific settings that learners read when they need them (omniglot data). */
 export interface RunConfig extends MetaConfig {
-  /** Dataset path (omniglot, forecast). */
+  /** Dataset path (omniglot, series). */
   data?: string;
+  /** Series: test and validation series, comma-separated names (test: never trained or chosen on). */
+  testSeries?: string;
+  valSeries?: string;
+  /** Series: the value column, and the column naming each row's series (long layout). */
+  value?: string;
+  seriesColumn?: string;
+  /** Series: the seasonal-naive baseline's period (default 12, monthly data). */
+  season?: number;
   /** Test alphabets (omniglot), comma-separated as given: never trained on, never chosen on. */
   alphabets?: string;
   /** Validation alphabets (omniglot), comma-separated: where a run's choices are made. */
@@ -60,6 +68,11 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   data: { kind: 'string' },
   alphabets: { kind: 'string' },
   valAlphabets: { kind: 'string' },
+  testSeries: { kind: 'string' },
+  valSeries: { kind: 'string' },
+  value: { kind: 'string' },
+  seriesColumn: { kind: 'string' },
+  season: posInt,
   encoder: { kind: 'enum', values: ['mlp', 'conv'] },
   shift: { kind: 'int', min: 0, max: OMNIGLOT_MAX_SHIFT },
   labels: { kind: 'enum', values: ['paired', 'delayed'] },

@@ -7,7 +7,7 @@ import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
 import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks';
 import { BlackBoxSequenceLearner, type SampledEpisodes } from './blackbox_sequence';
-import type { MetaConfig } from './learner';
+import { regressionPredictor, type MetaConfig, type Point, type RegressionPredictor } from './learner';
 
 const INPUT = 3; // (x, y, is-support) per step
 /** The network reads x / Y_SCALE and predicts y / Y_SCALE (order 1); losses are reported in units of y. */
@@ -58,5 +58,9 @@ export class BlackBoxRegressor extends BlackBoxSequenceLearner {
       seq.set([queryX[b] / Y_SCALE, 0, 0], (b * T + K) * INPUT);
     }
     return Array.from(await this.run(B, K, 1, seq), (v) => v * Y_SCALE);
+  }
+
+  async adapt(support: Point[]): Promise<RegressionPredictor> {
+    return regressionPredictor(this, support);
   }
 }

@@ -9,7 +9,7 @@ import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
 import { forecastEpisodeLayout, forecastTasks } from '../kernels/forecast_tasks';
 import { BlackBoxSequenceLearner, type SampledEpisodes } from './blackbox_sequence';
-import type { MetaConfig } from './learner';
+import { forecastPredictor, type ForecastPredictor, type MetaConfig } from './learner';
 
 const INPUT = 2; // (value, is-context) per step
 
@@ -47,5 +47,10 @@ export class BlackBoxForecaster extends BlackBoxSequenceLearner {
     const seq = new Float32Array((C + P) * INPUT);
     context.forEach((v, i) => seq.set([v, 1], i * INPUT));
     return Array.from(await this.run(1, C, P, seq));
+  }
+
+  /** The whole history is the context (this model reads any length). */
+  async adapt(history: number[]): Promise<ForecastPredictor> {
+    return forecastPredictor(this, history);
   }
 }

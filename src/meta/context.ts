@@ -20,7 +20,14 @@ import { contextRows, contextStep } from '../kernels/context_adapt';
 import type { ContextShape } from '../layout/context_shape';
 import { entriesSize, gruHeadEntries, LinearHead } from './gru_head';
 import { initUniform } from './init';
-import { summarize, type EvalResult, type MetaConfig } from './learner';
+import {
+  regressionPredictor,
+  summarize,
+  type EvalResult,
+  type MetaConfig,
+  type Point,
+  type RegressionPredictor,
+} from './learner';
 import { LearnerCore, type Pass } from './learner_core';
 
 /** Time steps each point's row runs for: depth of the task model. */
@@ -234,6 +241,10 @@ export class ContextLearner extends LearnerCore {
     this.gpu.write(pass.c, c);
     const r = await this.runOnce(pass, step, () => this.gpu.read(pass.c));
     return { loss: r.loss, cAfter: r.extra };
+  }
+
+  async adapt(support: Point[]): Promise<RegressionPredictor> {
+    return regressionPredictor(this, support);
   }
 
   /**

@@ -18,7 +18,14 @@ import type { GroupedLayout } from '../layout/group_layout';
 import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks';
 import { CELL_INPUT_SCALE, CellPass, columnInput, GruCell, type CellInput } from './gru_cell';
 import { initUniform } from './init';
-import { summarize, type EvalResult, type MetaConfig } from './learner';
+import {
+  regressionPredictor,
+  summarize,
+  type EvalResult,
+  type MetaConfig,
+  type Point,
+  type RegressionPredictor,
+} from './learner';
 import { LearnerCore, type Pass } from './learner_core';
 
 export interface InnerLoopOptions {
@@ -184,6 +191,10 @@ export abstract class InnerLoopLearner extends LearnerCore {
       return b.query.loss;
     });
     return summarize('mse', Array.from((await this.runOnce(r, 0)).loss));
+  }
+
+  async adapt(support: Point[]): Promise<RegressionPredictor> {
+    return regressionPredictor(this, support);
   }
 
   /**

@@ -10,6 +10,8 @@ import type { Gpu } from '../runtime/gpu';
 // The run's settings live with the files that carry them (io/meta_config.ts); learners read them.
 export { LEARNERS, TASKS, type LearnerName, type MetaConfig, type TaskName } from '../io/meta_config';
 import type { MetaConfig } from '../io/meta_config';
+import { InputError } from '../runtime/errors';
+import type { NamedSeries } from '../data/series_windows';
 
 /**
  * Held-out tasks are drawn with the run's seed plus these offsets: `validation` at every evaluation during
@@ -21,6 +23,21 @@ export const EVAL_SEED_OFFSET = { validation: 1000, test: 2000 } as const;
 /** Data a task family needs beyond its config, handed to createLearner (loaded by the CLI or the page). */
 export interface TaskData {
   omniglot?: OmniglotDataset;
+  /** Real series (task 'series'), split by name into train / validation / test by the learner. */
+  series?: NamedSeries[];
+}
+
+/** A forecaster's figures per series and in all, beside the baselines scored on the same windows. */
+export interface ForecastScores {
+  /** The series scored and how many windows (forecast origins) in all. */
+  series: string[];
+  windows: number;
+  /** The model first, then the baselines: MSE standardised by each window's context, and per series raw. */
+  forecasters: {
+    name: string;
+    mse: { mean: number; ci95: number };
+    perSeries: { series: string; windows: number; mse: number; rawMse: number }[];
+  }[];
 }
 
 export interface EvalResult {
@@ -41,6 +58,8 @@ export interface EvalResult {
   transductive?: { mean: number; ci95: number };
   /** Classifiers split by alphabet: the alphabets the episodes came from. */
   alphabets?: string[];
+  /** Forecasters on real series: per series and against the baselines (see ForecastScores). */
+  forecast?: ForecastScores;
 }
 
 export interface MetaLearner {
@@ -77,14 +96,61 @@ export interface MetaLearner {
   destroy(): void;
 }
 
-/** A learner that adapts to one regression task's support points and predicts y at new x (for plots). */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** A model adapted to one regression task: y at any x, given the support points it adapted to. */
+export interface RegressionPredictor {
+  readonly support: Point[];
+  predict(x: number[]): Promise<number[]>;
+}
+
+/** A model adapted to one series: the next values after the context it read. */
+export interface ForecastPredictor {
+  /** The values the model read (a series learner reads the last `shots` values of the history). */
+  readonly context: number[];
+  /** The next `horizon` values (default and at most the `queries` the model was trained to forecast). */
+  predict(horizon?: number): Promise<number[]>;
+}
+
+/** A learner that adapts to one regression task's support points and predicts y at new x. */
 export interface Regressor extends MetaLearner {
-  predict(support: { x: number; y: number }[], queryX: number[]): Promise<number[]>;
+  /** Each query is its own row after the support set: predictions do not depend on each other. */
+  predict(support: Point[], queryX: number[]): Promise<number[]>;
+  /** Adaptation to `support` (black-box learners by reading it, the others by their inner loop). */
+  adapt(support: Point[]): Promise<RegressionPredictor>;
 }
 
 /** A learner that forecasts a series' next `config.queries` values after reading its context. */
 export interface Forecaster extends MetaLearner {
   forecast(context: number[]): Promise<number[]>;
+  /** Adaptation to a series' history: what it read, and its forecasts. */
+  adapt(history: number[]): Promise<ForecastPredictor>;
+}
+
+/** A regressor's adapt(): the support is kept and read again with every query batch. */
+export function regressionPredictor(learner: Regressor, support: Point[]): RegressionPredictor {
+  const kept = support.map((p) => ({ x: p.x, y: p.y }));
+  return { support: kept, predict: (x) => learner.predict(kept, x) };
+}
+
+/** A forecaster's adapt(): `context` is what `forecast` reads of the history; horizons are checked. */
+export function forecastPredictor(learner: Forecaster, context: number[]): ForecastPredictor {
+  const P = learner.config.queries;
+  const kept = [...context];
+  return {
+    context: kept,
+    async predict(horizon = P) {
+      if (!Number.isSafeInteger(horizon) || horizon < 1 || horizon > P) {
+        throw new InputError(
+          `horizon ${horizon}: this model forecasts 1 to ${P} steps ahead (its training horizon, --queries)`,
+        );
+      }
+      return (await learner.forecast(kept)).slice(0, horizon);
+    },
+  };
 }
 
 export const isRegressor = (l: MetaLearner): l is Regressor =>

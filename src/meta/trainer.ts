@@ -10,6 +10,7 @@ import type { Gpu } from '../runtime/gpu';
 import { InputError, NonFiniteStepsError } from '../runtime/errors';
 import { BlackBoxRegressor } from './blackbox';
 import { BlackBoxForecaster } from './blackbox_forecast';
+import { BlackBoxSeriesForecaster } from './blackbox_series';
 import { ContextLearner, DEFAULT_CONTEXT_OPTIONS } from './context';
 import { DEFAULT_INNER_LOOP } from './inner_loop';
 import { MamlLearner } from './maml';
@@ -49,6 +50,7 @@ export const DEFAULT_CONFIG: MetaConfig = {
 const BUILDERS: Partial<Record<string, (gpu: Gpu, c: MetaConfig, data: TaskData) => Promise<MetaLearner>>> = {
   'sinusoid/blackbox': BlackBoxRegressor.create,
   'forecast/blackbox': BlackBoxForecaster.create,
+  'series/blackbox': BlackBoxSeriesForecaster.create,
   'sinusoid/context': (gpu, c) => ContextLearner.create(gpu, c, innerOptions(c)),
   'sinusoid/maml': (gpu, c) => MamlLearner.create(gpu, c, 2, innerOptions(c)),
   'sinusoid/fomaml': (gpu, c) => MamlLearner.create(gpu, c, 1, innerOptions(c)),
@@ -95,6 +97,19 @@ export const PAIR_DEFAULTS: Partial<
 > = {
   'sinusoid/blackbox': { lr: 0.003 },
   'forecast/blackbox': { layers: 1, hidden: 32, shots: 16, queries: 4, lr: 0.003 },
+  // Real series: two years of monthly context, half a year ahead; evaluation scores every window of the
+  // held-out series' last third (all of them, whatever evalTasks says).
+  'series/blackbox': {
+    layers: 1,
+    hidden: 32,
+    shots: 24,
+    queries: 6,
+    metaBatch: 32,
+    lr: 0.003,
+    steps: 3000,
+    evalEvery: 250,
+    lrDecay: 'cosine',
+  },
   // The inner loops' own defaults are spelled out here too, so that config.json and --print-config show them.
   'sinusoid/context': {
     layers: 1,

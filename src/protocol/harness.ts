@@ -11,6 +11,7 @@ import type { RunsResult } from '../meta/omniglot_runs';
 import type { AdapterSummary } from '../runtime/gpu';
 import type { Resume, TrainRunArgs, TrainRunResult } from './training';
 import type { EvalSplit } from '../data/omniglot_split';
+import type { NamedSeries } from '../data/series_windows';
 
 /** The limits that decide which model and batch sizes fit (see `metarnn doctor`). */
 export const DOCTOR_LIMITS = [
@@ -66,7 +67,17 @@ export interface OmniglotSummary {
   images: number;
 }
 
+/** What `metarnn predict` asks of a checkpoint: one task's examples and its queries (see src/cli/predict.ts). */
+export type PredictInput =
+  | { kind: 'regression'; support: { x: number; y: number }[]; query: number[] }
+  | { kind: 'forecast'; history: number[]; horizon: number };
+
+export type PredictOutput =
+  { kind: 'regression'; y: number[] } | { kind: 'forecast'; context: number[]; values: number[] };
+
 export interface HarnessCalls {
+  /** Adapts a checkpoint's model to the examples in `input` (no weight is trained) and answers its queries. */
+  predictRun(config: MetaConfig, resume: Resume, input: PredictInput): Promise<PredictOutput>;
   /** Meta-trains in the page, reporting through TRAIN_EVENT_FUNCTION (see training.ts). */
   trainRun(a: TrainRunArgs): Promise<TrainRunResult>;
   /** Adapts to `tasks` held-out tasks drawn with `seed`: the metric per task and summarised. */
@@ -92,6 +103,8 @@ export interface HarnessCalls {
    * learners built after it, merged into one data set when there are several.
    */
   omniglotLoad(zipsBase64: string[], names: string[]): Promise<OmniglotSummary>;
+  /** Hands real series (read and checked in Node) to the learners built after it (task 'series'). */
+  seriesLoad(series: NamedSeries[]): Promise<{ series: number; values: number }>;
   doctor(): Promise<DoctorReport>;
   gruRun(a: GruRunArgs): Promise<GruRunResult>;
 }

@@ -1,0 +1,179 @@
+/**
+ * `metarnn predict`: a trained model adapted to the user's own examples, with no weight trained — the black-box
+ * learners read the examples, the gradient-based ones run their own inner loop — then asked the user's
+ * queries. Regression reads an `x,y` support CSV and an `x` (or `x,y`) query CSV; forecasting reads a series
+ * (CSV or JSON, as `train --task series` does) and forecasts its next values. The input scaling a model was
+ * trained with lives in the learner and is applied there, never left to the user.
+ */
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../io/files';
+import { TRAINED_X_RANGE, type TaskName } from '../io/meta_config';
+import type { PredictInput, PredictOutput } from '../protocol/harness';
+import { InputError } from '../runtime/errors';
+import { readSeriesPath, readXYFile } from '../data/series_file';
+import { readRun, WHICH_CHECKPOINTS, type SavedRun, type WhichCheckpoint } from './run_dir';
+import { withRunner } from './runner';
+
+interface PredictOptions {
+  checkpoint: string;
+  which: string;
+  support?: string;
+  query?: string;
+  horizon?: string;
+  value?: string;
+  out?: string;
+  json?: boolean;
+}
+
+/** What each task family's model answers (classification: not yet through this command). */
+const KIND: Partial<Record<TaskName, 'regression' | 'forecast'>> = {
+  sinusoid: 'regression',
+  forecast: 'forecast',
+  series: 'forecast',
+};
+
+/** One prediction per query: `{x, y}` for regression, `{step, value}` for a forecast. */
+export interface PredictSummary {
+  kind: 'regression' | 'forecast';
+  checkpoint: string;
+  predictions: { x: number; y: number }[] | { step: number; value: number }[];
+  /** Regression with y in the query file: the mean squared error of the predictions. */
+  mse?: number;
+  /** Forecast: the values the model read (a series model reads the last `shots` of the history). */
+  context?: number[];
+}
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description(
+      'adapt a trained model to your own examples (no training) and predict: regression from x,y CSVs, the next values of a series',
+    )
+    .requiredOption('--checkpoint <dir>', 'run directory or shipped model (models/NAME)')
+    .option('--which <checkpoint>', 'last or best (chosen on validation)', 'last')
+    .requiredOption(
+      '--support <file>',
+      'regression: CSV with header x,y (the task’s examples); forecasting: the series so far (CSV value or time,value, or JSON)',
+    )
+    .option('--query <file>', 'regression: CSV with header x (or x,y: then the MSE is reported too)')
+    .option(
+      '--horizon <n>',
+      'forecasting: values to forecast (default: the horizon the model was trained for)',
+    )
+    .option('--value <column>', 'forecasting: the column holding the values, when the file has several')
+    .option('--out <file>', 'write the predictions as CSV here (default: stdout)')
+    .option('--json', 'print one JSON object: {"kind", "checkpoint", "predictions": [...], …}')
+    .action(async (opts: PredictOptions) => {
+      if (!(WHICH_CHECKPOINTS as readonly string[]).includes(opts.which)) {
+        throw new InputError(
+          `--which ${JSON.stringify(opts.which)}: expected ${WHICH_CHECKPOINTS.join(' or ')}`,
+        );
+      }
+      const run = readRun(opts.checkpoint, opts.which as WhichCheckpoint);
+      const { input, queryY } = predictInput(run, opts);
+      const out = await withRunner((runner) => runner.call('predictRun', run.config, run.resume, input));
+      const summary = summarize(opts.checkpoint, input, out, queryY);
+      const csv = toCsv(summary);
+      if (opts.out) writeFileAtomic(opts.out, new TextEncoder().encode(csv));
+      if (opts.json) console.log(JSON.stringify(summary));
+      else if (!opts.out) process.stdout.write(csv);
+      if (!opts.json && summary.mse !== undefined)
+        console.error(`mse ${summary.mse.toPrecision(4)} on the query's y`);
+    });
+}
+
+/** Reads and checks the user's files for this checkpoint's kind of model; warns where the model extrapolates. */
+export function predictInput(
+  run: SavedRun,
+  opts: PredictOptions,
+): { input: PredictInput; queryY?: number[] } {
+  const c = run.config;
+  const kind = KIND[c.task];
+  if (!kind) {
+    throw new InputError(
+      `${opts.checkpoint} holds a ${c.task}/${c.learner} model: predict takes regression (sinusoid) and ` +
+        'forecasting (forecast, series) models; score an omniglot model with `metarnn eval`',
+    );
+  }
+  if (kind === 'regression') {
+    if (!opts.query)
+      throw new InputError('--query FILE is needed for a regression model: a CSV with header x');
+    if (opts.horizon !== undefined) throw new InputError('--horizon applies to forecasting models only');
+    const s = readXYFile(opts.support!, { y: 'required' });
+    const q = readXYFile(opts.query, { y: 'optional' });
+    if (s.x.length !== c.shots) {
+      console.error(
+        `note: the model was meta-trained on ${c.shots} support points per task; ${opts.support} has ${s.x.length}`,
+      );
+    }
+    const range = TRAINED_X_RANGE[c.task];
+    const outside = range ? [...s.x, ...q.x].filter((x) => x < range[0] || x > range[1]) : [];
+    if (range && outside.length) {
+      console.error(
+        `warning: ${outside.length} x value(s) outside [${range[0]}, ${range[1]}], the range the model was ` +
+          `trained on (e.g. ${outside[0]}): predictions there are extrapolation`,
+      );
+    }
+    const support = s.x.map((x, i) => ({ x, y: s.y![i] }));
+    return { input: { kind, support, query: q.x }, queryY: q.y };
+  }
+  if (opts.query !== undefined)
+    throw new InputError('--query applies to regression models; a forecast reads only --support');
+  const series = readSeriesPath(opts.support!, { value: opts.value ?? c.value });
+  if (series.length !== 1) {
+    throw new InputError(
+      `${opts.support} holds ${series.length} series (${series.map((s) => s.name).join(', ')}): give one ` +
+        '(a value column, or time,value), or pick it with --value',
+    );
+  }
+  const history = series[0].values;
+  const horizon = opts.horizon === undefined ? c.queries : Number(opts.horizon);
+  if (!Number.isSafeInteger(horizon) || horizon < 1 || horizon > c.queries) {
+    throw new InputError(
+      `--horizon ${JSON.stringify(opts.horizon)}: this model forecasts 1 to ${c.queries} steps ahead ` +
+        '(the horizon it was trained for, --queries)',
+    );
+  }
+  if (c.task === 'series' && history.length < c.shots) {
+    console.error(
+      `note: the model was trained on contexts of ${c.shots} values; ${opts.support} has ${history.length}`,
+    );
+  }
+  return { input: { kind, history, horizon } };
+}
+
+function summarize(
+  checkpoint: string,
+  input: PredictInput,
+  out: PredictOutput,
+  truth?: number[],
+): PredictSummary {
+  if (input.kind === 'regression' && out.kind === 'regression') {
+    const s: PredictSummary = {
+      kind: 'regression',
+      checkpoint,
+      predictions: input.query.map((x, i) => ({ x, y: out.y[i] })),
+    };
+    if (truth) s.mse = truth.reduce((a, y, i) => a + (out.y[i] - y) ** 2, 0) / truth.length;
+    return s;
+  }
+  if (out.kind !== 'forecast') throw new Error('predictRun answered another kind than asked');
+  return {
+    kind: 'forecast',
+    checkpoint,
+    predictions: out.values.map((value, i) => ({ step: i + 1, value })),
+    context: out.context,
+  };
+}
+
+/** The predictions as CSV: `x,y_pred` for regression, `step,value` for a forecast (steps after the last). */
+export function toCsv(s: PredictSummary): string {
+  const rows =
+    s.kind === 'regression'
+      ? ['x,y_pred', ...(s.predictions as { x: number; y: number }[]).map((p) => `${p.x},${p.y}`)]
+      : [
+          'step,value',
+          ...(s.predictions as { step: number; value: number }[]).map((p) => `${p.step},${p.value}`),
+        ];
+  return `${rows.join('\n')}\n`;
+}

@@ -1,0 +1,258 @@
+/**
+ * The black-box GRU forecaster on real series ('series/blackbox'): the model of blackbox_forecast.ts — the GRU
+ * reads a context window (x̃_t, 1), then runs `horizon` query steps (0, 0) and predicts each future value —
+ * trained on windows cut from the user's series instead of synthetic ones. Every window is standardised by
+ * its own context (data/series_windows.ts), so a model trained on some series forecasts others of any scale.
+ *
+ * The series live on the host: each step's windows are drawn there from the seed and the step, and written
+ * into the recorded program's input in one write before its submit (a step stays one submit). Series are
+ * split by name (data/series_split.ts): training windows come from the training series; evaluation scores
+ * the last third of each validation or test series (EVAL_FROM), beside the last-value and seasonal-naive
+ * forecasts of the same windows. Config: `shots` = context length, `queries` = horizon.
+ */
+import type { Gpu } from '../runtime/gpu';
+import type { Recorder } from '../runtime/recorder';
+import { InputError } from '../runtime/errors';
+import type { EvalSplit } from '../data/omniglot_split';
+import { lastValue, seasonalNaive } from '../data/forecast_baselines';
+import { seriesSplit, type SeriesSplit } from '../data/series_split';
+import {
+  drawWindows,
+  encodeWindows,
+  evalWindows,
+  standardiser,
+  windowsOf,
+  type NamedSeries,
+  type Window,
+} from '../data/series_windows';
+import { BlackBoxSequenceLearner, type SampledEpisodes } from './blackbox_sequence';
+import {
+  forecastPredictor,
+  summarize,
+  type EvalResult,
+  type ForecastPredictor,
+  type MetaConfig,
+  type TaskData,
+} from './learner';
+
+const INPUT = 2; // (standardised value, is-context) per step
+
+/** Settings of a series run beyond MetaConfig (RunConfig carries them; see src/io/run_config.ts). */
+export interface SeriesConfig {
+  /** Test and validation series, comma-separated names (default: defaultSeriesSplit). */
+  testSeries?: string;
+  valSeries?: string;
+  /** The seasonal-naive baseline's period (default 12: monthly data). */
+  season?: number;
+  /** Set by the harness for a learner built only to score or predict: no training series needed. */
+  scoring?: boolean;
+}
+
+export const DEFAULT_SEASON = 12;
+
+export class BlackBoxSeriesForecaster extends BlackBoxSequenceLearner {
+  readonly series: NamedSeries[];
+  readonly split: SeriesSplit | null;
+  #train: Window[] = [];
+  /** The step whose windows sample() writes into a pass it records (see gradientAt). */
+  #sampleStep = 0;
+
+  private constructor(gpu: Gpu, config: MetaConfig, data: TaskData) {
+    super(gpu, config, INPUT);
+    const c = config as MetaConfig & SeriesConfig;
+    this.series = data.series ?? [];
+    this.split = this.series.length
+      ? seriesSplit(
+          this.series.map((s) => s.name),
+          c.testSeries,
+          c.valSeries,
+        )
+      : null;
+    if (this.split) this.#train = windowsOf(this.pick('train'), config.shots, config.queries);
+  }
+
+  static async create(gpu: Gpu, config: MetaConfig, data: TaskData = {}): Promise<BlackBoxSeriesForecaster> {
+    const scoring = (config as SeriesConfig).scoring === true;
+    if (!data.series?.length && !scoring) {
+      throw new InputError(
+        '--task series needs --data PATH: a CSV or JSON file of series (a column each, or a series column), ' +
+          'or a folder of them',
+      );
+    }
+    const learner = new BlackBoxSeriesForecaster(gpu, config, data);
+    if (!scoring) {
+      if (!learner.#train.length) {
+        throw new InputError(
+          `no training windows: every training series (${learner.split!.train.join(', ')}) is shorter than ` +
+            `context + horizon (${config.shots} + ${config.queries}); lower --shots or --queries`,
+        );
+      }
+      learner.setTrainPass(await learner.recordTrain());
+    }
+    return learner;
+  }
+
+  /** The series of one split, in data order. */
+  pick(split: keyof SeriesSplit): NamedSeries[] {
+    if (!this.split) throw new InputError('no series loaded: give --data');
+    const names = new Set(this.split[split]);
+    return this.series.filter((s) => names.has(s.name));
+  }
+
+  protected get label(): string {
+    return 'series';
+  }
+
+  protected sample(_rec: Recorder, tasks: number, _stream: number, seed: number): SampledEpisodes {
+    const { shots: C, queries: P } = this.config;
+    const T = C + P;
+    const episode = this.gpu.tensor([tasks * T * INPUT + tasks * P]);
+    this.gpu.write(episode, this.episodeData(tasks, seed, this.#sampleStep));
+    return {
+      episode,
+      seq: episode.view(0, [tasks, T, INPUT]),
+      target: episode.view(tasks * T * INPUT, [tasks * P]),
+    };
+  }
+
+  /** The training windows of `step`, encoded as the episode buffer holds them: sequences, then targets. */
+  private episodeData(tasks: number, seed: number, step: number): Float32Array {
+    const { shots: C, queries: P } = this.config;
+    const e = encodeWindows(this.pick('train'), drawWindows(this.#train, tasks, seed, step), C, P);
+    const out = new Float32Array(e.seq.length + e.target.length);
+    out.set(e.seq);
+    out.set(e.target, e.seq.length);
+    return out;
+  }
+
+  /** Writes the next step's windows into the training pass's input (record() lists it first), then steps. */
+  step(): void {
+    const next = this.optimizer.step + 1; // the step super.step() is about to take
+    this.gpu.write(
+      this.trainPass.tensors[0],
+      this.episodeData(this.config.metaBatch, this.config.seed, next),
+    );
+    super.step();
+  }
+
+  async gradientAt(step: number): Promise<{ loss: number; grads: Float32Array }> {
+    this.#sampleStep = step;
+    return super.gradientAt(step);
+  }
+
+  async lossAt(step: number): Promise<number> {
+    this.#sampleStep = step;
+    return super.lossAt(step);
+  }
+
+  /**
+   * Forecasts for windows of `series` after `C` values of context each, in the series' own units (one
+   * sequence per window, one submit).
+   */
+  async forecastWindows(
+    series: NamedSeries[],
+    windows: Window[],
+    C = this.config.shots,
+  ): Promise<number[][]> {
+    const P = this.config.queries;
+    const e = encodeWindows(series, windows, C, P);
+    const pred = await this.run(windows.length, C, P, e.seq);
+    return e.norm.map((z, b) => Array.from(pred.subarray(b * P, (b + 1) * P), (v) => z.anchor + z.scale * v));
+  }
+
+  /**
+   * The next `queries` values of a series after its last `shots` values (the context the model was trained
+   * to read; a shorter history is read whole).
+   */
+  async forecast(history: number[]): Promise<number[]> {
+    const context = history.slice(-this.config.shots);
+    if (context.length < 2) throw new InputError('a forecast needs at least 2 values of context');
+    const s = [{ name: 'input', values: [...context, ...new Array<number>(this.config.queries).fill(0)] }];
+    return (await this.forecastWindows(s, [{ series: 0, origin: context.length }], context.length))[0];
+  }
+
+  /** The context is the history's last `shots` values, what the model was trained to read. */
+  async adapt(history: number[]): Promise<ForecastPredictor> {
+    return forecastPredictor(this, history.slice(-this.config.shots));
+  }
+
+  /**
+   * Mean squared error over the last third of each validation or test series (every forecast origin there),
+   * in standardised units (each window divided by its context's spread), with the same windows' error in
+   * the series' own units and the last-value and seasonal-naive baselines beside it. `tasks` and `seed` are
+   * unused: the windows are all there are.
+   */
+  async evaluate(_tasks: number, _seed: number, split: EvalSplit = 'test'): Promise<EvalResult> {
+    const { shots: C, queries: P } = this.config;
+    const series = this.pick(split);
+    const windows = evalWindows(series, C, P);
+    if (!windows.length) {
+      throw new InputError(
+        `no ${split} windows: the ${split} series (${series.map((s) => s.name).join(', ')}) are too short for ` +
+          `context + horizon (${C} + ${P}) in their last third`,
+      );
+    }
+    const season = (this.config as SeriesConfig).season ?? DEFAULT_SEASON;
+    const model = await this.forecastWindows(series, windows);
+    return scoreForecasts(series, windows, C, {
+      model,
+      lastValue: windows.map((w) => lastValue(contextOf(series, w, C), P)),
+      seasonalNaive: windows.map((w) => seasonalNaive(contextOf(series, w, C), P, season)),
+    });
+  }
+}
+
+const contextOf = (s: NamedSeries[], w: Window, C: number) =>
+  s[w.series].values.slice(w.origin - C, w.origin);
+
+/** Squared error of one window's forecast, standardised (by its context) and raw. */
+function windowErrors(s: NamedSeries[], w: Window, C: number, f: number[]) {
+  const v = s[w.series].values;
+  const z = standardiser(contextOf(s, w, C));
+  let raw = 0;
+  for (let j = 0; j < f.length; j++) raw += (f[j] - v[w.origin + j]) ** 2;
+  raw /= f.length;
+  return { mse: raw / z.scale ** 2, raw };
+}
+
+/**
+ * Scores forecasts (`model` first, then baselines by name) of the same windows: the model's EvalResult over
+ * windows in standardised units, and every forecaster's standardised and raw MSE per series and in all.
+ */
+export function scoreForecasts(
+  series: NamedSeries[],
+  windows: Window[],
+  C: number,
+  forecasts: Record<string, number[][]>,
+): EvalResult {
+  const names = Object.keys(forecasts);
+  const errs = Object.fromEntries(
+    names.map((n) => [n, windows.map((w, i) => windowErrors(series, w, C, forecasts[n][i]))]),
+  );
+  const ci = (values: number[]) => {
+    const r = summarize('mse', values);
+    return { mean: r.mean, ci95: r.ci95 };
+  };
+  const result = summarize(
+    'mse',
+    errs[names[0]].map((e) => e.mse),
+  );
+  result.forecast = {
+    series: series.map((s) => s.name),
+    windows: windows.length,
+    forecasters: names.map((n) => ({
+      name: n,
+      mse: ci(errs[n].map((e) => e.mse)),
+      perSeries: series.map((s, k) => {
+        const mine = errs[n].filter((_, i) => windows[i].series === k);
+        return {
+          series: s.name,
+          windows: mine.length,
+          mse: ci(mine.map((e) => e.mse)).mean,
+          rawMse: ci(mine.map((e) => e.raw)).mean,
+        };
+      }),
+    })),
+  };
+  return result;
+}
