@@ -100,6 +100,7 @@ interface EvalOptions {
   split: string;
   transductive?: boolean;
   withinAlphabet?: boolean;
+  scratchSteps?: string;
 }
 
 const EVAL_SPLITS: readonly EvalSplit[] = ['test', 'validation'];
@@ -138,6 +139,10 @@ export function register(program: Command): void {
       '--transductive',
       'omniglot: also print the transductive figure (all queries in one sequence; not comparable with the literature)',
     )
+    .option(
+      '--scratch-steps <n>',
+      "series: also train the same GRU from scratch on each scored series' own history for n steps, a baseline",
+    )
     .option('--json', 'print one JSON object')
     .action(async (opts: EvalOptions) => {
       const episodes = Number(opts.episodes);
@@ -153,7 +158,18 @@ export function register(program: Command): void {
         throw new InputError(`--split ${JSON.stringify(opts.split)}: expected ${EVAL_SPLITS.join(' or ')}`);
       }
       const split = opts.split as EvalSplit;
+      const scratchSteps = opts.scratchSteps === undefined ? undefined : Number(opts.scratchSteps);
+      if (scratchSteps !== undefined && !(Number.isSafeInteger(scratchSteps) && scratchSteps >= 1)) {
+        throw new InputError(
+          `--scratch-steps ${JSON.stringify(opts.scratchSteps)}: expected an integer >= 1`,
+        );
+      }
       const run = readRun(opts.checkpoint, opts.which as WhichCheckpoint);
+      if (scratchSteps !== undefined && run.config.task !== 'series') {
+        throw new InputError(
+          `--scratch-steps applies to series runs; ${opts.checkpoint} holds ${run.config.task}`,
+        );
+      }
       if (opts.task !== undefined) return evalRuns(opts, run);
       checkEvalOptions(run, opts, split);
       const config = evalConfig(run, opts, split);
@@ -163,7 +179,7 @@ export function register(program: Command): void {
         for (const line of splitWarnings(run, opts, data)) console.error(line);
         const r: EvalResult & Partial<WithinAlphabetResult> = opts.withinAlphabet
           ? await evalWithinAlphabets(runner, config, run.resume, episodes, seed)
-          : await runner.call('evalRun', config, run.resume, episodes, seed, split);
+          : await runner.call('evalRun', config, run.resume, episodes, seed, split, { scratchSteps });
         if (config.learner !== 'lopt') return [r, null] as const;
         // Tuning three baselines over a grid is ~30 runs: on at most 64 of the tasks.
         const tasks = Math.min(episodes, 64);

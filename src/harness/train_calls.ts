@@ -23,7 +23,9 @@ import type { OptimizerComparison } from '../meta/lopt_compare';
 import { evaluateOmniglotRuns, learnerClassifier, parseOmniglotRuns } from '../meta/omniglot_runs';
 import { trainWithRecovery } from '../meta/recovery';
 import { checkCanTrain, loadLearner, type TrainCallbacks } from '../meta/trainer';
-import type { HarnessCalls, PredictInput, PredictOutput } from '../protocol/harness';
+import type { EvalOptions, HarnessCalls, PredictInput, PredictOutput } from '../protocol/harness';
+import { BlackBoxSeriesForecaster, scoreForecasts } from '../meta/blackbox_series';
+import { scratchForecasts } from '../meta/series_scratch';
 import {
   CONTROL_INTERVAL_MS,
   type NamedTensor,
@@ -245,9 +247,17 @@ export function trainCalls(
       tasks: number,
       seed: number,
       split: EvalSplit = 'test',
+      options: EvalOptions = {},
     ): Promise<EvalResult> {
-      const learner = await loadLearner(await getGpu(), scoring(config), taskData(), resume);
+      const gpu = await getGpu();
+      const learner = await loadLearner(gpu, scoring(config), taskData(), resume);
       try {
+        if (options.scratchSteps && learner instanceof BlackBoxSeriesForecaster) {
+          const f = await learner.forecastsOn(split);
+          const steps = options.scratchSteps;
+          f.forecasts.scratch = await scratchForecasts(gpu, config, f.series, { steps });
+          return scoreForecasts(f.series, f.windows, config.shots, f.forecasts);
+        }
         return await learner.evaluate(tasks, seed, split);
       } finally {
         learner.destroy();

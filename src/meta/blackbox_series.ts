@@ -183,6 +183,12 @@ export class BlackBoxSeriesForecaster extends BlackBoxSequenceLearner {
    * unused: the windows are all there are.
    */
   async evaluate(_tasks: number, _seed: number, split: EvalSplit = 'test'): Promise<EvalResult> {
+    const f = await this.forecastsOn(split);
+    return scoreForecasts(f.series, f.windows, this.config.shots, f.forecasts);
+  }
+
+  /** The scored windows of a split and the model's and the baselines' forecasts of them (see evaluate). */
+  async forecastsOn(split: EvalSplit) {
     const { shots: C, queries: P } = this.config;
     const series = this.pick(split);
     const windows = evalWindows(series, C, P);
@@ -193,12 +199,12 @@ export class BlackBoxSeriesForecaster extends BlackBoxSequenceLearner {
       );
     }
     const season = (this.config as SeriesConfig).season ?? DEFAULT_SEASON;
-    const model = await this.forecastWindows(series, windows);
-    return scoreForecasts(series, windows, C, {
-      model,
+    const forecasts: Record<string, number[][]> = {
+      model: await this.forecastWindows(series, windows),
       lastValue: windows.map((w) => lastValue(contextOf(series, w, C), P)),
       seasonalNaive: windows.map((w) => seasonalNaive(contextOf(series, w, C), P, season)),
-    });
+    };
+    return { series, windows, forecasts };
   }
 }
 

@@ -75,6 +75,12 @@ export type PredictInput =
 export type PredictOutput =
   { kind: 'regression'; y: number[] } | { kind: 'forecast'; context: number[]; values: number[] };
 
+/** What an evaluation adds to a learner's own figure. */
+export interface EvalOptions {
+  /** Series: also train the same GRU from scratch on each scored series' history for this many steps. */
+  scratchSteps?: number;
+}
+
 export interface HarnessCalls {
   /** Adapts a checkpoint's model to the examples in `input` (no weight is trained) and answers its queries. */
   predictRun(config: MetaConfig, resume: Resume, input: PredictInput): Promise<PredictOutput>;
@@ -87,6 +93,7 @@ export interface HarnessCalls {
     tasks: number,
     seed: number,
     split?: EvalSplit,
+    options?: EvalOptions,
   ): Promise<EvalResult>;
   /** A learned optimizer against tuned SGD, RMSprop and Adam, for each run length in `steps`. */
   compareRun(
