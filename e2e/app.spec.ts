@@ -81,6 +81,20 @@ test('page: train, pause/resume, save, reload, load, adapt, export, import', asy
   await expect(page.locator('#view-adapt')).toHaveAttribute('data-adapted', '1', { timeout: 20_000 });
   await expect(page.locator('#adapt-readout')).toContainText('MSE before');
   await shot('adapt');
+  // Click to fit: each click on the plot is a point of the user's own task; the adapted curve follows.
+  const over = page.locator('#adapt-plot .u-over');
+  const box = (await over.boundingBox())!;
+  for (const [fx, fy] of [
+    [0.2, 0.3],
+    [0.5, 0.7],
+    [0.8, 0.4],
+  ]) {
+    const n = Number((await page.locator('#adapt-plot').getAttribute('data-clicks')) ?? 0);
+    await page.mouse.click(box.x + fx * box.width, box.y + fy * box.height);
+    await expect(page.locator('#adapt-plot')).toHaveAttribute('data-clicks', String(n + 1));
+  }
+  await expect(page.locator('#adapt-readout')).toContainText('Your task: 3 points clicked');
+  await shot('adapt-clicks');
 
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   const files: string[] = [];

@@ -17,7 +17,9 @@ import { canPredict, onLearnerChange, state } from './state';
 const testSeed = (c: RunConfig) => c.seed + EVAL_SEED_OFFSET.test;
 
 const INTRO: Record<string, string> = {
-  sinusoid: 'A new sine wave: the learner sees only the support points and must predict the whole curve.',
+  sinusoid:
+    'A new sine wave: the learner sees only the support points and must predict the whole curve. ' +
+    'Then click on the plot to give it points of your own task: the curve adapts to them at once.',
   forecast: 'A new series: the learner reads its context and must continue it over the horizon.',
   omniglot:
     'A new episode of characters from alphabets held out of training: the learner sees one labelled ' +
@@ -52,7 +54,10 @@ class AdaptView {
     'adapt-lopt',
     'Loss curves of the learned optimizer, Adam, RMSprop and SGD on the same held-out tasks',
   );
-  readonly #adaptSinusoid = sinusoidAdapter(this.plotBox, testSeed);
+  readonly #adaptSinusoid = sinusoidAdapter(this.plotBox, testSeed, {
+    allowed: () => !state.training && canPredict(state.learner),
+    onFit: (r) => void this.#clickFit(r),
+  });
   readonly #adaptForecast = forecastAdapter(this.forecastBox, testSeed);
   readonly #adaptOmniglot = omniglotAdapter(this.imagesBox, testSeed);
   readonly #adaptLopt = loptAdapter(this.loptBox, testSeed);
@@ -120,6 +125,15 @@ class AdaptView {
     if (c.task === 'forecast' && canForecast(learner)) return this.#adaptForecast(learner, c, index);
     if (canPredict(learner)) return this.#adaptSinusoid(learner, c, index);
     throw new Error(`learner '${c.learner}' cannot show adaptation on '${c.task}'`);
+  }
+
+  /** A click on the sinusoid plot added a point of the user's own task: show the refit's readout. */
+  async #clickFit(readout: Promise<string>): Promise<void> {
+    try {
+      this.readout.textContent = await readout;
+    } catch (e) {
+      say(`Fitting your points failed: ${(e as Error).message}`, true);
+    }
   }
 
   /** Draws the next held-out task and shows the learner's adaptation to it. */
