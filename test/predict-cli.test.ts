@@ -20,7 +20,11 @@ test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'metarnn-predict-'));
   run = join(dir, 'sinusoid');
   // A sinusoid task as the model was trained on: amplitude 2, phase 0.5, ten x in [-4.5, 4.5].
-  support = file('support.csv', 'x,y', Array.from({ length: 10 }, (_, i) => xy(i - 4.5)));
+  support = file(
+    'support.csv',
+    'x,y',
+    Array.from({ length: 10 }, (_, i) => xy(i - 4.5)),
+  );
   query = file('query.csv', 'x', ['-4', '0.5', '2', '4.5']);
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,7 +84,8 @@ test('with y in the query file, --json reports the MSE; a query is answered what
   expect(j).toMatchObject({ kind: 'regression', checkpoint: run });
   expect(j.predictions.map((p: { x: number }) => p.x)).toEqual([-1, 2, 6]);
   const truth = [-1, 2, 6].map((x) => Number(xy(x).split(',')[1]));
-  const mse = j.predictions.reduce((a: number, p: { y: number }, i: number) => a + (p.y - truth[i]) ** 2, 0) / 3;
+  const mse =
+    j.predictions.reduce((a: number, p: { y: number }, i: number) => a + (p.y - truth[i]) ** 2, 0) / 3;
   expect(j.mse).toBeCloseTo(mse, 12);
   // Each query is read after the support set alone: x = 2 gets the same y among others as on its own.
   expect(Math.abs(j.predictions[1].y - y2)).toBeLessThan(1e-6);
@@ -92,7 +97,9 @@ test('a forecast-task model predicts the next values of a one-column CSV, readin
   expect(train.code, train.stderr).toBe(0);
   const { queries } = JSON.parse(readFileSync(join(forecast, 'config.json'), 'utf8'));
   // A damped oscillation near 0, in the range of the synthetic series the model was trained on.
-  const history = Array.from({ length: 20 }, (_, t) => Number((Math.exp(-t / 15) * Math.cos(t / 2)).toFixed(5)));
+  const history = Array.from({ length: 20 }, (_, t) =>
+    Number((Math.exp(-t / 15) * Math.cos(t / 2)).toFixed(5)),
+  );
   const series = file('series.csv', 'value', history.map(String));
   const r = await cli('predict', '--checkpoint', forecast, '--support', series, '--json');
   expect(r.code, r.stderr).toBe(0);

@@ -58,7 +58,11 @@ function refused(r: Ran, ...expected: (string | RegExp)[]): void {
 function lastValueErrors(v: number[]): { windows: number; rawMse: number; mse: number } {
   const raw: number[] = [];
   const std: number[] = [];
-  for (let origin = Math.max(CONTEXT, Math.floor((2 * v.length) / 3)); origin + HORIZON <= v.length; origin++) {
+  for (
+    let origin = Math.max(CONTEXT, Math.floor((2 * v.length) / 3));
+    origin + HORIZON <= v.length;
+    origin++
+  ) {
     const ctx = v.slice(origin - CONTEXT, origin);
     const m = mean(ctx);
     const variance = mean(ctx.map((x) => (x - m) ** 2));
@@ -76,7 +80,13 @@ test('train --task series writes the resolved test and validation series into co
   expect(r.code, r.stderr).toBe(0);
   expect(existsSync(join(run, 'checkpoint.safetensors'))).toBe(true);
   const config = readConfig();
-  expect(config).toMatchObject({ task: 'series', learner: 'blackbox', shots: CONTEXT, queries: HORIZON, data });
+  expect(config).toMatchObject({
+    task: 'series',
+    learner: 'blackbox',
+    shots: CONTEXT,
+    queries: HORIZON,
+    data,
+  });
   const [testSeries, valSeries] = [names(config.testSeries), names(config.valSeries)];
   // The default split of 6 series: a quarter (rounded) for test, a fifth for validation, 3 left to train on.
   expect(testSeries).toHaveLength(2);
@@ -99,7 +109,13 @@ test('eval --json scores the test series beside the last-value and seasonal-naiv
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout.trim().split('\n')).toHaveLength(1);
   const j = JSON.parse(r.stdout);
-  expect(j).toMatchObject({ task: 'series', learner: 'blackbox', shots: CONTEXT, metric: 'mse', split: 'test' });
+  expect(j).toMatchObject({
+    task: 'series',
+    learner: 'blackbox',
+    shots: CONTEXT,
+    metric: 'mse',
+    split: 'test',
+  });
   const f = j.forecast;
   expect([...f.series].sort()).toEqual(names(config.testSeries).sort());
   expect(f.forecasters.map((x: { name: string }) => x.name)).toEqual(['model', 'lastValue', 'seasonalNaive']);
@@ -131,7 +147,10 @@ test('eval --split validation scores the validation series, as the run logged at
   const config = readConfig();
   const r = await cli('eval', '--checkpoint', run, '--split', 'validation');
   expect(r.code, r.stderr).toBe(0);
-  const logged = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const logged = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const last = logged.filter((l) => 'metric' in l).at(-1);
   const val = names(config.valSeries);
   const lines = r.stdout.trim().split('\n');
@@ -142,15 +161,23 @@ test('eval --split validation scores the validation series, as the run logged at
   );
   // formatForecasters: the three forecasters on the same windows, then each series in its own units.
   expect(lines[1]).toBe('standardised MSE (the same windows):');
-  expect(lines.slice(2, 5).map((l) => l.trim().split(/\s+/)[0])).toEqual(['model', 'lastValue', 'seasonalNaive']);
+  expect(lines.slice(2, 5).map((l) => l.trim().split(/\s+/)[0])).toEqual([
+    'model',
+    'lastValue',
+    'seasonalNaive',
+  ]);
   expect(lines[2]).toContain(last.mean.toPrecision(4));
   expect(lines[5]).toBe("MSE in each series' own units:");
   expect(lines.slice(6)).toHaveLength(val.length);
-  lines.slice(6).forEach((l, k) =>
-    expect(l).toMatch(
-      new RegExp(`^  ${val[k]}: model [\\d.e+-]+, lastValue [\\d.e+-]+, seasonalNaive [\\d.e+-]+ \\(\\d+ windows\\)$`),
-    ),
-  );
+  lines
+    .slice(6)
+    .forEach((l, k) =>
+      expect(l).toMatch(
+        new RegExp(
+          `^  ${val[k]}: model [\\d.e+-]+, lastValue [\\d.e+-]+, seasonalNaive [\\d.e+-]+ \\(\\d+ windows\\)$`,
+        ),
+      ),
+    );
 });
 
 test('predict forecasts the next values of a value CSV from its last 8', async () => {
@@ -221,7 +248,11 @@ const badTrain: { name: string; args: () => string[]; expect: (string | RegExp)[
       writeFileSync(path, `series,time,price,volume\n${rows.join('\n')}\n`);
       return ['--data', path];
     },
-    expect: ['long.csv: more than one column could hold the values', 'candidates price, volume', '--value NAME'],
+    expect: [
+      'long.csv: more than one column could hold the values',
+      'candidates price, volume',
+      '--value NAME',
+    ],
   },
 ];
 

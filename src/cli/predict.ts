@@ -119,7 +119,7 @@ export function predictInput(
   }
   if (opts.query !== undefined)
     throw new InputError('--query applies to regression models; a forecast reads only --support');
-  const series = readSeriesPath(opts.support!, { value: opts.value ?? c.value });
+  const series = readForecastInput(opts.support!, opts.value, c.value);
   if (series.length !== 1) {
     throw new InputError(
       `${opts.support} holds ${series.length} series (${series.map((s) => s.name).join(', ')}): give one ` +
@@ -134,12 +134,44 @@ export function predictInput(
         '(the horizon it was trained for, --queries)',
     );
   }
+  const bound = RAW_FORECAST_BOUND[c.task];
+  const far = bound === undefined ? [] : history.filter((v) => Math.abs(v) > bound);
+  if (far.length) {
+    console.error(
+      `warning: ${far.length} value(s) beyond ±${bound} (e.g. ${far[0]}): this ${c.task} model reads raw values ` +
+        `and was trained on synthetic series within about ±${bound}; for your own series train --task series`,
+    );
+  }
   if (c.task === 'series' && history.length < c.shots) {
     console.error(
       `note: the model was trained on contexts of ${c.shots} values; ${opts.support} has ${history.length}`,
     );
   }
   return { input: { kind, history, horizon } };
+}
+
+/**
+ * Models that read raw values and what they were trained on reaches (shaders/forecast_tasks.wgsl: amplitudes
+ * up to 2 plus noise): further out is extrapolation. Series models standardise every window and have none.
+ */
+const RAW_FORECAST_BOUND: Partial<Record<TaskName, number>> = { forecast: 3 };
+
+/**
+ * The series to forecast: `--value` when given, else the file's own value column, else the column the model
+ * was trained on (a series file of the same layout as the training data).
+ */
+function readForecastInput(path: string, value: string | undefined, trained: string | undefined) {
+  if (value !== undefined) return readSeriesPath(path, { value });
+  try {
+    return readSeriesPath(path);
+  } catch (e) {
+    if (!(e instanceof InputError) || trained === undefined) throw e;
+    try {
+      return readSeriesPath(path, { value: trained });
+    } catch {
+      throw e; // the file's own problem, not the trained column's
+    }
+  }
 }
 
 function summarize(

@@ -233,7 +233,7 @@ export function trainCalls(
           if (!isRegressor(learner)) throw cannot(config, 'regression');
           return { kind: 'regression', y: await (await learner.adapt(input.support)).predict(input.query) };
         }
-        if (!isForecaster(learner)) throw cannot(config, 'forecasting');
+        if (input.kind !== 'forecast' || !isForecaster(learner)) throw cannot(config, 'forecasting');
         const adapted = await learner.adapt(input.history);
         return { kind: 'forecast', context: adapted.context, values: await adapted.predict(input.horizon) };
       } finally {

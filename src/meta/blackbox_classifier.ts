@@ -43,6 +43,8 @@ import {
   classifierSchedules,
   encoderSchedule,
   queryAccuracy,
+  classificationPredictor,
+  type ClassificationPredictor,
   type ClassifierEpisode,
   type ClassifierEvalResult,
   type OmniglotConfig,
@@ -373,6 +375,10 @@ export class BlackBoxClassifier extends LearnerCore {
       transductive: { mean: t.mean, ci95: t.ci95 },
       alphabets: split === 'test' ? this.split.heldOut : this.split.validationAlphabets,
     };
+  }
+
+  async adapt(support: ClassifierEpisode['support']): Promise<ClassificationPredictor> {
+    return classificationPredictor(this, support);
   }
 
   /** Refuses to go on without `split` classes: training chooses on validation, `eval` scores on test. */

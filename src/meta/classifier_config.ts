@@ -103,9 +103,54 @@ export function queryAccuracy(correct: ArrayLike<number>, support: number, steps
   return out;
 }
 
+/** A model adapted to one set of labelled images: class probabilities of any query image. */
+export interface ClassificationPredictor {
+  /** The labels the support set uses, in increasing order: the only ones a query can get. */
+  readonly labels: number[];
+  /** Per query: probabilities over the model's `ways` labels, 0 for the labels the support set lacks. */
+  predict(queries: ArrayLike<number>[]): Promise<number[][]>;
+}
+
 /** A learner that classifies the queries of episodes it is given, each query alone after the support set. */
 export interface EpisodeClassifier extends MetaLearner {
   predict(episodes: ClassifierEpisode[]): Promise<number[][][]>;
+  /**
+   * Adaptation to labelled images (size² pixels, ink = 1; labels below `ways`, fewer classes than ways is
+   * fine) by reading them: the support set goes in as an episode's, the classes taking turns as in training.
+   */
+  adapt(support: ClassifierEpisode['support']): Promise<ClassificationPredictor>;
+}
+
+/** Softmax over the labels in `used` only (the others get 0): a support set with fewer classes than ways. */
+export function maskedSoftmax(logits: number[], used: number[]): number[] {
+  const top = Math.max(...used.map((l) => logits[l]));
+  const out = new Array<number>(logits.length).fill(0);
+  let sum = 0;
+  for (const l of used) sum += out[l] = Math.exp(logits[l] - top);
+  for (const l of used) out[l] /= sum;
+  return out;
+}
+
+/**
+ * A classifier's adapt(): the support reordered so that classes take turns (each class's first image, then
+ * each one's second, …), as the training episodes present them; queries each alone after it.
+ */
+export function classificationPredictor(
+  learner: EpisodeClassifier,
+  support: ClassifierEpisode['support'],
+): ClassificationPredictor {
+  const labels = [...new Set(support.map((s) => s.label))].sort((a, b) => a - b);
+  const byLabel = labels.map((l) => support.filter((s) => s.label === l));
+  const turns: ClassifierEpisode['support'] = [];
+  for (let i = 0; turns.length < support.length; i++) for (const c of byLabel) if (i < c.length) turns.push(c[i]);
+  return {
+    labels,
+    async predict(queries) {
+      if (!queries.length) return [];
+      const [logits] = await learner.predict([{ support: turns, queries }]);
+      return logits.map((row) => maskedSoftmax(row, labels));
+    },
+  };
 }
 
 export const isClassifier = (l: MetaLearner): l is EpisodeClassifier =>

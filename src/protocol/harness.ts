@@ -70,10 +70,18 @@ export interface OmniglotSummary {
 /** What `metarnn predict` asks of a checkpoint: one task's examples and its queries (see src/cli/predict.ts). */
 export type PredictInput =
   | { kind: 'regression'; support: { x: number; y: number }[]; query: number[] }
-  | { kind: 'forecast'; history: number[]; horizon: number };
+  | { kind: 'forecast'; history: number[]; horizon: number }
+  | {
+      kind: 'classification';
+      /** Images 28×28, ink = 1; labels 0… below the model's ways. */
+      support: { label: number; image: number[] }[];
+      queries: number[][];
+    };
 
 export type PredictOutput =
-  { kind: 'regression'; y: number[] } | { kind: 'forecast'; context: number[]; values: number[] };
+  | { kind: 'regression'; y: number[] }
+  | { kind: 'forecast'; context: number[]; values: number[] }
+  | { kind: 'classification'; probabilities: number[][] };
 
 /** What an evaluation adds to a learner's own figure. */
 export interface EvalOptions {
