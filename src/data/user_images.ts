@@ -53,14 +53,15 @@ function checkSize(width: number, height: number, file: string, format: string):
 function decodePngGray(bytes: Uint8Array, file: string): GrayImage {
   let png;
   try {
-    const chunks = readPngChunks(bytes);
-    checkSize(chunks.header.width, chunks.header.height, file, 'PNG');
-    png = decodePngChunks(chunks);
+    png = readPngChunks(bytes);
   } catch (e) {
-    if (e instanceof InputError && e.message.startsWith(file)) throw e;
-    // PngError says "is not a readable PNG (…)"; anything else fast-png threw is wrapped the same way.
-    const message = why(e).replace(/^is /, '');
-    throw new InputError(`${file}: ${e instanceof InputError ? message : `not a readable PNG (${message})`}`);
+    throw unreadablePng(file, e);
+  }
+  checkSize(png.header.width, png.header.height, file, 'PNG');
+  try {
+    png = decodePngChunks(png);
+  } catch (e) {
+    throw unreadablePng(file, e);
   }
   const { data, depth, channels, palette, transparency, width: w, height: h } = png;
   const max = 2 ** depth - 1;
@@ -102,6 +103,12 @@ function decodePngGray(bytes: Uint8Array, file: string): GrayImage {
   return { width: w, height: h, gray };
 }
 
+/** PngError says "is not a readable PNG (…)"; anything else from inside fast-png is worded the same. */
+const unreadablePng = (file: string, e: unknown) =>
+  new InputError(
+    `${file}: ${e instanceof InputError ? why(e).replace(/^is /, '') : `not a readable PNG (${why(e)})`}`,
+  );
+
 function decodeJpegGray(bytes: Uint8Array, file: string): GrayImage {
   let jpeg;
   try {
@@ -139,16 +146,19 @@ export function inkImage(gray: Float32Array, width: number, height: number, size
   if (!(width >= 1 && height >= 1 && gray.length === width * height)) {
     throw new InputError(`inkImage: ${gray.length} pixels given for a ${width}×${height} image`);
   }
-  const ring = borderRing(width, height);
+  let ring = 0;
   let mean = 0;
-  for (const p of ring) mean += gray[p];
-  const flip = mean / ring.length > 0.5;
+  forBorder(width, height, (p) => {
+    mean += gray[p];
+    ring++;
+  });
+  const flip = mean / ring > 0.5;
   const ink = (v: number) => (flip ? 1 - v : v);
 
   const paperBins = new Uint32Array(BINS);
-  for (const p of ring) paperBins[bin(ink(gray[p]))]++;
+  forBorder(width, height, (p) => paperBins[bin(ink(gray[p]))]++);
   // Upper edge of the paper's bin and lower edge of the ink's: both levels then map exactly to 0 and 1.
-  const paper = (quantileBin(paperBins, ring.length, 0.5) + 1) / BINS;
+  const paper = (quantileBin(paperBins, ring, 0.5) + 1) / BINS;
   const inkBins = new Uint32Array(BINS);
   let strokes = 0;
   for (let p = 0; p < gray.length; p++) {
@@ -187,16 +197,14 @@ function quantileBin(bins: Uint32Array, count: number, q: number): number {
   return bins.length - 1;
 }
 
-/** Indices of the outermost pixels, each once (a 1-pixel-high image is all border). */
-function borderRing(width: number, height: number): number[] {
-  const out: number[] = [];
-  for (let x = 0; x < width; x++) out.push(x);
-  if (height > 1) for (let x = 0; x < width; x++) out.push((height - 1) * width + x);
+/** Calls `f` with the index of each outermost pixel, once each (a 1-pixel-high image is all border). */
+function forBorder(width: number, height: number, f: (p: number) => void): void {
+  for (let x = 0; x < width; x++) f(x);
+  if (height > 1) for (let x = 0; x < width; x++) f((height - 1) * width + x);
   for (let y = 1; y < height - 1; y++) {
-    out.push(y * width);
-    if (width > 1) out.push(y * width + width - 1);
+    f(y * width);
+    if (width > 1) f(y * width + width - 1);
   }
-  return out;
 }
 
 /**

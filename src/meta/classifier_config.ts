@@ -142,7 +142,8 @@ export function classificationPredictor(
   const labels = [...new Set(support.map((s) => s.label))].sort((a, b) => a - b);
   const byLabel = labels.map((l) => support.filter((s) => s.label === l));
   const turns: ClassifierEpisode['support'] = [];
-  for (let i = 0; turns.length < support.length; i++) for (const c of byLabel) if (i < c.length) turns.push(c[i]);
+  for (let i = 0; turns.length < support.length; i++)
+    for (const c of byLabel) if (i < c.length) turns.push(c[i]);
   return {
     labels,
     async predict(queries) {
