@@ -11,6 +11,8 @@ import { TRAINED_X_RANGE, type TaskName } from '../io/meta_config';
 import type { PredictInput, PredictOutput } from '../protocol/harness';
 import { InputError } from '../runtime/errors';
 import { readSeriesPath, readXYFile } from '../data/series_file';
+import { readLabelledImages, readQueryImages } from '../data/image_folder';
+import { userImage } from '../data/user_images';
 import { readRun, WHICH_CHECKPOINTS, type SavedRun, type WhichCheckpoint } from './run_dir';
 import { withRunner } from './runner';
 
@@ -25,18 +27,26 @@ interface PredictOptions {
   json?: boolean;
 }
 
-/** What each task family's model answers (classification: not yet through this command). */
-const KIND: Partial<Record<TaskName, 'regression' | 'forecast'>> = {
+/** What each task family's model answers. */
+const KIND: Partial<Record<TaskName, PredictInput['kind']>> = {
   sinusoid: 'regression',
   forecast: 'forecast',
   series: 'forecast',
+  omniglot: 'classification',
 };
 
-/** One prediction per query: `{x, y}` for regression, `{step, value}` for a forecast. */
+/** A classified query: its file as given, the most probable class (folder name) and every class's probability. */
+export interface ClassPrediction {
+  query: string;
+  label: string;
+  probabilities: Record<string, number>;
+}
+
+/** One prediction per query: `{x, y}` for regression, `{step, value}` for a forecast, a ClassPrediction. */
 export interface PredictSummary {
-  kind: 'regression' | 'forecast';
+  kind: PredictInput['kind'];
   checkpoint: string;
-  predictions: { x: number; y: number }[] | { step: number; value: number }[];
+  predictions: { x: number; y: number }[] | { step: number; value: number }[] | ClassPrediction[];
   /** Regression with y in the query file: the mean squared error of the predictions. */
   mse?: number;
   /** Forecast: the values the model read (a series model reads the last `shots` of the history). */
@@ -70,9 +80,9 @@ export function register(program: Command): void {
         );
       }
       const run = readRun(opts.checkpoint, opts.which as WhichCheckpoint);
-      const { input, queryY } = predictInput(run, opts);
-      const out = await withRunner((runner) => runner.call('predictRun', run.config, run.resume, input));
-      const summary = summarize(opts.checkpoint, input, out, queryY);
+      const plan = predictInput(run, opts);
+      const out = await withRunner((runner) => runner.call('predictRun', run.config, run.resume, plan.input));
+      const summary = summarize(opts.checkpoint, plan, out);
       const csv = toCsv(summary);
       if (opts.out) writeFileAtomic(opts.out, new TextEncoder().encode(csv));
       if (opts.json) console.log(JSON.stringify(summary));
@@ -83,18 +93,16 @@ export function register(program: Command): void {
 }
 
 /** Reads and checks the user's files for this checkpoint's kind of model; warns where the model extrapolates. */
-export function predictInput(
-  run: SavedRun,
-  opts: PredictOptions,
-): { input: PredictInput; queryY?: number[] } {
+export function predictInput(run: SavedRun, opts: PredictOptions): PredictPlan {
   const c = run.config;
   const kind = KIND[c.task];
   if (!kind) {
     throw new InputError(
-      `${opts.checkpoint} holds a ${c.task}/${c.learner} model: predict takes regression (sinusoid) and ` +
-        'forecasting (forecast, series) models; score an omniglot model with `metarnn eval`',
+      `${opts.checkpoint} holds a ${c.task}/${c.learner} model: predict takes regression (sinusoid), ` +
+        'forecasting (forecast, series) and classification (omniglot) models',
     );
   }
+  if (kind === 'classification') return classificationInput(run, opts);
   if (kind === 'regression') {
     if (!opts.query)
       throw new InputError('--query FILE is needed for a regression model: a CSV with header x');
@@ -115,7 +123,7 @@ export function predictInput(
       );
     }
     const support = s.x.map((x, i) => ({ x, y: s.y![i] }));
-    return { input: { kind, support, query: q.x }, queryY: q.y };
+    return { input: { kind: 'regression', support, query: q.x }, queryY: q.y };
   }
   if (opts.query !== undefined)
     throw new InputError('--query applies to regression models; a forecast reads only --support');
@@ -147,7 +155,7 @@ export function predictInput(
       `note: the model was trained on contexts of ${c.shots} values; ${opts.support} has ${history.length}`,
     );
   }
-  return { input: { kind, history, horizon } };
+  return { input: { kind: 'forecast', history, horizon } };
 }
 
 /**
@@ -174,12 +182,82 @@ function readForecastInput(path: string, value: string | undefined, trained: str
   }
 }
 
-function summarize(
-  checkpoint: string,
-  input: PredictInput,
-  out: PredictOutput,
-  truth?: number[],
-): PredictSummary {
+/** What predict sends to the device, and what it keeps to name and score the answers. */
+export interface PredictPlan {
+  input: PredictInput;
+  /** Regression: the query file's y, for the MSE. */
+  queryY?: number[];
+  /** Classification: the class folder names (label i is labels[i]) and the query files as given. */
+  labels?: string[];
+  queries?: string[];
+}
+
+/**
+ * Labelled images from a folder or zip of `<class>/<image>`, queries from files or folders; PNG or JPEG of any
+ * size, colour or polarity, read as the model's 28×28 ink-on-paper images (data/user_images.ts). Fewer
+ * classes than the model's ways is fine (the others are never predicted); more is refused.
+ */
+function classificationInput(run: SavedRun, opts: PredictOptions): PredictPlan {
+  const c = run.config;
+  if (!opts.query) {
+    throw new InputError(
+      '--query is needed for a classification model: image files or folders, comma-separated',
+    );
+  }
+  if (opts.horizon !== undefined) throw new InputError('--horizon applies to forecasting models only');
+  const labelled = readLabelledImages(opts.support!);
+  const labels = [...new Set(labelled.map((s) => s.label))];
+  if (labels.length > c.ways) {
+    throw new InputError(
+      `${opts.support} has ${labels.length} classes (${labels.join(', ')}) but this model is ${c.ways}-way: ` +
+        `give at most ${c.ways} class folders`,
+    );
+  }
+  if (labels.length < 2) {
+    throw new InputError(`${opts.support} has one class (${labels[0]}): give at least two class folders`);
+  }
+  const counts = labels.map((l) => labelled.filter((s) => s.label === l).length);
+  if (counts.some((n) => n !== c.shots)) {
+    console.error(
+      `note: the model was meta-trained on ${c.shots} example(s) per class; ${opts.support} has ` +
+        labels.map((l, i) => `${l} ${counts[i]}`).join(', '),
+    );
+  }
+  const queries = readQueryImages(
+    opts.query
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );
+  const support = labelled.map((s) => ({
+    label: labels.indexOf(s.label),
+    image: Array.from(userImage(s.bytes, s.file)),
+  }));
+  const images = queries.map((q) => Array.from(userImage(q.bytes, q.file)));
+  return {
+    input: { kind: 'classification', support, queries: images },
+    labels,
+    queries: queries.map((q) => q.file),
+  };
+}
+
+function summarize(checkpoint: string, plan: PredictPlan, out: PredictOutput): PredictSummary {
+  const { input, queryY: truth } = plan;
+  if (input.kind === 'classification' && out.kind === 'classification') {
+    const labels = plan.labels!;
+    return {
+      kind: 'classification',
+      checkpoint,
+      predictions: out.probabilities.map((p, i) => {
+        const best = labels.reduce((b, _, k) => (p[k] > p[b] ? k : b), 0);
+        return {
+          query: plan.queries![i],
+          label: labels[best],
+          probabilities: Object.fromEntries(labels.map((l, k) => [l, p[k]])),
+        };
+      }),
+    };
+  }
   if (input.kind === 'regression' && out.kind === 'regression') {
     const s: PredictSummary = {
       kind: 'regression',
@@ -198,8 +276,21 @@ function summarize(
   };
 }
 
-/** The predictions as CSV: `x,y_pred` for regression, `step,value` for a forecast (steps after the last). */
+/**
+ * The predictions as CSV: `x,y_pred` for regression, `step,value` for a forecast (steps after the last),
+ * `query,label,p_<class>…` for classification.
+ */
 export function toCsv(s: PredictSummary): string {
+  if (s.kind === 'classification') {
+    const p = s.predictions as ClassPrediction[];
+    const labels = Object.keys(p[0]?.probabilities ?? {});
+    const cell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const head = ['query', 'label', ...labels.map((l) => `p_${l}`)].map(cell).join(',');
+    const rows = p.map((q) =>
+      [cell(q.query), cell(q.label), ...labels.map((l) => String(q.probabilities[l]))].join(','),
+    );
+    return `${[head, ...rows].join('\n')}\n`;
+  }
   const rows =
     s.kind === 'regression'
       ? ['x,y_pred', ...(s.predictions as { x: number; y: number }[]).map((p) => `${p.x},${p.y}`)]
