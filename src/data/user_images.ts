@@ -28,7 +28,8 @@ const INK_QUANTILE = 0.99;
 /** Quantiles come from a histogram (1/4096 of the range), not a sort: a 100 MP image has 100 M pixels. */
 const BINS = 4096;
 
-const isPng = (b: Uint8Array) => b.length >= 4 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
+const isPng = (b: Uint8Array) =>
+  b.length >= 4 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
 const isJpeg = (b: Uint8Array) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 /** A library's message on one line (the error it came with is not shown to the user). */
 const why = (e: unknown) => String(e instanceof Error ? e.message : e).replace(/\s+/g, ' ');
@@ -125,7 +126,9 @@ function decodeJpegGray(bytes: Uint8Array, file: string): GrayImage {
   const { width, height, data } = jpeg;
   checkSize(width, height, file, 'JPEG');
   if (data.length !== width * height * 4) {
-    throw new InputError(`${file}: not a readable JPEG (decoded ${data.length} bytes for ${width}×${height})`);
+    throw new InputError(
+      `${file}: not a readable JPEG (decoded ${data.length} bytes for ${width}×${height})`,
+    );
   }
   const gray = new Float32Array(width * height);
   for (let p = 0; p < gray.length; p++) {
