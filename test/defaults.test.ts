@@ -20,6 +20,14 @@ test.beforeAll(() => {
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Real series for task 'series': vega-datasets' unemployment rates (a dev dependency). */
+const SERIES = [
+  '--data',
+  'node_modules/vega-datasets/data/unemployment-across-industries.json',
+  '--value',
+  'rate',
+];
+
 /** The pairs `train` offers, as its refusal of an unknown pair lists them. */
 async function pairs(): Promise<string[]> {
   const r = await cli('train', '--task', 'forecast', '--learner', 'reptile', '--print-config');
@@ -30,7 +38,7 @@ async function pairs(): Promise<string[]> {
 }
 
 async function defaults(task: string, learner: string): Promise<RunConfig> {
-  const data = task === 'omniglot' ? ['--data', SMALL1] : [];
+  const data = task === 'omniglot' ? ['--data', SMALL1] : task === 'series' ? SERIES : [];
   const r = await cli('train', '--task', task, '--learner', learner, ...data, '--print-config');
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as RunConfig;
@@ -107,6 +115,7 @@ test('every pair offered has defaults that pass the checks', async () => {
       'sinusoid/fomaml',
       'sinusoid/reptile',
       'forecast/blackbox',
+      'series/blackbox',
       'omniglot/blackbox',
     ]),
   );
@@ -129,6 +138,7 @@ for (const pair of [
   'sinusoid/fomaml',
   'sinusoid/reptile',
   'forecast/blackbox',
+  'series/blackbox',
   'omniglot/blackbox',
 ]) {
   test(`${pair}: the defaults, scaled down, run every phase`, async () => {
