@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
@@ -66,6 +66,38 @@ function tfjsWasm(): Plugin {
   };
 }
 
+/**
+ * The trained models in models/ (config.json + checkpoint.safetensors each), served with the page so that it
+ * works out of the box: the Adapt view's "Draw your own classes" loads the Omniglot one. Copied into the
+ * build as models/<name>/…, served from the repository under `npm run app`.
+ */
+function shippedModels(): Plugin {
+  const root = resolve(import.meta.dirname, 'models');
+  const FILES = ['config.json', 'checkpoint.safetensors'];
+  const models = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && FILES.every((f) => existsSync(join(root, d.name, f))))
+    .map((d) => d.name);
+  return {
+    name: 'metarnn-models',
+    configureServer(server) {
+      server.middlewares.use('/models', (req, res, next) => {
+        const [name, file] = (req.url ?? '').replace(/^\//, '').split('?')[0].split('/');
+        if (!models.includes(name) || !FILES.includes(file)) return next();
+        res.end(readFileSync(join(root, name, file)));
+      });
+    },
+    generateBundle() {
+      for (const m of models)
+        for (const f of FILES)
+          this.emitFile({
+            type: 'asset',
+            fileName: `models/${m}/${f}`,
+            source: readFileSync(join(root, m, f)),
+          });
+    },
+  };
+}
+
 /** TF.js and what only it uses go to chunks named assets/tfjs-*.js (see tfjsWasm and package.json "files"). */
 const TFJS_CHUNK = 'tfjs';
 
@@ -94,7 +126,7 @@ function csp(): Plugin {
 
 export default defineConfig({
   root: 'app',
-  plugins: [tfjsWasm(), csp()],
+  plugins: [tfjsWasm(), csp(), shippedModels()],
   base: './',
   server: { headers: isolation },
   preview: { headers: isolation },

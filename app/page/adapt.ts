@@ -12,6 +12,8 @@ import { canClassify, omniglotAdapter } from './adapt_omniglot';
 import { sinusoidAdapter } from './adapt_sinusoid';
 import { h, say } from './dom';
 import { canPredict, onLearnerChange, state } from './state';
+import { DrawClasses } from './draw_classes';
+import { loadShipped } from './checkpoints';
 
 /** Same offset as `metarnn train`'s test tasks: never the training or validation stream. */
 const testSeed = (c: RunConfig) => c.seed + EVAL_SEED_OFFSET.test;
@@ -61,6 +63,10 @@ class AdaptView {
   readonly #adaptForecast = forecastAdapter(this.forecastBox, testSeed);
   readonly #adaptOmniglot = omniglotAdapter(this.imagesBox, testSeed);
   readonly #adaptLopt = loptAdapter(this.loptBox, testSeed);
+  readonly draw = new DrawClasses(async () => {
+    if (state.training) throw new Error('pause training first');
+    await loadShipped();
+  });
   /** The next held-out task's index; back to 0 when the task family changes. */
   #taskIndex = 0;
   #shownTask = '';
@@ -75,6 +81,7 @@ class AdaptView {
       this.forecastBox,
       this.imagesBox,
       this.loptBox,
+      this.draw.root,
     );
     this.sample.addEventListener('click', () => void this.#adaptNext());
   }
@@ -95,10 +102,15 @@ class AdaptView {
     this.plotBox.hidden = task !== 'sinusoid' || lopt;
     this.forecastBox.hidden = task !== 'forecast';
     this.imagesBox.hidden = task !== 'omniglot';
+    this.draw.refresh();
     const able = this.#able();
     this.sample.disabled = !(able && !state.training);
     const readout = this.readout;
     if (!state.learner) readout.textContent = 'Train a learner or load a checkpoint first.';
+    else if (!able && task === 'omniglot')
+      readout.textContent =
+        'This classifier was loaded without its Omniglot images: draw your own classes below, or pick the ' +
+        'images under Data in the Train view to draw held-out episodes.';
     else if (!able)
       readout.textContent = `The ${state.config.learner} learner cannot plot predictions; train a blackbox learner.`;
     else if (state.training) readout.textContent = 'Pause training to adapt.';

@@ -7,9 +7,12 @@ import { BlackBoxClassifier } from '../../src/meta/blackbox_classifier';
 import type { RunConfig } from '../../src/io/run_config';
 import { heldOutEpisode, type EpisodeImage } from '../../src/meta/omniglot_episode';
 import { h } from './dom';
+import { OWN_ALPHABET } from '../../src/meta/classifier_own';
 
 export type Classifier = Pick<BlackBoxClassifier, 'predict' | 'dataset' | 'split'>;
-export const canClassify = (l: unknown): l is BlackBoxClassifier => l instanceof BlackBoxClassifier;
+/** A classifier with its Omniglot images (one loaded without them classifies only the user's drawings). */
+export const canClassify = (l: unknown): l is BlackBoxClassifier =>
+  l instanceof BlackBoxClassifier && !l.dataset.alphabets.includes(OWN_ALPHABET);
 
 /** A 28×28 image (ink = 1) as a canvas, scaled up by CSS with crisp pixels (.episode canvas). */
 function drawImage(img: Float32Array, size: number, label: string): HTMLCanvasElement {

@@ -29,7 +29,7 @@ async function currentFiles(): Promise<{ checkpoint: Uint8Array; config: Uint8Ar
 }
 
 /** Checks both files, builds the learner they describe and makes it current. */
-async function loadFiles(
+export async function loadFiles(
   checkpoint: Uint8Array,
   config: Uint8Array | null,
   source: string,
@@ -39,6 +39,22 @@ async function loadFiles(
   if (text === null) throw new Error(`${source}: no ${CONFIG_FILE} given and none stored in the checkpoint`);
   const c = decodeConfig(text, `${source} ${CONFIG_FILE}`);
   setLearner(await buildLearner(c, { tensors: ckpt.tensors, step: ckpt.step }), c);
+  return c;
+}
+
+/** The Omniglot model the page ships (vite.config.ts copies models/ into the build). */
+export const SHIPPED_MODEL = 'omniglot-5w1s-attention';
+
+/** Fetches the shipped model from the page's own origin and makes it the current learner. */
+export async function loadShipped(): Promise<RunConfig> {
+  const get = async (file: string) => {
+    const r = await fetch(`models/${SHIPPED_MODEL}/${file}`);
+    if (!r.ok) throw new Error(`models/${SHIPPED_MODEL}/${file}: ${r.status} ${r.statusText}`);
+    return new Uint8Array(await r.arrayBuffer());
+  };
+  const [checkpoint, config] = await Promise.all([get(CHECKPOINT_FILE), get(CONFIG_FILE)]);
+  const c = await loadFiles(checkpoint, config, SHIPPED_MODEL);
+  say(`Loaded the shipped model ${SHIPPED_MODEL} (${c.ways}-way ${c.shots}-shot Omniglot classifier).`);
   return c;
 }
 

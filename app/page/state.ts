@@ -6,6 +6,7 @@ import * as lib from '../../src/index';
 import type { RunConfig } from '../../src/io/run_config';
 import type { MetaLearner } from '../../src/meta/learner';
 import type { Gpu } from '../../src/runtime/gpu';
+import { OWN_ALPHABET, placeholderDataset } from '../../src/meta/classifier_own';
 
 let gpu: Promise<Gpu> | null = null;
 
@@ -39,11 +40,19 @@ export function getGpu(): Promise<Gpu> {
   return gpu;
 }
 
-/** Builds a learner for `config` on the device, loading `resume` when given. */
+/**
+ * Builds a learner for `config` on the device, loading `resume` when given. A trained Omniglot classifier
+ * loads without the Omniglot images too, to classify the user's own drawings only (a stand-in data set, see
+ * src/meta/classifier_own.ts): drawing episodes from held-out alphabets and training need the images.
+ */
 export async function buildLearner(
   config: RunConfig,
   resume?: { tensors: Record<string, Float32Array>; step: number },
 ): Promise<MetaLearner> {
+  if (config.task === 'omniglot' && !state.taskData.omniglot && resume) {
+    const c = { ...config, scoring: true, alphabets: OWN_ALPHABET, valAlphabets: undefined } as RunConfig;
+    return lib.loadLearner(await getGpu(), c, { omniglot: placeholderDataset(config) }, resume);
+  }
   if (config.task === 'omniglot' && !state.taskData.omniglot) {
     throw new lib.InputError(
       'task omniglot needs the Omniglot images: pick or drop an images_background*.zip under Data in the Train view',

@@ -383,6 +383,12 @@ export class BlackBoxClassifier extends LearnerCore {
 
   /** Refuses to go on without `split` classes: training chooses on validation, `eval` scores on test. */
   checkSplit(split: EvalSplit): void {
+    if (split === 'validation' && (this.config as OmniglotConfig).scoring) {
+      throw new InputError(
+        'this classifier was built to score or predict only (no training data): load it with its Omniglot ' +
+          'data to train it further',
+      );
+    }
     checkSplitClasses(this.split, split, this.dataset.alphabets);
   }
 
