@@ -1,7 +1,8 @@
 /**
- * The models shipped in models/ load and score as their README line says they were scored: each is evaluated
- * here on a few test episodes of the alphabets it names (the full figure, 600 episodes, is in
- * BENCHMARKS.md with its command), well above chance, under the inductive protocol.
+ * The models shipped in models/ load and score as their README line says they were scored: each classifier is
+ * evaluated here on a few test episodes of the alphabets it names (the full figure, 600 episodes, is in
+ * BENCHMARKS.md with its command), well above chance, under the inductive protocol; each forecaster on all its
+ * test windows, which gives its reported figure again.
  */
 import { expect, test } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -15,6 +16,13 @@ const ZIPS = ['images_background_small1.zip', 'images_background_small2.zip'].ma
 const models = existsSync(MODELS)
   ? readdirSync(MODELS).filter((d) => existsSync(join(MODELS, d, 'config.json')))
   : [];
+const taskOf = (m: string) =>
+  (JSON.parse(readFileSync(join(MODELS, m, 'config.json'), 'utf8')) as { task: string }).task;
+
+/** The test-split figures models/README.md reports for the forecasters (standardised MSE). */
+const FORECASTER_FIGURES: Record<string, { model: number; lastValue: number }> = {
+  'series-unemployment': { model: 5.011, lastValue: 5.627 },
+};
 
 test('models/ holds at least one model, each with its README line', () => {
   expect(models.length).toBeGreaterThan(0);
@@ -22,7 +30,31 @@ test('models/ holds at least one model, each with its README line', () => {
   for (const m of models) expect(readme, m).toContain(`models/${m}`);
 });
 
-for (const m of models) {
+for (const m of models.filter((m) => taskOf(m) === 'series')) {
+  test(`models/${m} gives its reported test figure again and beats the last-value forecast`, async () => {
+    const dir = join(MODELS, m);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as {
+      data: string;
+      testSeries: string;
+    };
+    test.skip(!existsSync(join(ROOT, config.data)), `needs ${config.data} (npm ci installs vega-datasets)`);
+    const r = await cli('eval', '--checkpoint', dir, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ task: 'series', split: 'test', metric: 'mse' });
+    expect([...j.forecast.series].sort()).toEqual(config.testSeries.split(',').sort());
+    const by = Object.fromEntries(
+      j.forecast.forecasters.map((f: { name: string; mse: { mean: number } }) => [f.name, f.mse.mean]),
+    );
+    const want = FORECASTER_FIGURES[m];
+    expect(want, `${m}: its figures in FORECASTER_FIGURES`).toBeTruthy();
+    expect(Math.abs(by.model - want.model)).toBeLessThan(0.01 * want.model); // the same on any adapter, to float32
+    expect(by.lastValue).toBeCloseTo(want.lastValue, 2);
+    expect(by.model).toBeLessThan(by.lastValue);
+  });
+}
+
+for (const m of models.filter((m) => taskOf(m) === 'omniglot')) {
   test(`models/${m} scores its test alphabets well above chance (inductive, 20 episodes)`, async () => {
     test.skip(!ZIPS.every(existsSync), `needs ${ZIPS.join(' and ')} (the shared Omniglot data)`);
     const dir = join(MODELS, m);

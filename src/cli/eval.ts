@@ -302,7 +302,11 @@ async function evalRuns(opts: EvalOptions, run: SavedRun): Promise<void> {
 /** The model and the baselines on the same windows: standardised MSE in all, and per series in its units. */
 export function formatForecasters(f: NonNullable<EvalResult['forecast']>): string {
   const lines = f.forecasters.map(
-    (x) => `  ${x.name.padEnd(14)} ${x.mse.mean.toPrecision(4)} ± ${x.mse.ci95.toPrecision(2)}`,
+    (x) =>
+      `  ${x.name.padEnd(14)} ${x.mse.mean.toPrecision(4)} ± ${x.mse.ci95.toPrecision(2)}` +
+      (x.minusModel
+        ? `   (minus the model's, window by window: ${x.minusModel.mean.toPrecision(3)} ± ${x.minusModel.ci95.toPrecision(2)})`
+        : ''),
   );
   const perSeries = f.series.map(
     (s, k) =>

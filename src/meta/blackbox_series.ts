@@ -246,9 +246,10 @@ export function scoreForecasts(
   result.forecast = {
     series: series.map((s) => s.name),
     windows: windows.length,
-    forecasters: names.map((n) => ({
+    forecasters: names.map((n, k) => ({
       name: n,
       mse: ci(errs[n].map((e) => e.mse)),
+      ...(k > 0 ? { minusModel: ci(errs[n].map((e, i) => e.mse - errs[names[0]][i].mse)) } : {}),
       perSeries: series.map((s, k) => {
         const mine = errs[n].filter((_, i) => windows[i].series === k);
         return {

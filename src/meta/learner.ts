@@ -36,6 +36,11 @@ export interface ForecastScores {
   forecasters: {
     name: string;
     mse: { mean: number; ci95: number };
+    /**
+     * Baselines: this forecaster's standardised MSE minus the model's, window by window (positive: the model
+     * is better), with its 95% interval — paired, so the windows' shared difficulty cancels.
+     */
+    minusModel?: { mean: number; ci95: number };
     perSeries: { series: string; windows: number; mse: number; rawMse: number }[];
   }[];
 }
