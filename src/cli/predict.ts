@@ -6,6 +6,7 @@
  * trained with lives in the learner and is applied there, never left to the user.
  */
 import type { Command } from 'commander';
+import { statSync } from 'node:fs';
 import { writeFileAtomic } from '../io/files';
 import { TRAINED_X_RANGE, type TaskName } from '../io/meta_config';
 import type { PredictInput, PredictOutput } from '../protocol/harness';
@@ -107,6 +108,8 @@ export function predictInput(run: SavedRun, opts: PredictOptions): PredictPlan {
     if (!opts.query)
       throw new InputError('--query FILE is needed for a regression model: a CSV with header x');
     if (opts.horizon !== undefined) throw new InputError('--horizon applies to forecasting models only');
+    for (const f of [opts.support!, opts.query])
+      notImages(f, run, 'a CSV file with header x,y (x for --query)');
     const s = readXYFile(opts.support!, { y: 'required' });
     const q = readXYFile(opts.query, { y: 'optional' });
     if (s.x.length !== c.shots) {
@@ -127,6 +130,7 @@ export function predictInput(run: SavedRun, opts: PredictOptions): PredictPlan {
   }
   if (opts.query !== undefined)
     throw new InputError('--query applies to regression models; a forecast reads only --support');
+  notImages(opts.support!, run, 'a series file (CSV value or time,value, or JSON)');
   const series = readForecastInput(opts.support!, opts.value, c.value);
   if (series.length !== 1) {
     throw new InputError(
@@ -179,6 +183,23 @@ function readForecastInput(path: string, value: string | undefined, trained: str
     } catch {
       throw e; // the file's own problem, not the trained column's
     }
+  }
+}
+
+/** Images or a folder of them given to a model that reads tables: say which model it is and what it takes. */
+function notImages(path: string, run: SavedRun, wants: string): void {
+  const image = /\.(png|jpe?g)$/i.test(path);
+  let folder = false;
+  try {
+    folder = statSync(path).isDirectory();
+  } catch {
+    return; // missing: the reader says so
+  }
+  if (image || folder) {
+    throw new InputError(
+      `${path} is ${folder ? 'a folder' : 'an image'}, but ${run.dir} holds a ${run.config.task}/` +
+        `${run.config.learner} model, which takes ${wants}; images go to an omniglot model`,
+    );
   }
 }
 

@@ -73,6 +73,12 @@ export function readSeriesData(c: RunConfig): NamedSeries[] | null {
 export function checkTaskData(c: RunConfig): TaskDataFiles | null {
   if (c.task === 'series') readSeriesData(c);
   if (c.task !== 'omniglot') return null;
+  if (!c.data && c.layout === 'tree') {
+    throw new InputError(
+      '--task images needs --data PATH: a folder or zip of <class>/<image> or <group>/<class>/<image> ' +
+        '(PNG or JPEG), or several separated by commas',
+    );
+  }
   if (!c.data) {
     throw new InputError(
       '--task omniglot needs --data PATH: an Omniglot zip or folder such as images_background.zip or ' +
@@ -80,7 +86,7 @@ export function checkTaskData(c: RunConfig): TaskDataFiles | null {
     );
   }
   const names = dataPaths(c.data);
-  return { names, zips: names.map(readOmniglotSource) };
+  return { names, zips: names.map((n) => readOmniglotSource(n, c.layout)) };
 }
 
 /** Sends the run's data into the page; for Omniglot, returns what was loaded (alphabets, counts). */
@@ -93,7 +99,7 @@ export async function loadTaskData(runner: Runner, c: RunConfig): Promise<Omnigl
   const files = checkTaskData(c);
   if (!files) return null;
   const base64 = files.zips.map((z) => Buffer.from(z).toString('base64'));
-  return runner.call('omniglotLoad', base64, files.names);
+  return runner.call('omniglotLoad', base64, files.names, c.layout);
 }
 
 /**

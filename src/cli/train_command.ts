@@ -62,6 +62,8 @@ async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
     throw new InputError('--init-from and --resume cannot be combined: --resume continues a run as it was');
   const minutes = checkMinutes(opts.minutes);
   const saving = checkpointOptions(opts);
+  // `--task images`: the Omniglot task's learner on your own image classes (data/image_tree.ts).
+  if (opts.task === 'images') Object.assign(opts, { task: 'omniglot', layout: 'tree' });
   const given = configFromOptions(opts);
   const lib = await library();
   if (opts.resume) {
@@ -226,7 +228,10 @@ export function register(program: Command): void {
   const cmd = program
     .command('train')
     .description('meta-train a learner; writes checkpoint, config, metrics and an HTML report to --out')
-    .option('--task <name>', `task family: ${TASKS.join(', ')}`)
+    .option(
+      '--task <name>',
+      `task family: ${TASKS.join(', ')}, or images (the omniglot learner on your own image classes)`,
+    )
     .option('--learner <name>', `meta-learner: ${LEARNERS.join(', ')}`)
     .option('--ways <n>', 'classes per task (classification)')
     .option('--shots <k>', 'support examples per class (regression: per task)')

@@ -14,7 +14,7 @@ import {
   type OmniglotDataset,
   type OmniglotLoadOptions,
 } from './omniglot';
-import { loadOmniglotSources } from './omniglot_merge';
+import { loadOmniglotSources, type ImageLayout } from './omniglot_merge';
 
 /** Omniglot's largest zip (images_background.zip) is 9.5 MB; anything far larger is refused unread. */
 export const MAX_ZIP_BYTES = 256 << 20;
@@ -33,15 +33,18 @@ export function readDataFile(path: string, maxBytes = MAX_ZIP_BYTES): Uint8Array
   }
 }
 
+const PNG_FILE = /\.png$/i;
+const IMAGE_FILE = /\.(png|jpe?g)$/i;
+
 /** An Omniglot source as zip bytes: a zip as it is, a folder packed by zipFolder. */
-export function readOmniglotSource(path: string): Uint8Array {
+export function readOmniglotSource(path: string, layout: ImageLayout = 'omniglot'): Uint8Array {
   let folder: boolean;
   try {
     folder = statSync(path).isDirectory();
   } catch (e) {
     throw new OmniglotError(`cannot read ${path}: ${fileErrorReason(e)}`);
   }
-  return folder ? zipFolder(path) : readDataFile(path);
+  return folder ? zipFolder(path, layout === 'tree' ? IMAGE_FILE : PNG_FILE) : readDataFile(path);
 }
 
 /**
@@ -50,7 +53,7 @@ export function readOmniglotSource(path: string): Uint8Array {
  * single alphabet's folder still has the <alphabet>/characterNN/ parents loadOmniglot looks for. The caps
  * are OMNIGLOT_LIMITS', checked before each file is read.
  */
-export function zipFolder(dir: string): Uint8Array {
+export function zipFolder(dir: string, keep: RegExp = PNG_FILE): Uint8Array {
   const files: Zippable = {};
   const seen = { entries: 0, pngs: 0, bytes: 0 };
   const walk = (folder: string, prefix: string) => {
@@ -64,7 +67,7 @@ export function zipFolder(dir: string): Uint8Array {
       const path = join(folder, name);
       const st = statSync(path);
       if (st.isDirectory()) walk(path, `${prefix}${name}/`);
-      else if (st.isFile() && name.toLowerCase().endsWith('.png')) {
+      else if (st.isFile() && keep.test(name)) {
         checkFolderPng(dir, path, st.size, seen);
         files[`${prefix}${name}`] = [readFileSync(path), { level: 0 }];
       }

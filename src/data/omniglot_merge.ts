@@ -3,6 +3,7 @@
  * images_background_small2.zip both hold Greek and Latin, byte for byte, so a character must count once or
  * it would be two classes with the same drawings (and could sit on both sides of a train/test split).
  */
+import { loadImageTree } from './image_tree';
 import {
   compareCharacters,
   loadOmniglot,
@@ -98,10 +99,21 @@ function pack(kept: Kept[], size: number): OmniglotDataset {
 }
 
 /** Loads each zip and merges them (a single zip is returned as loaded): what the page and the CLI both call. */
+/**
+ * How a source's images are laid out: 'omniglot', the original zips' strict `[<root>/]<alphabet>/characterNN/`
+ * of PNGs (anything else is refused, e.g. the one-shot runs' zip), or 'tree', your own classes
+ * (data/image_tree.ts: `<group>/<class>/<image>` or `<class>/<image>`, PNG or JPEG).
+ */
+export type ImageLayout = 'omniglot' | 'tree';
+
 export function loadOmniglotSources(
   sources: { name: string; zip: Uint8Array }[],
-  options: Omit<OmniglotLoadOptions, 'name'> = {},
+  options: Omit<OmniglotLoadOptions, 'name'> & { layout?: ImageLayout } = {},
 ): OmniglotDataset {
-  const parts = sources.map(({ name, zip }) => ({ name, dataset: loadOmniglot(zip, { ...options, name }) }));
+  const load = (zip: Uint8Array, name: string) =>
+    options.layout === 'tree'
+      ? loadImageTree(zip, { name, size: options.size })
+      : loadOmniglot(zip, { ...options, name });
+  const parts = sources.map(({ name, zip }) => ({ name, dataset: load(zip, name) }));
   return parts.length === 1 ? parts[0].dataset : mergeOmniglot(parts);
 }

@@ -4,7 +4,7 @@
  * function Node exposes; `metarnn --backend dawn` builds it in Node with Dawn and a plain callback.
  */
 import { acquireGpu, type AcquireOptions, type Gpu } from '../runtime/gpu';
-import { loadOmniglotSources } from '../data/omniglot_merge';
+import { loadOmniglotSources, type ImageLayout } from '../data/omniglot_merge';
 import { InputError } from '../runtime/errors';
 import type { TaskData } from '../meta/learner';
 import { DOCTOR_LIMITS, type DoctorReport, type HarnessCalls } from '../protocol/harness';
@@ -48,11 +48,12 @@ export function createHarness(o: HarnessOptions): Harness {
      * Loads Omniglot zips sent as base64 (a page cannot read paths) into `taskData.omniglot`, merged into one
      * data set when there are several (a character in more than one counts once, see mergeOmniglot).
      */
-    async omniglotLoad(zipsBase64: string[], names: string[]) {
+    async omniglotLoad(zipsBase64: string[], names: string[], layout?: ImageLayout) {
       if (zipsBase64.length !== names.length) {
         throw new InputError(`omniglotLoad: ${zipsBase64.length} zips but ${names.length} names`);
       }
-      const ds = loadOmniglotSources(zipsBase64.map((z, i) => ({ name: names[i], zip: fromBase64(z) })));
+      const sources = zipsBase64.map((z, i) => ({ name: names[i], zip: fromBase64(z) }));
+      const ds = loadOmniglotSources(sources, { layout });
       harness.taskData.omniglot = ds;
       return { alphabets: ds.alphabets, characters: ds.characters.length, images: ds.imageCount };
     },

@@ -97,6 +97,7 @@ const OPTIONAL_KEYS = [
   'data',
   'alphabets',
   'valAlphabets',
+  'layout',
   'testSeries',
   'valSeries',
   'value',

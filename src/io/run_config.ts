@@ -23,6 +23,11 @@ export interface RunConfig extends MetaConfig {
   alphabets?: string;
   /** Validation alphabets (omniglot), comma-separated: where a run's choices are made. */
   valAlphabets?: string;
+  /**
+   * Omniglot-task data layout: 'omniglot' (absent), the original zips; 'tree', your own image classes
+   * (`train --task images`: `<group>/<class>/<image>` or `<class>/<image>`, PNG or JPEG, any size).
+   */
+  layout?: 'omniglot' | 'tree';
   /** Omniglot image encoder: 'conv' or 'mlp' (blackbox_classifier.ts ENCODERS). */
   encoder?: 'mlp' | 'conv';
   /** Omniglot augmentation: training images move by up to this many pixels at random (0: none). */
@@ -73,6 +78,7 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   value: { kind: 'string' },
   seriesColumn: { kind: 'string' },
   season: posInt,
+  layout: { kind: 'enum', values: ['omniglot', 'tree'] },
   encoder: { kind: 'enum', values: ['mlp', 'conv'] },
   shift: { kind: 'int', min: 0, max: OMNIGLOT_MAX_SHIFT },
   labels: { kind: 'enum', values: ['paired', 'delayed'] },

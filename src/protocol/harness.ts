@@ -12,6 +12,7 @@ import type { AdapterSummary } from '../runtime/gpu';
 import type { Resume, TrainRunArgs, TrainRunResult } from './training';
 import type { EvalSplit } from '../data/omniglot_split';
 import type { NamedSeries } from '../data/series_windows';
+import type { ImageLayout } from '../data/omniglot_merge';
 
 /** The limits that decide which model and batch sizes fit (see `metarnn doctor`). */
 export const DOCTOR_LIMITS = [
@@ -117,7 +118,7 @@ export interface HarnessCalls {
    * Loads Omniglot zips (as base64: a page cannot read paths; `names` for messages, one per zip) for the
    * learners built after it, merged into one data set when there are several.
    */
-  omniglotLoad(zipsBase64: string[], names: string[]): Promise<OmniglotSummary>;
+  omniglotLoad(zipsBase64: string[], names: string[], layout?: ImageLayout): Promise<OmniglotSummary>;
   /** Hands real series (read and checked in Node) to the learners built after it (task 'series'). */
   seriesLoad(series: NamedSeries[]): Promise<{ series: number; values: number }>;
   doctor(): Promise<DoctorReport>;
