@@ -238,7 +238,7 @@ const badTrain: { name: string; args: () => string[]; expect: (string | RegExp)[
   {
     name: 'one series for test and validation',
     args: () => ['--data', data, '--test-series', 'a', '--val-series', 'a,b'],
-    expect: ['series a both in --test-series and --val-series'],
+    expect: ['a both in --test-series and --val-series'],
   },
   {
     name: 'an ambiguous value column',

@@ -14,6 +14,7 @@ import { h, say } from './dom';
 import { canPredict, onLearnerChange, state } from './state';
 import { DrawClasses } from './draw_classes';
 import { loadShipped } from './checkpoints';
+import { UploadData } from './upload';
 
 /** Same offset as `metarnn train`'s test tasks: never the training or validation stream. */
 const testSeed = (c: RunConfig) => c.seed + EVAL_SEED_OFFSET.test;
@@ -67,6 +68,7 @@ class AdaptView {
     if (state.training) throw new Error('pause training first');
     await loadShipped();
   });
+  readonly upload = new UploadData();
   /** The next held-out task's index; back to 0 when the task family changes. */
   #taskIndex = 0;
   #shownTask = '';
@@ -82,6 +84,7 @@ class AdaptView {
       this.imagesBox,
       this.loptBox,
       this.draw.root,
+      this.upload.root,
     );
     this.sample.addEventListener('click', () => void this.#adaptNext());
   }
@@ -103,6 +106,7 @@ class AdaptView {
     this.forecastBox.hidden = task !== 'forecast';
     this.imagesBox.hidden = task !== 'omniglot';
     this.draw.refresh();
+    this.upload.refresh();
     const able = this.#able();
     this.sample.disabled = !(able && !state.training);
     const readout = this.readout;

@@ -23,12 +23,32 @@ export function seriesList(text: string | undefined): string[] | undefined {
   return names.length ? names : undefined;
 }
 
+/** How a task family names what it splits, for messages: series (default) or regression tasks. */
+export interface SplitNames {
+  task: string;
+  noun: string;
+  test: string;
+  val: string;
+  more: string;
+}
+
+export const SERIES_NAMES: SplitNames = {
+  task: 'series',
+  noun: 'series',
+  test: '--test-series',
+  val: '--val-series',
+  more: 'give more series (columns, groups or files)',
+};
+
 /** About a quarter of the series for test and a fifth for validation, one each at least. */
-export function defaultSeriesSplit(names: string[]): { test: string[]; validation: string[] } {
+export function defaultSeriesSplit(
+  names: string[],
+  o: SplitNames = SERIES_NAMES,
+): { test: string[]; validation: string[] } {
   if (names.length < 3) {
     throw new InputError(
-      `--task series needs at least 3 series (train, validation, test) and the data holds ${names.length}` +
-        `${names.length ? ` (${names.join(', ')})` : ''}: give more series (columns, groups or files)`,
+      `--task ${o.task} needs at least 3 ${o.noun} (train, validation, test) and the data holds ${names.length}` +
+        `${names.length ? ` (${names.join(', ')})` : ''}: ${o.more}`,
     );
   }
   const order = [...names].sort();
@@ -46,42 +66,47 @@ export function defaultSeriesSplit(names: string[]): { test: string[]; validatio
  * The split of `names` given test and validation lists (comma-separated; absent: the default split). Names
  * must exist, appear once, and leave at least one training series.
  */
-export function seriesSplit(names: string[], test?: string, validation?: string): SeriesSplit {
+export function seriesSplit(
+  names: string[],
+  test?: string,
+  validation?: string,
+  o: SplitNames = SERIES_NAMES,
+): SeriesSplit {
   const known = new Set(names);
-  const dflt = defaultSeriesSplit(names);
+  const dflt = defaultSeriesSplit(names, o);
   const pick = (list: string | undefined, option: string, fallback: string[]) => {
     const chosen = seriesList(list) ?? fallback;
     for (const n of chosen) {
       if (!known.has(n)) {
         throw new InputError(
-          `${option}: no series named ${JSON.stringify(n)} in the data; series are: ${names.join(', ')}`,
+          `${option}: no ${o.noun} named ${JSON.stringify(n)} in the data; ${o.noun} are: ${names.join(', ')}`,
         );
       }
     }
     if (new Set(chosen).size !== chosen.length) {
-      throw new InputError(`${option} ${list}: names a series twice`);
+      throw new InputError(`${option} ${list}: names one of the ${o.noun} twice`);
     }
     return chosen;
   };
-  const t = pick(test, '--test-series', dflt.test);
+  const t = pick(test, o.test, dflt.test);
   const v = pick(
     validation,
-    '--val-series',
+    o.val,
     dflt.validation.filter((n) => !t.includes(n)),
   );
   const both = v.filter((n) => t.includes(n));
   if (both.length) {
     throw new InputError(
-      `series ${both.join(', ')} both in --test-series and --val-series: a series belongs to one split`,
+      `${both.join(', ')} both in ${o.test} and ${o.val}: each of the ${o.noun} belongs to one split`,
     );
   }
   if (!v.length) {
-    throw new InputError('no validation series left: name one with --val-series');
+    throw new InputError(`no validation ${o.noun} left: name one with ${o.val}`);
   }
   const train = names.filter((n) => !t.includes(n) && !v.includes(n));
   if (!train.length) {
     throw new InputError(
-      `no series left to train on (test: ${t.join(', ')}; validation: ${v.join(', ')}): name fewer`,
+      `no ${o.noun} left to train on (test: ${t.join(', ')}; validation: ${v.join(', ')}): name fewer`,
     );
   }
   return { train, validation: v, test: t };

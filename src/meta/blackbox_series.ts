@@ -11,7 +11,6 @@
  * forecasts of the same windows. Config: `shots` = context length, `queries` = horizon.
  */
 import type { Gpu } from '../runtime/gpu';
-import type { Recorder } from '../runtime/recorder';
 import { InputError } from '../runtime/errors';
 import type { EvalSplit } from '../data/omniglot_split';
 import { lastValue, seasonalNaive } from '../data/forecast_baselines';
@@ -25,7 +24,7 @@ import {
   type NamedSeries,
   type Window,
 } from '../data/series_windows';
-import { BlackBoxSequenceLearner, type SampledEpisodes } from './blackbox_sequence';
+import { HostSampledLearner, type HostEpisodes } from './host_sampled';
 import {
   forecastPredictor,
   summarize,
@@ -50,12 +49,10 @@ export interface SeriesConfig {
 
 export const DEFAULT_SEASON = 12;
 
-export class BlackBoxSeriesForecaster extends BlackBoxSequenceLearner {
+export class BlackBoxSeriesForecaster extends HostSampledLearner {
   readonly series: NamedSeries[];
   readonly split: SeriesSplit | null;
   #train: Window[] = [];
-  /** The step whose windows sample() writes into a pass it records (see gradientAt). */
-  #sampleStep = 0;
 
   private constructor(gpu: Gpu, config: MetaConfig, data: TaskData) {
     super(gpu, config, INPUT);
@@ -103,46 +100,9 @@ export class BlackBoxSeriesForecaster extends BlackBoxSequenceLearner {
     return 'series';
   }
 
-  protected sample(_rec: Recorder, tasks: number, _stream: number, seed: number): SampledEpisodes {
+  protected trainEpisodes(tasks: number, seed: number, step: number): HostEpisodes {
     const { shots: C, queries: P } = this.config;
-    const T = C + P;
-    const episode = this.gpu.tensor([tasks * T * INPUT + tasks * P]);
-    this.gpu.write(episode, this.episodeData(tasks, seed, this.#sampleStep));
-    return {
-      episode,
-      seq: episode.view(0, [tasks, T, INPUT]),
-      target: episode.view(tasks * T * INPUT, [tasks * P]),
-    };
-  }
-
-  /** The training windows of `step`, encoded as the episode buffer holds them: sequences, then targets. */
-  private episodeData(tasks: number, seed: number, step: number): Float32Array {
-    const { shots: C, queries: P } = this.config;
-    const e = encodeWindows(this.pick('train'), drawWindows(this.#train, tasks, seed, step), C, P);
-    const out = new Float32Array(e.seq.length + e.target.length);
-    out.set(e.seq);
-    out.set(e.target, e.seq.length);
-    return out;
-  }
-
-  /** Writes the next step's windows into the training pass's input (record() lists it first), then steps. */
-  step(): void {
-    const next = this.optimizer.step + 1; // the step super.step() is about to take
-    this.gpu.write(
-      this.trainPass.tensors[0],
-      this.episodeData(this.config.metaBatch, this.config.seed, next),
-    );
-    super.step();
-  }
-
-  async gradientAt(step: number): Promise<{ loss: number; grads: Float32Array }> {
-    this.#sampleStep = step;
-    return super.gradientAt(step);
-  }
-
-  async lossAt(step: number): Promise<number> {
-    this.#sampleStep = step;
-    return super.lossAt(step);
+    return encodeWindows(this.pick('train'), drawWindows(this.#train, tasks, seed, step), C, P);
   }
 
   /**

@@ -12,6 +12,7 @@ export { LEARNERS, TASKS, type LearnerName, type MetaConfig, type TaskName } fro
 import type { MetaConfig } from '../io/meta_config';
 import { InputError } from '../runtime/errors';
 import type { NamedSeries } from '../data/series_windows';
+import type { RegressionTask } from '../data/regression_tasks';
 
 /**
  * Held-out tasks are drawn with the run's seed plus these offsets: `validation` at every evaluation during
@@ -25,6 +26,8 @@ export interface TaskData {
   omniglot?: OmniglotDataset;
   /** Real series (task 'series'), split by name into train / validation / test by the learner. */
   series?: NamedSeries[];
+  /** Regression tasks of your own (task 'regression'), one per CSV file, split by name as series are. */
+  regression?: RegressionTask[];
 }
 
 /** A forecaster's figures per series and in all, beside the baselines scored on the same windows. */
