@@ -6,7 +6,7 @@
  * and `--json`. Configs in which one phase would take the whole run are refused (exit 2).
  */
 import { expect, test } from '@playwright/test';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkRunConfig, type RunConfig } from '../src/io/run_config';
@@ -17,6 +17,12 @@ let dir: string;
 test.describe.configure({ mode: 'serial' });
 test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'metarnn-defaults-'));
+  // Regression tasks of one's own: 6 CSVs of 30 points of a line each.
+  mkdirSync(join(dir, 'tables'));
+  for (let k = 0; k < 6; k++) {
+    const rows = Array.from({ length: 30 }, (_, i) => `${i},${(k - 3) * i + 10 * k}`);
+    writeFileSync(join(dir, 'tables', `task${k}.csv`), `x,y\n${rows.join('\n')}\n`);
+  }
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -38,7 +44,14 @@ async function pairs(): Promise<string[]> {
 }
 
 async function defaults(task: string, learner: string): Promise<RunConfig> {
-  const data = task === 'omniglot' ? ['--data', SMALL1] : task === 'series' ? SERIES : [];
+  const data =
+    task === 'omniglot'
+      ? ['--data', SMALL1]
+      : task === 'series'
+        ? SERIES
+        : task === 'regression'
+          ? ['--data', join(dir, 'tables')]
+          : [];
   const r = await cli('train', '--task', task, '--learner', learner, ...data, '--print-config');
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as RunConfig;
@@ -116,6 +129,7 @@ test('every pair offered has defaults that pass the checks', async () => {
       'sinusoid/reptile',
       'forecast/blackbox',
       'series/blackbox',
+      'regression/blackbox',
       'omniglot/blackbox',
     ]),
   );
@@ -139,6 +153,7 @@ for (const pair of [
   'sinusoid/reptile',
   'forecast/blackbox',
   'series/blackbox',
+  'regression/blackbox',
   'omniglot/blackbox',
 ]) {
   test(`${pair}: the defaults, scaled down, run every phase`, async () => {

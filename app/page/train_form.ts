@@ -50,8 +50,9 @@ export class TrainForm {
 
   /** `onTask` hears every task shown (the view hides the Omniglot data picker elsewhere). */
   constructor(readonly onTask: (task: string) => void) {
-    // Real series come from files the CLI reads (`--task series --data`); the page has no picker for them.
-    const tasks = lib.TASKS.filter((t) => this.#learners.has(t) && t !== 'series');
+    // Your own series and regression tasks come from files the CLI reads (`--data`); the page has no picker
+    // for them (it predicts with such models: Adapt, "Upload your own data").
+    const tasks = lib.TASKS.filter((t) => this.#learners.has(t) && t !== 'series' && t !== 'regression');
     const omniglotDefaults: Partial<RunConfig> = lib.defaultsFor('omniglot', 'blackbox');
     this.#task = h(
       'select',

@@ -31,6 +31,7 @@ interface PredictOptions {
 /** What each task family's model answers. */
 const KIND: Partial<Record<TaskName, PredictInput['kind']>> = {
   sinusoid: 'regression',
+  regression: 'regression',
   forecast: 'forecast',
   series: 'forecast',
   omniglot: 'classification',

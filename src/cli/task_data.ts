@@ -10,7 +10,14 @@ import type { Runner } from './runner';
 import type { OmniglotSummary } from '../protocol/harness';
 import { defaultHeldOut, defaultValidation } from '../data/omniglot_split';
 import { heldOutAlphabets } from '../data/omniglot_split';
-import { readSeriesPath } from '../data/series_file';
+import { readRegressionTasks, readSeriesPath } from '../data/series_file';
+import {
+  checkTaskSizes,
+  configScaling,
+  tableScaling,
+  TASK_NAMES,
+  type RegressionTask,
+} from '../data/regression_tasks';
 import { seriesSplit } from '../data/series_split';
 import type { NamedSeries } from '../data/series_windows';
 
@@ -70,8 +77,33 @@ export function readSeriesData(c: RunConfig): NamedSeries[] | null {
   return series;
 }
 
+/**
+ * Regression tasks of your own (`--task regression --data DIR`), read and checked here, with the split and
+ * the input scaling (the training tasks' statistics) resolved into the config, which predict reads later.
+ */
+export function readRegressionData(c: RunConfig): RegressionTask[] | null {
+  if (c.task !== 'regression') return null;
+  if (!c.data) {
+    throw new InputError('--task regression needs --data DIR: a folder of CSV files (x,y), one task each');
+  }
+  const tasks = readRegressionTasks(c.data);
+  checkTaskSizes(tasks, c.shots, c.queries);
+  const split = seriesSplit(
+    tasks.map((t) => t.name),
+    c.testTasks,
+    c.valTasks,
+    TASK_NAMES,
+  );
+  c.testTasks = split.test.join(',');
+  c.valTasks = split.validation.join(',');
+  const train = new Set(split.train);
+  if (configScaling(c) === null) Object.assign(c, tableScaling(tasks.filter((t) => train.has(t.name))));
+  return tasks;
+}
+
 export function checkTaskData(c: RunConfig): TaskDataFiles | null {
   if (c.task === 'series') readSeriesData(c);
+  if (c.task === 'regression') readRegressionData(c);
   if (c.task !== 'omniglot') return null;
   if (!c.data && c.layout === 'tree') {
     throw new InputError(
@@ -91,6 +123,11 @@ export function checkTaskData(c: RunConfig): TaskDataFiles | null {
 
 /** Sends the run's data into the page; for Omniglot, returns what was loaded (alphabets, counts). */
 export async function loadTaskData(runner: Runner, c: RunConfig): Promise<OmniglotSummary | null> {
+  const tasks = readRegressionData(c);
+  if (tasks) {
+    await runner.call('tablesLoad', tasks);
+    return null;
+  }
   const series = readSeriesData(c);
   if (series) {
     await runner.call('seriesLoad', series);

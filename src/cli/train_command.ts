@@ -279,6 +279,11 @@ export function register(program: Command): void {
     )
     .option('--test-series <list>', 'series: comma-separated test series, never trained or chosen on')
     .option('--val-series <list>', 'series: comma-separated validation series (choices, best checkpoint)')
+    .option(
+      '--test-tasks <list>',
+      'regression: comma-separated test tasks (CSV file stems), never trained or chosen on',
+    )
+    .option('--val-tasks <list>', 'regression: comma-separated validation tasks (choices, best checkpoint)')
     .option('--value <column>', 'series: the column holding the values')
     .option('--series-column <column>', "series: the column naming each row's series (long layout)")
     .option('--season <n>', 'series: the seasonal-naive baseline’s period in steps (default 12)')

@@ -12,6 +12,8 @@ import type { RunWriter } from './run_dir';
 const NO_DEFAULT: Partial<Record<keyof RunConfig, string>> = {
   data: '(required for omniglot and series)',
   testSeries: '(default: a fixed quarter of the series by name)',
+  testTasks: '(default: a fixed quarter of the tasks by name)',
+  valTasks: '(default: a fixed fifth of the others)',
   valSeries: '(default: a fixed fifth of the others)',
   value: '(default: the column named value, or the only numeric one)',
   seriesColumn: '(default: series, symbol, name or id when present)',

@@ -7,6 +7,7 @@
  */
 import { InputError } from '../runtime/errors';
 import { rng } from '../layout/random';
+import type { SplitNames } from './series_split';
 
 export interface RegressionTask {
   name: string;
@@ -20,6 +21,22 @@ export interface TableScaling {
   xScale: number;
   yShift: number;
   yScale: number;
+}
+
+export const TASK_NAMES: SplitNames = {
+  task: 'regression',
+  noun: 'tasks',
+  test: '--test-tasks',
+  val: '--val-tasks',
+  more: 'give more tasks (one CSV file each)',
+};
+
+/** The scaling a config holds, when it holds all four numbers. */
+export function configScaling(c: Partial<TableScaling>): TableScaling | null {
+  const { xShift, xScale, yShift, yScale } = c;
+  return xShift !== undefined && xScale !== undefined && yShift !== undefined && yScale !== undefined
+    ? { xShift, xScale, yShift, yScale }
+    : null;
 }
 
 /** The mean and spread of all training points' x and y (a spread of 0 counts as 1). */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileErrorReason, InputError } from '../runtime/errors';
 import { readXY, type XY } from './csv';
 import { fileStem, parseSeries, type Series, type SeriesOptions } from './series';
+import type { RegressionTask } from './regression_tasks';
 
 /** A table this big is not a few-shot data set but a mistake (a wrong path, a binary): refused unread. */
 export const MAX_TABLE_BYTES = 64 << 20;
@@ -94,4 +95,34 @@ export function readSeriesPath(path: string, opts: SeriesOptions = {}): Series[]
 /** A regression set from an x,y CSV file, as readXY reads it. */
 export function readXYFile(path: string, opts: { y: 'required' | 'optional' }): XY {
   return readXY(readTable(path, 'a .csv file with x,y columns'), path, opts);
+}
+
+/**
+ * Regression tasks of your own: every .csv/.tsv file of a directory (x,y with a header) is one task, named by
+ * its file's stem (`train --task regression --data DIR`).
+ */
+export function readRegressionTasks(dir: string): RegressionTask[] {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (e) {
+    const reason =
+      (e as { code?: string }).code === 'ENOENT' ? 'no such file or directory' : fileErrorReason(e);
+    throw new InputError(`cannot read ${dir}: ${reason}`);
+  }
+  if (!isDir) {
+    throw new InputError(
+      `--task regression needs a folder of CSV files (x,y), one task each; ${dir} is a file`,
+    );
+  }
+  const files = tableFiles(dir).filter((f) => !/\.json$/i.test(f));
+  const seen = new Map<string, string>();
+  return files.map((file) => {
+    const name = fileStem(file);
+    const before = seen.get(name);
+    if (before !== undefined) throw new InputError(`${dir}: task "${name}" is both ${before} and ${file}`);
+    seen.set(name, file);
+    const xy = readXYFile(file, { y: 'required' });
+    return { name, x: xy.x, y: xy.y! };
+  });
 }

@@ -57,6 +57,10 @@ export function createHarness(o: HarnessOptions): Harness {
       harness.taskData.omniglot = ds;
       return { alphabets: ds.alphabets, characters: ds.characters.length, images: ds.imageCount };
     },
+    async tablesLoad(tasks) {
+      harness.taskData.regression = tasks;
+      return { tasks: tasks.length, points: tasks.reduce((n, t) => n + t.x.length, 0) };
+    },
     async seriesLoad(series) {
       harness.taskData.series = series;
       return { series: series.length, values: series.reduce((n, s) => n + s.values.length, 0) };

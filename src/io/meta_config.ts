@@ -3,10 +3,10 @@
  * settings. It lives with the files that carry it (src/io/run_config.ts checks every field) so that io
  * needs nothing from meta; meta's learners read it.
  */
-export type TaskName = 'sinusoid' | 'forecast' | 'series' | 'omniglot';
+export type TaskName = 'sinusoid' | 'regression' | 'forecast' | 'series' | 'omniglot';
 export type LearnerName = 'blackbox' | 'lopt' | 'context' | 'maml' | 'fomaml' | 'reptile';
 
-export const TASKS: readonly TaskName[] = ['sinusoid', 'forecast', 'series', 'omniglot'];
+export const TASKS: readonly TaskName[] = ['sinusoid', 'regression', 'forecast', 'series', 'omniglot'];
 export const LEARNERS: readonly LearnerName[] = ['blackbox', 'lopt', 'context', 'maml', 'fomaml', 'reptile'];
 
 /**

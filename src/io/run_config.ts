@@ -19,6 +19,14 @@ export interface RunConfig extends MetaConfig {
   seriesColumn?: string;
   /** Series: the seasonal-naive baseline's period (default 12, monthly data). */
   season?: number;
+  /** Regression: test and validation tasks (CSV file stems), comma-separated. */
+  testTasks?: string;
+  valTasks?: string;
+  /** Regression: the model reads (x − xShift) / xScale and predicts (y − yShift) / yScale (training tasks' stats). */
+  xShift?: number;
+  xScale?: number;
+  yShift?: number;
+  yScale?: number;
   /** Test alphabets (omniglot), comma-separated as given: never trained on, never chosen on. */
   alphabets?: string;
   /** Validation alphabets (omniglot), comma-separated: where a run's choices are made. */
@@ -41,6 +49,7 @@ export interface RunConfig extends MetaConfig {
 type Field =
   | { kind: 'int'; min: number; max?: number }
   | { kind: 'number'; above: number }
+  | { kind: 'real' }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'string' };
 
@@ -78,6 +87,12 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   value: { kind: 'string' },
   seriesColumn: { kind: 'string' },
   season: posInt,
+  testTasks: { kind: 'string' },
+  valTasks: { kind: 'string' },
+  xShift: { kind: 'real' },
+  xScale: { kind: 'number', above: 0 },
+  yShift: { kind: 'real' },
+  yScale: { kind: 'number', above: 0 },
   layout: { kind: 'enum', values: ['omniglot', 'tree'] },
   encoder: { kind: 'enum', values: ['mlp', 'conv'] },
   shift: { kind: 'int', min: 0, max: OMNIGLOT_MAX_SHIFT },
@@ -95,6 +110,8 @@ export function allowed(f: Field): string {
       return f.max === undefined ? `an integer >= ${f.min}` : `an integer from ${f.min} to ${f.max}`;
     case 'number':
       return `a number > ${f.above}`;
+    case 'real':
+      return 'a finite number';
     case 'enum':
       return `one of ${f.values.join(', ')}`;
     case 'string':
@@ -110,6 +127,8 @@ export function fits(f: Field, v: unknown): boolean {
       );
     case 'number':
       return typeof v === 'number' && Number.isFinite(v) && v > f.above;
+    case 'real':
+      return typeof v === 'number' && Number.isFinite(v);
     case 'enum':
       return typeof v === 'string' && f.values.includes(v);
     case 'string':

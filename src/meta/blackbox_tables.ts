@@ -8,11 +8,13 @@
 import type { Gpu } from '../runtime/gpu';
 import { InputError } from '../runtime/errors';
 import type { EvalSplit } from '../data/omniglot_split';
-import { seriesSplit, type SeriesSplit, type SplitNames } from '../data/series_split';
+import { seriesSplit, type SeriesSplit } from '../data/series_split';
 import {
   checkTaskSizes,
+  configScaling,
   drawTableEpisodes,
   tableScaling,
+  TASK_NAMES,
   type RegressionTask,
   type TableScaling,
 } from '../data/regression_tasks';
@@ -36,21 +38,7 @@ export interface TablesConfig extends Partial<TableScaling> {
   scoring?: boolean;
 }
 
-export const TASK_NAMES: SplitNames = {
-  task: 'regression',
-  noun: 'tasks',
-  test: '--test-tasks',
-  val: '--val-tasks',
-  more: 'give more tasks (one CSV file each)',
-};
-
-/** The scaling a config holds, when it holds all four numbers. */
-export function configScaling(c: TablesConfig): TableScaling | null {
-  const { xShift, xScale, yShift, yScale } = c;
-  return xShift !== undefined && xScale !== undefined && yShift !== undefined && yScale !== undefined
-    ? { xShift, xScale, yShift, yScale }
-    : null;
-}
+export { configScaling, TASK_NAMES };
 
 export class BlackBoxTableRegressor extends HostSampledLearner {
   readonly tasks: RegressionTask[];

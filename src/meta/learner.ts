@@ -162,7 +162,8 @@ export function forecastPredictor(learner: Forecaster, context: number[]): Forec
 }
 
 export const isRegressor = (l: MetaLearner): l is Regressor =>
-  typeof (l as Partial<Regressor>).predict === 'function' && l.config.task === 'sinusoid';
+  typeof (l as Partial<Regressor>).predict === 'function' &&
+  (l.config.task === 'sinusoid' || l.config.task === 'regression');
 
 export const isForecaster = (l: MetaLearner): l is Forecaster =>
   typeof (l as Partial<Forecaster>).forecast === 'function';

@@ -11,6 +11,7 @@ import { InputError, NonFiniteStepsError } from '../runtime/errors';
 import { BlackBoxRegressor } from './blackbox';
 import { BlackBoxForecaster } from './blackbox_forecast';
 import { BlackBoxSeriesForecaster } from './blackbox_series';
+import { BlackBoxTableRegressor } from './blackbox_tables';
 import { ContextLearner, DEFAULT_CONTEXT_OPTIONS } from './context';
 import { DEFAULT_INNER_LOOP } from './inner_loop';
 import { MamlLearner } from './maml';
@@ -51,6 +52,7 @@ const BUILDERS: Partial<Record<string, (gpu: Gpu, c: MetaConfig, data: TaskData)
   'sinusoid/blackbox': BlackBoxRegressor.create,
   'forecast/blackbox': BlackBoxForecaster.create,
   'series/blackbox': BlackBoxSeriesForecaster.create,
+  'regression/blackbox': BlackBoxTableRegressor.create,
   'sinusoid/context': (gpu, c) => ContextLearner.create(gpu, c, innerOptions(c)),
   'sinusoid/maml': (gpu, c) => MamlLearner.create(gpu, c, 2, innerOptions(c)),
   'sinusoid/fomaml': (gpu, c) => MamlLearner.create(gpu, c, 1, innerOptions(c)),
@@ -96,6 +98,8 @@ export const PAIR_DEFAULTS: Partial<
   >
 > = {
   'sinusoid/blackbox': { lr: 0.003 },
+  // Your own regression tasks: 10 support and 10 query points per episode, as the sinusoid protocol.
+  'regression/blackbox': { layers: 1, hidden: 32, lr: 0.003, steps: 2000, evalEvery: 200, evalTasks: 200 },
   'forecast/blackbox': { layers: 1, hidden: 32, shots: 16, queries: 4, lr: 0.003 },
   // Real series: two years of monthly context, half a year ahead; evaluation scores every window of the
   // held-out series' last third (all of them, whatever evalTasks says). Chosen on the validation series of

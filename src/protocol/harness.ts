@@ -12,6 +12,7 @@ import type { AdapterSummary } from '../runtime/gpu';
 import type { Resume, TrainRunArgs, TrainRunResult } from './training';
 import type { EvalSplit } from '../data/omniglot_split';
 import type { NamedSeries } from '../data/series_windows';
+import type { RegressionTask } from '../data/regression_tasks';
 import type { ImageLayout } from '../data/omniglot_merge';
 
 /** The limits that decide which model and batch sizes fit (see `metarnn doctor`). */
@@ -121,6 +122,8 @@ export interface HarnessCalls {
   omniglotLoad(zipsBase64: string[], names: string[], layout?: ImageLayout): Promise<OmniglotSummary>;
   /** Hands real series (read and checked in Node) to the learners built after it (task 'series'). */
   seriesLoad(series: NamedSeries[]): Promise<{ series: number; values: number }>;
+  /** Hands regression tasks of your own (read and checked in Node) to the learners built after it. */
+  tablesLoad(tasks: RegressionTask[]): Promise<{ tasks: number; points: number }>;
   doctor(): Promise<DoctorReport>;
   gruRun(a: GruRunArgs): Promise<GruRunResult>;
 }
