@@ -284,6 +284,14 @@ export function register(program: Command): void {
       'regression: comma-separated test tasks (CSV file stems), never trained or chosen on',
     )
     .option('--val-tasks <list>', 'regression: comma-separated validation tasks (choices, best checkpoint)')
+    .option('--x-shift <x>', 'regression: the model reads (x − x-shift) / x-scale')
+    .option('--x-scale <x>', 'regression: see --x-shift')
+    .option('--y-shift <x>', 'regression: the model predicts (y − y-shift) / y-scale')
+    .option('--y-scale <x>', 'regression: see --y-shift')
+    .option(
+      '--layout <kind>',
+      'omniglot: omniglot (the original zips) or tree (your own classes; --task images sets it)',
+    )
     .option('--value <column>', 'series: the column holding the values')
     .option('--series-column <column>', "series: the column naming each row's series (long layout)")
     .option('--season <n>', 'series: the seasonal-naive baseline’s period in steps (default 12)')

@@ -10,9 +10,14 @@ import type { RunWriter } from './run_dir';
 
 /** Config keys with no default value: the data path, and which alphabets (the split decides by itself). */
 const NO_DEFAULT: Partial<Record<keyof RunConfig, string>> = {
-  data: '(required for omniglot and series)',
+  data: '(required for omniglot, images, series and regression)',
   testSeries: '(default: a fixed quarter of the series by name)',
   testTasks: '(default: a fixed quarter of the tasks by name)',
+  xShift: "(default: the training tasks' mean x)",
+  xScale: "(default: the training tasks' spread of x)",
+  yShift: "(default: the training tasks' mean y)",
+  yScale: "(default: the training tasks' spread of y)",
+  layout: '(default: omniglot; tree with --task images)',
   valTasks: '(default: a fixed fifth of the others)',
   valSeries: '(default: a fixed fifth of the others)',
   value: '(default: the column named value, or the only numeric one)',

@@ -383,7 +383,7 @@ export class BlackBoxClassifier extends LearnerCore {
 
   /** Refuses to go on without `split` classes: training chooses on validation, `eval` scores on test. */
   checkSplit(split: EvalSplit): void {
-    if (split === 'validation' && (this.config as OmniglotConfig).scoring) {
+    if (split === 'validation' && (this.config as OmniglotConfig).scoring && !this.split.validation.length) {
       throw new InputError(
         'this classifier was built to score or predict only (no training data): load it with its Omniglot ' +
           'data to train it further',
