@@ -95,6 +95,40 @@ test('sinusoid/blackbox: the graph answers every query as predict does', async (
   expect(new Set(ours).size).toBe(7); // the queries were read, not a constant
 });
 
+test('regression/blackbox: the stored scaling of your own tasks happens inside the graph', async () => {
+  // Six tasks of lines far from unit scale: x over 0…40, y in the hundreds.
+  const tasks = join(dir, 'tables');
+  mkdirSync(tasks);
+  for (let k = 0; k < 6; k++) {
+    const rows = Array.from({ length: 24 }, (_, i) => [i * 1.7, 200 + 15 * k + (k - 2.5) * i * 1.7]);
+    writeFileSync(join(tasks, `t${k}.csv`), csv('x,y', rows));
+  }
+  const session = await trainAndExport('regression', [
+    '--task',
+    'regression',
+    '--learner',
+    'blackbox',
+    '--data',
+    tasks,
+  ]);
+  const rand = rng(5);
+  const sx = uniform(rand, 10, 0, 40);
+  const pairs = sx.map((x) => [x, Math.fround(230 + 1.5 * x)]);
+  const qx = uniform(rand, 6, 0, 40);
+  const ours = (
+    await predict(
+      'regression',
+      '--support',
+      file('rs.csv', csv('x,y', pairs)),
+      '--query',
+      file('rq.csv', column('x', qx)),
+    )
+  ).predictions.map((p) => p.y!);
+  const theirs = (await session.run({ support: f32(pairs.flat(), [10, 2]), query_x: f32(qx, [6]) })).y;
+  expect(excess(theirs.data as Float32Array, ours)).toBeLessThanOrEqual(0);
+  expect(ours.every((y) => y > 100)).toBe(true); // in the tasks' units, not the model's
+});
+
 test('forecast/blackbox: a batch of contexts of a length the model was not trained on', async () => {
   const session = await trainAndExport('forecast', ['--task', 'forecast', '--learner', 'blackbox']);
   expect(session.inputNames).toEqual(['context']);
@@ -164,7 +198,7 @@ test('other learners and unknown formats are refused in one line, and nothing is
   refused(
     omniglot,
     /omniglot\/blackbox/,
-    /ONNX export covers the black-box sequence learners \(sinusoid, forecast/,
+    /ONNX export covers the black-box sequence learners \(sinusoid, regression, forecast/,
   );
 
   // A MAML run, written here: the refusal reads the config, not the weights.

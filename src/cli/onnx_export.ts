@@ -21,6 +21,7 @@ const IR_VERSION = 7;
 /** What each exportable task family's graph reads per step. */
 const STEP_INPUT: Record<string, number> = {
   'sinusoid/blackbox': 3, // (x/5, y/5, is-support)
+  'regression/blackbox': 3, // ((x − xShift)/xScale, (y − yShift)/yScale, is-support)
   'forecast/blackbox': 2, // (v, is-context)
   'series/blackbox': 2, // (standardised v, is-context)
 };
@@ -35,13 +36,20 @@ export function onnxModel(config: RunConfig, tensors: Record<string, Float32Arra
   if (inputSize === undefined) {
     throw new InputError(
       `a ${pair} model has no ONNX export: ONNX export covers the black-box sequence learners ` +
-        '(sinusoid, forecast and series with --learner blackbox); --format dir exports any model',
+        '(sinusoid, regression, forecast and series with --learner blackbox); --format dir exports any model',
     );
   }
   const g = new OnnxGraph(`metarnn_${config.task}_blackbox`);
   const weights = new Weights(g, tensors, config, inputSize);
-  if (config.task === 'sinusoid') regressionGraph(g, weights);
-  else forecastGraph(g, weights, config.queries, config.task === 'series');
+  if (config.task === 'sinusoid') {
+    regressionGraph(g, weights, { xShift: 0, xScale: Y_SCALE, yShift: 0, yScale: Y_SCALE });
+  } else if (config.task === 'regression') {
+    const { xShift, xScale, yShift, yScale } = config;
+    if (xShift === undefined || xScale === undefined || yShift === undefined || yScale === undefined) {
+      throw new InputError(`a regression model's config must hold xShift, xScale, yShift and yScale`);
+    }
+    regressionGraph(g, weights, { xShift, xScale, yShift, yScale });
+  } else forecastGraph(g, weights, config.queries, config.task === 'series');
   return g.encode({ opset: OPSET, irVersion: IR_VERSION, producer: 'metarnn' });
 }
 
@@ -113,28 +121,37 @@ function gruStack(g: OnnxGraph, w: Weights, x: string): { y: string; last: strin
 }
 
 /**
- * sinusoid/blackbox: `support` [K, 2] rows (x, y) and `query_x` [Q] → `y` [Q]. Each query is its own
- * sequence — the K support steps (x/5, y/5, 1), then that query (x/5, 0, 0) — as BlackBoxRegressor.predict
- * runs it, so predictions do not depend on each other; the batch is the queries.
+ * sinusoid/blackbox and regression/blackbox: `support` [K, 2] rows (x, y) and `query_x` [Q] → `y` [Q]. Each
+ * query is its own sequence — the K support steps (x̃, ỹ, 1), then that query (x̃, 0, 0) — as predict runs it,
+ * so predictions do not depend on each other; the batch is the queries. x̃ = (x − xShift) / xScale and
+ * ỹ likewise (sinusoid: shift 0, scale 5; regression: the training tasks' statistics in its config).
  */
-function regressionGraph(g: OnnxGraph, w: Weights): void {
+function regressionGraph(
+  g: OnnxGraph,
+  w: Weights,
+  z: { xShift: number; xScale: number; yShift: number; yScale: number },
+): void {
   const support = g.input('support', ['K', 2]);
   const queryX = g.input('query_x', ['Q']);
-  const scale = g.floats('y_scale', [], [Y_SCALE]);
-  const [s] = g.node('Div', [support, scale]);
+  const shifts = g.floats('xy_shift', [2], [z.xShift, z.yShift]);
+  const scales = g.floats('xy_scale', [2], [z.xScale, z.yScale]);
+  const [centred] = g.node('Sub', [support, shifts]);
+  const [s] = g.node('Div', [centred, scales]);
   const [sFlagged] = g.node('Pad', [s, g.int64s('pad_flag', [0, 0, 0, 1]), g.floats('one', [], [1])]); // [K, 3]
   const [s3] = g.node('Unsqueeze', [sFlagged, g.int64s('axis_1_support', [1])]); // [K, 1, 3]
   const [qShape] = g.node('Shape', [queryX]);
   const [expandTo] = g.node('Concat', [g.int64s('one_i64', [1]), qShape, 'one_i64'], { axis: { i: 0 } });
   const [supportSteps] = g.node('Expand', [s3, expandTo]); // [K, Q, 3]: the same support for every query
-  const [q] = g.node('Div', [queryX, scale]);
+  const [qc] = g.node('Sub', [queryX, g.floats('x_shift', [], [z.xShift])]);
+  const [q] = g.node('Div', [qc, g.floats('x_scale', [], [z.xScale])]);
   const [q1] = g.node('Unsqueeze', [q, g.int64s('axes_0_2', [0, 2])]); // [1, Q, 1]
   const [queryStep] = g.node('Pad', [q1, g.int64s('pad_query', [0, 0, 0, 0, 0, 2])]); // [1, Q, 3]: (x/5, 0, 0)
   const [x] = g.node('Concat', [supportSteps, queryStep], { axis: { i: 0 } }); // [K + 1, Q, 3]
   const { last } = gruStack(g, w, x);
   const [h] = g.node('Gemm', [last, w.headWeight, w.headBias], { transB: { i: 1 } }); // [Q, 1]
-  const [scaled] = g.node('Mul', [h, scale]);
-  const [y] = g.node('Squeeze', [scaled, g.int64s('axis_1_head', [1])]);
+  const [scaled] = g.node('Mul', [h, g.floats('y_scale', [], [z.yScale])]);
+  const [shifted] = g.node('Add', [scaled, g.floats('y_shift', [], [z.yShift])]);
+  const [y] = g.node('Squeeze', [shifted, g.int64s('axis_1_head', [1])]);
   g.output(y, 'y', ['Q']);
 }
 
