@@ -126,6 +126,16 @@ export function predictInput(run: SavedRun, opts: PredictOptions): PredictPlan {
           `trained on (e.g. ${outside[0]}): predictions there are extrapolation`,
       );
     }
+    if (c.task === 'regression' && c.xShift !== undefined && c.xScale !== undefined) {
+      const [lo, hi] = [c.xShift - 3 * c.xScale, c.xShift + 3 * c.xScale];
+      const far = [...s.x, ...q.x].filter((x) => x < lo || x > hi);
+      if (far.length) {
+        console.error(
+          `warning: ${far.length} x value(s) more than 3 spreads from the training tasks' mean x, outside ` +
+            `[${lo.toPrecision(4)}, ${hi.toPrecision(4)}] (e.g. ${far[0]}): predictions there are extrapolation`,
+        );
+      }
+    }
     const support = s.x.map((x, i) => ({ x, y: s.y![i] }));
     return { input: { kind: 'regression', support, query: q.x }, queryY: q.y };
   }
