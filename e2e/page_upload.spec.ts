@@ -183,5 +183,15 @@ test('page upload: a series with a forecaster, and a file of two series refused'
   await expect(page.locator('#upload-readout')).toHaveText(
     'two.csv holds 2 series (a, b): give one (a value column, or time,value)',
   );
+  // The CLI's --value and --horizon: one column of the two, two steps ahead; past the trained horizon refused.
+  await page.locator('#upload-value').fill('b');
+  await page.locator('#upload-horizon').fill('2');
+  await page.getByRole('button', { name: 'Predict' }).click();
+  await expect(page.locator('#upload-table tbody tr')).toHaveCount(2, { timeout: 20_000 });
+  await page.locator('#upload-horizon').fill('9');
+  await page.getByRole('button', { name: 'Predict' }).click();
+  await expect(page.locator('#upload-readout')).toContainText(
+    'horizon 9: this model forecasts 1 to 4 steps ahead',
+  );
   expect(foreign(app)).toEqual([]);
 });

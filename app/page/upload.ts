@@ -83,10 +83,11 @@ async function regression(l: lib.Regressor, supportFile: File, queryFile: File):
 }
 
 /**
- * The series to forecast: the file's own value column, else the column the model was trained on (the CLI's
- * readForecastInput without --value, which the page does not offer).
+ * The series to forecast: the value column named (the CLI's --value), else the file's own value column, else
+ * the column the model was trained on (the CLI's readForecastInput).
  */
-function readForecast(text: string, file: string, trained: string | undefined): Series[] {
+function readForecast(text: string, file: string, trained: string | undefined, value?: string): Series[] {
+  if (value) return parseSeries(text, file, { value });
   try {
     return parseSeries(text, file);
   } catch (e) {
@@ -103,9 +104,20 @@ function readForecast(text: string, file: string, trained: string | undefined): 
  * One series (CSV or JSON) → the next values over the model's horizon, and the context it read; `trained`:
  * the value column the model was trained on (its run config's `value`).
  */
-async function forecast(l: lib.Forecaster, file: File, trained: string | undefined): Promise<Result> {
+async function forecast(
+  l: lib.Forecaster,
+  file: File,
+  trained: string | undefined,
+  o: { value?: string; horizon?: number } = {},
+): Promise<Result> {
   const c = l.config;
-  const series = readForecast(await textOf(file), file.name, trained);
+  const horizon = o.horizon ?? c.queries;
+  if (!Number.isSafeInteger(horizon) || horizon < 1 || horizon > c.queries) {
+    throw new lib.InputError(
+      `horizon ${horizon}: this model forecasts 1 to ${c.queries} steps ahead (the horizon it was trained for)`,
+    );
+  }
+  const series = readForecast(await textOf(file), file.name, trained, o.value);
   if (series.length !== 1) {
     throw new lib.InputError(
       `${file.name} holds ${series.length} series (${series.map((s) => s.name).join(', ')}): give one ` +
@@ -114,7 +126,7 @@ async function forecast(l: lib.Forecaster, file: File, trained: string | undefin
   }
   const history = series[0].values;
   const adapted = await l.adapt(history);
-  const values = await adapted.predict(c.queries);
+  const values = await adapted.predict(horizon);
   const context = adapted.context;
   const shown =
     context.length > 12
@@ -220,6 +232,8 @@ export class UploadData {
   readonly #series = fileInput('upload-series', '.csv,.tsv,.json,text/csv,application/json');
   readonly #zip = fileInput('upload-zip', '.zip,application/zip');
   readonly #images = fileInput('upload-images', '.png,.jpg,.jpeg', true);
+  readonly #value = h('input', { id: 'upload-value', type: 'text', placeholder: 'value' });
+  readonly #horizon = h('input', { id: 'upload-horizon', type: 'number', min: 1, step: 1 });
   readonly #forms: Record<Kind, HTMLElement> = {
     regression: h(
       'div',
@@ -227,7 +241,13 @@ export class UploadData {
       fileLabel(this.#support, 'Support CSV (x,y)'),
       fileLabel(this.#query, 'Query CSV (x or x,y)'),
     ),
-    forecast: h('div', { class: 'upload-files' }, fileLabel(this.#series, 'Series (CSV or JSON)')),
+    forecast: h(
+      'div',
+      { class: 'upload-files' },
+      fileLabel(this.#series, 'Series (CSV or JSON)'),
+      h('label', { for: 'upload-value' }, h('span', {}, 'Value column (optional)'), this.#value),
+      h('label', { for: 'upload-horizon' }, h('span', {}, 'Horizon (optional)'), this.#horizon),
+    ),
     classification: h(
       'div',
       { class: 'upload-files' },
@@ -334,7 +354,11 @@ export class UploadData {
     if (lib.isRegressor(l)) {
       return regression(l, one(this.#support, 'a support CSV'), one(this.#query, 'a query CSV'));
     }
-    if (lib.isForecaster(l)) return forecast(l, one(this.#series, 'a series file'), state.config.value);
+    if (lib.isForecaster(l)) {
+      const value = this.#value.value.trim() || undefined;
+      const horizon = this.#horizon.value.trim() ? Number(this.#horizon.value) : undefined;
+      return forecast(l, one(this.#series, 'a series file'), state.config.value, { value, horizon });
+    }
     throw new lib.InputError(TAKES.none(l.config));
   }
 }
