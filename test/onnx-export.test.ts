@@ -10,7 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
+import { unzipSync } from 'fflate';
 import { encodeCheckpoint } from '../src/io/checkpoint';
+import { userImage } from '../src/data/user_images';
 import { rng, uniform } from '../src/layout/random';
 import { cli, type Ran } from './cli_helper';
 
@@ -194,12 +196,6 @@ function refused(r: Ran, ...expected: RegExp[]): void {
 
 test('other learners and unknown formats are refused in one line, and nothing is written', async () => {
   const out = join(dir, 'refused.onnx');
-  const omniglot = await cli('export', '--checkpoint', 'models/omniglot-5w1s-gru', ...AS_ONNX, '--out', out);
-  refused(
-    omniglot,
-    /omniglot\/blackbox/,
-    /ONNX export covers the black-box sequence learners \(sinusoid, regression, forecast/,
-  );
 
   // A MAML run, written here: the refusal reads the config, not the weights.
   const config = JSON.parse(readFileSync(join(dir, 'sinusoid', 'config.json'), 'utf8'));
@@ -216,4 +212,190 @@ test('other learners and unknown formats are refused in one line, and nothing is
   const bad = await cli('export', '--checkpoint', join(dir, 'sinusoid'), '--format', 'tflite', '--out', out);
   refused(bad, /--format "tflite": expected dir or onnx/);
   expect(existsSync(out)).toBe(false);
+});
+
+const SMALL2 = '../shared/data/omniglot/images_background_small2.zip';
+
+/**
+ * The Omniglot black-box classifier: the trained 5-way 1-shot models (conv encoder, paired labels; plain GRU
+ * and with the attention read) on five Sanskrit characters, one drawing each as the support and two more of
+ * each as queries, given to predict as PNG folders. The graph reads the same PNGs preprocessed by userImage,
+ * the support in the order predict reads it (classes taking turns: with one drawing each, labels 0…4), and
+ * its softmax must give predict's probabilities (the masked softmax over the 5 present labels, here all).
+ */
+test.describe('omniglot/blackbox', () => {
+  test.skip(!existsSync(SMALL2), `needs ${SMALL2} (the shared Omniglot data)`);
+
+  const ways = 5;
+  let supportDir: string;
+  let queryDir: string;
+  let support: Float32Array[];
+  let queries: Float32Array[];
+
+  test.beforeAll(() => {
+    const zip = unzipSync(readFileSync(SMALL2), {
+      filter: (f) => /^images_background_small2\/Sanskrit\/character0[1-5]\/.*\.png$/.test(f.name),
+    });
+    supportDir = join(dir, 'omniglot-support');
+    queryDir = join(dir, 'omniglot-query');
+    mkdirSync(queryDir, { recursive: true });
+    support = [];
+    queries = [];
+    for (let k = 0; k < ways; k++) {
+      const names = Object.keys(zip)
+        .filter((n) => n.includes(`/character0${k + 1}/`))
+        .sort();
+      mkdirSync(join(supportDir, `c${k}`), { recursive: true });
+      writeFileSync(join(supportDir, `c${k}`, 'a.png'), zip[names[0]]);
+      support.push(userImage(zip[names[0]], names[0]));
+      for (const j of [1, 2]) {
+        writeFileSync(join(queryDir, `q${k}${j}.png`), zip[names[j]]);
+        queries.push(userImage(zip[names[j]], names[j]));
+      }
+    }
+  });
+
+  test('a tiny MLP-encoder model with delayed labels, 2 layers and the attention read: 3 classes, 2 shots', async () => {
+    const run = 'omniglot-tiny';
+    const session = await trainAndExport(run, [
+      ...['--task', 'omniglot', '--learner', 'blackbox', '--data', SMALL2, '--encoder', 'mlp'],
+      ...['--labels', 'delayed', '--memory', 'attention', '--pretrain-steps', '0', '--steps', '3'],
+      ...['--hidden', '8', '--layers', '2', '--seed', '3'],
+    ]);
+    // Two drawings of characters 1…3; predict lets the classes take turns: a of 0, 1, 2, then b of 0, 1, 2.
+    const zip = unzipSync(readFileSync(SMALL2), {
+      filter: (f) => /^images_background_small2\/Sanskrit\/character0[1-3]\/.*\.png$/.test(f.name),
+    });
+    const two = join(dir, 'omniglot-two-shot');
+    const turns: Float32Array[] = [];
+    for (const j of [0, 1]) {
+      for (let k = 0; k < 3; k++) {
+        const names = Object.keys(zip)
+          .filter((n) => n.includes(`/character0${k + 1}/`))
+          .sort();
+        mkdirSync(join(two, `c${k}`), { recursive: true });
+        writeFileSync(join(two, `c${k}`, `${'ab'[j]}.png`), zip[names[j]]);
+        turns.push(userImage(zip[names[j]], names[j]));
+      }
+    }
+    const json = await ok(
+      'predict',
+      '--checkpoint',
+      join(dir, run),
+      '--support',
+      two,
+      '--query',
+      queryDir,
+      '--json',
+    );
+    const predictions = (JSON.parse(json) as { predictions: { probabilities: Record<string, number> }[] })
+      .predictions;
+    const r = await session.run({
+      support_images: f32(
+        turns.flatMap((x) => Array.from(x)),
+        [6, 28, 28],
+      ),
+      support_labels: new ort.Tensor('int64', BigInt64Array.from([0n, 1n, 2n, 0n, 1n, 2n]), [6]),
+      query_images: f32(
+        queries.flatMap((x) => Array.from(x)),
+        [10, 28, 28],
+      ),
+    });
+    const logits = r.logits.data as Float32Array;
+    const probs = r.probabilities.data as Float32Array;
+    // An untrained model's probabilities sit near 1/3: compare log-odds against class 0, logit differences.
+    let worst = 0;
+    const spread: number[] = [];
+    predictions.forEach((p, i) => {
+      for (const k of [1, 2]) {
+        const ours = Math.log(p.probabilities[`c${k}`] / p.probabilities.c0);
+        const theirs = logits[ways * i + k] - logits[ways * i];
+        worst = Math.max(worst, Math.abs(theirs - ours));
+        spread.push(ours);
+      }
+      for (const k of [3, 4]) expect(probs[ways * i + k]).toBe(0);
+      for (const k of [0, 1, 2]) expect(probs[ways * i + k]).toBeCloseTo(p.probabilities[`c${k}`], 5);
+    });
+    expect(worst).toBeLessThanOrEqual(2e-5);
+    console.log(`tiny delayed/mlp/attention model: largest log-odds gap ${worst.toExponential(2)}`);
+    expect(Math.max(...spread) - Math.min(...spread)).toBeGreaterThan(1e-3); // the images were read
+  });
+
+  for (const model of ['omniglot-5w1s-gru', 'omniglot-5w1s-attention']) {
+    test(`${model}: softmax of the graph's logits is predict's probabilities`, async () => {
+      const out = join(dir, `${model}.onnx`);
+      const checkpoint = join('models', model);
+      const said = await ok('export', '--checkpoint', checkpoint, ...AS_ONNX, '--out', out);
+      expect(said).toMatch(/ONNX \(opset 14\) of omniglot\/blackbox/);
+      const session = await ort.InferenceSession.create(readFileSync(out));
+      expect(session.inputNames).toEqual(['support_images', 'support_labels', 'query_images']);
+      expect(session.outputNames).toEqual(['logits', 'probabilities']);
+
+      const json = await ok(
+        'predict',
+        '--checkpoint',
+        checkpoint,
+        '--support',
+        supportDir,
+        '--query',
+        queryDir,
+        '--json',
+      );
+      const predictions = (
+        JSON.parse(json) as {
+          predictions: { query: string; probabilities: Record<string, number> }[];
+        }
+      ).predictions;
+      expect(predictions).toHaveLength(10);
+
+      const feeds = {
+        support_images: f32(
+          support.flatMap((x) => Array.from(x)),
+          [ways, 28, 28],
+        ),
+        support_labels: new ort.Tensor(
+          'int64',
+          BigInt64Array.from({ length: ways }, (_, k) => BigInt(k)),
+          [ways],
+        ),
+        query_images: f32(
+          queries.flatMap((x) => Array.from(x)),
+          [10, 28, 28],
+        ),
+      };
+      const r = await session.run(feeds);
+      expect(r.logits.dims).toEqual([10, ways]);
+      const logits = r.logits.data as Float32Array;
+      const probs = r.probabilities.data as Float32Array;
+      let worst = 0;
+      let right = 0;
+      predictions.forEach((p, i) => {
+        expect(p.query).toMatch(new RegExp(`q${Math.floor(i / 2)}${(i % 2) + 1}\\.png$`));
+        const row = Array.from(logits.subarray(ways * i, ways * i + ways));
+        const top = Math.max(...row);
+        const e = row.map((v) => Math.exp(v - top));
+        const sum = e.reduce((a, b) => a + b, 0);
+        for (let k = 0; k < ways; k++) {
+          const theirs = p.probabilities[`c${k}`];
+          worst = Math.max(worst, Math.abs(e[k] / sum - theirs), Math.abs(probs[ways * i + k] - theirs));
+        }
+        if (row.indexOf(top) === Math.floor(i / 2)) right++;
+      });
+      expect(worst).toBeLessThanOrEqual(1e-4);
+      console.log(`${model}: largest probability gap ${worst.toExponential(2)}, ${right}/10 queries right`);
+
+      // Fewer classes than ways: the probabilities output masks the absent labels as predict does.
+      const three = {
+        support_images: f32(
+          support.slice(0, 3).flatMap((x) => Array.from(x)),
+          [3, 28, 28],
+        ),
+        support_labels: new ort.Tensor('int64', BigInt64Array.from([0n, 1n, 2n]), [3]),
+        query_images: f32(Array.from(queries[0]), [1, 28, 28]),
+      };
+      const masked = Array.from((await session.run(three)).probabilities.data as Float32Array);
+      expect(masked.slice(3)).toEqual([0, 0]);
+      expect(masked.slice(0, 3).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    });
+  }
 });
