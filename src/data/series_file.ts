@@ -56,20 +56,24 @@ function tableFiles(dir: string): string[] {
   return found;
 }
 
+/** Whether `path` is a directory; a path that cannot be read is an InputError saying why. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch (e) {
+    const reason =
+      (e as { code?: string }).code === 'ENOENT' ? 'no such file or directory' : fileErrorReason(e);
+    throw new InputError(`cannot read ${path}: ${reason}`);
+  }
+}
+
 /**
  * The series in a file (.csv/.tsv/.json, named as parseSeries names them) or in a directory of such files.
  * In a directory, a file's only series is named by the file's stem and a file's several series
  * `stem/name`, so that names say where a series came from; a name met twice is refused.
  */
 export function readSeriesPath(path: string, opts: SeriesOptions = {}): Series[] {
-  let dir: boolean;
-  try {
-    dir = statSync(path).isDirectory();
-  } catch (e) {
-    const reason =
-      (e as { code?: string }).code === 'ENOENT' ? 'no such file or directory' : fileErrorReason(e);
-    throw new InputError(`cannot read ${path}: ${reason}`);
-  }
+  const dir = isDirectory(path);
   const what = 'a .csv, .tsv or .json series file';
   if (!dir) return parseSeries(readTable(path, what), path, opts);
   const out: Series[] = [];
@@ -102,15 +106,7 @@ export function readXYFile(path: string, opts: { y: 'required' | 'optional' }): 
  * its file's stem (`train --task regression --data DIR`).
  */
 export function readRegressionTasks(dir: string): RegressionTask[] {
-  let isDir: boolean;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch (e) {
-    const reason =
-      (e as { code?: string }).code === 'ENOENT' ? 'no such file or directory' : fileErrorReason(e);
-    throw new InputError(`cannot read ${dir}: ${reason}`);
-  }
-  if (!isDir) {
+  if (!isDirectory(dir)) {
     throw new InputError(
       `--task regression needs a folder of CSV files (x,y), one task each; ${dir} is a file`,
     );
