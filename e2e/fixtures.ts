@@ -24,9 +24,9 @@ export const test = base.extend<{ gpu: Page }, { session: Session }>({
 export { expect };
 
 /**
- * Asserts float32 results against a float64 reference: max_i |a_i − e_i| ≤ rtol · max(max_i |e_i|, 1e-3),
- * one scale for the whole tensor (its largest expected magnitude, floored so that an all-zero reference
- * still allows float32 rounding), and no NaN (outputs are poisoned with NaN before each run, so an
+ * Asserts float32 results against a float64 reference: max_i |a_i − e_i| ≤ rtol · max(max_i |e_i|, floor),
+ * one scale for the whole tensor (its largest expected magnitude, floored — 1e-3 by default — so that an
+ * all-zero reference still allows float32 rounding; an update's inputs may set a higher floor), and no NaN (outputs are poisoned with NaN before each run, so an
  * unwritten element fails here).
  */
 export function expectClose(
@@ -34,9 +34,10 @@ export function expectClose(
   expected: ArrayLike<number>,
   what: string,
   rtol = 1e-4,
+  floor = 1e-3,
 ): void {
   expect(actual.length, `${what}: length`).toBe(expected.length);
-  let scale = 1e-3;
+  let scale = floor;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   let worst = 0;
   let at = -1;

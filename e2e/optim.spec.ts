@@ -191,9 +191,12 @@ for (const c of adamCases) {
     const st = { params: Float64Array.from(params), m: new Float64Array(c.n), v: new Float64Array(c.n) };
     const counts = { skipped: 0, inARow: 0 };
     const slot = await gpu.evaluate(() => window.harness.lib.ADAM_SLOT);
+    const startScale = Math.max(1e-3, ...params.map(Math.abs));
     for (let k = 0; k < c.steps; k++) {
       countSkipRef(counts, adamStepRef(st, grads[k], { ...hp, lr: lrs[k], step: k + 1 }));
-      expectClose(out.trace[k].params, st.params, `${what} step ${k + 1} params`);
+      // An update p − Δ in float32 rounds at the scale of p before it: a parameter that lands near 0 is
+      // compared at the scale it started from, not its own.
+      expectClose(out.trace[k].params, st.params, `${what} step ${k + 1} params`, 1e-4, startScale);
       expectClose(out.trace[k].m, st.m, `${what} step ${k + 1} m`);
       expectClose(out.trace[k].v, st.v, `${what} step ${k + 1} v`);
       const { skipped, inARow } = counts;
@@ -242,10 +245,13 @@ for (const c of sgdCases) {
     const out = await replaySteps(gpu, { kind: 'sgd', params, grads, hyper, lrs, norm: c.norm, momentum });
 
     const st = { params: Float64Array.from(params), momentum: momentum ? new Float64Array(c.n) : undefined };
+    const startScale = Math.max(1e-3, ...params.map(Math.abs));
     let skipped = 0;
     for (let k = 0; k < c.steps; k++) {
       if (sgdStepRef(st, grads[k], { ...hp, lr: lrs[k] })) skipped++;
-      expectClose(out.trace[k].params, st.params, `${what} step ${k + 1} params`);
+      // An update p − Δ in float32 rounds at the scale of p before it: a parameter that lands near 0 is
+      // compared at the scale it started from, not its own.
+      expectClose(out.trace[k].params, st.params, `${what} step ${k + 1} params`, 1e-4, startScale);
       if (st.momentum) expectClose(out.trace[k].buf, st.momentum, `${what} step ${k + 1} momentum`);
     }
     expectSkipsUntouched(c, out.trace, what);
