@@ -6,7 +6,7 @@ import * as lib from '../../src/index';
 import type { RunConfig } from '../../src/io/run_config';
 import type { MetaLearner } from '../../src/meta/learner';
 import type { Gpu } from '../../src/runtime/gpu';
-import { OWN_ALPHABET, placeholderDataset } from '../../src/meta/classifier_own';
+import { ownImagesBuild } from '../../src/meta/classifier_own';
 
 let gpu: Promise<Gpu> | null = null;
 
@@ -50,8 +50,8 @@ export async function buildLearner(
   resume?: { tensors: Record<string, Float32Array>; step: number },
 ): Promise<MetaLearner> {
   if (config.task === 'omniglot' && !state.taskData.omniglot && resume) {
-    const c = { ...config, scoring: true, alphabets: OWN_ALPHABET, valAlphabets: undefined } as RunConfig;
-    return lib.loadLearner(await getGpu(), c, { omniglot: placeholderDataset(config) }, resume);
+    const own = ownImagesBuild(config);
+    return lib.loadLearner(await getGpu(), own.config, own.data, resume);
   }
   if (config.task === 'omniglot' && !state.taskData.omniglot) {
     throw new lib.InputError(

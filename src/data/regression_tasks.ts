@@ -93,3 +93,23 @@ export function drawTableEpisodes(
   }
   return { seq, target };
 }
+
+/**
+ * One row per query for one task, as a black-box regressor reads them at prediction time: the support steps
+ * (x̃, ỹ, 1), then that query (x̃, 0, 0) — [queries, support + 1, 3] — so predictions do not depend on each other.
+ */
+export function queryRows(
+  support: { x: number; y: number }[],
+  queryX: number[],
+  s: TableScaling,
+): Float32Array {
+  const T = support.length + 1;
+  const seq = new Float32Array(queryX.length * T * 3);
+  queryX.forEach((qx, b) => {
+    support.forEach((p, i) =>
+      seq.set([(p.x - s.xShift) / s.xScale, (p.y - s.yShift) / s.yScale, 1], (b * T + i) * 3),
+    );
+    seq.set([(qx - s.xShift) / s.xScale, 0, 0], (b * T + T - 1) * 3);
+  });
+  return seq;
+}

@@ -26,7 +26,7 @@ import { checkCanTrain, loadLearner, type TrainCallbacks } from '../meta/trainer
 import type { EvalOptions, HarnessCalls, PredictInput, PredictOutput } from '../protocol/harness';
 import { BlackBoxSeriesForecaster, scoreForecasts } from '../meta/blackbox_series';
 import { scratchForecasts } from '../meta/series_scratch';
-import { OWN_ALPHABET, placeholderDataset } from '../meta/classifier_own';
+import { ownImagesBuild } from '../meta/classifier_own';
 import {
   CONTROL_INTERVAL_MS,
   type NamedTensor,
@@ -230,9 +230,8 @@ export function trainCalls(
     async predictRun(config: MetaConfig, resume: Resume, input: PredictInput): Promise<PredictOutput> {
       if (input.kind === 'classification') {
         // The user's images come with no data set: the classifier gets a stand-in of the right shape.
-        const c = { ...scoring(config), alphabets: OWN_ALPHABET, valAlphabets: undefined } as MetaConfig;
-        const data = { omniglot: placeholderDataset(config) };
-        const learner = await loadLearner(await getGpu(), c, data, resume);
+        const own = ownImagesBuild(config);
+        const learner = await loadLearner(await getGpu(), own.config, own.data, resume);
         try {
           if (!isClassifier(learner)) throw cannot(config, 'classification');
           const fit = await learner.adapt(input.support);

@@ -6,12 +6,14 @@
 import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
 import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks';
+import { queryRows } from '../data/regression_tasks';
 import { BlackBoxSequenceLearner, type SampledEpisodes } from './blackbox_sequence';
 import { regressionPredictor, type MetaConfig, type Point, type RegressionPredictor } from './learner';
 
 const INPUT = 3; // (x, y, is-support) per step
 /** The network reads x / Y_SCALE and predicts y / Y_SCALE (order 1); losses are reported in units of y. */
 const Y_SCALE = 5;
+const SCALING = { xShift: 0, xScale: Y_SCALE, yShift: 0, yScale: Y_SCALE };
 
 export class BlackBoxRegressor extends BlackBoxSequenceLearner {
   private constructor(gpu: Gpu, config: MetaConfig) {
@@ -49,15 +51,8 @@ export class BlackBoxRegressor extends BlackBoxSequenceLearner {
    * support steps and then that single query, so predictions do not depend on each other.
    */
   async predict(support: { x: number; y: number }[], queryX: number[]): Promise<number[]> {
-    const K = support.length;
-    const T = K + 1;
-    const B = queryX.length;
-    const seq = new Float32Array(B * T * INPUT);
-    for (let b = 0; b < B; b++) {
-      support.forEach((s, i) => seq.set([s.x / Y_SCALE, s.y / Y_SCALE, 1], (b * T + i) * INPUT));
-      seq.set([queryX[b] / Y_SCALE, 0, 0], (b * T + K) * INPUT);
-    }
-    return Array.from(await this.run(B, K, 1, seq), (v) => v * Y_SCALE);
+    const seq = queryRows(support, queryX, SCALING);
+    return Array.from(await this.run(queryX.length, support.length, 1, seq), (v) => v * Y_SCALE);
   }
 
   async adapt(support: Point[]): Promise<RegressionPredictor> {

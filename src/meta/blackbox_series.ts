@@ -53,6 +53,8 @@ export class BlackBoxSeriesForecaster extends HostSampledLearner {
   readonly series: NamedSeries[];
   readonly split: SeriesSplit | null;
   #train: Window[] = [];
+  /** The training series the windows index, picked once (every step draws from them). */
+  #trainSeries: NamedSeries[] = [];
 
   private constructor(gpu: Gpu, config: MetaConfig, data: TaskData) {
     super(gpu, config, INPUT);
@@ -65,7 +67,10 @@ export class BlackBoxSeriesForecaster extends HostSampledLearner {
           c.valSeries,
         )
       : null;
-    if (this.split) this.#train = windowsOf(this.pick('train'), config.shots, config.queries);
+    if (this.split) {
+      this.#trainSeries = this.pick('train');
+      this.#train = windowsOf(this.#trainSeries, config.shots, config.queries);
+    }
   }
 
   static async create(gpu: Gpu, config: MetaConfig, data: TaskData = {}): Promise<BlackBoxSeriesForecaster> {
@@ -102,7 +107,7 @@ export class BlackBoxSeriesForecaster extends HostSampledLearner {
 
   protected trainEpisodes(tasks: number, seed: number, step: number): HostEpisodes {
     const { shots: C, queries: P } = this.config;
-    return encodeWindows(this.pick('train'), drawWindows(this.#train, tasks, seed, step), C, P);
+    return encodeWindows(this.#trainSeries, drawWindows(this.#train, tasks, seed, step), C, P);
   }
 
   /**

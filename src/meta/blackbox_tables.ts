@@ -13,6 +13,7 @@ import {
   checkTaskSizes,
   configScaling,
   drawTableEpisodes,
+  queryRows,
   tableScaling,
   TASK_NAMES,
   type RegressionTask,
@@ -44,6 +45,8 @@ export class BlackBoxTableRegressor extends HostSampledLearner {
   readonly tasks: RegressionTask[];
   readonly split: SeriesSplit | null;
   readonly scaling: TableScaling;
+  /** The training tasks, picked once (every step draws from them). */
+  #train: RegressionTask[] = [];
 
   private constructor(gpu: Gpu, config: MetaConfig, data: TaskData) {
     super(gpu, config, INPUT);
@@ -59,6 +62,7 @@ export class BlackBoxTableRegressor extends HostSampledLearner {
       );
     }
     this.scaling = scaling;
+    if (this.split) this.#train = this.pick('train');
   }
 
   static async create(gpu: Gpu, config: MetaConfig, data: TaskData = {}): Promise<BlackBoxTableRegressor> {
@@ -88,7 +92,7 @@ export class BlackBoxTableRegressor extends HostSampledLearner {
   }
 
   protected trainEpisodes(tasks: number, seed: number, step: number): HostEpisodes {
-    return drawTableEpisodes(this.pick('train'), this.scaling, this.config, tasks, seed, step);
+    return drawTableEpisodes(this.#train, this.scaling, this.config, tasks, seed, step);
   }
 
   /** Query MSE (in y's units) on `tasks` episodes drawn with `seed` from the validation or test tasks. */
@@ -106,17 +110,10 @@ export class BlackBoxTableRegressor extends HostSampledLearner {
 
   /** y at `queryX` after reading `support`, each query its own row (in the task's own units). */
   async predict(support: Point[], queryX: number[]): Promise<number[]> {
-    const { xShift, xScale, yShift, yScale } = this.scaling;
-    const K = support.length;
-    const T = K + 1;
-    const seq = new Float32Array(queryX.length * T * INPUT);
-    queryX.forEach((qx, b) => {
-      support.forEach((p, i) =>
-        seq.set([(p.x - xShift) / xScale, (p.y - yShift) / yScale, 1], (b * T + i) * INPUT),
-      );
-      seq.set([(qx - xShift) / xScale, 0, 0], (b * T + K) * INPUT);
-    });
-    return Array.from(await this.run(queryX.length, K, 1, seq), (v) => yShift + yScale * v);
+    const { yShift, yScale } = this.scaling;
+    const seq = queryRows(support, queryX, this.scaling);
+    const pred = await this.run(queryX.length, support.length, 1, seq);
+    return Array.from(pred, (v) => yShift + yScale * v);
   }
 
   async adapt(support: Point[]): Promise<RegressionPredictor> {

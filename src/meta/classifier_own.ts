@@ -27,3 +27,16 @@ export function placeholderDataset(config: MetaConfig, size = 28): OmniglotDatas
     })),
   };
 }
+
+/**
+ * What a classifier needs to be built for the user's images alone: its config marked to score only, with the
+ * stand-in's alphabet as its test split, and the stand-in data set.
+ */
+export function ownImagesBuild<C extends MetaConfig>(
+  config: C,
+): { config: C; data: { omniglot: OmniglotDataset } } {
+  return {
+    config: { ...config, scoring: true, alphabets: OWN_ALPHABET, valAlphabets: undefined },
+    data: { omniglot: placeholderDataset(config) },
+  };
+}
