@@ -33,6 +33,8 @@ export {
   type GruForwardTensors,
 } from './kernels/gru_forward';
 export { gruBackward, type GruBackwardTensors } from './kernels/gru_backward';
+export { gruForwardTangent, type GruForwardTangentTensors } from './kernels/gru_forward_tangent';
+export { gruBackwardTangent, type GruBackwardTangentTensors } from './kernels/gru_backward_tangent';
 export { linearForward } from './kernels/linear_forward';
 export { linearBackwardInput } from './kernels/linear_backward_input';
 export { linearBackwardWeight } from './kernels/linear_backward_weight';

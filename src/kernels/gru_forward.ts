@@ -36,16 +36,22 @@ export interface GruForwardTensors {
 
 /**
  * Launch geometry shared by the recurrent kernels: threads split hidden units, a workgroup owns `rows` batch
- * rows (weights loaded once feed all of them), bounded by workgroup memory ([2, rows, 3H] floats in backward).
+ * rows (weights loaded once feed all of them), bounded by workgroup memory: `sharedPerRow` floats per row
+ * (gru_backward's [2, rows, 3H]: 6H; gru_backward_tangent's [2, rows, 6H]: 12H).
  */
-export function gruGeometry(hidden: number, rowsPerGroup: number, limits: GPUSupportedLimits) {
+export function gruGeometry(
+  hidden: number,
+  rowsPerGroup: number,
+  limits: GPUSupportedLimits,
+  sharedPerRow = 6 * hidden,
+) {
   const wg = Math.min(
     limits.maxComputeInvocationsPerWorkgroup,
     limits.maxComputeWorkgroupSizeX,
     Math.ceil(hidden / 32) * 32,
   );
   const units = Math.ceil(hidden / wg);
-  const maxRows = Math.floor(limits.maxComputeWorkgroupStorageSize / (2 * 3 * hidden * 4));
+  const maxRows = Math.floor(limits.maxComputeWorkgroupStorageSize / (sharedPerRow * 4));
   // 8 rows measured fastest on the software adapter (B 32, H 64: 1.3x over 4, 2x over 1); fewer if memory is short.
   const rows = Math.max(1, Math.min(8, maxRows, rowsPerGroup));
   // The same geometry as the defines of shaders/gru_rows.wgsl, shared by both recurrent kernels.
