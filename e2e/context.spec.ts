@@ -1,5 +1,5 @@
 import type { ContextLearner } from '../src/meta/context';
-import { contextRowsRef, contextStepRef } from '../src/reference/context';
+import { contextMetaGradientRef, contextRowsRef, contextStepRef } from '../src/reference/context';
 import { rng } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
 
@@ -142,3 +142,62 @@ test('sinusoid/context meta-learns: held-out query MSE falls by 25% in 300 steps
   );
   expect(r.dispatches).toBe(35); // sample; 2 inner steps × 11 (rows, GRU fwd 2, head, loss, head bwd, GRU bwd 4 with dx, c step); query 12
 });
+
+// Second-order context adaptation (CAVIA's meta-gradient through the inner updates of c, Hessian-vector
+// products by the tangent kernels) against float64 central differences of the whole meta-loss; the
+// first-order learner on the same step against its own reference, and far from the second-order one.
+for (const layers of [1, 2]) {
+  test(`second-order context meta-gradient matches float64 (layers ${layers})`, async ({ gpu }) => {
+    const m = { layers, hidden: 5, contextSize: 3, steps: 2, innerSteps: 3, innerLr: 0.5 };
+    const tiny = { metaBatch: 3, shots: 4, queries: 3, seed: 11 };
+    const out = await gpu.evaluate(
+      async ({ m, tiny }) => {
+        const h = window.harness;
+        const g = await h.gpu();
+        const config = { ...h.lib.DEFAULT_CONFIG, learner: 'context' as const, ...tiny };
+        const run = async (secondOrder: boolean) => {
+          const l = (await h.lib.ContextLearner.create(
+            g,
+            { ...config, layers: m.layers, hidden: m.hidden },
+            { contextSize: m.contextSize, innerSteps: m.innerSteps, innerLr: m.innerLr, secondOrder },
+          )) as ContextLearner;
+          const theta = Array.from(await g.read(l.params));
+          g.fill(l.grads, NaN);
+          l.step();
+          const grads = Array.from(await g.read(l.grads));
+          const ep = Array.from(await g.read(l.episode));
+          const dispatches = l.dispatchesPerStep;
+          l.destroy();
+          return { theta, grads, ep, dispatches };
+        };
+        const lay = h.lib.sinusoidEpisodeLayout({
+          tasks: tiny.metaBatch,
+          shots: tiny.shots,
+          queries: tiny.queries,
+        });
+        return { second: await run(true), first: await run(false), lay };
+      },
+      { m, tiny },
+    );
+    const { shots: K, queries: Q } = tiny;
+    const ep = out.second.ep;
+    const tasks = Array.from({ length: tiny.metaBatch }, (_, b) => ({
+      supportX: ep.slice(out.lay.supportX + b * K, out.lay.supportX + (b + 1) * K),
+      supportY: ep.slice(out.lay.supportY + b * K, out.lay.supportY + (b + 1) * K),
+      queryX: ep.slice(out.lay.queryX + b * Q, out.lay.queryX + (b + 1) * Q),
+      queryY: ep.slice(out.lay.queryY + b * Q, out.lay.queryY + (b + 1) * Q),
+    }));
+    expect(out.first.theta).toEqual(out.second.theta);
+    const second = contextMetaGradientRef('second', m, out.second.theta, tasks);
+    const first = contextMetaGradientRef('first', m, out.second.theta, tasks);
+    const scale = Math.max(...Array.from(second, Math.abs));
+    const gap = Array.from(first).reduce((a, v, i) => Math.max(a, Math.abs(v - second[i])), 0) / scale;
+    console.log(
+      `context layers ${layers}: first-order is ${gap.toFixed(3)} of max |g| away from second order; ` +
+        `${out.first.dispatches} → ${out.second.dispatches} dispatches per step`,
+    );
+    expectClose(out.second.grads, second, 'second-order context meta-gradient', 1e-4);
+    expectClose(out.first.grads, first, 'first-order context meta-gradient', 1e-4);
+    expect(gap, 'the second-order terms must matter for the check to mean something').toBeGreaterThan(0.01);
+  });
+}

@@ -1,4 +1,4 @@
-import { cellForwardRef, adaptRef, metaGradientRef, type TaskRef } from '../src/reference/maml';
+import { cellForwardRef, adaptRef, mamlExactRef, metaGradientRef, type TaskRef } from '../src/reference/maml';
 import { expect, expectClose, test } from './fixtures';
 
 // MAML, FOMAML and Reptile end to end on the GPU: one recorded training step's meta-gradient against the
@@ -9,16 +9,21 @@ type Learner = 'maml' | 'fomaml' | 'reptile';
 const TINY = { hidden: 3, metaBatch: 3, shots: 4, queries: 3, seed: 5 };
 // α = 0.3 makes the second-order terms large (the FOMAML gradient is far from MAML's here), so the check
 // tells them apart.
-const INNER = { innerSteps: 2, innerLr: 0.3, hvpEpsilon: 1e-2 };
+const INNER = { innerSteps: 2, innerLr: 0.3, hvp: 'fd' as 'fd' | 'exact', hvpEpsilon: 1e-2, cellSteps: 1 };
 
 /** Runs one training step of a fresh learner; returns θ before it, the meta-gradient and the step's tasks. */
-async function oneStep(page: import('@playwright/test').Page, learner: Learner) {
+async function oneStep(
+  page: import('@playwright/test').Page,
+  learner: Learner,
+  tiny: typeof TINY & { layers?: number } = TINY,
+  inner: typeof INNER = INNER,
+) {
   return page.evaluate(
     async ({ learner, TINY, INNER }) => {
       const h = window.harness;
       const lib = h.lib;
       const g = await h.gpu();
-      const config = { ...lib.DEFAULT_CONFIG, ...TINY, learner };
+      const config = { ...lib.DEFAULT_CONFIG, layers: 1, ...TINY, learner };
       const l =
         learner === 'reptile'
           ? await lib.ReptileLearner.create(g, config, INNER)
@@ -33,16 +38,20 @@ async function oneStep(page: import('@playwright/test').Page, learner: Learner) 
         queries: TINY.queries,
       });
       const dispatches = l.dispatchesPerStep;
+      const t0 = performance.now();
+      for (let i = 0; i < 3; i++) l.step();
+      await g.read(l.grads);
+      const ms = (performance.now() - t0) / 3;
       l.destroy();
-      return { theta, grads, ep, lay, dispatches };
+      return { theta, grads, ep, lay, dispatches, ms };
     },
-    { learner, TINY, INNER },
+    { learner, TINY: tiny, INNER: inner },
   );
 }
 
-function tasksOf(ep: number[], lay: Record<string, number>): TaskRef[] {
-  const { shots: K, queries: Q } = TINY;
-  return Array.from({ length: TINY.metaBatch }, (_, b) => ({
+function tasksOf(ep: number[], lay: Record<string, number>, tiny = TINY): TaskRef[] {
+  const { shots: K, queries: Q } = tiny;
+  return Array.from({ length: tiny.metaBatch }, (_, b) => ({
     supportX: ep.slice(lay.supportX + b * K, lay.supportX + (b + 1) * K),
     supportY: ep.slice(lay.supportY + b * K, lay.supportY + (b + 1) * K),
     queryX: ep.slice(lay.queryX + b * Q, lay.queryX + (b + 1) * Q),
@@ -54,6 +63,61 @@ const maxRelDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   const scale = Math.max(1e-3, ...Array.from(b, Math.abs));
   return Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0) / scale;
 };
+
+/** Per-entry relative error as issue 15 states it: |a − e| / max(|e|, 1e-6 · max |e|), the worst entry. */
+function perEntry(a: ArrayLike<number>, e: ArrayLike<number>): number {
+  const top = Math.max(...Array.from(e, Math.abs));
+  return Array.from(a).reduce((m, v, i) => {
+    const r = Math.abs(v - e[i]) / Math.max(Math.abs(e[i]), 1e-6 * top);
+    return r <= m ? m : r;
+  }, 0);
+}
+
+// Exact second-order MAML (tangent kernels) against the float64 exact reference (mamlExactRef, itself checked
+// against central differences of the meta-loss): the tiny cell, the default size (hidden 32, 5 inner steps at
+// α = 0.05), and a stacked recurrent cell (2 layers reading x for 8 steps, 3 inner steps), per-task weights.
+// The FD chain runs on the same tasks for comparison; both errors and the step times are logged.
+const EXACT_CASES = [
+  { tiny: TINY, inner: { ...INNER, hvp: 'exact' as const } },
+  {
+    tiny: { hidden: 32, metaBatch: 4, shots: 10, queries: 5, seed: 3 },
+    inner: { ...INNER, innerSteps: 5, innerLr: 0.05, hvp: 'exact' as const },
+  },
+  {
+    tiny: { hidden: 8, layers: 2, metaBatch: 3, shots: 4, queries: 3, seed: 9 },
+    inner: { ...INNER, innerSteps: 3, innerLr: 0.3, hvp: 'exact' as const, cellSteps: 8 },
+  },
+];
+for (const { tiny, inner } of EXACT_CASES) {
+  test(`exact second-order MAML meta-gradient matches float64 ${JSON.stringify({ ...tiny, ...inner })}`, async ({
+    gpu,
+  }) => {
+    const r = await oneStep(gpu, 'maml', tiny, inner);
+    const o = {
+      hidden: tiny.hidden,
+      layers: 'layers' in tiny ? tiny.layers : 1,
+      steps: inner.cellSteps,
+      ...inner,
+    };
+    const tasks = tasksOf(r.ep, r.lay, tiny);
+    const exact = mamlExactRef(o, r.theta, tasks);
+    const firstOrder = metaGradientRef('fomaml', o, r.theta, tasks);
+    const fd = await oneStep(gpu, 'maml', tiny, { ...inner, hvp: 'fd' });
+    const fo = await oneStep(gpu, 'fomaml', tiny, inner);
+    const gap = maxRelDiff(firstOrder, exact);
+    console.log(
+      `exact MAML ${JSON.stringify(o)}: error ${maxRelDiff(r.grads, exact).toExponential(2)} of max |g| ` +
+        `(per entry ${perEntry(r.grads, exact).toExponential(2)}); FD chain ${maxRelDiff(fd.grads, exact).toExponential(2)} ` +
+        `(per entry ${perEntry(fd.grads, exact).toExponential(2)}); FOMAML ${gap.toFixed(3)} away; step ` +
+        `${r.ms.toFixed(1)} ms exact, ${fd.ms.toFixed(1)} ms FD, ${fo.ms.toFixed(1)} ms first order; ` +
+        `${r.dispatches} / ${fd.dispatches} / ${fo.dispatches} dispatches`,
+    );
+    expectClose(r.grads, exact, 'exact MAML meta-gradient', 1e-4);
+    expect(gap, 'second-order terms must be large enough for the check to mean something').toBeGreaterThan(
+      0.01,
+    );
+  });
+}
 
 test('second-order MAML meta-gradient (FD Hessian-vector products on the GPU) matches float64', async ({
   gpu,
@@ -99,7 +163,7 @@ test('predict: un-adapted with no support, adapted on the support otherwise', as
     async ({ TINY, INNER, support, queryX }) => {
       const h = window.harness;
       const g = await h.gpu();
-      const config = { ...h.lib.DEFAULT_CONFIG, ...TINY, learner: 'maml' as const };
+      const config = { ...h.lib.DEFAULT_CONFIG, layers: 1, ...TINY, learner: 'maml' as const };
       const l = await h.lib.MamlLearner.create(g, config, 2, INNER);
       const theta = Array.from(await g.read(l.params));
       const plain = await l.predict([], queryX);
@@ -133,7 +197,7 @@ for (const [learner, steps] of Object.entries(RUNS) as [Learner, number][]) {
         const h = window.harness;
         const lib = h.lib;
         const g = await h.gpu();
-        const config = { ...lib.DEFAULT_CONFIG, learner, hidden: 8, metaBatch: 10, seed: 1, lr: 0.05 };
+        const config = { ...lib.DEFAULT_CONFIG, learner, layers: 1, hidden: 8, metaBatch: 10, seed: 1, lr: 0.05 };
         const inner = { innerSteps: 3, innerLr: 0.1 };
         const l =
           learner === 'reptile'

@@ -7,7 +7,7 @@ struct Params {
   groups: u32, size: u32, segments: u32, _p0: u32,
   xOffset: u32, yOffset: u32, outOffset: u32, scaleOffset: u32,
   a: f32, b: f32, _p1: u32, _p2: u32,
-  seg: array<vec4<u32>, 4>, // (start, size) of tensor 2k in .xy, of tensor 2k + 1 in .zw
+  seg: array<vec4<u32>, 8>, // (start, size) of tensor 2k in .xy, of tensor 2k + 1 in .zw (MAX_SEGMENTS = 16)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

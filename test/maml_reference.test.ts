@@ -1,5 +1,13 @@
 import { expect, test } from '@playwright/test';
-import { adaptRef, cellLossGradRef, cellSizeRef, metaGradientRef, type TaskRef } from '../src/reference/maml';
+import {
+  adaptRef,
+  cellHvpRef,
+  cellLossGradRef,
+  cellSizeRef,
+  mamlExactRef,
+  metaGradientRef,
+  type TaskRef,
+} from '../src/reference/maml';
 import { rng, uniform } from '../src/layout/random';
 
 // The float64 MAML reference checks itself before it is trusted to check the GPU: the cell's analytic
@@ -61,3 +69,41 @@ test('one inner step: MAML meta-gradient = (I − αH) ∇L_q(θ_1), per task, a
   }
   expect(maxAbsDiff(metaGradientRef('maml', o, theta, tasks), expected)).toBeLessThan(1e-7);
 });
+
+// The exact second-order reference (Hessian-vector products by forward over reverse) against the slow one
+// (central differences of the whole meta-loss), on a stacked, recurrent cell too: 2 layers reading x for
+// 4 steps, 3 inner steps.
+for (const cell of [
+  { hidden: 3, layers: 1, steps: 1, innerSteps: 2 },
+  { hidden: 3, layers: 2, steps: 4, innerSteps: 3 },
+]) {
+  test(`exact MAML reference equals central differences of the meta-loss ${JSON.stringify(cell)}`, () => {
+    const o = { ...cell, innerLr: 0.3 };
+    const th = uniform(rng(cell.layers * 7), cellSizeRef(o), -0.8, 0.8);
+    const exact = mamlExactRef(o, th, tasks);
+    const fd = metaGradientRef('maml', o, th, tasks);
+    const scale = Math.max(...Array.from(fd, Math.abs));
+    expect(maxAbsDiff(exact, fd) / scale).toBeLessThan(1e-7);
+    // A positive control: the first-order meta-gradient is far from it.
+    expect(maxAbsDiff(metaGradientRef('fomaml', o, th, tasks), fd) / scale).toBeGreaterThan(0.05);
+  });
+
+  test(`cell Hessian-vector product equals central differences of the gradient ${JSON.stringify(cell)}`, () => {
+    const r = rng(cell.steps * 13);
+    const w = uniform(r, cellSizeRef(cell), -0.8, 0.8);
+    const v = uniform(r, w.length, -1, 1);
+    const t = tasks[1];
+    const hv = cellHvpRef(cell, w, v, t.supportX, t.supportY);
+    const h = 1e-5;
+    const g = (e: number) =>
+      cellLossGradRef(
+        cell,
+        w.map((x, i) => x + e * v[i]),
+        t.supportX,
+        t.supportY,
+      ).grad;
+    const [gp, gm] = [g(h), g(-h)];
+    const fd = gp.map((x, i) => (x - gm[i]) / (2 * h));
+    expect(maxAbsDiff(hv, fd) / Math.max(...Array.from(fd, Math.abs))).toBeLessThan(1e-7);
+  });
+}

@@ -15,7 +15,7 @@ export interface GroupedLayout {
 }
 
 /** The kernels read the table from their uniforms, two segments per vec4. */
-const MAX_SEGMENTS = 8;
+const MAX_SEGMENTS = 16; // a 3-layer GRU (4 tensors per layer) and a head
 
 /** Builds the table from the tensor sizes of the shared vector, in order. */
 export function groupedLayout(groups: number, sizes: readonly number[]): GroupedLayout {

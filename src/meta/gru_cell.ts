@@ -1,17 +1,21 @@
 /**
- * The task model of the gradient-based meta-learners (MAML, FOMAML, Reptile) on 1-D regression: a GRU cell
- * (one layer, input 1, hidden H) reading x / 5 as a one-step sequence from h0 = 0, then a dense head H → 1.
+ * The task model of the gradient-based meta-learners (MAML, FOMAML, Reptile) on 1-D regression: a stacked GRU
+ * (`layers`, input 1, hidden H) reading x / 5 for `steps` time steps from h0 = 0 (the same input every step: a
+ * weight-tied deep net whose recurrence is differentiated when steps > 1), then a dense head H → 1 on the last
+ * state. The default, 1 layer × 1 step, is a gated feed-forward net: with h0 = 0, W_hh only ever multiplies
+ * zeros, gets no gradient and stays at its initial value (kept so the weights load into nn.GRU by name).
  * Per-task weights: the G tasks of a meta-batch each own a copy of every tensor (a leading [G] dim, the
  * layout of gruParamLayout and the linear kernels), so one batched pass computes every task's loss and
- * gradient at its own weights — what an inner loop needs.
- * With h0 = 0, W_hh only ever multiplies zeros: its gradient is 0 and it stays at its initial value. It is
- * kept so that the weights load into PyTorch's nn.GRU by name.
+ * gradient at its own weights — what an inner loop needs — and, through the tangent kernels, every task's
+ * exact Hessian-vector product (recordHvp), what second-order MAML needs.
  */
 import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
-import { allocGruBuffers, gruForward, gruOutput } from '../kernels/gru_forward';
+import { allocGruBuffers, gruForward } from '../kernels/gru_forward';
 import { gruBackward } from '../kernels/gru_backward';
+import { gruForwardTangent } from '../kernels/gru_forward_tangent';
+import { gruBackwardTangent } from '../kernels/gru_backward_tangent';
 import { gruParamLayout, type GruShape, type ParamEntry } from '../layout/gru_layout';
 import { groupedLayout, type GroupedLayout } from '../layout/group_layout';
 import { contiguousRows, linearForward, type RowLayout } from '../kernels/linear_forward';
@@ -34,7 +38,11 @@ export class GruCell {
   /** Elements of one task's weights. */
   readonly size: number;
 
-  constructor(readonly hidden: number) {
+  constructor(
+    readonly hidden: number,
+    readonly layers = 1,
+    readonly steps = 1,
+  ) {
     const layout = gruParamLayout(this.shape(1));
     const H = hidden;
     this.entries = [
@@ -46,7 +54,7 @@ export class GruCell {
   }
 
   shape(groups: number): GruShape {
-    return { layers: 1, inputSize: 1, hiddenSize: this.hidden, groups };
+    return { layers: this.layers, inputSize: 1, hiddenSize: this.hidden, groups };
   }
 
   /** The per-task buffer layout for the group kernels: one segment per tensor, in entries' order. */
@@ -67,6 +75,17 @@ export class GruCell {
   }
 }
 
+/** What recordHvp adds to a pass: the tangents of the activations, the prediction and the loss gradient. */
+interface TangentBuffers {
+  gru: ReturnType<typeof allocGruBuffers>;
+  tworkDy: Tensor | null;
+  tpred: Tensor;
+  tdPred: Tensor;
+  tdOut: Tensor;
+  zeros: Tensor;
+  tloss: Tensor;
+}
+
 /**
  * Saved activations and scratch for one batched pass: `groups` tasks × `rowsPerGroup` points each. A pass
  * may be recorded many times in one program (every inner step reuses it), since each recording finishes
@@ -77,10 +96,15 @@ export class CellPass {
   /** Per-task MSE [groups] of the last recorded loss. */
   readonly loss: Tensor;
   readonly #dPred: Tensor;
+  /** dL/d(outputs) [rows, T, H]: only the last step is ever written; the others stay 0. */
   readonly #dOut: Tensor;
   readonly #bufs: ReturnType<typeof allocGruBuffers>;
   readonly #shape: GruShape;
   readonly #run: { batch: number; steps: number };
+  /** steps > 1: the input column copied contiguous, so each row can read it at every time step. */
+  readonly #xs: Tensor | null;
+  readonly #one: Tensor | null;
+  #tangent: TangentBuffers | null = null;
 
   constructor(
     readonly gpu: Gpu,
@@ -90,28 +114,56 @@ export class CellPass {
   ) {
     const rows = groups * rowsPerGroup;
     this.#shape = cell.shape(groups);
-    this.#run = { batch: rows, steps: 1 };
+    this.#run = { batch: rows, steps: cell.steps };
     this.#bufs = allocGruBuffers(gpu, this.#shape, this.#run);
     this.pred = gpu.tensor([rows]);
     this.loss = gpu.tensor([groups]);
     this.#dPred = gpu.tensor([rows]);
-    this.#dOut = gpu.tensor([rows, cell.hidden]);
+    this.#dOut = this.#zeros([rows, cell.steps, cell.hidden]);
+    this.#xs = cell.steps > 1 ? gpu.tensor([rows]) : null;
+    this.#one = cell.steps > 1 ? gpu.tensor([1], [1]) : null;
+  }
+
+  #zeros(shape: number[]): Tensor {
+    const t = this.gpu.tensor(shape);
+    this.gpu.fill(t, 0);
+    return t;
   }
 
   get #head() {
     return { groups: this.groups, rowsPerGroup: this.rowsPerGroup, inF: this.cell.hidden, outF: 1 };
   }
 
-  /** pred[g, r] = model(params_g, x[g, r]). 3 dispatches. */
-  forward(rec: Recorder, params: Tensor, x: CellInput): void {
-    const { w, b } = this.cell.head(params, this.groups);
-    const { hs, gates } = this.#bufs;
-    gruForward(rec, this.#shape, this.#run, { params, x: x.tensor, xRows: x.rows, hs, gates });
-    const out = gruOutput(this.#shape, this.#run, hs);
-    linearForward(rec, this.#head, { x: out.tensor, xRows: out.rows, w, b, y: this.pred });
+  /** The last layer's state at the last step [rows, H] inside hs [L, rows, T+1, H]: what the head reads. */
+  #last(hs: Tensor): { tensor: Tensor; rows: RowLayout } {
+    const { hidden: H, layers: L, steps: T } = this.cell;
+    const B = this.#run.batch;
+    return {
+      tensor: hs.view((L - 1) * B * (T + 1) * H + T * H, [B, H]),
+      rows: { block: 1, blockStride: (T + 1) * H, rowStride: 0 },
+    };
   }
 
-  /** Per-task MSE into `loss` (or `into`), without gradients. 4 dispatches. */
+  /** The GRU's input rows [rows, T, 1]: x itself for one step, else x's contiguous copy read at every step. */
+  #input(rec: Recorder, x: CellInput): CellInput {
+    if (!this.#xs) return x;
+    const s = { groups: 1, rowsPerGroup: this.#run.batch, inF: 1, outF: 1, sharedWeights: true };
+    linearForward(rec, s, { x: x.tensor, xRows: x.rows, w: this.#one!, y: this.#xs });
+    return { tensor: this.#xs, rows: { block: this.cell.steps, blockStride: 1, rowStride: 0 } };
+  }
+
+  /** pred[g, r] = model(params_g, x[g, r]); returns the GRU's input rows. 2 dispatches per layer + 1 (+1 if steps > 1). */
+  forward(rec: Recorder, params: Tensor, x: CellInput): CellInput {
+    const input = this.#input(rec, x);
+    const { w, b } = this.cell.head(params, this.groups);
+    const { hs, gates } = this.#bufs;
+    gruForward(rec, this.#shape, this.#run, { params, x: input.tensor, xRows: input.rows, hs, gates });
+    const out = this.#last(hs);
+    linearForward(rec, this.#head, { x: out.tensor, xRows: out.rows, w, b, y: this.pred });
+    return input;
+  }
+
+  /** Per-task MSE into `loss` (or `into`), without gradients. */
   recordLoss(rec: Recorder, params: Tensor, x: CellInput, target: Tensor, into?: Tensor): void {
     this.forward(rec, params, x);
     const s = { groups: this.groups, rowsPerGroup: this.rowsPerGroup, features: 1 };
@@ -122,7 +174,7 @@ export class CellPass {
    * grads (+)= scale · ∂MSE_g/∂params_g for every task g, each at its own weights (per-task buffers). A
    * negative scale with `accumulate` subtracts a second gradient: how a central difference is formed
    * without a second gradient buffer. The per-task loss goes to `loss` unless `o.loss` names another place
-   * (the learned optimizer keeps one per inner step). 9 dispatches.
+   * (the learned optimizer keeps one per inner step). 9 dispatches for 1 layer × 1 step.
    */
   recordGradient(
     rec: Recorder,
@@ -132,12 +184,12 @@ export class CellPass {
     grads: Tensor,
     o: { scale?: number; accumulate?: boolean; loss?: Tensor } = {},
   ): void {
-    this.forward(rec, params, x);
+    const input = this.forward(rec, params, x);
     const s = { groups: this.groups, rowsPerGroup: this.rowsPerGroup, features: 1 };
     mseLoss(rec, s, { pred: this.pred, target, loss: o.loss ?? this.loss, grad: this.#dPred }, o.scale ?? 1);
     const { w } = this.cell.head(params, this.groups);
     const d = this.cell.head(grads, this.groups);
-    const out = gruOutput(this.#shape, this.#run, this.#bufs.hs);
+    const out = this.#last(this.#bufs.hs);
     const accumulate = Boolean(o.accumulate);
     linearBackwardWeight(rec, this.#head, {
       x: out.tensor,
@@ -147,23 +199,101 @@ export class CellPass {
       db: d.b,
       accumulate,
     });
-    linearBackwardInput(rec, this.#head, { dy: this.#dPred, w, dx: this.#dOut });
-    const { hs, gates } = this.#bufs;
+    this.#headBackward(rec, w, this.#dPred, this.#dOut);
+    const { hs, gates, workDy } = this.#bufs;
     gruBackward(rec, this.#shape, this.#run, {
       params,
-      x: x.tensor,
-      xRows: x.rows,
+      x: input.tensor,
+      xRows: input.rows,
       hs,
       gates,
       dOut: this.#dOut,
       grads,
+      workDy,
       accumulate,
     });
   }
 
+  /** dOut's last step (+)= dPred · w: the head's backward into the GRU's last state. */
+  #headBackward(rec: Recorder, w: Tensor, dPred: Tensor, dOut: Tensor, accumulate = false): void {
+    const { hidden: H, steps: T } = this.cell;
+    const last = dOut.view((T - 1) * H, [this.#run.batch, H]);
+    const dxRows = { block: 1, blockStride: T * H, rowStride: 0 };
+    linearBackwardInput(rec, this.#head, { dy: dPred, w, dx: last, dxRows, accumulate });
+  }
+
+  /**
+   * out = H_g v_g for every task g: the exact Hessian of task g's MSE at params_g times v_g (per-task
+   * buffers), by forward-over-reverse through the head, the loss and the GRU (the tangent kernels) — no
+   * finite differences. With `accumulate`, out += H v. The per-task loss lands in `loss`. `out` must not be v.
+   */
+  recordHvp(
+    rec: Recorder,
+    params: Tensor,
+    v: Tensor,
+    x: CellInput,
+    target: Tensor,
+    out: Tensor,
+    o: { accumulate?: boolean } = {},
+  ): void {
+    const t = (this.#tangent ??= this.#allocTangent());
+    const input = this.forward(rec, params, x);
+    const s = { groups: this.groups, rowsPerGroup: this.rowsPerGroup, features: 1 };
+    mseLoss(rec, s, { pred: this.pred, target, loss: this.loss, grad: this.#dPred });
+    const { w } = this.cell.head(params, this.groups);
+    const tw = this.cell.head(v, this.groups);
+    this.#headBackward(rec, w, this.#dPred, this.#dOut);
+    const { hs, gates, workDy } = this.#bufs;
+    const common = { params, tparams: v, x: input.tensor, xRows: input.rows, hs, gates };
+    gruForwardTangent(rec, this.#shape, this.#run, { ...common, ths: t.gru.hs, tgates: t.gru.gates });
+    // pred˙ = w h˙ + w˙ h + b˙; the MSE gradient's tangent is 2 pred˙ / rows: the MSE of pred˙ against 0.
+    const last = this.#last(hs);
+    const tlast = this.#last(t.gru.hs);
+    linearForward(rec, this.#head, { x: tlast.tensor, xRows: tlast.rows, w, y: t.tpred });
+    linearForward(rec, this.#head, {
+      ...{ x: last.tensor, xRows: last.rows, w: tw.w, b: tw.b, y: t.tpred, accumulate: true },
+    });
+    mseLoss(rec, s, { pred: t.tpred, target: t.zeros, loss: t.tloss, grad: t.tdPred });
+    // Head: (∂/∂w)˙ = Σ pred˙' h + d_pred h˙, (∂/∂b)˙ = Σ d_pred˙; into the GRU: w d_pred˙ + w˙ d_pred.
+    const head = this.cell.head(out, this.groups);
+    const accumulate = Boolean(o.accumulate);
+    linearBackwardWeight(rec, this.#head, {
+      ...{ x: last.tensor, xRows: last.rows, dy: t.tdPred, dw: head.w, db: head.b, accumulate },
+    });
+    linearBackwardWeight(rec, this.#head, {
+      ...{ x: tlast.tensor, xRows: tlast.rows, dy: this.#dPred, dw: head.w, accumulate: true },
+    });
+    this.#headBackward(rec, w, t.tdPred, t.tdOut);
+    this.#headBackward(rec, tw.w, this.#dPred, t.tdOut, true);
+    gruBackwardTangent(rec, this.#shape, this.#run, {
+      ...common,
+      ...{ ths: t.gru.hs, tgates: t.gru.gates, dOut: this.#dOut, tdOut: t.tdOut },
+      ...{ tgrads: out, workDy, tworkDy: t.tworkDy, accumulate },
+    });
+  }
+
+  #allocTangent(): TangentBuffers {
+    const { gpu } = this;
+    const rows = this.#run.batch;
+    const { hidden: H, steps: T, layers: L } = this.cell;
+    return {
+      gru: allocGruBuffers(gpu, this.#shape, this.#run),
+      tworkDy: L > 1 ? gpu.tensor([rows, T, H]) : null,
+      tpred: gpu.tensor([rows]),
+      tdPred: gpu.tensor([rows]),
+      tdOut: this.#zeros([rows, T, H]),
+      zeros: this.#zeros([rows]),
+      tloss: gpu.tensor([this.groups]),
+    };
+  }
+
   release(): void {
-    for (const t of [this.pred, this.loss, this.#dPred, this.#dOut, ...this.#bufs.tensors])
-      this.gpu.release(t);
+    const own = [this.pred, this.loss, this.#dPred, this.#dOut, ...this.#bufs.tensors];
+    const extra = [this.#xs, this.#one].filter((t): t is Tensor => t !== null);
+    const t = this.#tangent;
+    const tangent = t ? [...t.gru.tensors, t.tpred, t.tdPred, t.tdOut, t.zeros, t.tloss] : [];
+    if (t?.tworkDy) tangent.push(t.tworkDy);
+    for (const x of [...own, ...extra, ...tangent]) this.gpu.release(x);
   }
 }
 

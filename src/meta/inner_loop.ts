@@ -6,8 +6,8 @@
  * A subclass turns the adapted weights into the meta-gradient; the outer step is Adam (MetaOptimizer).
  * One meta-training step is one recorded program, one submit, no readback: sample tasks → inner loop →
  * meta-gradient → Adam. Evaluation and predict() run the same inner loop, then the query loss.
- * From MetaConfig: hidden (the cell's size), metaBatch, shots, queries, seed, lr and clip (Adam); `layers`
- * does not apply (one cell). The inner-loop settings are InnerLoopOptions, given to create().
+ * From MetaConfig: hidden and layers (the task model's GRU), metaBatch, shots, queries, seed, lr and clip
+ * (Adam). The inner-loop settings and the task model's time steps are InnerLoopOptions, given to create().
  */
 import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
@@ -33,8 +33,15 @@ export interface InnerLoopOptions {
   innerSteps: number;
   /** Inner-loop learning rate α. */
   innerLr: number;
-  /** Step of the finite-difference Hessian-vector products (second-order MAML): θ ± ε v / ‖v‖ per task. */
+  /**
+   * How second-order MAML takes its Hessian-vector products: 'exact' (forward over reverse through the GRU,
+   * the tangent kernels) or 'fd' (central differences of gradients at θ ± ε v / ‖v‖ per task).
+   */
+  hvp: 'exact' | 'fd';
+  /** Step ε of the finite-difference Hessian-vector products (hvp 'fd'). */
   hvpEpsilon: number;
+  /** Time steps the task model's GRU reads each x for (1: a gated feed-forward net; > 1: recurrent). */
+  cellSteps: number;
 }
 
 /**
@@ -44,7 +51,13 @@ export interface InnerLoopOptions {
  * hidden 8 does best at α = 0.1. ε = 1e-2 for a unit direction balances the float32 central difference's
  * rounding error (~1e-7 / ε relative) against its truncation error (~ε²): see e2e/maml.spec.ts.
  */
-export const DEFAULT_INNER_LOOP: InnerLoopOptions = { innerSteps: 5, innerLr: 0.05, hvpEpsilon: 1e-2 };
+export const DEFAULT_INNER_LOOP: InnerLoopOptions = {
+  innerSteps: 5,
+  innerLr: 0.05,
+  hvp: 'exact',
+  hvpEpsilon: 1e-2,
+  cellSteps: 1,
+};
 
 /** One meta-batch as recorded: tasks, per-task weights along the inner loop, the passes that computed them. */
 export interface MetaBatch {
@@ -73,12 +86,15 @@ export abstract class InnerLoopLearner extends LearnerCore {
 
   protected constructor(gpu: Gpu, config: MetaConfig, inner: Partial<InnerLoopOptions>) {
     const options = { ...DEFAULT_INNER_LOOP, ...inner };
-    const { innerSteps, innerLr, hvpEpsilon } = options;
+    const { innerSteps, innerLr, hvp, hvpEpsilon, cellSteps } = options;
     if (!(Number.isInteger(innerSteps) && innerSteps >= 0))
       throw new InputError(`innerSteps must be an integer ≥ 0, got ${innerSteps}`);
     if (!(innerLr > 0)) throw new InputError(`innerLr must be > 0, got ${innerLr}`);
+    if (hvp !== 'exact' && hvp !== 'fd') throw new InputError(`hvp must be 'exact' or 'fd', got ${String(hvp)}`);
     if (!(hvpEpsilon > 0)) throw new InputError(`hvpEpsilon must be > 0, got ${hvpEpsilon}`);
-    const cell = new GruCell(config.hidden);
+    if (!(Number.isInteger(cellSteps) && cellSteps >= 1))
+      throw new InputError(`cellSteps must be an integer ≥ 1, got ${cellSteps}`);
+    const cell = new GruCell(config.hidden, config.layers, cellSteps);
     // θ, the shared initial weights, in cell.entries' layout; grads: the meta-gradient of the last step.
     super(gpu, config, cell.entries, initUniform(cell.size, 1 / Math.sqrt(config.hidden), config.seed));
     this.inner = options;

@@ -4,11 +4,13 @@
  * mean_i L_query,i(θ_i,K); its gradient backpropagates through the K SGD steps θ_k+1 = θ_k − α ∇L_s(θ_k):
  *   v_K = ∇L_q(θ_K),   v_k = (I − α H_k) v_k+1 with H_k = ∇²L_s(θ_k),   meta-gradient = mean_i v_i,0.
  * FOMAML drops the Hessians (meta-gradient = mean_i v_i,K). Second-order MAML needs H_k v through the GRU's
- * backward, which the kernels do not differentiate; it is taken by central differences of gradients,
+ * backward. By default ('exact') it is the derivative of the support gradient along v, forward over reverse
+ * through the head, the loss and the GRU's forward and BPTT (CellPass.recordHvp, the tangent kernels): exact
+ * up to float32 rounding, every task at once. The 'fd' alternative takes central differences of gradients,
  *   H v ≈ ‖v‖ (∇L_s(θ_k + ε v̂) − ∇L_s(θ_k − ε v̂)) / 2ε,   v̂ = v / ‖v‖ per task,
- * so ε is a step of fixed length whatever the task's gradient scale. Both gradients land in one buffer (the
- * second with loss scale −1, accumulated), all on the GPU, every task at once.
- * Dispatches per step: 14 + 10 K (first order), 14 + 32 K (second order); see e2e/maml.spec.ts.
+ * so ε is a step of fixed length whatever the task's gradient scale (both gradients land in one buffer, the
+ * second with loss scale −1, accumulated), and errs by ε-limited rounding and truncation.
+ * Dispatches per step (1 layer × 1 step): 14 + 10 K (first order), 14 + 32 K ('fd'), see e2e/maml.spec.ts.
  */
 import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
@@ -48,9 +50,20 @@ export class MamlLearner extends InnerLoopLearner {
   protected recordMetaGradient(rec: Recorder, b: MetaBatch): Tensor {
     const v = b.scratch();
     b.query.recordGradient(rec, b.adapted, b.queryX, b.queryY, v);
-    if (this.order === 2) this.#recordHessianChain(rec, b, v);
+    if (this.order === 2 && this.inner.hvp === 'exact') this.#recordExactChain(rec, b, v);
+    if (this.order === 2 && this.inner.hvp === 'fd') this.#recordHessianChain(rec, b, v);
     groupMean(rec, b.layout, { x: v, out: this.grads });
     return b.query.loss;
+  }
+
+  /** v ← (I − α H_k) v for k = K−1 … 0, H_k v exact (forward over reverse). */
+  #recordExactChain(rec: Recorder, b: MetaBatch, v: Tensor): void {
+    const { innerSteps: K, innerLr: alpha } = this.inner;
+    const hv = b.scratch();
+    for (let k = K - 1; k >= 0; k--) {
+      b.support.recordHvp(rec, this.weightsAt(b, k), v, b.supportX, b.supportY, hv);
+      groupAxpy(rec, b.layout, { x: hv, y: v, out: v }, -alpha, 1);
+    }
   }
 
   /** v ← (I − α H_k) v for k = K−1 … 0, H_k v by central differences. 22 dispatches per inner step. */
