@@ -197,7 +197,15 @@ for (const [learner, steps] of Object.entries(RUNS) as [Learner, number][]) {
         const h = window.harness;
         const lib = h.lib;
         const g = await h.gpu();
-        const config = { ...lib.DEFAULT_CONFIG, learner, layers: 1, hidden: 8, metaBatch: 10, seed: 1, lr: 0.05 };
+        const config = {
+          ...lib.DEFAULT_CONFIG,
+          learner,
+          layers: 1,
+          hidden: 8,
+          metaBatch: 10,
+          seed: 1,
+          lr: 0.05,
+        };
         const inner = { innerSteps: 3, innerLr: 0.1 };
         const l =
           learner === 'reptile'

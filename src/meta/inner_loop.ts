@@ -90,7 +90,8 @@ export abstract class InnerLoopLearner extends LearnerCore {
     if (!(Number.isInteger(innerSteps) && innerSteps >= 0))
       throw new InputError(`innerSteps must be an integer ≥ 0, got ${innerSteps}`);
     if (!(innerLr > 0)) throw new InputError(`innerLr must be > 0, got ${innerLr}`);
-    if (hvp !== 'exact' && hvp !== 'fd') throw new InputError(`hvp must be 'exact' or 'fd', got ${String(hvp)}`);
+    if (hvp !== 'exact' && hvp !== 'fd')
+      throw new InputError(`hvp must be 'exact' or 'fd', got ${String(hvp)}`);
     if (!(hvpEpsilon > 0)) throw new InputError(`hvpEpsilon must be > 0, got ${hvpEpsilon}`);
     if (!(Number.isInteger(cellSteps) && cellSteps >= 1))
       throw new InputError(`cellSteps must be an integer ≥ 1, got ${cellSteps}`);
