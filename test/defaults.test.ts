@@ -117,6 +117,37 @@ test('train refuses a config in which one phase takes the whole run: exit 2, bot
   }
 });
 
+test('train refuses second-order settings where they mean nothing: exit 2, the value, what is allowed', async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ['--learner', 'fomaml', '--hvp', 'fd'],
+      /^metarnn: --hvp fd applies to second-order MAML only \(--learner maml\), not 'fomaml'/,
+    ],
+    [['--learner', 'context', '--hvp', 'exact'], /^metarnn: --hvp exact applies to second-order MAML only/],
+    [['--learner', 'maml', '--hvp', 'fast'], /^metarnn: --hvp "fast": expected one of exact, fd$/],
+    [
+      ['--learner', 'maml', '--second-order'],
+      /^metarnn: --second-order applies to --learner context only: maml is second order already/,
+    ],
+    [
+      ['--learner', 'reptile', '--second-order'],
+      /^metarnn: --second-order applies to --learner context only: 'reptile' has no inner loop/,
+    ],
+    [
+      ['--learner', 'blackbox', '--cell-steps', '4'],
+      /^metarnn: --cell-steps 4 sets the task model of maml, fomaml, reptile, not of 'blackbox'/,
+    ],
+    [['--learner', 'maml', '--cell-steps', '0'], /^metarnn: --cell-steps "0": expected an integer >= 1$/],
+  ];
+  for (const [args, want] of cases) {
+    const out = join(dir, 'refused');
+    const r = await cli('train', ...args, '--out', out);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toMatch(want);
+    expect(existsSync(out)).toBe(false);
+  }
+});
+
 test('every pair offered has defaults that pass the checks', async () => {
   const all = await pairs();
   expect(all).toEqual(

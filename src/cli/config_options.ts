@@ -45,7 +45,14 @@ export function configFromOptions(opts: Record<string, unknown>): Partial<RunCon
     const given = opts[key];
     if (given === undefined) continue;
     const text = String(given);
-    const v = f.kind === 'int' || f.kind === 'number' ? (text.trim() === '' ? NaN : Number(text)) : text;
+    const v =
+      f.kind === 'int' || f.kind === 'number'
+        ? text.trim() === ''
+          ? NaN
+          : Number(text)
+        : f.kind === 'bool'
+          ? text === 'true' || (text === 'false' ? false : text)
+          : text;
     if (!fits(f, v))
       throw new InputError(`${optionName(key)} ${JSON.stringify(text)}: expected ${allowed(f)}`);
     out[key] = v;

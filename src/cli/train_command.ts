@@ -250,6 +250,18 @@ export function register(program: Command): void {
     .option('--inner-steps <n>', 'inner-loop steps (maml, fomaml, reptile, context; lopt: steps per run)')
     .option('--inner-lr <x>', 'inner-loop step size α (maml, fomaml, reptile, context)')
     .option('--context-size <n>', 'context vector length (context)')
+    .option(
+      '--second-order',
+      'context: differentiate through the inner updates of c (CAVIA); default first order',
+    )
+    .option(
+      '--hvp <how>',
+      'maml: Hessian-vector products exact (default, through the GRU) or fd (central differences)',
+    )
+    .option(
+      '--cell-steps <n>',
+      'maml, fomaml, reptile: time steps the task model’s GRU reads each x for (default 1)',
+    )
     .option('--unroll <n>', 'truncation length, inner steps per meta-step (lopt; divides --inner-steps)')
     .option('--pretrain-steps <n>', 'omniglot: first n steps pretrain the image encoder as a classifier')
     .option('--encoder-lr <x>', 'omniglot: the encoder’s learning rate after pretraining')

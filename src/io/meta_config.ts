@@ -50,6 +50,15 @@ export interface MetaConfig {
   contextSize?: number;
   unroll?: number;
   /**
+   * Second-order MAML's Hessian-vector products: 'exact' (absent; forward over reverse through the GRU) or
+   * 'fd' (central differences of gradients). cellSteps: time steps the MAML-family task model's GRU reads
+   * each x for (absent: 1). secondOrder: context adaptation differentiates through its inner updates
+   * (CAVIA; absent: false, first order).
+   */
+  hvp?: 'exact' | 'fd';
+  cellSteps?: number;
+  secondOrder?: boolean;
+  /**
    * Omniglot black-box classifier: steps that first pretrain the image encoder as a classifier over the
    * training classes (part of `steps`; absent: 0), and the encoder's learning rate in meta-training
    * afterwards (absent: lr).

@@ -50,6 +50,7 @@ type Field =
   | { kind: 'int'; min: number; max?: number }
   | { kind: 'number'; above: number }
   | { kind: 'real' }
+  | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'string' };
 
@@ -77,6 +78,9 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   innerLr: { kind: 'number', above: 0 },
   contextSize: posInt,
   unroll: posInt,
+  hvp: { kind: 'enum', values: ['exact', 'fd'] },
+  cellSteps: posInt,
+  secondOrder: { kind: 'bool' },
   pretrainSteps: { kind: 'int', min: 0 },
   encoderLr: { kind: 'number', above: 0 },
   data: { kind: 'string' },
@@ -112,6 +116,8 @@ export function allowed(f: Field): string {
       return `a number > ${f.above}`;
     case 'real':
       return 'a finite number';
+    case 'bool':
+      return 'true or false';
     case 'enum':
       return `one of ${f.values.join(', ')}`;
     case 'string':
@@ -129,6 +135,8 @@ export function fits(f: Field, v: unknown): boolean {
       return typeof v === 'number' && Number.isFinite(v) && v > f.above;
     case 'real':
       return typeof v === 'number' && Number.isFinite(v);
+    case 'bool':
+      return typeof v === 'boolean';
     case 'enum':
       return typeof v === 'string' && f.values.includes(v);
     case 'string':
@@ -193,6 +201,7 @@ export function checkRunConfig(
         `${name('steps')}: give ${name('steps')} greater than ${pretrain}, or fewer ${name('pretrainSteps')}`,
     );
   }
+  checkSecondOrderKeys(c, name);
   if (c.learner === 'lopt') {
     // As BUILDERS in src/meta/trainer.ts fills them in: the run length, then a truncation no longer than it.
     const run = c.innerSteps ?? o.lopt?.runSteps;
@@ -213,6 +222,36 @@ export function checkRunConfig(
           `see inner steps past ${c.steps * unroll}; give ${name('steps')} of at least ${perRun}`,
       );
     }
+  }
+}
+
+/**
+ * Refuses second-order settings on learners they mean nothing to: --hvp (only second-order MAML takes
+ * Hessian-vector products), --cell-steps (the MAML family's task model), --second-order (context adaptation;
+ * MAML is second order by its name, fomaml and reptile are first order by theirs).
+ */
+function checkSecondOrderKeys(c: RunConfig, name: (key: keyof RunConfig) => string): void {
+  if (c.hvp !== undefined && c.learner !== 'maml') {
+    throw new InputError(
+      `${name('hvp')} ${c.hvp} applies to second-order MAML only (--learner maml), not '${c.learner}': ` +
+        `no other learner takes Hessian-vector products; leave ${name('hvp')} out`,
+    );
+  }
+  const family = ['maml', 'fomaml', 'reptile'];
+  if (c.cellSteps !== undefined && !family.includes(c.learner)) {
+    throw new InputError(
+      `${name('cellSteps')} ${c.cellSteps} sets the task model of ${family.join(', ')}, not of '${c.learner}'; ` +
+        `leave it out`,
+    );
+  }
+  if (c.secondOrder && c.learner !== 'context') {
+    const why =
+      c.learner === 'maml'
+        ? 'maml is second order already (choose how with --hvp)'
+        : c.learner === 'fomaml'
+          ? 'fomaml is first-order MAML: use --learner maml for second order'
+          : `'${c.learner}' has no inner loop to differentiate through`;
+    throw new InputError(`${name('secondOrder')} applies to --learner context only: ${why}`);
   }
 }
 

@@ -68,11 +68,21 @@ const BUILDERS: Partial<Record<string, (gpu: Gpu, c: MetaConfig, data: TaskData)
 };
 
 /** The inner-loop settings a config gives (the rest stay at each learner's defaults). */
-function innerOptions(c: MetaConfig): { innerSteps?: number; innerLr?: number; contextSize?: number } {
-  const o: { innerSteps?: number; innerLr?: number; contextSize?: number } = {};
+function innerOptions(c: MetaConfig) {
+  const o: {
+    innerSteps?: number;
+    innerLr?: number;
+    contextSize?: number;
+    hvp?: 'exact' | 'fd';
+    cellSteps?: number;
+    secondOrder?: boolean;
+  } = {};
   if (c.innerSteps !== undefined) o.innerSteps = c.innerSteps;
   if (c.innerLr !== undefined) o.innerLr = c.innerLr;
   if (c.contextSize !== undefined) o.contextSize = c.contextSize;
+  if (c.hvp !== undefined) o.hvp = c.hvp;
+  if (c.cellSteps !== undefined) o.cellSteps = c.cellSteps;
+  if (c.secondOrder !== undefined) o.secondOrder = c.secondOrder;
   return o;
 }
 
@@ -127,7 +137,7 @@ export const PAIR_DEFAULTS: Partial<
     innerSteps: DEFAULT_CONTEXT_OPTIONS.innerSteps,
     innerLr: DEFAULT_CONTEXT_OPTIONS.innerLr,
   },
-  'sinusoid/maml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, ...innerDefaults },
+  'sinusoid/maml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, ...innerDefaults, hvp: 'exact' },
   'sinusoid/fomaml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, ...innerDefaults },
   'sinusoid/reptile': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, ...innerDefaults },
   // The learned optimizer: a 2 × 20 GRU as Andrychowicz et al.; metaBatch task models per run; shots points
