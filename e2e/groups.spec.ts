@@ -3,12 +3,13 @@ import { rng, uniform } from '../src/layout/random';
 import { groupedLayout } from '../src/layout/group_layout';
 import { expect, expectClose, test } from './fixtures';
 
-// Layouts: one tensor of one element, uneven tensor sizes around the 64-wide workgroup, and the full table
-// of 8 tensors. Every tensor sits PAD elements into its buffer so that element offsets are exercised.
+// Layouts: one tensor of one element, uneven tensor sizes around the 64-wide workgroup, 8 tensors, and the
+// full table of 16 (a 3-layer GRU and a head). Every tensor sits PAD elements into its buffer so that element offsets are exercised.
 const cases = [
   { groups: 1, sizes: [1] },
   { groups: 3, sizes: [3, 70, 1, 5] },
   { groups: 7, sizes: [2, 3, 5, 7, 11, 13, 17, 100] },
+  { groups: 2, sizes: [4, 9, 1, 2, 6, 66, 3, 3, 8, 1, 5, 2, 7, 1, 2, 1] },
 ];
 const PAD = 3;
 
@@ -40,13 +41,15 @@ for (const c of cases) {
         const ty = await padded(y, n);
         const tScale = await padded(scale, layout.groups);
         const tNormIn = await padded(normIn, n);
-        const [bcast, sep, inPlace, noY, mean, norm] = await Promise.all([
+        const [bcast, sep, inPlace, noY, mean, norm, elem, task] = await Promise.all([
           padded(null, n),
           padded(null, n),
           padded(y, n),
           padded(null, n),
           padded(null, P),
           padded(null, 2 * layout.groups),
+          padded(null, n),
+          padded(y, n),
         ]);
         const dispatches = await h.run((rec) => {
           lib.broadcastGroups(rec, layout, { shared: tShared, out: bcast });
@@ -55,6 +58,8 @@ for (const c of cases) {
           lib.groupAxpy(rec, layout, { x: tShared, broadcast: true, scale: tScale, out: noY }, a);
           lib.groupMean(rec, layout, { x: tx, out: mean });
           lib.groupNorm(rec, layout, { x: tNormIn, out: norm });
+          lib.groupAxpy(rec, layout, { x: tx, y: ty, scale: tShared, scaleBy: 'element', out: elem }, a, b);
+          lib.groupAxpy(rec, layout, { x: tx, y: task, scale: ty, scaleBy: 'task', out: task }, a, b);
         });
         const read = async (t: typeof tx) => (await h.read(t)).slice(0);
         return {
@@ -65,11 +70,13 @@ for (const c of cases) {
           noY: await read(noY),
           mean: await read(mean),
           norm: await read(norm),
+          elem: await read(elem),
+          task: await read(task),
         };
       },
       { layout, shared, x, y, scale, normIn, a, b, PAD, n, P },
     );
-    expect(out.dispatches).toBe(6);
+    expect(out.dispatches).toBe(8);
     const what = (k: string) => `${k} (seed ${seed})`;
     expectClose(out.bcast, groupAxpyRef(layout, { x: shared, broadcast: true }, 1), what('broadcast'));
     expectClose(out.sep, groupAxpyRef(layout, { x, y, scale }, a, b), what('axpy'));
@@ -80,6 +87,9 @@ for (const c of cases) {
       what('axpy broadcast'),
     );
     expectClose(out.mean, groupMeanRef(layout, x), what('mean'));
+    const byElement = groupAxpyRef(layout, { x, y, scale: shared, scaleBy: 'element' }, a, b);
+    expectClose(out.elem, byElement, what('axpy scaled per element'));
+    expectClose(out.task, groupAxpyRef(layout, { x, y, scale: y, scaleBy: 'task' }, a, b), what('x ⊙ y'));
     const normRef = groupNormRef(layout, normIn);
     expect(out.norm[layout.groups], 'inverse norm of a zero task').toBe(0);
     expectClose(out.norm, normRef, what('norm'));

@@ -85,6 +85,7 @@ export { BlackBoxClassifier } from './meta/blackbox_classifier';
 export { ContextLearner, DEFAULT_CONTEXT_OPTIONS, type ContextOptions } from './meta/context';
 export { MamlLearner } from './meta/maml';
 export { ReptileLearner } from './meta/reptile';
+export { MetaSgdLearner } from './meta/meta_sgd';
 export { DEFAULT_INNER_LOOP, type InnerLoopOptions } from './meta/inner_loop';
 export { LearnedOptimizer, DEFAULT_LOPT, type LoptOptions } from './meta/lopt';
 export { BASELINE_LRS, type OptimizerComparison } from './meta/lopt_compare';

@@ -4,10 +4,18 @@
  * needs nothing from meta; meta's learners read it.
  */
 export type TaskName = 'sinusoid' | 'regression' | 'forecast' | 'series' | 'omniglot';
-export type LearnerName = 'blackbox' | 'lopt' | 'context' | 'maml' | 'fomaml' | 'reptile';
+export type LearnerName = 'blackbox' | 'lopt' | 'context' | 'maml' | 'fomaml' | 'reptile' | 'metasgd';
 
 export const TASKS: readonly TaskName[] = ['sinusoid', 'regression', 'forecast', 'series', 'omniglot'];
-export const LEARNERS: readonly LearnerName[] = ['blackbox', 'lopt', 'context', 'maml', 'fomaml', 'reptile'];
+export const LEARNERS: readonly LearnerName[] = [
+  'blackbox',
+  'lopt',
+  'context',
+  'maml',
+  'fomaml',
+  'reptile',
+  'metasgd',
+];
 
 /**
  * The x range a task family's learners see in training (shaders/sinusoid_tasks.wgsl draws x ~ U[−5, 5]):

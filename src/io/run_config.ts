@@ -237,7 +237,7 @@ function checkSecondOrderKeys(c: RunConfig, name: (key: keyof RunConfig) => stri
         `no other learner takes Hessian-vector products; leave ${name('hvp')} out`,
     );
   }
-  const family = ['maml', 'fomaml', 'reptile'];
+  const family = ['maml', 'fomaml', 'reptile', 'metasgd'];
   if (c.cellSteps !== undefined && !family.includes(c.learner)) {
     throw new InputError(
       `${name('cellSteps')} ${c.cellSteps} sets the task model of ${family.join(', ')}, not of '${c.learner}'; ` +

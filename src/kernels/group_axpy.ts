@@ -13,13 +13,18 @@ export interface GroupAxpyTensors {
   broadcast?: boolean;
   /** Per-task values added as b · y; absent means 0. May be `out` itself (in place). */
   y?: Tensor | null;
-  /** Per-task factors [groups] multiplying a · x (such as 1 / ‖v_g‖ from groupNorm). */
+  /**
+   * Factors multiplying a · x: per task [groups] (such as 1 / ‖v_g‖ from groupNorm; scaleBy 'group', the
+   * default), per shared element [shared size] ('element': Meta-SGD's α), or per task and element [grouped
+   * size] ('task': an elementwise product of two per-task vectors).
+   */
   scale?: Tensor | null;
+  scaleBy?: 'group' | 'element' | 'task';
   out: Tensor;
 }
 
 /**
- * out = a · scale[g] · x + b · y for every task g of a per-task buffer (see shaders/group_axpy.wgsl).
+ * out = a · scale · x + b · y for every task g of a per-task buffer (see shaders/group_axpy.wgsl).
  * `out` may be `y` (in place) but must be a different buffer from x and scale.
  */
 export function groupAxpy(rec: Recorder, layout: GroupedLayout, t: GroupAxpyTensors, a: number, b = 0): void {
@@ -30,7 +35,8 @@ export function groupAxpy(rec: Recorder, layout: GroupedLayout, t: GroupAxpyTens
   };
   expect('x', t.x, t.broadcast ? sharedSize(layout) : n);
   expect('y', t.y, n);
-  expect('scale', t.scale, layout.groups);
+  const scaleBy = t.scaleBy ?? 'group';
+  expect('scale', t.scale, { group: layout.groups, element: sharedSize(layout), task: n }[scaleBy]);
   expect('out', t.out, n);
   for (const [what, other] of [
     ['x', t.x],
@@ -52,6 +58,9 @@ export function groupAxpy(rec: Recorder, layout: GroupedLayout, t: GroupAxpyTens
       Y_SEPARATE: Boolean(t.y) && !inPlace,
       Y_IN_PLACE: inPlace,
       HAS_SCALE: Boolean(t.scale),
+      SCALE_GROUP: Boolean(t.scale) && scaleBy === 'group',
+      SCALE_ELEMENT: Boolean(t.scale) && scaleBy === 'element',
+      SCALE_TASK: Boolean(t.scale) && scaleBy === 'task',
     },
     uniforms: groupParams(layout, {
       x: t.x.offset,

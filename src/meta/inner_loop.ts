@@ -83,8 +83,18 @@ interface Recorded extends Pass {
 export abstract class InnerLoopLearner extends LearnerCore {
   readonly cell: GruCell;
   readonly inner: InnerLoopOptions;
+  /** θ, the task model's shared initial weights: all of params, or its first part when rates are learned. */
+  readonly theta: Tensor;
+  /** Meta-SGD's learned per-parameter inner learning rates α (params' second part), or null: α = innerLr. */
+  readonly rates: Tensor | null;
 
-  protected constructor(gpu: Gpu, config: MetaConfig, inner: Partial<InnerLoopOptions>) {
+  /** `learnedRates`: the meta-parameters are [θ, α] (Meta-SGD), α starting at innerLr, named `lr.<tensor>`. */
+  protected constructor(
+    gpu: Gpu,
+    config: MetaConfig,
+    inner: Partial<InnerLoopOptions>,
+    learnedRates = false,
+  ) {
     const options = { ...DEFAULT_INNER_LOOP, ...inner };
     const { innerSteps, innerLr, hvp, hvpEpsilon, cellSteps } = options;
     if (!(Number.isInteger(innerSteps) && innerSteps >= 0))
@@ -97,9 +107,15 @@ export abstract class InnerLoopLearner extends LearnerCore {
       throw new InputError(`cellSteps must be an integer ≥ 1, got ${cellSteps}`);
     const cell = new GruCell(config.hidden, config.layers, cellSteps);
     // θ, the shared initial weights, in cell.entries' layout; grads: the meta-gradient of the last step.
-    super(gpu, config, cell.entries, initUniform(cell.size, 1 / Math.sqrt(config.hidden), config.seed));
+    const theta = initUniform(cell.size, 1 / Math.sqrt(config.hidden), config.seed);
+    const S = cell.size;
+    const rates = cell.entries.map((e) => ({ ...e, name: `lr.${e.name}`, offset: S + e.offset }));
+    const init = learnedRates ? Float32Array.from([...theta, ...new Array<number>(S).fill(innerLr)]) : theta;
+    super(gpu, config, learnedRates ? [...cell.entries, ...rates] : cell.entries, init);
     this.inner = options;
     this.cell = cell;
+    this.theta = learnedRates ? this.params.view(0, [S]) : this.params;
+    this.rates = learnedRates ? this.params.view(S, [S]) : null;
   }
 
   /** Second-order MAML differentiates through every inner step, so it keeps all θ_k. */
@@ -187,16 +203,22 @@ export abstract class InnerLoopLearner extends LearnerCore {
     return { program, loss, tensors, release, episode };
   }
 
-  /** θ_0 = θ for every task, then innerSteps SGD steps on the support sets. 1 + 10 · innerSteps dispatches. */
+  /**
+   * θ_0 = θ for every task, then innerSteps SGD steps on the support sets (step α ⊙ ∇L with learned rates).
+   * 1 + 10 · innerSteps dispatches.
+   */
   #recordAdapt(
     rec: Recorder,
     a: { layout: GroupedLayout; weights: Tensor[]; support: CellPass; x: CellInput; y: Tensor; grad: Tensor },
   ): Tensor {
     const at = (k: number) => a.weights[k % a.weights.length];
-    broadcastGroups(rec, a.layout, { shared: this.params, out: a.weights[0] });
+    broadcastGroups(rec, a.layout, { shared: this.theta, out: a.weights[0] });
     for (let k = 0; k < this.inner.innerSteps; k++) {
       a.support.recordGradient(rec, at(k), a.x, a.y, a.grad);
-      groupAxpy(rec, a.layout, { x: a.grad, y: at(k), out: at(k + 1) }, -this.inner.innerLr, 1);
+      if (this.rates) {
+        const step = { x: a.grad, scale: this.rates, scaleBy: 'element' as const, y: at(k), out: at(k + 1) };
+        groupAxpy(rec, a.layout, step, -1, 1);
+      } else groupAxpy(rec, a.layout, { x: a.grad, y: at(k), out: at(k + 1) }, -this.inner.innerLr, 1);
     }
     return at(this.inner.innerSteps);
   }
@@ -231,7 +253,7 @@ export abstract class InnerLoopLearner extends LearnerCore {
     const passes = [query];
     const tensors = [sx, sy, qx];
     const rec = gpu.recorder();
-    let weights = this.params; // one task: the per-task layout is θ's own
+    let weights = this.theta; // one task: the per-task layout is θ's own
     if (K > 0) {
       const w = [gpu.tensor([cell.size]), gpu.tensor([cell.size])];
       const grad = gpu.tensor([cell.size]);

@@ -16,6 +16,7 @@ import { ContextLearner, DEFAULT_CONTEXT_OPTIONS } from './context';
 import { DEFAULT_INNER_LOOP } from './inner_loop';
 import { MamlLearner } from './maml';
 import { ReptileLearner } from './reptile';
+import { MetaSgdLearner } from './meta_sgd';
 import { BlackBoxClassifier } from './blackbox_classifier';
 import { DEFAULT_LOPT, LearnedOptimizer } from './lopt';
 import {
@@ -57,6 +58,7 @@ const BUILDERS: Partial<Record<string, (gpu: Gpu, c: MetaConfig, data: TaskData)
   'sinusoid/maml': (gpu, c) => MamlLearner.create(gpu, c, 2, innerOptions(c)),
   'sinusoid/fomaml': (gpu, c) => MamlLearner.create(gpu, c, 1, innerOptions(c)),
   'sinusoid/reptile': (gpu, c) => ReptileLearner.create(gpu, c, innerOptions(c)),
+  'sinusoid/metasgd': (gpu, c) => MetaSgdLearner.create(gpu, c, innerOptions(c)),
   'omniglot/blackbox': BlackBoxClassifier.create,
   'sinusoid/lopt': (gpu, c) => {
     const runSteps = c.innerSteps ?? DEFAULT_LOPT.runSteps;
@@ -140,6 +142,8 @@ export const PAIR_DEFAULTS: Partial<
   'sinusoid/maml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, ...innerDefaults, hvp: 'exact' },
   'sinusoid/fomaml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, ...innerDefaults },
   'sinusoid/reptile': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, ...innerDefaults },
+  // Meta-SGD learns α per parameter: one inner step, as the paper; α starts at innerLr.
+  'sinusoid/metasgd': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, innerSteps: 1, innerLr: 0.05 },
   // The learned optimizer: a 2 × 20 GRU as Andrychowicz et al.; metaBatch task models per run; shots points
   // per task; one meta-step is one 20-step truncation, so 5 meta-steps per 100-step run.
   'sinusoid/lopt': {

@@ -15,7 +15,13 @@ const sharedLength = (l: GroupedLayout) => l.segments.reduce((a, s) => a + s.siz
 
 export function groupAxpyRef(
   l: GroupedLayout,
-  t: { x: ArrayLike<number>; broadcast?: boolean; y?: ArrayLike<number>; scale?: ArrayLike<number> },
+  t: {
+    x: ArrayLike<number>;
+    broadcast?: boolean;
+    y?: ArrayLike<number>;
+    scale?: ArrayLike<number>;
+    scaleBy?: 'group' | 'element' | 'task';
+  },
   a: number,
   b = 0,
 ): Float64Array {
@@ -25,7 +31,9 @@ export function groupAxpyRef(
     for (let j = 0; j < P; j++) {
       const i = groupedIndexRef(l, g, j);
       const x = t.broadcast ? t.x[j] : t.x[i];
-      out[i] = a * (t.scale ? t.scale[g] : 1) * x + (t.y ? b * t.y[i] : 0);
+      const by = t.scaleBy ?? 'group';
+      const s = !t.scale ? 1 : by === 'group' ? t.scale[g] : by === 'element' ? t.scale[j] : t.scale[i];
+      out[i] = a * s * x + (t.y ? b * t.y[i] : 0);
     }
   return out;
 }

@@ -28,6 +28,8 @@ export interface InnerLoopRef {
   steps?: number;
   innerSteps: number;
   innerLr: number;
+  /** Meta-SGD: a learning rate per weight, in place of innerLr. */
+  rates?: ArrayLike<number>;
 }
 
 const INPUT_SCALE = 1 / 5;
@@ -146,7 +148,7 @@ export function adaptRef(o: InnerLoopRef, theta: ArrayLike<number>, task: TaskRe
   for (let k = 0; k < o.innerSteps; k++) {
     const w = path[k];
     const { grad } = cellLossGradRef(o, w, task.supportX, task.supportY);
-    path.push(w.map((v, i) => v - o.innerLr * grad[i]));
+    path.push(w.map((v, i) => v - (o.rates ? o.rates[i] : o.innerLr) * grad[i]));
   }
   return path;
 }
@@ -194,6 +196,33 @@ export function metaGradientRef(
         ? cellLossGradRef(o, adapted, t.queryX, t.queryY).grad
         : adapted.map((v, i) => theta[i] - v);
     for (let i = 0; i < out.length; i++) out[i] += g[i] / tasks.length;
+  }
+  return out;
+}
+
+/**
+ * Meta-SGD's meta-gradient [∂/∂θ, ∂/∂α] of the mean query MSE after the inner loop with per-weight rates α,
+ * by float64 central differences of the whole meta-loss, coordinate by coordinate.
+ */
+export function metaSgdGradientRef(
+  o: InnerLoopRef,
+  theta: ArrayLike<number>,
+  rates: ArrayLike<number>,
+  tasks: TaskRef[],
+  h = 1e-5,
+): Float64Array {
+  const S = theta.length;
+  const w = Float64Array.from([...Array.from(theta), ...Array.from(rates)]);
+  const loss = () => metaLossRef({ ...o, rates: w.subarray(S) }, w.subarray(0, S), tasks);
+  const out = new Float64Array(2 * S);
+  for (let i = 0; i < 2 * S; i++) {
+    const keep = w[i];
+    w[i] = keep + h;
+    const plus = loss();
+    w[i] = keep - h;
+    const minus = loss();
+    w[i] = keep;
+    out[i] = (plus - minus) / (2 * h);
   }
   return out;
 }
