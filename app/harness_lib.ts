@@ -18,6 +18,7 @@ export { loptInput } from '../src/kernels/lopt_input';
 export { loptUpdate } from '../src/kernels/lopt_update';
 export { loptCredit } from '../src/kernels/lopt_credit';
 export { contextRows, contextStep } from '../src/kernels/context_adapt';
+export { forecastWindows, forecastWindowLayout } from '../src/kernels/forecast_windows';
 export { reluForward, reluBackward } from '../src/kernels/relu';
 export { layerNormForward, layerNormBackward } from '../src/kernels/layer_norm';
 export { labelBindForward, labelBindBackward } from '../src/kernels/label_bind';

@@ -1,5 +1,6 @@
 import type { BlackBoxForecaster } from '../src/meta/blackbox_forecast';
-import { forecastTaskRef } from '../src/reference/forecast';
+import { forecastTaskRef, forecastWindowsRef } from '../src/reference/forecast';
+import { rng } from '../src/layout/random';
 import { expect, test } from './fixtures';
 
 // The forecast task family and its black-box learner: GPU sampling against the CPU Philox reference, the
@@ -127,4 +128,41 @@ test('forecast/blackbox meta-learns: held-out horizon MSE falls by 40% in 150 st
   expect(r.plot).toHaveLength(4);
   expect(r.plot.every(Number.isFinite)).toBe(true);
   expect(r.dispatches).toBe(12); // sample, 2 GRU fwd, head, loss, 2 head bwd, 3 GRU bwd, norm, Adam: one submit
+});
+
+test('forecast_windows cuts each series into one-step-ahead windows like the reference', async ({ gpu }) => {
+  const s = { tasks: 3, context: 7, horizon: 4, window: 3 };
+  const rand = rng(Date.now() & 0xffff);
+  const context = Array.from({ length: s.tasks * s.context }, () => rand() * 2 - 1);
+  const future = Array.from({ length: s.tasks * s.horizon }, () => rand() * 2 - 1);
+  const out = await gpu.evaluate(
+    async ({ s, context, future }) => {
+      const h = window.harness;
+      const g = await h.gpu();
+      const ep = await h.tensor([5 + context.length + future.length], [0, 0, 0, 0, 0, ...context, ...future]);
+      const lay = h.lib.forecastWindowLayout(s);
+      const out = await h.tensor([lay.size + 2]);
+      g.fill(out, NaN);
+      const view = out.view(2, [lay.size]);
+      await h.run((rec) =>
+        h.lib.forecastWindows(rec, s, {
+          context: ep.view(5, [context.length]),
+          future: ep.view(5 + context.length, [future.length]),
+          out: view,
+        }),
+      );
+      return { got: Array.from(await h.read(out)).slice(2), lay };
+    },
+    { s, context, future },
+  );
+  const ref = forecastWindowsRef(s, context, future);
+  const part = (k: 'supportX' | 'supportY' | 'queryX' | 'queryY', n: number) =>
+    out.got.slice(out.lay[k], out.lay[k] + n);
+  expect(part('supportX', ref.supportX.length)).toEqual(ref.supportX.map(Math.fround));
+  expect(part('supportY', ref.supportY.length)).toEqual(ref.supportY.map(Math.fround));
+  expect(part('queryX', ref.queryX.length)).toEqual(ref.queryX.map(Math.fround));
+  expect(part('queryY', ref.queryY.length)).toEqual(ref.queryY.map(Math.fround));
+  expect(out.got.length).toBe(
+    ref.supportX.length + ref.supportY.length + ref.queryX.length + ref.queryY.length,
+  );
 });

@@ -224,6 +224,7 @@ export function register(program: Command): void {
         });
       }
       if (r.forecast) Object.assign(summary, { split, episodes: r.values.length, forecast: r.forecast });
+      if (r.lastValue) Object.assign(summary, { lastValue: r.lastValue, values: r.values });
       if (opts.json) {
         console.log(JSON.stringify(summary));
         return;
@@ -244,13 +245,27 @@ export function register(program: Command): void {
         console.log(r.perAlphabet.map((p) => `${p.alphabet} ${p.mean.toPrecision(3)}`).join(', '));
         if (r.skipped.length) console.log(`left out: ${r.skipped.join('; ')}`);
       }
+      if (r.lastValue) {
+        const { mean, ci95, diff } = r.lastValue;
+        console.log(
+          `last value on the same windows: ${mean.toPrecision(4)} ± ${ci95.toPrecision(2)}; ` +
+            `model − last value per task ${diff.mean.toPrecision(3)} ± ${diff.ci95.toPrecision(2)}`,
+        );
+      }
       if (opts.transductive && r.transductive) {
         console.log(
           `transductive (all queries in one sequence, each seeing the earlier ones): ` +
             `${r.transductive.mean.toPrecision(4)} ± ${r.transductive.ci95.toPrecision(2)}`,
         );
       }
-      if (cmp) console.log(`${formatComparison(cmp)} (${cmp.tasks} tasks)`);
+      for (const [i, c] of (cmps ?? []).entries()) {
+        const { diff, wins } = summary.comparisons![i];
+        console.log(`${formatComparison(c)} (${c.tasks} tasks)`);
+        console.log(
+          `  lopt − adam per task: ${diff.mean.toPrecision(3)} ± ${diff.ci95.toPrecision(2)} (95% interval); ` +
+            `lopt lower on ${wins} of ${c.tasks} tasks`,
+        );
+      }
       if (r.forecast) console.log(formatForecasters(r.forecast));
       if (summary.perPresentation) console.log(formatPresentation(summary.perPresentation, shots));
     });

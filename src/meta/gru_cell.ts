@@ -26,10 +26,15 @@ import { mseLoss } from '../kernels/mse_loss';
 /** The cell reads x scaled to about [−1, 1] (sinusoid x ∈ [−5, 5]), as the black-box learner does. */
 export const CELL_INPUT_SCALE = 1 / 5;
 
-/** A column of model inputs (one value per row), possibly strided such as x / 5 inside an episode. */
+/**
+ * A column of model inputs (one value per row), possibly strided such as x / 5 inside an episode, that the
+ * cell reads at every step; or, with `perStep`, a sequence per row ([rows, steps, 1], rows indexing
+ * (row, step)), such as a forecasting window.
+ */
 export interface CellInput {
   tensor: Tensor;
   rows: RowLayout;
+  perStep?: boolean;
 }
 
 export class GruCell {
@@ -144,9 +149,9 @@ export class CellPass {
     };
   }
 
-  /** The GRU's input rows [rows, T, 1]: x itself for one step, else x's contiguous copy read at every step. */
+  /** The GRU's input rows [rows, T, 1]: x itself for one step or a sequence, else x's copy read at every step. */
   #input(rec: Recorder, x: CellInput): CellInput {
-    if (!this.#xs) return x;
+    if (!this.#xs || x.perStep) return x;
     const s = { groups: 1, rowsPerGroup: this.#run.batch, inF: 1, outF: 1, sharedWeights: true };
     linearForward(rec, s, { x: x.tensor, xRows: x.rows, w: this.#one!, y: this.#xs });
     return { tensor: this.#xs, rows: { block: this.cell.steps, blockStride: 1, rowStride: 0 } };

@@ -15,9 +15,10 @@ import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
 import { broadcastGroups, groupAxpy } from '../kernels/group_axpy';
 import type { GroupedLayout } from '../layout/group_layout';
-import { sinusoidEpisodeLayout, sinusoidTasks } from '../kernels/sinusoid_tasks';
 import { CELL_INPUT_SCALE, CellPass, columnInput, GruCell, type CellInput } from './gru_cell';
 import { initUniform } from './init';
+import { innerTaskRows, innerTasks } from './inner_tasks';
+import { forecastWindowLayout, forecastWindowRows } from '../kernels/forecast_windows';
 import {
   regressionPredictor,
   summarize,
@@ -105,6 +106,7 @@ export abstract class InnerLoopLearner extends LearnerCore {
     if (!(hvpEpsilon > 0)) throw new InputError(`hvpEpsilon must be > 0, got ${hvpEpsilon}`);
     if (!(Number.isInteger(cellSteps) && cellSteps >= 1))
       throw new InputError(`cellSteps must be an integer ≥ 1, got ${cellSteps}`);
+    innerTaskRows(config, cellSteps); // refuses a forecast window that does not fit the context
     const cell = new GruCell(config.hidden, config.layers, cellSteps);
     // θ, the shared initial weights, in cell.entries' layout; grads: the meta-gradient of the last step.
     const theta = initUniform(cell.size, 1 / Math.sqrt(config.hidden), config.seed);
@@ -140,7 +142,10 @@ export abstract class InnerLoopLearner extends LearnerCore {
     return this.trainPass.program.kernels;
   }
 
-  /** The training episode buffer (sinusoidEpisodeLayout): the tasks of the last step, for tests. */
+  /**
+   * The training episode buffer, the tasks of the last step, for tests: sinusoidEpisodeLayout, or for forecasts
+   * the windows (forecastWindowLayout).
+   */
   get episode(): Tensor {
     return (this.trainPass as Recorded).episode;
   }
@@ -159,11 +164,10 @@ export abstract class InnerLoopLearner extends LearnerCore {
     finish: (rec: Recorder, batch: MetaBatch) => Tensor,
   ): Promise<Recorded> {
     const { gpu, cell } = this;
-    const { shots: K, queries: Q } = this.config;
-    const ep = sinusoidEpisodeLayout({ tasks, shots: K, queries: Q });
-    const episode = gpu.tensor([ep.size]);
+    const source = innerTasks(gpu, this.config, tasks, this.inner.cellSteps);
+    const { episode } = source;
     const layout = cell.layout(tasks);
-    const tensors: Tensor[] = [episode];
+    const tensors: Tensor[] = [...source.tensors];
     const scratch = (size = tasks * cell.size) => {
       const t = gpu.tensor([size]);
       tensors.push(t);
@@ -171,30 +175,22 @@ export abstract class InnerLoopLearner extends LearnerCore {
     };
     const keep = label === 'train' && this.keepsInnerWeights;
     const weights = Array.from({ length: keep ? this.inner.innerSteps + 1 : 2 }, () => scratch());
-    const support = new CellPass(gpu, cell, tasks, K);
-    const query = new CellPass(gpu, cell, tasks, Q);
-    // The cell reads x / 5 in place from the episode's sequence rows (x/5, y/5, is-support).
-    const stride = (K + Q) * 3;
+    const support = new CellPass(gpu, cell, tasks, source.supportRows);
+    const query = new CellPass(gpu, cell, tasks, source.queryRows);
     const batch: MetaBatch = {
       layout,
       weights,
       adapted: weights[this.inner.innerSteps % weights.length],
       support,
       query,
-      supportX: {
-        tensor: episode.view(ep.sequence, [tasks * K]),
-        rows: { block: K, blockStride: stride, rowStride: 3 },
-      },
-      supportY: episode.view(ep.supportY, [tasks * K]),
-      queryX: {
-        tensor: episode.view(ep.sequence + 3 * K, [tasks * Q]),
-        rows: { block: Q, blockStride: stride, rowStride: 3 },
-      },
-      queryY: episode.view(ep.queryY, [tasks * Q]),
+      supportX: source.supportX,
+      supportY: source.supportY,
+      queryX: source.queryX,
+      queryY: source.queryY,
       scratch,
     };
     const rec = gpu.recorder();
-    sinusoidTasks(rec, { tasks, shots: K, queries: Q }, { step: this.stepCounter, episode, seed, stream });
+    source.record(rec, { step: this.stepCounter, seed, stream });
     const { supportX: x, supportY: y } = batch;
     this.#recordAdapt(rec, { layout, weights, support, x, y, grad: scratch() });
     const loss = finish(rec, batch);
@@ -229,7 +225,36 @@ export abstract class InnerLoopLearner extends LearnerCore {
       b.query.recordLoss(rec, b.adapted, b.queryX, b.queryY);
       return b.query.loss;
     });
-    return summarize('mse', Array.from((await this.runOnce(r, 0)).loss));
+    const read = () => this.gpu.read(r.episode);
+    const { loss, extra } = await this.runOnce(r, 0, this.config.task === 'forecast' ? read : undefined);
+    const result = summarize('mse', Array.from(loss));
+    if (extra) {
+      // The last value of each query window, as the forecast: the baseline any forecaster must beat.
+      const shape = {
+        tasks,
+        context: this.config.shots,
+        horizon: this.config.queries,
+        window: this.inner.cellSteps,
+      };
+      const wl = forecastWindowLayout(shape);
+      const { query: P } = forecastWindowRows(shape);
+      const W = this.inner.cellSteps;
+      const last = Array.from({ length: tasks }, (_, b) => {
+        let sum = 0;
+        for (let q = 0; q < P; q++) {
+          const x = extra[wl.queryX + (b * P + q) * W + W - 1];
+          sum += (x - extra[wl.queryY + b * P + q]) ** 2;
+        }
+        return sum / P;
+      });
+      const base = summarize('mse', last);
+      const diff = summarize(
+        'mse',
+        result.values.map((v, b) => v - last[b]),
+      );
+      result.lastValue = { mean: base.mean, ci95: base.ci95, diff: { mean: diff.mean, ci95: diff.ci95 } };
+    }
+    return result;
   }
 
   async adapt(support: Point[]): Promise<RegressionPredictor> {
@@ -241,6 +266,11 @@ export abstract class InnerLoopLearner extends LearnerCore {
    * support, the un-adapted θ's predictions.
    */
   async predict(support: { x: number; y: number }[], queryX: number[]): Promise<number[]> {
+    if (this.config.task === 'forecast')
+      throw new InputError(
+        `predict() maps x to y on sinusoid-style tasks; this ${this.config.learner} model forecasts windows of ` +
+          `${this.inner.cellSteps} values: score it with evaluate() (metarnn eval)`,
+      );
     const { gpu, cell } = this;
     const K = support.length;
     const sx = gpu.tensor([Math.max(1, K)], K ? support.map((s) => s.x * CELL_INPUT_SCALE) : [0]);

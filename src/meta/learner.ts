@@ -68,6 +68,11 @@ export interface EvalResult {
   alphabets?: string[];
   /** Forecasters on real series: per series and against the baselines (see ForecastScores). */
   forecast?: ForecastScores;
+  /**
+   * Gradient-based learners on forecast tasks: the last-value forecast's MSE on the same query windows, and
+   * the paired difference (model − last value) per task.
+   */
+  lastValue?: { mean: number; ci95: number; diff: { mean: number; ci95: number } };
 }
 
 export interface MetaLearner {

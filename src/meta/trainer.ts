@@ -59,6 +59,10 @@ const BUILDERS: Partial<Record<string, (gpu: Gpu, c: MetaConfig, data: TaskData)
   'sinusoid/fomaml': (gpu, c) => MamlLearner.create(gpu, c, 1, innerOptions(c)),
   'sinusoid/reptile': (gpu, c) => ReptileLearner.create(gpu, c, innerOptions(c)),
   'sinusoid/metasgd': (gpu, c) => MetaSgdLearner.create(gpu, c, innerOptions(c)),
+  'forecast/maml': (gpu, c) => MamlLearner.create(gpu, c, 2, innerOptions(c)),
+  'forecast/fomaml': (gpu, c) => MamlLearner.create(gpu, c, 1, innerOptions(c)),
+  'forecast/reptile': (gpu, c) => ReptileLearner.create(gpu, c, innerOptions(c)),
+  'forecast/metasgd': (gpu, c) => MetaSgdLearner.create(gpu, c, innerOptions(c)),
   'omniglot/blackbox': BlackBoxClassifier.create,
   'sinusoid/lopt': (gpu, c) => {
     const runSteps = c.innerSteps ?? DEFAULT_LOPT.runSteps;
@@ -93,6 +97,10 @@ export function supportedPairs(): string[] {
 }
 
 const innerDefaults = { innerSteps: DEFAULT_INNER_LOOP.innerSteps, innerLr: DEFAULT_INNER_LOOP.innerLr };
+const forecastInner = {
+  ...{ layers: 1, hidden: 32, metaBatch: 25, lr: 0.01, shots: 24, queries: 8, cellSteps: 8 },
+  ...innerDefaults,
+};
 
 /**
  * Settings that differ from DEFAULT_CONFIG per task/learner, as measured by each learner's author (see
@@ -142,6 +150,12 @@ export const PAIR_DEFAULTS: Partial<
   'sinusoid/maml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, ...innerDefaults, hvp: 'exact' },
   'sinusoid/fomaml': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, ...innerDefaults },
   'sinusoid/reptile': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, ...innerDefaults },
+  // The gradient-based learners on forecast tasks: 24 observed values, 8 to forecast one step ahead; the task
+  // model reads windows of 8 (16 support windows per task), so its recurrence is differentiated.
+  'forecast/maml': { ...forecastInner, hvp: 'exact' },
+  'forecast/fomaml': forecastInner,
+  'forecast/reptile': forecastInner,
+  'forecast/metasgd': { ...forecastInner, innerSteps: 1 },
   // Meta-SGD learns α per parameter: one inner step, as the paper; α starts at innerLr.
   'sinusoid/metasgd': { layers: 1, hidden: 32, metaBatch: 25, lr: 0.05, innerSteps: 1, innerLr: 0.05 },
   // The learned optimizer: a 2 × 20 GRU as Andrychowicz et al.; metaBatch task models per run; shots points

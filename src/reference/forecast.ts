@@ -29,3 +29,36 @@ export function forecastTaskRef(seed: number, stream: number, step: number, task
   }
   return { kind, params: q.slice(1), xs };
 }
+
+/**
+ * Twin of forecast_windows: per task, one-step-ahead windows of `window` values — support rows inside the
+ * context, a query row ending on each future value — from context [B, C] and future [B, P].
+ */
+export function forecastWindowsRef(
+  s: { tasks: number; context: number; horizon: number; window: number },
+  context: ArrayLike<number>,
+  future: ArrayLike<number>,
+) {
+  const { tasks: B, context: C, horizon: P, window: W } = s;
+  const out = {
+    supportX: [] as number[],
+    supportY: [] as number[],
+    queryX: [] as number[],
+    queryY: [] as number[],
+  };
+  for (let b = 0; b < B; b++) {
+    const series = [
+      ...Array.from(context).slice(b * C, (b + 1) * C),
+      ...Array.from(future).slice(b * P, (b + 1) * P),
+    ];
+    for (let end = W; end < C; end++) {
+      out.supportX.push(...series.slice(end - W, end));
+      out.supportY.push(series[end]);
+    }
+    for (let end = C; end < C + P; end++) {
+      out.queryX.push(...series.slice(end - W, end));
+      out.queryY.push(series[end]);
+    }
+  }
+  return out;
+}

@@ -19,13 +19,17 @@ export interface TaskRef {
   queryY: number[];
 }
 
-/** The cell: hidden size, or hidden size, layers and time steps (1 and 1 when absent). */
-export type CellRef = number | { hidden: number; layers?: number; steps?: number };
+/**
+ * The cell: hidden size, or hidden size, layers and time steps (1 and 1 when absent). With `sequence`, a
+ * row's input is a window of `steps` values (x holds [rows, steps]), not x read at every step.
+ */
+export type CellRef = number | { hidden: number; layers?: number; steps?: number; sequence?: boolean };
 
 export interface InnerLoopRef {
   hidden: number;
   layers?: number;
   steps?: number;
+  sequence?: boolean;
   innerSteps: number;
   innerLr: number;
   /** Meta-SGD: a learning rate per weight, in place of innerLr. */
@@ -40,11 +44,13 @@ function cellOf(c: CellRef) {
   const T = o.steps ?? 1;
   const shape: GruShape = { layers: o.layers ?? 1, inputSize: 1, hiddenSize: H, groups: 1 };
   const gru = gruParamLayout(shape).size;
-  // The GRU's input [n, T, 1]: x / 5 at every step.
-  const input = (xs: number[]) => xs.flatMap((x) => Array<number>(T).fill(x * INPUT_SCALE));
+  // The GRU's input [n, T, 1]: x / 5 at every step, or the rows' windows as they are.
+  const input = (xs: number[]) =>
+    o.sequence ? xs : xs.flatMap((x) => Array<number>(T).fill(x * INPUT_SCALE));
+  const rows = (xs: number[]) => (o.sequence ? xs.length / T : xs.length);
   // The last step's output of row q inside output [n, T, H].
   const last = (out: ArrayLike<number>, q: number, j: number) => out[(q * T + T - 1) * H + j];
-  return { H, T, shape, gru, input, last, run: (n: number) => ({ batch: n, steps: T }) };
+  return { H, T, shape, gru, input, rows, last, run: (n: number) => ({ batch: n, steps: T }) };
 }
 
 export function cellSizeRef(c: CellRef): number {
@@ -54,9 +60,9 @@ export function cellSizeRef(c: CellRef): number {
 
 /** Predictions of the cell at raw inputs xs (it reads x / 5 from h0 = 0 for `steps` steps). */
 export function cellForwardRef(c: CellRef, w: ArrayLike<number>, xs: number[]): Float64Array {
-  const { H, shape, gru, input, last, run } = cellOf(c);
-  const { output } = gruForwardRef(shape, run(xs.length), w, input(xs));
-  return Float64Array.from(xs, (_, q) => {
+  const { H, shape, gru, input, rows, last, run } = cellOf(c);
+  const { output } = gruForwardRef(shape, run(rows(xs)), w, input(xs));
+  return Float64Array.from({ length: rows(xs) }, (_, q) => {
     let y = w[gru + H];
     for (let j = 0; j < H; j++) y += w[gru + j] * last(output, q, j);
     return y;
@@ -65,10 +71,10 @@ export function cellForwardRef(c: CellRef, w: ArrayLike<number>, xs: number[]): 
 
 /** Mean squared error at (xs, ys), its gradient with respect to the weights, and dL/d(outputs). */
 export function cellLossGradRef(c: CellRef, w: ArrayLike<number>, xs: number[], ys: number[]) {
-  const { H, T, shape, gru, input, last, run } = cellOf(c);
-  const { output } = gruForwardRef(shape, run(xs.length), w, input(xs));
+  const { H, T, shape, gru, input, rows, last, run } = cellOf(c);
+  const { output } = gruForwardRef(shape, run(rows(xs)), w, input(xs));
   const pred = cellForwardRef(c, w, xs);
-  const n = xs.length;
+  const n = rows(xs);
   let loss = 0;
   const grad = new Float64Array(cellSizeRef(c));
   const dOut = new Float64Array(n * T * H);
@@ -97,8 +103,8 @@ export function cellHvpRef(
   xs: number[],
   ys: number[],
 ) {
-  const { H, T, shape, gru, input, last, run } = cellOf(c);
-  const n = xs.length;
+  const { H, T, shape, gru, input, rows, last, run } = cellOf(c);
+  const n = rows(xs);
   const { pred } = cellLossGradRef(c, w, xs, ys);
   const dPred = Array.from(pred, (p, q) => (2 * (p - ys[q])) / n);
   const dOut = new Float64Array(n * T * H);
