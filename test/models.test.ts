@@ -24,6 +24,14 @@ const FORECASTER_FIGURES: Record<string, { model: number; lastValue: number }> =
   'series-unemployment': { model: 5.011, lastValue: 5.627 },
 };
 
+/**
+ * The test figures models/README.md reports for the gradient-based learners on synthetic tasks (MSE on 600
+ * test tasks drawn from the seed: the same tasks, so the same figure to float32, on any adapter).
+ */
+const SYNTHETIC_FIGURES: Record<string, number> = {
+  'sinusoid-metasgd': 0.29767,
+};
+
 test('models/ holds at least one model, each with its README line', () => {
   expect(models.length).toBeGreaterThan(0);
   const readme = readFileSync(join(MODELS, 'README.md'), 'utf8');
@@ -51,6 +59,18 @@ for (const m of models.filter((m) => taskOf(m) === 'series')) {
     expect(Math.abs(by.model - want.model)).toBeLessThan(0.01 * want.model); // the same on any adapter, to float32
     expect(by.lastValue).toBeCloseTo(want.lastValue, 2);
     expect(by.model).toBeLessThan(by.lastValue);
+  });
+}
+
+for (const m of models.filter((m) => taskOf(m) === 'sinusoid' || taskOf(m) === 'forecast')) {
+  test(`models/${m} gives its reported test figure again (600 tasks)`, async () => {
+    const r = await cli('eval', '--checkpoint', join(MODELS, m), '--episodes', '600', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { metric: string; mean: number; episodes: number };
+    const want = SYNTHETIC_FIGURES[m];
+    expect(want, `${m}: its figure in SYNTHETIC_FIGURES`).toBeTruthy();
+    expect(j).toMatchObject({ metric: 'mse', episodes: 600 });
+    expect(Math.abs(j.mean - want)).toBeLessThan(0.01 * want);
   });
 }
 
