@@ -173,7 +173,7 @@ export function gruProbeLoss(
 }
 
 /** Offsets of group g's weights in layer `lo` (each tensor stored as [groups, …], see gru_layout). */
-function groupWeights(
+export function groupWeights(
   lo: { inputSize: number; wih: number; whh: number; bih: number; bhh: number },
   g: number,
   H: number,

@@ -8,7 +8,7 @@
  * this reference against central differences of gruBackwardRef in float64.
  */
 import { gruParamLayout, type GruShape } from '../layout/gru_layout';
-import type { GruRefRun } from './gru';
+import { groupWeights as offsets, type GruRefRun } from './gru';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
@@ -203,19 +203,4 @@ export function gruTangentRef(
     tdx = tdIn;
   }
   return { output, tOutput, grads, tgrads, dx, tdx };
-}
-
-/** Offsets of group g's weights in layer `lo` (each tensor stored as [groups, …], see gru_layout). */
-function offsets(
-  lo: { inputSize: number; wih: number; whh: number; bih: number; bhh: number },
-  g: number,
-  H: number,
-) {
-  const I = lo.inputSize;
-  return {
-    wih: lo.wih + g * 3 * H * I,
-    whh: lo.whh + g * 3 * H * H,
-    bih: lo.bih + g * 3 * H,
-    bhh: lo.bhh + g * 3 * H,
-  };
 }

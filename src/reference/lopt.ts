@@ -1,6 +1,6 @@
 /**
- * Float64 references for the learned optimizer's kernels (lopt_input, lopt_update, lopt_credit) and the
- * hand-designed optimizers it is compared with (coord_optim).
+ * Float64 references for the learned optimizer's kernels (lopt_input, lopt_features, lopt_update,
+ * lopt_credit) and the hand-designed optimizers it is compared with (coord_optim).
  */
 import { coordCount, coordWeight, type CoordMap, type CoordOptimizer } from '../layout/coord_map';
 import { gruParamLayout, type GruShape } from '../layout/gru_layout';
@@ -11,6 +11,41 @@ const P = 10;
 /** Andrychowicz et al. 2016, appendix A: (log|g| / P, sign g) if |g| ≥ e^−P, else (−1, e^P g). */
 export function preprocessRef(g: number): [number, number] {
   return Math.abs(g) >= Math.exp(-P) ? [Math.log(Math.abs(g)) / P, Math.sign(g)] : [-1, Math.exp(P) * g];
+}
+
+/** Inputs per coordinate of the 'v2' feature set, and the timescales shaders/lopt_features.wgsl uses. */
+export const V2_FEATURES = 11;
+const BETAS = [0.5, 0.9, 0.99].map(Math.fround);
+const BETA_V = Math.fround(0.999);
+const TAUS = [10, 100, 1000];
+
+/**
+ * One inner step of the 'v2' features (shaders/lopt_features.wgsl) for every coordinate: momenta at three
+ * timescales and the second moment carried in `state` [C, 4] (updated in place; not read at t = 0), then
+ * X [C, 11] = preprocess(g), g / r, m̂_k / r, log(r) / P, θ, tanh((t + 1) / τ) with r = √v̂ + 1e-8.
+ */
+export function loptFeaturesRef(
+  m: CoordMap,
+  grads: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  state: Float64Array,
+  t: number,
+): number[] {
+  const x: number[] = [];
+  const n = t + 1;
+  for (let c = 0; c < coordCount(m); c++) {
+    const i = coordWeight(m, c);
+    const g = grads[i];
+    const s = state.subarray(4 * c, 4 * c + 4);
+    if (t === 0) s.fill(0);
+    for (let k = 0; k < 3; k++) s[k] = BETAS[k] * s[k] + (1 - BETAS[k]) * g;
+    s[3] = BETA_V * s[3] + (1 - BETA_V) * g * g;
+    const r = Math.sqrt(s[3] / (1 - BETA_V ** n)) + 1e-8;
+    x.push(...preprocessRef(g), g / r);
+    for (let k = 0; k < 3; k++) x.push(s[k] / (1 - BETAS[k] ** n) / r);
+    x.push(Math.log(r) / P, weights[i], ...TAUS.map((tau) => Math.tanh(n / tau)));
+  }
+  return x;
 }
 
 /** The coordinates' gradients [C] gathered from a per-task gradient buffer. */
@@ -79,7 +114,7 @@ export function coordOptimRef(
 
 /**
  * The learned optimizer's meta-gradient for one truncation of T steps, in float64, from what the GPU saved:
- * inputs X [C, T, 2], raw gradients R [C, T+1], the optimizer's start state h0 [L, C, H] (zeros if absent),
+ * inputs X [C, T, F] (F = shape.inputSize: 2, or 11 with the 'v2' features), raw gradients R [C, T+1], the optimizer's start state h0 [L, C, H] (zeros if absent),
  * and with `log` (meta-loss mean log f) the per-task losses and each coordinate's task.
  * Params are the GRU's (gruParamLayout, groups 1) followed by the head's weight [H] and bias [1].
  */
