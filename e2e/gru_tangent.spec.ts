@@ -26,7 +26,7 @@ const cases: Case[] = [
   { L: 2, B: 8, T: 9, I: 3, H: 20, G: 2, tx: true },
   { L: 2, B: 18, T: 4, I: 2, H: 33, G: 2, tx: true },
   { L: 3, B: 5, T: 8, I: 2, H: 7, G: 5, tx: false },
-  { L: 1, B: 2, T: 3, I: 2, H: 260, G: 1, tx: true },
+  { L: 1, B: 1, T: 2, I: 2, H: 260, G: 1, tx: true },
 ];
 
 /**
