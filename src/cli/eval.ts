@@ -258,14 +258,7 @@ export function register(program: Command): void {
             `${r.transductive.mean.toPrecision(4)} ± ${r.transductive.ci95.toPrecision(2)}`,
         );
       }
-      for (const [i, c] of (cmps ?? []).entries()) {
-        const { diff, wins } = summary.comparisons![i];
-        console.log(`${formatComparison(c)} (${c.tasks} tasks)`);
-        console.log(
-          `  lopt − adam per task: ${diff.mean.toPrecision(3)} ± ${diff.ci95.toPrecision(2)} (95% interval); ` +
-            `lopt lower on ${wins} of ${c.tasks} tasks`,
-        );
-      }
+      if (cmp) console.log(`${formatComparison(cmp)} (${cmp.tasks} tasks)`);
       if (r.forecast) console.log(formatForecasters(r.forecast));
       if (summary.perPresentation) console.log(formatPresentation(summary.perPresentation, shots));
     });
