@@ -30,6 +30,9 @@ const FORECASTER_FIGURES: Record<string, { model: number; lastValue: number }> =
  */
 const SYNTHETIC_FIGURES: Record<string, number> = {
   'sinusoid-metasgd': 0.29767,
+  'forecast-maml': 0.013374,
+  'forecast-fomaml': 0.012602,
+  'forecast-reptile': 0.014028,
 };
 
 test('models/ holds at least one model, each with its README line', () => {
