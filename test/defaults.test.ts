@@ -36,7 +36,7 @@ const SERIES = [
 
 /** The pairs `train` offers, as its refusal of an unknown pair lists them. */
 async function pairs(): Promise<string[]> {
-  const r = await cli('train', '--task', 'forecast', '--learner', 'reptile', '--print-config');
+  const r = await cli('train', '--task', 'omniglot', '--learner', 'reptile', '--print-config');
   expect(r.code, r.stderr).toBe(2);
   const list = /available are (.*)$/m.exec(r.stderr)?.[1];
   expect(list, r.stderr).toBeTruthy();
@@ -135,9 +135,13 @@ test('train refuses second-order settings where they mean nothing: exit 2, the v
     ],
     [
       ['--learner', 'blackbox', '--cell-steps', '4'],
-      /^metarnn: --cell-steps 4 sets the task model of maml, fomaml, reptile, not of 'blackbox'/,
+      /^metarnn: --cell-steps 4 sets the task model of maml, fomaml, reptile, metasgd, not of 'blackbox'/,
     ],
     [['--learner', 'maml', '--cell-steps', '0'], /^metarnn: --cell-steps "0": expected an integer >= 1$/],
+    [
+      ['--task', 'forecast', '--learner', 'fomaml', '--shots', '8', '--cell-steps', '8'],
+      /^metarnn: --cell-steps 8 does not fit in --shots 8: .*give --cell-steps below 8$/,
+    ],
   ];
   for (const [args, want] of cases) {
     const out = join(dir, 'refused');
@@ -158,7 +162,12 @@ test('every pair offered has defaults that pass the checks', async () => {
       'sinusoid/maml',
       'sinusoid/fomaml',
       'sinusoid/reptile',
+      'sinusoid/metasgd',
       'forecast/blackbox',
+      'forecast/maml',
+      'forecast/fomaml',
+      'forecast/reptile',
+      'forecast/metasgd',
       'series/blackbox',
       'regression/blackbox',
       'omniglot/blackbox',
@@ -182,7 +191,9 @@ for (const pair of [
   'sinusoid/maml',
   'sinusoid/fomaml',
   'sinusoid/reptile',
+  'sinusoid/metasgd',
   'forecast/blackbox',
+  'forecast/maml',
   'series/blackbox',
   'regression/blackbox',
   'omniglot/blackbox',

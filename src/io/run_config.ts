@@ -244,6 +244,14 @@ function checkSecondOrderKeys(c: RunConfig, name: (key: keyof RunConfig) => stri
         `leave it out`,
     );
   }
+  const window = c.cellSteps ?? 1;
+  if (c.task === 'forecast' && family.includes(c.learner) && window >= c.shots) {
+    throw new InputError(
+      `${name('cellSteps')} ${window} does not fit in ${name('shots')} ${c.shots}: the task model reads windows of ` +
+        `${name('cellSteps')} observed values, and the ${c.shots} observed values must hold at least one window ` +
+        `and its next value; give ${name('cellSteps')} below ${c.shots}`,
+    );
+  }
   if (c.secondOrder && c.learner !== 'context') {
     const why =
       c.learner === 'maml'
