@@ -30,6 +30,9 @@ const FORECASTER_FIGURES: Record<string, { model: number; lastValue: number }> =
  */
 const SYNTHETIC_FIGURES: Record<string, number> = {
   'sinusoid-metasgd': 0.29767,
+  'sinusoid-metasgd-5shot': 0.60343,
+  'sinusoid-context-1st': 0.2255,
+  'sinusoid-context-2nd': 0.12288,
   'forecast-maml': 0.013374,
   'forecast-fomaml': 0.012602,
   'forecast-reptile': 0.014028,
