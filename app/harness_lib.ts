@@ -17,6 +17,7 @@ export { coordOptimStep } from '../src/kernels/coord_optim';
 export { loptInput } from '../src/kernels/lopt_input';
 export { loptUpdate } from '../src/kernels/lopt_update';
 export { loptCredit } from '../src/kernels/lopt_credit';
+export { loptFeatures } from '../src/kernels/lopt_features';
 export { contextRows, contextStep } from '../src/kernels/context_adapt';
 export { forecastWindows, forecastWindowLayout } from '../src/kernels/forecast_windows';
 export { reluForward, reluBackward } from '../src/kernels/relu';

@@ -2,9 +2,11 @@ import {
   coordOptimRef,
   gatherRef,
   loptCreditRef,
+  loptFeaturesRef,
   loptMetaGradientRef,
   loptUpdateRef,
   preprocessRef,
+  V2_FEATURES,
 } from '../src/reference/lopt';
 import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
@@ -58,6 +60,65 @@ test('lopt_input: preprocessed gradients into a slot of X, raw ones into R', asy
   }
   expectClose(gotX, wantX, `lopt_input X (seed ${seed})`, 1e-5);
   expect(gotRaw, 'raw gradients').toEqual(coords);
+});
+
+test('lopt_features (v2): inputs and carried state against float64, at a run’s first step and a later one', async ({
+  gpu,
+}) => {
+  const seed = Date.now() & 0xffff;
+  const rand = rng(seed);
+  const [g1, g2] = [gradients(seed), gradients(seed + 1)];
+  const weights = uniform(rand, W, -2, 2);
+  const F = V2_FEATURES;
+  const T = 3;
+  // The first step reads clock [9, 0] at offset 1 (t = 0 + 0); the second continues the run at offset 0,
+  // t = 9 + 2 = 11, from the state the first left.
+  const out = await gpu.evaluate(
+    async ({ g1, g2, weights, MAP, C, T, F }) => {
+      const h = window.harness;
+      const k = h.lib.loptFeatures;
+      const grads = [await h.tensor([g1.length], g1), await h.tensor([g2.length], g2)];
+      const w = (await h.tensor([3 + weights.length], [1, 2, 3, ...weights])).view(3, [weights.length]);
+      const state = await h.tensor([4 * C]); // poisoned: the first step of a run must not read it
+      const clock = await h.tensor([2], [9, 0], 'u32');
+      const x = [await h.tensor([C * T * F]), await h.tensor([C * T * F])];
+      const raw = await h.tensor([C * (T + 1)]);
+      const first = { tensor: x[0], stride: F * T, slot: 1 };
+      await h.run((rec) => {
+        k(rec, MAP, { grads: grads[0], weights: w, state, clock: clock.view(1, [1]), step: 0, x: first });
+      });
+      const s1 = await h.read(state);
+      const later = { tensor: x[1], stride: F * T, slot: 2 };
+      const rawSlot = { tensor: raw, stride: T + 1, slot: 1 };
+      await h.run((rec) => {
+        k(rec, MAP, { grads: grads[1], weights: w, state, clock, step: 2, x: later, raw: rawSlot });
+      });
+      return {
+        x1: await h.read(x[0]),
+        s1,
+        x2: await h.read(x[1]),
+        s2: await h.read(state),
+        raw: await h.read(raw),
+      };
+    },
+    { g1, g2, weights, MAP, C, T, F },
+  );
+  const state = new Float64Array(4 * C);
+  const slot = (x: number[], s: number) =>
+    Array.from({ length: C }, (_, c) => x.slice((c * T + s) * F, (c * T + s + 1) * F)).flat();
+  expectClose(slot(out.x1, 1), loptFeaturesRef(MAP, g1, weights, state, 0), `features, t = 0 (seed ${seed})`);
+  expectClose(out.s1, state, `state after t = 0 (seed ${seed})`);
+  expect(out.x1.slice(0, F).every(Number.isNaN), 'other slots stay poisoned').toBe(true);
+  expectClose(
+    slot(out.x2, 2),
+    loptFeaturesRef(MAP, g2, weights, state, 11),
+    `features, t = 11 (seed ${seed})`,
+  );
+  expectClose(out.s2, state, `state after t = 11 (seed ${seed})`);
+  expect(
+    Array.from({ length: C }, (_, c) => out.raw[c * (T + 1) + 1]),
+    'raw gradients',
+  ).toEqual(gatherRef(MAP, g2));
 });
 
 test('lopt_update and lopt_credit (plain and log meta-loss) against float64', async ({ gpu }) => {
@@ -137,92 +198,205 @@ for (const kind of ['sgd', 'rmsprop', 'adam'] as const) {
   });
 }
 
-test('learned optimizer: the meta-gradient of a truncation matches float64 (fresh run and continued)', async ({
-  gpu,
-}) => {
-  const shape = { layers: 2, inputSize: 2, hiddenSize: 4, groups: 1 };
-  const T = 3;
-  const out = await gpu.evaluate(
-    async ({ T }) => {
+for (const features of ['v1', 'v2'] as const) {
+  test(`learned optimizer (${features}): the meta-gradient of a truncation matches float64 (fresh run and continued)`, async ({
+    gpu,
+  }) => {
+    const F = features === 'v2' ? V2_FEATURES : 2;
+    const shape = { layers: 2, inputSize: F, hiddenSize: 4, groups: 1 };
+    const T = 3;
+    const out = await gpu.evaluate(
+      async ({ T, features }) => {
+        const h = window.harness;
+        const g = await h.gpu();
+        const config = {
+          ...h.lib.defaultsFor('sinusoid', 'lopt'),
+          layers: 2,
+          hidden: 4,
+          metaBatch: 2,
+          shots: 5,
+          seed: Date.now() & 0xffff,
+        };
+        const opts = { taskHidden: 3, unroll: T, runSteps: 2 * T, features };
+        const l = await h.lib.LearnedOptimizer.create(g, config, opts);
+        const steps = [];
+        for (let k = 0; k < 2; k++) {
+          const params = await h.read(l.params);
+          const start = await h.read(l.unrollBuffers.start);
+          l.step();
+          steps.push({
+            params,
+            start,
+            x: await h.read(l.unrollBuffers.inputs),
+            raw: await h.read(l.unrollBuffers.rawGradients),
+            losses: await h.read(l.unrollBuffers.losses),
+            // u32 on the GPU: reinterpret the bits read back
+            taskOf: Array.from(
+              new Uint32Array(Float32Array.from(await h.read(l.unrollBuffers.taskOf)).buffer),
+            ),
+            grads: await h.read(l.grads),
+          });
+        }
+        const coords = h.lib.coordCount(l.coordMap(config.metaBatch));
+        l.destroy();
+        return { steps, coords, seed: config.seed };
+      },
+      { T, features },
+    );
+    const { coordCount: C } = { coordCount: out.coords };
+    // 2 tasks × (3·3 input weights, skip 3·3·3 recurrent, 2·9 biases + 3 + 1 head) = 2 × 31 coordinates.
+    expect(C).toBe(62);
+    // v2: the inputs the learner saved over both truncations of the run are the features of its gradients and
+    // weights, the momenta carried from the first truncation into the second.
+    const identity = { o0: 0, n0: C, o1: C, n1: 0 };
+    const state = new Float64Array(4 * C);
+    out.steps.forEach((s, k) => {
+      expect(s.raw.some((v) => v !== 0) && s.x.every(Number.isFinite), `step ${k + 1} saw gradients`).toBe(
+        true,
+      );
+      for (let t = 0; features === 'v2' && t < T; t++) {
+        const at = (c: number, i: number) => s.x[(c * T + t) * F + i];
+        const g = Array.from({ length: C }, (_, c) => s.raw[c * (T + 1) + t]);
+        const theta = Array.from({ length: C }, (_, c) => at(c, 7));
+        const got = Array.from({ length: C * F }, (_, q) => at(Math.floor(q / F), q % F));
+        const want = loptFeaturesRef(identity, g, theta, state, k * T + t);
+        expectClose(got, want, `saved v2 inputs, step ${k * T + t} of the run (seed ${out.seed})`);
+      }
+      // The default meta-loss is mean log f: each coordinate's gradients are divided by its task's loss.
+      const log = { losses: s.losses, taskOf: s.taskOf, tasks: 2 };
+      expect(new Set(s.taskOf), 'tasks of the coordinates').toEqual(new Set([0, 1]));
+      const h0 = k === 0 ? undefined : s.start;
+      const want = loptMetaGradientRef(shape, s.params, s.x, s.raw, h0, C, T, f32(0.1), log);
+      expectClose(s.grads, want, `meta-gradient, step ${k + 1} (seed ${out.seed})`, 2e-4);
+    });
+  });
+}
+
+test('learned optimizer: every training run starts from its own draw of initial weights', async ({ gpu }) => {
+  const out = await gpu.evaluate(async () => {
+    const h = window.harness;
+    const g = await h.gpu();
+    const config = { ...h.lib.defaultsFor('sinusoid', 'lopt'), hidden: 4, metaBatch: 2, shots: 5, seed: 5 };
+    // One truncation per run: every meta-step starts a run. v2 saves θ_0 among its inputs (feature 7).
+    const opts = { taskHidden: 3, unroll: 2, runSteps: 2, features: 'v2' as const };
+    const l = await h.lib.LearnedOptimizer.create(g, config, opts);
+    const runs = [];
+    for (let k = 0; k < 3; k++) {
+      l.step();
+      runs.push({
+        init: await h.read(l.unrollBuffers.initialWeights),
+        x: await h.read(l.unrollBuffers.inputs),
+      });
+    }
+    const weightOf = Array.from({ length: h.lib.coordCount(l.coordMap(2)) }, (_, c) =>
+      h.lib.coordWeight(l.coordMap(2), c),
+    );
+    l.destroy();
+    return { runs, weightOf };
+  });
+  const F = V2_FEATURES;
+  const [a, b, c] = out.runs;
+  const differ = (u: number[], v: number[]) => u.filter((x, i) => x !== v[i]).length;
+  expect(differ(a.init, b.init), 'runs 0 and 1: weights that differ').toBe(a.init.length);
+  expect(differ(b.init, c.init), 'runs 1 and 2: weights that differ').toBe(b.init.length);
+  // What the optimizer saw at step 0 of each run is that run's draw.
+  out.runs.forEach((r, k) => {
+    const theta0 = out.weightOf.map((_, q) => r.x[q * 2 * F + 7]);
+    expect(theta0, `θ_0 of run ${k}`).toEqual(out.weightOf.map((i) => r.init[i]));
+  });
+});
+
+test('learned optimizer: heavy-tailed run lengths, a pure function of (seed, run)', async ({ gpu }) => {
+  const out = await gpu.evaluate(async () => {
+    const h = window.harness;
+    const g = await h.gpu();
+    const config = { ...h.lib.defaultsFor('sinusoid', 'lopt'), hidden: 4, metaBatch: 2, shots: 5, seed: 7 };
+    const make = (maxRunSteps: number) =>
+      h.lib.LearnedOptimizer.create(g, config, { taskHidden: 3, runSteps: 100, unroll: 20, maxRunSteps });
+    const [l, m, fixed] = [await make(1000), await make(1000), await make(0)];
+    // Truncations per run, from where each meta-step falls: schedule(step) = { run, index in the run }.
+    const lengths = (x: typeof l, steps: number) => {
+      const n: number[] = [];
+      for (let s = 0; s < steps; s++) n[x.schedule(s).run] = x.schedule(s).index + 1;
+      return n.slice(0, -1); // the last run may be cut short
+    };
+    // Asked out of order, a second learner gives the same schedule.
+    const late = m.schedule(19_999);
+    const out = { n: lengths(l, 20_000), again: lengths(m, 20_000), fixed: lengths(fixed, 100), late };
+    for (const x of [l, m, fixed]) x.destroy();
+    return { ...out, last: l.schedule(19_999) };
+  });
+  expect(out.again).toEqual(out.n);
+  expect(out.late).toEqual(out.last);
+  expect(new Set(out.fixed)).toEqual(new Set([5]));
+  expect(Math.min(...out.n)).toBe(1);
+  expect(Math.max(...out.n)).toBe(50);
+  // Log-uniform on 1..50: P(n = 1) = log 2 / log 51 ≈ 0.18, P(n ≥ 26) = log(51/26) / log 51 ≈ 0.17.
+  const share = (f: (v: number) => boolean) => out.n.filter(f).length / out.n.length;
+  expect(out.n.length).toBeGreaterThan(1000);
+  expect(share((v) => v === 1)).toBeGreaterThan(0.13);
+  expect(share((v) => v === 1)).toBeLessThan(0.23);
+  expect(share((v) => v >= 26)).toBeGreaterThan(0.12);
+  expect(share((v) => v >= 26)).toBeLessThan(0.22);
+});
+
+for (const features of ['v1', 'v2'] as const) {
+  test(`learned optimizer learns (${features}): after 40 meta-steps it lowers held-out task losses it first raised`, async ({
+    gpu,
+  }) => {
+    test.setTimeout(240_000);
+    const out = await gpu.evaluate(async (features) => {
       const h = window.harness;
       const g = await h.gpu();
       const config = {
         ...h.lib.defaultsFor('sinusoid', 'lopt'),
-        layers: 2,
-        hidden: 4,
-        metaBatch: 2,
-        shots: 5,
-        seed: Date.now() & 0xffff,
+        hidden: 8,
+        metaBatch: 4,
+        shots: 10,
+        seed: 3,
+        logEvery: 10,
+        evalEvery: 1000,
       };
-      const l = await h.lib.LearnedOptimizer.create(g, config, { taskHidden: 3, unroll: T, runSteps: 2 * T });
-      const steps = [];
-      for (let k = 0; k < 2; k++) {
-        const params = await h.read(l.params);
-        const start = await h.read(l.unrollBuffers.start);
-        l.step();
-        steps.push({
-          params,
-          start,
-          x: await h.read(l.unrollBuffers.inputs),
-          raw: await h.read(l.unrollBuffers.rawGradients),
-          losses: await h.read(l.unrollBuffers.losses),
-          // u32 on the GPU: reinterpret the bits read back
-          taskOf: Array.from(new Uint32Array(Float32Array.from(await h.read(l.unrollBuffers.taskOf)).buffer)),
-          grads: await h.read(l.grads),
-        });
-      }
-      const coords = h.lib.coordCount(l.coordMap(config.metaBatch));
+      const opts = { taskHidden: 8, unroll: 10, runSteps: 20, features };
+      const l = await h.lib.LearnedOptimizer.create(g, config, opts);
+      const mean = (r: number[]) => r.reduce((a, b) => a + b, 0) / r.length;
+      const before = (await l.lossCurve(8, 11, 20)).map(mean);
+      await h.lib.train(l, 40);
+      const after = (await l.lossCurve(8, 11, 20)).map(mean);
+      const dispatches = l.dispatchesPerStep;
       l.destroy();
-      return { steps, coords, seed: config.seed };
-    },
-    { T },
-  );
-  const { coordCount: C } = { coordCount: out.coords };
-  // 2 tasks × (3·3 input weights, skip 3·3·3 recurrent, 2·9 biases + 3 + 1 head) = 2 × 31 coordinates.
-  expect(C).toBe(62);
-  out.steps.forEach((s, k) => {
-    expect(s.raw.some((v) => v !== 0) && s.x.every(Number.isFinite), `step ${k + 1} saw gradients`).toBe(
-      true,
-    );
-    // The default meta-loss is mean log f: each coordinate's gradients are divided by its task's loss.
-    const log = { losses: s.losses, taskOf: s.taskOf, tasks: 2 };
-    expect(new Set(s.taskOf), 'tasks of the coordinates').toEqual(new Set([0, 1]));
-    const h0 = k === 0 ? undefined : s.start;
-    const want = loptMetaGradientRef(shape, s.params, s.x, s.raw, h0, C, T, f32(0.1), log);
-    expectClose(s.grads, want, `meta-gradient, step ${k + 1} (seed ${out.seed})`, 2e-4);
+      return { before, after, dispatches };
+    }, features);
+    const [start, end] = [out.after[0], out.after[20]];
+    expect(out.before[0]).toBeCloseTo(start, 5); // same tasks, same initial weights
+    expect(
+      end,
+      `trained: ${start.toFixed(3)} → ${end.toFixed(3)}; untrained → ${out.before[20].toFixed(3)}`,
+    ).toBeLessThan(0.85 * start);
+    expect(end, `untrained ends at ${out.before[20].toFixed(3)}`).toBeLessThan(out.before[20]);
   });
-});
+}
 
-test('learned optimizer learns: after 40 meta-steps it lowers held-out task losses it first raised', async ({
-  gpu,
-}) => {
-  test.setTimeout(240_000);
-  const out = await gpu.evaluate(async () => {
+test('learned optimizer: a checkpoint of another feature set is refused in one line', async ({ gpu }) => {
+  const message = await gpu.evaluate(async () => {
     const h = window.harness;
     const g = await h.gpu();
-    const config = {
-      ...h.lib.defaultsFor('sinusoid', 'lopt'),
-      hidden: 8,
-      metaBatch: 4,
-      shots: 10,
-      seed: 3,
-      logEvery: 10,
-      evalEvery: 1000,
-    };
-    const l = await h.lib.LearnedOptimizer.create(g, config, { taskHidden: 8, unroll: 10, runSteps: 20 });
-    const mean = (r: number[]) => r.reduce((a, b) => a + b, 0) / r.length;
-    const before = (await l.lossCurve(8, 11, 20)).map(mean);
-    await h.lib.train(l, 40);
-    const after = (await l.lossCurve(8, 11, 20)).map(mean);
-    const dispatches = l.dispatchesPerStep;
-    l.destroy();
-    return { before, after, dispatches };
+    const config = { ...h.lib.defaultsFor('sinusoid', 'lopt'), hidden: 4, metaBatch: 2, shots: 5 };
+    const opts = { taskHidden: 3, unroll: 2, runSteps: 2 };
+    const v1 = await h.lib.LearnedOptimizer.create(g, config, { ...opts, features: 'v1' });
+    const v2 = await h.lib.LearnedOptimizer.create(g, config, { ...opts, features: 'v2' });
+    try {
+      v2.load(await v1.state(), 0);
+      return 'loaded';
+    } catch (e) {
+      return (e as Error).message;
+    } finally {
+      v1.destroy();
+      v2.destroy();
+    }
   });
-  const [start, end] = [out.after[0], out.after[20]];
-  expect(out.before[0]).toBeCloseTo(start, 5); // same tasks, same initial weights
-  expect(
-    end,
-    `trained: ${start.toFixed(3)} → ${end.toFixed(3)}; untrained → ${out.before[20].toFixed(3)}`,
-  ).toBeLessThan(0.85 * start);
-  expect(end, `untrained ends at ${out.before[20].toFixed(3)}`).toBeLessThan(out.before[20]);
+  expect(message).toBe(
+    "lopt: the checkpoint's optimizer reads 2 inputs per coordinate (features 'v1'), this one 11 " +
+      "(features 'v2'); build it with the checkpoint's feature set",
+  );
 });

@@ -1,7 +1,9 @@
 /**
  * `metarnn train --learner lopt` and `eval` as a user runs them, on a tiny learned optimizer (2×4 GRU, two
  * task models, 4-step runs in 2-step truncations): the run ends with the comparison against tuned SGD,
- * RMSprop and Adam in the report and in `eval --json`. Also: inner-loop options reach config.json.
+ * RMSprop and Adam in the report and in `eval --json`, which also compares at other run lengths and on
+ * task models of another width, with the paired difference against Adam. Also: inner-loop options reach
+ * config.json; bad options are refused in one line.
  */
 import { expect, test } from '@playwright/test';
 import { cli } from './cli_helper';
@@ -48,6 +50,52 @@ test('eval --json on a lopt run adds each optimizer’s final loss and tuned lea
   for (const k of ['adam', 'rmsprop', 'sgd']) expect(out.optimizers.lr[k]).toBeGreaterThan(0);
 });
 
+test('eval --run-steps --compare-tasks --task-hidden: paired comparisons at several run lengths, on another task model', async () => {
+  test.setTimeout(240_000);
+  const r = await cli(
+    'eval',
+    ...['--checkpoint', join(dir, 'lopt'), '--episodes', '2', '--json'],
+    ...['--run-steps', '4,12', '--compare-tasks', '3', '--task-hidden', '6'],
+  );
+  expect(r.code, r.stderr).toBe(0);
+  const out = JSON.parse(r.stdout);
+  expect(out.comparisons.map((c: { steps: number }) => c.steps)).toEqual([4, 12]);
+  for (const c of out.comparisons) {
+    expect(c).toMatchObject({ tasks: 3, taskHidden: 6 });
+    for (const k of ['lopt', 'adam']) expect(c.final[k].ci95).toBeGreaterThanOrEqual(0);
+    // The paired difference is the mean of per-task differences: the difference of the means.
+    expect(c.diff.mean).toBeCloseTo(c.final.lopt.mean - c.final.adam.mean, 6);
+    expect(c.wins).toBeGreaterThanOrEqual(0);
+    expect(c.wins).toBeLessThanOrEqual(3);
+  }
+  const text = await cli(
+    'eval',
+    '--checkpoint',
+    join(dir, 'lopt'),
+    '--episodes',
+    '2',
+    '--compare-tasks',
+    '2',
+  );
+  expect(text.code, text.stderr).toBe(0);
+  expect(text.stdout).toMatch(
+    /lopt − adam per task: [\d.e+-]+ ± [\d.e+-]+ \(95% interval\); lopt lower on \d of 2 tasks/,
+  );
+});
+
+test('eval refuses bad learned-optimizer options in one line', async () => {
+  for (const [flag, value, want] of [
+    ['--run-steps', '4,0', '--run-steps "0": expected an integer >= 1'],
+    ['--run-steps', '4,x', '--run-steps "x": expected an integer >= 1'],
+    ['--compare-tasks', '1', '--compare-tasks "1": expected an integer >= 2'],
+    ['--task-hidden', '2.5', '--task-hidden "2.5": expected an integer >= 1'],
+  ]) {
+    const r = await cli('eval', '--checkpoint', join(dir, 'lopt'), '--episodes', '2', flag, value);
+    expect(r.code, `${flag} ${value}`).not.toBe(0);
+    expect(r.stderr.trim().split('\n'), `${flag} ${value}`).toEqual([`metarnn: ${want}`]);
+  }
+});
+
 test('inner-loop options are checked and recorded: --inner-steps, --inner-lr', async () => {
   const bad = await cli('train', '--learner', 'maml', '--inner-lr', '-1', '--out', join(dir, 'bad'));
   expect(bad.code).not.toBe(0);
@@ -65,4 +113,9 @@ test('inner-loop options are checked and recorded: --inner-steps, --inner-lr', a
   expect(r.stderr).toContain('24 dispatches per step');
   const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
   expect(config).toMatchObject({ learner: 'fomaml', innerSteps: 1, innerLr: 0.1 });
+  const lopt = await cli('eval', '--checkpoint', run, '--episodes', '2', '--task-hidden', '8');
+  expect(lopt.code).not.toBe(0);
+  expect(lopt.stderr.trim()).toBe(
+    'metarnn: --task-hidden applies to learned optimizers (lopt); this run’s learner is fomaml',
+  );
 });

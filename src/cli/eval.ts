@@ -17,7 +17,8 @@ import { readRun, WHICH_CHECKPOINTS, type SavedRun, type WhichCheckpoint } from 
 import type { EvalSplit } from '../data/omniglot_split';
 import { formatComparison } from './train_command';
 import { EVAL_SEED_OFFSET } from '../meta/learner';
-import { DEFAULT_LOPT } from '../meta/lopt';
+import { DEFAULT_LOPT, type LoptConfig } from '../meta/lopt';
+import { comparisonStats, type ComparisonStats } from '../meta/lopt_compare';
 
 export interface EvalSummary {
   task: MetaConfig['task'];
@@ -33,6 +34,11 @@ export interface EvalSummary {
    * of the held-out tasks, with the learning rate each hand-designed one was tuned to.
    */
   optimizers?: { steps: number; tasks: number; final: Record<string, number>; lr: Record<string, number> };
+  /**
+   * Learned optimizer only: for each run length compared (--run-steps), each optimizer's final loss as mean
+   * and 95% interval over the tasks, the paired difference learned − tuned Adam, and the tuned learning rates.
+   */
+  comparisons?: (ComparisonStats & { lr: Record<string, number>; taskHidden?: number })[];
   /**
    * Omniglot only: Santoro et al. 2016's accuracy at a class's 1st, 2nd, 5th and 10th instance (a step
    * predicted after 0, 1, 4, 9 labelled examples of its class), null where the episode has no such instance:
@@ -60,6 +66,33 @@ export interface EvalSummary {
   withinAlphabet?: boolean;
   perAlphabet?: { alphabet: string; episodes: number; mean: number }[];
   skipped?: string[];
+}
+
+/** The learned optimizer's eval options, checked: run lengths, comparison tasks, another task-model width. */
+function loptEvalOptions(
+  opts: EvalOptions,
+  learner: string,
+  episodes: number,
+): { runSteps?: number[]; tasks: number; config: LoptConfig } {
+  const given = (['runSteps', 'compareTasks', 'taskHidden'] as const).filter((k) => opts[k] !== undefined);
+  if (given.length && learner !== 'lopt') {
+    const flag = { runSteps: '--run-steps', compareTasks: '--compare-tasks', taskHidden: '--task-hidden' };
+    throw new InputError(
+      `${flag[given[0]]} applies to learned optimizers (lopt); this run’s learner is ${learner}`,
+    );
+  }
+  const int = (flag: string, text: string, min: number) => {
+    const v = Number(text);
+    if (!(text.trim() !== '' && Number.isSafeInteger(v) && v >= min))
+      throw new InputError(`${flag} ${JSON.stringify(text)}: expected an integer >= ${min}`);
+    return v;
+  };
+  const runSteps = opts.runSteps?.split(',').map((t) => int('--run-steps', t, 1));
+  const tasks =
+    opts.compareTasks === undefined ? Math.min(episodes, 64) : int('--compare-tasks', opts.compareTasks, 2);
+  const config: LoptConfig = {};
+  if (opts.taskHidden !== undefined) config.taskHidden = int('--task-hidden', opts.taskHidden, 1);
+  return { runSteps, tasks, config };
 }
 
 /** The instances Santoro et al. 2016 report. */
@@ -101,6 +134,9 @@ interface EvalOptions {
   transductive?: boolean;
   withinAlphabet?: boolean;
   scratchSteps?: string;
+  runSteps?: string;
+  compareTasks?: string;
+  taskHidden?: string;
 }
 
 const EVAL_SPLITS: readonly EvalSplit[] = ['test', 'validation'];
@@ -143,6 +179,15 @@ export function register(program: Command): void {
       '--scratch-steps <n>',
       "series: also train the same GRU from scratch on each scored series' own history for n steps, a baseline",
     )
+    .option(
+      '--run-steps <list>',
+      'lopt: inner-step counts to compare at, comma-separated (default: as trained)',
+    )
+    .option(
+      '--compare-tasks <n>',
+      'lopt: held-out tasks for the comparison with tuned optimizers (default 64)',
+    )
+    .option('--task-hidden <n>', "lopt: optimise task models of this GRU width instead of the run's")
     .option('--json', 'print one JSON object')
     .action(async (opts: EvalOptions) => {
       const episodes = Number(opts.episodes);
@@ -172,19 +217,20 @@ export function register(program: Command): void {
       }
       if (opts.task !== undefined) return evalRuns(opts, run);
       checkEvalOptions(run, opts, split);
-      const config = evalConfig(run, opts, split);
+      const lopt = loptEvalOptions(opts, run.config.learner, episodes);
+      const config: MetaConfig & LoptConfig = { ...evalConfig(run, opts, split), ...lopt.config };
       const seed = config.seed + EVAL_SEED_OFFSET[split];
-      const [r, cmp] = await withRunner(async (runner) => {
+      const [r, cmps] = await withRunner(async (runner) => {
         const data = await loadTaskData(runner, config);
         for (const line of splitWarnings(run, opts, data)) console.error(line);
         const r: EvalResult & Partial<WithinAlphabetResult> = opts.withinAlphabet
           ? await evalWithinAlphabets(runner, config, run.resume, episodes, seed)
           : await runner.call('evalRun', config, run.resume, episodes, seed, split, { scratchSteps });
         if (config.learner !== 'lopt') return [r, null] as const;
-        // Tuning three baselines over a grid is ~30 runs: on at most 64 of the tasks.
-        const tasks = Math.min(episodes, 64);
-        const steps = [config.innerSteps ?? DEFAULT_LOPT.runSteps];
-        return [r, (await runner.call('compareRun', config, run.resume, tasks, seed, steps))[0]] as const;
+        // Tuning three baselines over a grid is ~30 runs: on at most 64 of the tasks unless asked.
+        const tasks = lopt.tasks;
+        const steps = lopt.runSteps ?? [config.innerSteps ?? DEFAULT_LOPT.runSteps];
+        return [r, await runner.call('compareRun', config, run.resume, tasks, seed, steps)] as const;
       });
       const { task, learner, ways, shots } = config;
       const summary: EvalSummary = {
@@ -197,10 +243,13 @@ export function register(program: Command): void {
         mean: r.mean,
         ci95: r.ci95,
       };
-      if (cmp) {
+      if (cmps) {
+        const [c] = cmps;
         const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-        const final = Object.fromEntries(Object.entries(cmp.final).map(([k, v]) => [k, mean(v)]));
-        summary.optimizers = { steps: cmp.steps, tasks: cmp.tasks, final, lr: cmp.lr };
+        const final = Object.fromEntries(Object.entries(c.final).map(([k, v]) => [k, mean(v)]));
+        summary.optimizers = { steps: c.steps, tasks: c.tasks, final, lr: c.lr };
+        const width = lopt.config.taskHidden === undefined ? {} : { taskHidden: lopt.config.taskHidden };
+        summary.comparisons = cmps.map((x) => ({ ...comparisonStats(x), lr: x.lr, ...width }));
       }
       if (task === 'omniglot' && r.byInstance) Object.assign(summary, perPresentation(r.byInstance));
       if (r.perAlphabet && r.skipped) {
@@ -258,7 +307,14 @@ export function register(program: Command): void {
             `${r.transductive.mean.toPrecision(4)} ± ${r.transductive.ci95.toPrecision(2)}`,
         );
       }
-      if (cmp) console.log(`${formatComparison(cmp)} (${cmp.tasks} tasks)`);
+      for (const [i, c] of (cmps ?? []).entries()) {
+        const { diff, wins } = summary.comparisons![i];
+        console.log(`${formatComparison(c)} (${c.tasks} tasks)`);
+        console.log(
+          `  lopt − adam per task: ${diff.mean.toPrecision(3)} ± ${diff.ci95.toPrecision(2)} (95% interval); ` +
+            `lopt lower on ${wins} of ${c.tasks} tasks`,
+        );
+      }
       if (r.forecast) console.log(formatForecasters(r.forecast));
       if (summary.perPresentation) console.log(formatPresentation(summary.perPresentation, shots));
     });

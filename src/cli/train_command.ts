@@ -263,6 +263,15 @@ export function register(program: Command): void {
       'maml, fomaml, reptile: time steps the task model’s GRU reads each x for (default 1)',
     )
     .option('--unroll <n>', 'truncation length, inner steps per meta-step (lopt; divides --inner-steps)')
+    .option(
+      '--features <set>',
+      'lopt: the optimizer’s inputs, v1 (log-gradient and sign) or v2 (+ momenta, RMS, θ, t)',
+    )
+    .option(
+      '--max-run-steps <n>',
+      'lopt: draw each run’s length log-uniformly up to n inner steps (0: fixed)',
+    )
+    .option('--task-hidden <n>', 'lopt: GRU width of the task models it optimises (default 32)')
     .option('--pretrain-steps <n>', 'omniglot: first n steps pretrain the image encoder as a classifier')
     .option('--encoder-lr <x>', 'omniglot: the encoder’s learning rate after pretraining')
     .option('--encoder <kind>', 'omniglot: image encoder, conv or mlp')

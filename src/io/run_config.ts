@@ -81,6 +81,9 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   hvp: { kind: 'enum', values: ['exact', 'fd'] },
   cellSteps: posInt,
   secondOrder: { kind: 'bool' },
+  features: { kind: 'enum', values: ['v1', 'v2'] },
+  maxRunSteps: { kind: 'int', min: 0 },
+  taskHidden: posInt,
   pretrainSteps: { kind: 'int', min: 0 },
   encoderLr: { kind: 'number', above: 0 },
   data: { kind: 'string' },
@@ -214,6 +217,12 @@ export function checkRunConfig(
           `${divisors(run)}`,
       );
     }
+    if (c.maxRunSteps && c.maxRunSteps % unroll !== 0) {
+      throw new InputError(
+        `${name('maxRunSteps')} ${c.maxRunSteps} is not a multiple of ${name('unroll')} ${unroll}: run lengths ` +
+          `are drawn in whole truncations; give 0 (fixed runs) or a multiple of ${unroll}`,
+      );
+    }
     const perRun = run / unroll;
     if (c.steps < perRun) {
       throw new InputError(
@@ -251,6 +260,12 @@ function checkSecondOrderKeys(c: RunConfig, name: (key: keyof RunConfig) => stri
         `${name('cellSteps')} observed values, and the ${c.shots} observed values must hold at least one window ` +
         `and its next value; give ${name('cellSteps')} below ${c.shots}`,
     );
+  }
+  for (const key of ['features', 'maxRunSteps', 'taskHidden'] as const) {
+    if (c[key] !== undefined && c.learner !== 'lopt')
+      throw new InputError(
+        `${name(key)} ${String(c[key])} sets the learned optimizer (--learner lopt), not '${c.learner}'; leave it out`,
+      );
   }
   if (c.secondOrder && c.learner !== 'context') {
     const why =

@@ -7,8 +7,13 @@
  * (f = MSE on the task's points); every task of a batch runs in one pass. The recurrent weights of the cell
  * only ever multiply h0 = 0, so their gradient is always zero and they are left out of the coordinates.
  *
- * Meta-training: optimisation runs of `runSteps` inner steps from fresh weights on fresh tasks, cut into
- * truncations of `unroll` steps; each truncation is one meta-step (one recorded program, one submit, no
+ * Features 'v2' (after Metz et al. 2020, shaders/lopt_features.wgsl) add, per coordinate, momenta at three
+ * timescales, a running RMS and the gradient normalised by it, the parameter's value and the step count at
+ * three timescales, carried per coordinate across inner steps on the GPU. The inputs stay inputs: like the
+ * gradients, they are not differentiated through (the parameter's value included).
+ *
+ * Meta-training: optimisation runs of `runSteps` inner steps (or, with `maxRunSteps`, a heavy-tailed draw per
+ * run) from a fresh draw of initial weights on fresh tasks, cut into truncations of `unroll` steps; each truncation is one meta-step (one recorded program, one submit, no
  * readback) that minimises (1/T) Σ_t f(θ_t) over its steps by BPTT through the optimizer's GRU. As in the
  * paper, task gradients are inputs (no second derivatives): dL/du_s = 0.1/T · Σ_{t>s} ∇f(θ_t) (lopt_credit).
  * The forward runs step by step (each step's input depends on the last update), saving the inputs; the
@@ -22,6 +27,7 @@ import type { Gpu } from '../runtime/gpu';
 import type { Program, Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
+import { rng } from '../layout/random';
 import type { CoordMap, CoordOptimizer } from '../layout/coord_map';
 import { groupAxpy } from '../kernels/group_axpy';
 import { groupedLayout } from '../layout/group_layout';
@@ -30,6 +36,7 @@ import { gruBackward } from '../kernels/gru_backward';
 import type { GruShape } from '../layout/gru_layout';
 import { contiguousRows } from '../kernels/linear_forward';
 import { loptCredit } from '../kernels/lopt_credit';
+import { LOPT_V2_FEATURES, LOPT_V2_STATE, loptFeatures } from '../kernels/lopt_features';
 import { loptInput } from '../kernels/lopt_input';
 import { loptUpdate } from '../kernels/lopt_update';
 import { GruCell } from './gru_cell';
@@ -55,6 +62,47 @@ export interface LoptOptions {
    * barely register next to the first ones).
    */
   logLoss: boolean;
+  /**
+   * The optimizer's per-coordinate inputs: 'v1' Andrychowicz's (log|g|, sign g); 'v2' adds momenta, RMS,
+   * the parameter and the step count (shaders/lopt_features.wgsl). Configs that do not say are 'v1'.
+   */
+  features: LoptFeatures;
+  /**
+   * 0: every training run is `runSteps` long. Otherwise each run's length is drawn from a heavy-tailed
+   * (log-uniform) distribution over 1 … maxRunSteps / unroll truncations, so the optimizer also meets the
+   * late steps of runs far longer than `runSteps` (a multiple of unroll).
+   */
+  maxRunSteps: number;
+}
+
+export type LoptFeatures = 'v1' | 'v2';
+
+/**
+ * The learned optimizer's settings a run's config may carry beside MetaConfig's: absent in configs written
+ * before they existed, which then mean 'v1' and fixed-length runs (DEFAULT_LOPT).
+ */
+export interface LoptConfig {
+  features?: LoptFeatures;
+  maxRunSteps?: number;
+  /** The task models' GRU cell width: another optimizee for the same optimizer (coordinate-wise, any width). */
+  taskHidden?: number;
+}
+export const LOPT_FEATURES: readonly LoptFeatures[] = ['v1', 'v2'];
+
+/** The optimizer's inputs per coordinate and inner step for each feature set. */
+export function featureCount(f: LoptFeatures): number {
+  return f === 'v2' ? LOPT_V2_FEATURES : 2;
+}
+
+/**
+ * Truncations in meta-training run `run`: runSteps / unroll, or with maxRunSteps a log-uniform draw on
+ * 1 … K (K = maxRunSteps / unroll; P(n) ∝ log(1 + 1/n), a heavy tail) that depends on (seed, run) only.
+ */
+export function runTruncations(o: LoptOptions, seed: number, run: number): number {
+  if (!o.maxRunSteps) return o.runSteps / o.unroll;
+  const K = o.maxRunSteps / o.unroll;
+  const u = rng((Math.imul(seed ^ 0x7a11, 0x9e3779b1) + Math.imul(run + 1, 0x85ebca6b)) >>> 0)();
+  return Math.min(K, Math.floor(Math.exp(u * Math.log(K + 1))));
 }
 
 export const DEFAULT_LOPT: LoptOptions = {
@@ -63,14 +111,22 @@ export const DEFAULT_LOPT: LoptOptions = {
   outputScale: 0.1,
   taskHidden: 32,
   logLoss: true,
+  features: 'v1',
+  maxRunSteps: 0,
 };
 
 /** Held-out tasks optimised at once in evaluate(). */
 const EVAL_BATCH = 64;
 
-/** The optimizer GRU's running state: h at the start of a truncation, two buffers for the steps in turn. */
+/**
+ * The optimizer GRU's running state: h at the start of a truncation, two buffers for the steps in turn; with
+ * 'v2' features each coordinate's momenta and second moment [C, 4], and the step in the run where the
+ * recorded steps start (clock, u32 [1], written by the host).
+ */
 interface OptimizerState {
   start: Tensor;
+  features: Tensor | null;
+  clock: Tensor;
   turn: [Tensor, Tensor];
   step: ReturnType<typeof allocGruBuffers>;
   update: Tensor;
@@ -86,11 +142,15 @@ export class LearnedOptimizer extends LearnerCore {
   readonly #train: TaskBatch;
   readonly #state: OptimizerState;
   readonly #tensors: Tensor[] = [];
+  /** Inputs per coordinate and step (featureCount). */
+  readonly #F: number;
+  /** Where each meta-training run ends, in meta-steps (filled as training gets there). */
+  readonly #runEnds: number[] = [];
   /** The program of a meta-step that starts a new optimisation run (`trainPass` continues one). */
   #fresh: Program | null = null;
   /** Per-task loss at each inner step 0..unroll of the last meta-step [unroll + 1, tasks]. */
   readonly #curve: Tensor;
-  /** Optimizer inputs X [C, T, 2], raw gradients [C, T+1], dL/du [C, T], dL/d(GRU output) [C, T, H]. */
+  /** Optimizer inputs X [C, T, F], raw gradients [C, T+1], dL/du [C, T], dL/d(GRU output) [C, T, H]. */
   readonly #work: {
     /** Each coordinate's task [C] (u32), for the log meta-loss. */
     taskOf: Tensor;
@@ -102,19 +162,30 @@ export class LearnedOptimizer extends LearnerCore {
   };
 
   private constructor(gpu: Gpu, config: MetaConfig, opts: LoptOptions) {
-    const { runSteps, unroll, outputScale, taskHidden } = opts;
+    const { runSteps, unroll, outputScale, taskHidden, features, maxRunSteps } = opts;
     if (!(Number.isInteger(unroll) && unroll >= 1 && Number.isInteger(runSteps) && runSteps % unroll === 0))
       throw new InputError(
         `lopt: runSteps (${runSteps}) must be a positive multiple of unroll (${unroll}), both integers`,
       );
     if (!(outputScale > 0)) throw new InputError(`lopt: outputScale must be > 0, got ${outputScale}`);
+    if (!(Number.isInteger(taskHidden) && taskHidden >= 1))
+      throw new InputError(`lopt: taskHidden must be an integer >= 1, got ${taskHidden}`);
+    if (!LOPT_FEATURES.includes(features))
+      throw new InputError(`lopt: features '${features}' is not known; allowed: ${LOPT_FEATURES.join(', ')}`);
+    if (!(Number.isInteger(maxRunSteps) && maxRunSteps >= 0 && maxRunSteps % unroll === 0))
+      throw new InputError(
+        `lopt: maxRunSteps (${maxRunSteps}) must be 0 (every run runSteps long) or a positive multiple of ` +
+          `unroll (${unroll})`,
+      );
     const H = config.hidden;
-    // PyTorch names of the optimizer's weights: gru.* (nn.GRU, input 2) and head.* (nn.Linear(H, 1)).
-    const shape = { layers: config.layers, inputSize: 2, hiddenSize: H, groups: 1 };
+    const F = featureCount(features);
+    // PyTorch names of the optimizer's weights: gru.* (nn.GRU, input F) and head.* (nn.Linear(H, 1)).
+    const shape = { layers: config.layers, inputSize: F, hiddenSize: H, groups: 1 };
     const entries = gruHeadEntries(shape, 1);
     const size = entriesSize(entries);
     super(gpu, config, entries, initUniform(size, 1 / Math.sqrt(H), config.seed));
     this.opts = opts;
+    this.#F = F;
     this.shape = shape;
     this.head = new LinearHead(entries);
     this.cell = new GruCell(taskHidden);
@@ -129,7 +200,7 @@ export class LearnedOptimizer extends LearnerCore {
     this.#tensors.push(...full.tensors);
     this.#work = {
       taskOf: this.#own(gpu.tensor([C], this.#tasks.taskOf(config.metaBatch), 'u32')),
-      x: this.#own(gpu.tensor([C * unroll * 2])),
+      x: this.#own(gpu.tensor([C * unroll * F])),
       raw: this.#own(gpu.tensor([C * (unroll + 1)])),
       dUpdate: this.#own(gpu.tensor([C * unroll])),
       dOut: this.#own(gpu.tensor([C * unroll * H])),
@@ -137,12 +208,18 @@ export class LearnedOptimizer extends LearnerCore {
     };
   }
 
+
+  /** `opts` over the config's own lopt fields (LoptConfig) over DEFAULT_LOPT. */
   static async create(
     gpu: Gpu,
-    config: MetaConfig,
+    config: MetaConfig & LoptConfig,
     opts: Partial<LoptOptions> = {},
   ): Promise<LearnedOptimizer> {
-    const l = new LearnedOptimizer(gpu, config, { ...DEFAULT_LOPT, ...opts });
+    const own: Partial<LoptOptions> = {};
+    if (config.features !== undefined) own.features = config.features;
+    if (config.maxRunSteps !== undefined) own.maxRunSteps = config.maxRunSteps;
+    if (config.taskHidden !== undefined) own.taskHidden = config.taskHidden;
+    const l = new LearnedOptimizer(gpu, config, { ...DEFAULT_LOPT, ...own, ...opts });
     l.#fresh = await l.#recordTraining(true);
     // The per-task losses of the truncation are what lastLoss reads (steps 1..T).
     l.setTrainPass({ program: await l.#recordTraining(false), loss: l.#curve, tensors: [] });
@@ -168,34 +245,45 @@ export class LearnedOptimizer extends LearnerCore {
     const { layers: L, hiddenSize: H } = this.shape;
     const t = () => gpu.tensor([L * coords * H]);
     const step = allocGruBuffers(gpu, this.shape, { batch: coords, steps: 1 });
-    const st = { start: t(), turn: [t(), t()] as [Tensor, Tensor], step, update: gpu.tensor([coords]) };
-    return { ...st, tensors: [st.start, ...st.turn, ...step.tensors, st.update] };
+    const st = {
+      start: t(),
+      turn: [t(), t()] as [Tensor, Tensor],
+      features: this.opts.features === 'v2' ? gpu.tensor([LOPT_V2_STATE * coords]) : null,
+      clock: gpu.tensor([1], [0], 'u32'),
+      step,
+      update: gpu.tensor([coords]),
+    };
+    const own = [st.start, ...st.turn, st.clock, ...step.tensors, st.update];
+    return { ...st, tensors: st.features ? [...own, st.features] : own };
   }
 
   /**
    * One inner step of every task model: its loss (into `loss`) and gradient, the optimizer's input written to
    * slot `slot` of X, one GRU step from h0 (zeros when null) to hN, the update. 16 dispatches with 2 layers.
+   * `step` is the step's offset from where the state's clock says the recorded steps start.
    */
   #recordInnerStep(
     rec: Recorder,
     b: TaskBatch,
     st: OptimizerState,
-    io: { loss: Tensor; x: Tensor; xSteps: number; slot: number; raw?: Tensor | null; rawSlot?: number },
+    io: { loss: Tensor; x: Tensor; xSteps: number; slot: number; step: number; raw?: Tensor | null },
     h0: Tensor | null,
     hN: Tensor,
   ): void {
+    const F = this.#F;
     b.pass.recordGradient(rec, b.theta, b.x, b.y, b.grads, { loss: io.loss });
-    loptInput(rec, b.map, {
-      grads: b.grads,
-      x: { tensor: io.x, stride: 2 * io.xSteps, slot: io.slot },
-      raw: io.raw ? { tensor: io.raw, stride: this.opts.unroll + 1, slot: io.rawSlot ?? io.slot } : null,
-    });
+    const xSlot = { tensor: io.x, stride: F * io.xSteps, slot: io.slot };
+    const raw = io.raw ? { tensor: io.raw, stride: this.opts.unroll + 1, slot: io.slot } : null;
+    if (st.features) {
+      const carried = { state: st.features, clock: st.clock, step: io.step };
+      loptFeatures(rec, b.map, { grads: b.grads, weights: b.theta, ...carried, x: xSlot, raw });
+    } else loptInput(rec, b.map, { grads: b.grads, x: xSlot, raw });
     const run = { batch: b.coords, steps: 1 };
-    const x = io.x.view(2 * io.slot, [b.coords, 2]);
+    const x = io.x.view(F * io.slot, [b.coords, F]);
     gruForward(rec, this.shape, run, {
       params: this.params,
       x,
-      xRows: contiguousRows(2 * io.xSteps),
+      xRows: contiguousRows(F * io.xSteps),
       h0,
       hN,
       hs: st.step.hs,
@@ -225,7 +313,7 @@ export class LearnedOptimizer extends LearnerCore {
         rec,
         b,
         st,
-        { loss, x, xSteps: T, slot: s, raw },
+        { loss, x, xSteps: T, slot: s, step: s, raw },
         s === 0 ? h0 : st.turn[(s - 1) % 2],
         st.turn[s % 2],
       );
@@ -263,13 +351,18 @@ export class LearnedOptimizer extends LearnerCore {
     return rec.finish(`lopt.train${fresh ? '.fresh' : ''}`);
   }
 
-  /** What the last meta-step saved (for tests against src/reference/lopt.ts): inputs, raw gradients, h at its start. */
+  /**
+   * What the last meta-step saved (for tests against src/reference/lopt.ts): inputs, raw gradients, h at its
+   * start, the task models' initial weights of the current run and, with 'v2', the carried feature state.
+   */
   get unrollBuffers(): {
     inputs: Tensor;
     rawGradients: Tensor;
     start: Tensor;
     losses: Tensor;
     taskOf: Tensor;
+    initialWeights: Tensor;
+    featureState: Tensor | null;
   } {
     const w = this.#work;
     return {
@@ -278,15 +371,32 @@ export class LearnedOptimizer extends LearnerCore {
       start: this.#state.start,
       losses: this.#curve,
       taskOf: w.taskOf,
+      initialWeights: this.#train.bank,
+      featureState: this.#state.features,
     };
   }
 
+  /** The meta-training run that meta-step `step` (0-based) belongs to, and its truncation within that run. */
+  schedule(step: number): { run: number; index: number } {
+    if (!this.opts.maxRunSteps) {
+      const n = this.#unrollsPerRun;
+      return { run: Math.floor(step / n), index: step % n };
+    }
+    const ends = this.#runEnds;
+    while (!ends.length || ends[ends.length - 1] <= step)
+      ends.push((ends.at(-1) ?? 0) + runTruncations(this.opts, this.config.seed, ends.length));
+    const run = ends.findIndex((e) => e > step);
+    return { run, index: step - (run ? ends[run - 1] : 0) };
+  }
+
   step(): void {
-    const run = Math.floor(this.optimizer.step / this.#unrollsPerRun);
-    const fresh = this.optimizer.step % this.#unrollsPerRun === 0;
+    const { run, index } = this.schedule(this.optimizer.step);
     this.optimizer.advance();
     this.gpu.write(this.#train.counter, [run]);
-    (fresh ? this.#fresh! : this.trainPass.program).run();
+    this.gpu.write(this.#state.clock, [index * this.opts.unroll]);
+    // Every run starts from its own draw of initial weights (one host write, still one submit per step).
+    if (index === 0) this.#tasks.drawInitial(this.#train, this.config.seed, run);
+    (index === 0 ? this.#fresh! : this.trainPass.program).run();
   }
 
   /** Mean task loss over the last truncation's steps 1..T (what the meta-step minimised). */
@@ -306,12 +416,12 @@ export class LearnedOptimizer extends LearnerCore {
     let x: Tensor | null = null;
     const scratch = (b: TaskBatch) => {
       st = this.#optimizerState(b.coords);
-      x = this.gpu.tensor([b.coords * 2]);
+      x = this.gpu.tensor([b.coords * this.#F]);
       return [x, ...st.tensors];
     };
     return this.#tasks.run('lopt.eval', { tasks, seed, stream: 1, steps }, scratch, (rec, b, s, loss) => {
       const { turn } = st!;
-      const io = { loss, x: x!, xSteps: 1, slot: 0 };
+      const io = { loss, x: x!, xSteps: 1, slot: 0, step: s };
       this.#recordInnerStep(rec, b, st!, io, s === 0 ? null : turn[(s - 1) % 2], turn[s % 2]);
     });
   }
@@ -364,15 +474,31 @@ export class LearnedOptimizer extends LearnerCore {
       // Mid-run state, so that a resumed run continues the same optimisation runs bit for bit.
       'run.task_weights': await this.gpu.read(this.#train.theta),
       'run.optimizer_hidden': await this.gpu.read(this.#state.start),
+      ...(this.#state.features ? { 'run.feature_state': await this.gpu.read(this.#state.features) } : {}),
     };
   }
 
   load(state: Record<string, Float32Array>, step: number): void {
+    // A checkpoint of another feature set cannot drive this optimizer: say so before any size check does.
+    const wih = state['gru.weight_ih_l0'];
+    const H = this.shape.hiddenSize;
+    if (wih && wih.length % (3 * H) === 0 && wih.length !== 3 * H * this.#F) {
+      const theirs = wih.length / (3 * H);
+      const named = LOPT_FEATURES.find((f) => featureCount(f) === theirs);
+      throw new InputError(
+        `lopt: the checkpoint's optimizer reads ${theirs} inputs per coordinate` +
+          `${named ? ` (features '${named}')` : ''}, this one ${this.#F} (features '${this.opts.features}'); ` +
+          `build it with the checkpoint's feature set`,
+      );
+    }
     super.load(state, step);
-    for (const [name, t] of [
+    const carried: [string, Tensor | null][] = [
       ['run.task_weights', this.#train.theta],
       ['run.optimizer_hidden', this.#state.start],
-    ] as const) {
+      ['run.feature_state', this.#state.features],
+    ];
+    for (const [name, t] of carried) {
+      if (!t) continue;
       const v = state[name];
       if (v && v.length === t.size) this.gpu.write(t, v);
     }

@@ -25,7 +25,7 @@ export interface TaskBatch {
   /** The run number the sampler reads (tasks of run r depend only on seed and r). */
   counter: Tensor;
   theta: Tensor;
-  /** Each task slot's initial weights, copied into theta at the start of every run. */
+  /** Each task slot's initial weights, copied into theta at the start of a run (drawInitial redraws them). */
   bank: Tensor;
   grads: Tensor;
   pass: CellPass;
@@ -102,6 +102,16 @@ export class TaskModels {
       y: episode.view(ep.supportY, [tasks * K]),
       tensors,
     };
+  }
+
+  /**
+   * A fresh draw of every task slot's initial weights (PyTorch's default init) for meta-training run `run`,
+   * written to the batch's bank: no two runs start from the same weights. Depends on (seed, run) only.
+   */
+  drawInitial(b: TaskBatch, seed: number, run: number): void {
+    const n = b.tasks * this.cell.size;
+    const runSeed = (Math.imul(seed ^ 0x5eed, 0x9e3779b1) + Math.imul(run + 1, 0xc2b2ae35)) >>> 0;
+    this.gpu.write(b.bank, initUniform(n, 1 / Math.sqrt(this.cell.hidden), runSeed));
   }
 
   free(b: TaskBatch): void {

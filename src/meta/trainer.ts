@@ -172,6 +172,9 @@ export const PAIR_DEFAULTS: Partial<
     evalTasks: 32,
     evalEvery: 100,
     logEvery: 5,
+    // Momenta, RMS, θ and step count beside the gradient: in equal 12-minute runs (BENCHMARKS.md, "Learned
+    // optimizer, features v2") it ended 8× lower than the log-gradient-and-sign inputs of v1 at 50 steps.
+    features: 'v2',
   },
   // 5-way 1-shot, one query per class. lr stays at 0.005: much higher rates overflow the GRU's gate inputs.
   // 15,000 steps, of which the first 4,000 pretrain the encoder (blackbox_classifier.ts) and the other 11,000
