@@ -208,7 +208,6 @@ export class LearnedOptimizer extends LearnerCore {
     };
   }
 
-
   /** `opts` over the config's own lopt fields (LoptConfig) over DEFAULT_LOPT. */
   static async create(
     gpu: Gpu,
