@@ -89,11 +89,28 @@ for (const c of cases) {
         const dispatches = await h.run((rec) => {
           h.lib.gruForward(rec, shape, run, { params, x, hs: bufs.hs, gates: bufs.gates });
           h.lib.gruForwardTangent(rec, shape, run, {
-            ...{ params, tparams, x, tx, hs: bufs.hs, gates: bufs.gates, ths: tb.hs, tgates: tb.gates },
+            params,
+            tparams,
+            x,
+            tx,
+            hs: bufs.hs,
+            gates: bufs.gates,
+            ths: tb.hs,
+            tgates: tb.gates,
           });
           h.lib.gruBackwardTangent(rec, shape, run, {
-            ...{ params, tparams, x, tx, hs: bufs.hs, gates: bufs.gates, ths: tb.hs, tgates: tb.gates },
-            ...{ dOut, tdOut, workDy: bufs.workDy, ...out },
+            params,
+            tparams,
+            x,
+            tx,
+            hs: bufs.hs,
+            gates: bufs.gates,
+            ths: tb.hs,
+            tgates: tb.gates,
+            dOut,
+            tdOut,
+            workDy: bufs.workDy,
+            ...out,
           });
         });
         return {

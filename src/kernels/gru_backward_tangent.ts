@@ -115,32 +115,60 @@ export function gruBackwardTangent(
     const whh = { ...rows, inF: H };
     // W_ih, b_ih: Σ ḋ(gi) ⊗ x (+ Σ d(gi) ⊗ ẋ).
     linearBackwardWeight(rec, wih, {
-      ...{ x: input, xRows: inputRows, dy: tdg, dyLayout: dgi },
-      ...{ dw: at(t.tgrads, lo.wih), db: at(t.tgrads, lo.bih), accumulate },
+      x: input,
+      xRows: inputRows,
+      dy: tdg,
+      dyLayout: dgi,
+      dw: at(t.tgrads, lo.wih),
+      db: at(t.tgrads, lo.bih),
+      accumulate,
     });
     if (tinput) {
       linearBackwardWeight(rec, wih, {
-        ...{ x: tinput, xRows: tinputRows, dy: dg, dyLayout: dgi },
-        ...{ dw: at(t.tgrads, lo.wih), accumulate: true },
+        x: tinput,
+        xRows: tinputRows,
+        dy: dg,
+        dyLayout: dgi,
+        dw: at(t.tgrads, lo.wih),
+        accumulate: true,
       });
     }
     // W_hh, b_hh: Σ ḋ(gh) ⊗ h_{t−1} + Σ d(gh) ⊗ ḣ_{t−1}.
     linearBackwardWeight(rec, whh, {
-      ...{ x: prev(t.hs, l), xRows: hsRows, dy: tdg, dyLayout: dgh },
-      ...{ dw: at(t.tgrads, lo.whh), db: at(t.tgrads, lo.bhh), accumulate },
+      x: prev(t.hs, l),
+      xRows: hsRows,
+      dy: tdg,
+      dyLayout: dgh,
+      dw: at(t.tgrads, lo.whh),
+      db: at(t.tgrads, lo.bhh),
+      accumulate,
     });
     linearBackwardWeight(rec, whh, {
-      ...{ x: prev(t.ths, l), xRows: hsRows, dy: dg, dyLayout: dgh },
-      ...{ dw: at(t.tgrads, lo.whh), accumulate: true },
+      x: prev(t.ths, l),
+      xRows: hsRows,
+      dy: dg,
+      dyLayout: dgh,
+      dw: at(t.tgrads, lo.whh),
+      accumulate: true,
     });
     if (t.grads) {
       linearBackwardWeight(rec, wih, {
-        ...{ x: input, xRows: inputRows, dy: dg, dyLayout: dgi },
-        ...{ dw: at(t.grads, lo.wih), db: at(t.grads, lo.bih), accumulate },
+        x: input,
+        xRows: inputRows,
+        dy: dg,
+        dyLayout: dgi,
+        dw: at(t.grads, lo.wih),
+        db: at(t.grads, lo.bih),
+        accumulate,
       });
       linearBackwardWeight(rec, whh, {
-        ...{ x: prev(t.hs, l), xRows: hsRows, dy: dg, dyLayout: dgh },
-        ...{ dw: at(t.grads, lo.whh), db: at(t.grads, lo.bhh), accumulate },
+        x: prev(t.hs, l),
+        xRows: hsRows,
+        dy: dg,
+        dyLayout: dgh,
+        dw: at(t.grads, lo.whh),
+        db: at(t.grads, lo.bhh),
+        accumulate,
       });
     }
     // Down to the layer below (or to x): W_ihᵀ d(gi), and its tangent W_ihᵀ ḋ(gi) + Ẇ_ihᵀ d(gi).
@@ -158,10 +186,18 @@ export function gruBackwardTangent(
     }
     if (tdIn) {
       linearBackwardInput(rec, wih, {
-        ...{ dy: tdg, dyLayout: dgi, w: at(t.params, lo.wih), dx: tdIn, accumulate: acc },
+        dy: tdg,
+        dyLayout: dgi,
+        w: at(t.params, lo.wih),
+        dx: tdIn,
+        accumulate: acc,
       });
       linearBackwardInput(rec, wih, {
-        ...{ dy: dg, dyLayout: dgi, w: at(t.tparams, lo.wih), dx: tdIn, accumulate: true },
+        dy: dg,
+        dyLayout: dgi,
+        w: at(t.tparams, lo.wih),
+        dx: tdIn,
+        accumulate: true,
       });
     }
   }

@@ -234,7 +234,10 @@ export class ContextLearner extends LearnerCore {
         grad: support.dPred,
       });
       this.head.backward(rec, this.params, n, {
-        ...{ x: last, dy: support.dPred, grads: null, dx: lastStepGrad(support.dOut, n, H) },
+        x: last,
+        dy: support.dPred,
+        grads: null,
+        dx: lastStepGrad(support.dOut, n, H),
       });
       const trows = { x: zx, y: zy, c: u, seq: tRows.seq, target: tRows.target };
       contextRows(rec, support.shape, { ...trows, reset: false, scale: SCALE });
@@ -247,13 +250,23 @@ export class ContextLearner extends LearnerCore {
       const hw = { dw: this.head.weight(hv), db: this.head.bias(hv) };
       linearBackwardWeight(rec, head, { x: last.tensor, xRows: last.rows, dy: tRows.dPred, ...hw });
       linearBackwardWeight(rec, head, {
-        ...{ x: tlast.tensor, xRows: tlast.rows, dy: support.dPred, dw: hw.dw, accumulate: true },
+        x: tlast.tensor,
+        xRows: tlast.rows,
+        dy: support.dPred,
+        dw: hw.dw,
+        accumulate: true,
       });
       const td = lastStepGrad(tdOut, n, H);
       linearBackwardInput(rec, head, { dy: tRows.dPred, w, dx: td.tensor, dxRows: td.rows });
       gruBackwardTangent(rec, shape, run, {
-        ...{ ...point, ...saved, dOut: support.dOut, tdOut, workDy: support.gru.workDy, tworkDy },
-        ...{ tgrads: hv, tdx: support.dx },
+        ...point,
+        ...saved,
+        dOut: support.dOut,
+        tdOut,
+        workDy: support.gru.workDy,
+        tworkDy,
+        tgrads: hv,
+        tdx: support.dx,
       });
       groupAxpy(rec, flat, { x: hv, y: this.grads, out: this.grads }, -alpha, 1);
       contextStep(rec, support.shape, { dx: support.dx, c: u, alpha });

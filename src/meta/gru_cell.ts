@@ -256,24 +256,44 @@ export class CellPass {
     const tlast = this.#last(t.gru.hs);
     linearForward(rec, this.#head, { x: tlast.tensor, xRows: tlast.rows, w, y: t.tpred });
     linearForward(rec, this.#head, {
-      ...{ x: last.tensor, xRows: last.rows, w: tw.w, b: tw.b, y: t.tpred, accumulate: true },
+      x: last.tensor,
+      xRows: last.rows,
+      w: tw.w,
+      b: tw.b,
+      y: t.tpred,
+      accumulate: true,
     });
     mseLoss(rec, s, { pred: t.tpred, target: t.zeros, loss: t.tloss, grad: t.tdPred });
     // Head: (∂/∂w)˙ = Σ pred˙' h + d_pred h˙, (∂/∂b)˙ = Σ d_pred˙; into the GRU: w d_pred˙ + w˙ d_pred.
     const head = this.cell.head(out, this.groups);
     const accumulate = Boolean(o.accumulate);
     linearBackwardWeight(rec, this.#head, {
-      ...{ x: last.tensor, xRows: last.rows, dy: t.tdPred, dw: head.w, db: head.b, accumulate },
+      x: last.tensor,
+      xRows: last.rows,
+      dy: t.tdPred,
+      dw: head.w,
+      db: head.b,
+      accumulate,
     });
     linearBackwardWeight(rec, this.#head, {
-      ...{ x: tlast.tensor, xRows: tlast.rows, dy: this.#dPred, dw: head.w, accumulate: true },
+      x: tlast.tensor,
+      xRows: tlast.rows,
+      dy: this.#dPred,
+      dw: head.w,
+      accumulate: true,
     });
     this.#headBackward(rec, w, t.tdPred, t.tdOut);
     this.#headBackward(rec, tw.w, this.#dPred, t.tdOut, true);
     gruBackwardTangent(rec, this.#shape, this.#run, {
       ...common,
-      ...{ ths: t.gru.hs, tgates: t.gru.gates, dOut: this.#dOut, tdOut: t.tdOut },
-      ...{ tgrads: out, workDy, tworkDy: t.tworkDy, accumulate },
+      ths: t.gru.hs,
+      tgates: t.gru.gates,
+      dOut: this.#dOut,
+      tdOut: t.tdOut,
+      tgrads: out,
+      workDy,
+      tworkDy: t.tworkDy,
+      accumulate,
     });
   }
 
