@@ -8,11 +8,12 @@
 import { localTarget } from '../bench/local';
 import type { BenchTarget } from '../bench/run';
 import { acquireGpu, type Gpu } from '../src/runtime/gpu';
+import { tuneGpu } from '../src/kernels/gru_probe';
 
 let gpu: Promise<Gpu> | null = null;
 
 export const bench: BenchTarget = localTarget(
-  () => (gpu ??= acquireGpu()),
+  () => (gpu ??= acquireGpu().then(tuneGpu)),
   async (peer, c, o) => {
     const { benchPeer } = await import('../bench/peers');
     return benchPeer(peer, c, o);

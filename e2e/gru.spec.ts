@@ -1,6 +1,7 @@
 import { gruParamLayout, type GruShape } from '../src/layout/gru_layout';
 import { gruBackwardRef, gruForwardRef, gruProbeLoss } from '../src/reference/gru';
 import { rng, uniform } from '../src/layout/random';
+import type { GruTiles } from '../src/kernels/gru_tuning';
 import { expect, expectClose, test } from './fixtures';
 
 interface Case {
@@ -30,11 +31,14 @@ async function runGpu(
   page: import('@playwright/test').Page,
   c: Case,
   inputs: { params: number[]; x: number[]; h0?: number[]; dOut: number[]; dhN: number[] },
+  tiles: GruTiles,
 ) {
   return page.evaluate(
-    async ({ c, inputs }) => {
+    async ({ c, inputs, tiles }) => {
       const h = window.harness;
       const gpu = await h.gpu();
+      h.lib.setGruTiles(gpu, tiles); // the adapter-chosen tiles of the recurrences (src/kernels/gru_tuning.ts)
+      const used = h.lib.gruTiles(gpu.variants);
       const shape = { layers: c.L, inputSize: c.I, hiddenSize: c.H, groups: c.G };
       const run = { batch: c.B, steps: c.T };
       const size = h.lib.gruParamLayout(shape).size;
@@ -66,7 +70,9 @@ async function runGpu(
           workDy: bufs.workDy,
         }),
       );
+      h.lib.setGruTiles(gpu, null);
       return {
+        used,
         hs: await h.read(bufs.hs),
         hN: await h.read(hN),
         grads: await h.read(grads),
@@ -76,7 +82,11 @@ async function runGpu(
         backwardDispatches,
       };
     },
-    { c, inputs: { params: inputs.params, x: inputs.x, h0: inputs.h0, dOut: inputs.dOut, dhN: inputs.dhN } },
+    {
+      c,
+      tiles,
+      inputs: { params: inputs.params, x: inputs.x, h0: inputs.h0, dOut: inputs.dOut, dhN: inputs.dhN },
+    },
   );
 }
 
@@ -104,12 +114,25 @@ function outputsFromHs(c: Case, hs: number[]): number[] {
   return out;
 }
 
-for (const c of cases) {
-  test(`gru forward + backward match float64 reference ${JSON.stringify(c)}`, async ({ gpu }) => {
+// Every shape with two tiles (src/kernels/gru_tuning.ts): the software adapter's (8 rows per workgroup,
+// weights in private memory) and a GPU's (1 or 2 rows, weights read from storage). H 260 holds too many
+// weights for a private copy and reads storage whichever is asked.
+const TILES: GruTiles[] = [
+  { rows: 8, weights: 'private' },
+  { rows: 1, weights: 'storage' },
+  { rows: 2, weights: 'storage' },
+];
+const variants = cases.flatMap((c, i) => [
+  { c, w: TILES[0] },
+  { c, w: TILES[1 + (i % 2)] },
+]);
+for (const { c, w } of variants) {
+  const name = `rows ${w.rows}, weights ${w.weights}`;
+  test(`gru forward + backward match float64 reference ${JSON.stringify(c)}, ${name}`, async ({ gpu }) => {
     const seed = Date.now() & 0xffffff;
     test.info().annotations.push({ type: 'seed', description: String(seed) });
     const inp = makeInputs(c, seed);
-    const got = await runGpu(gpu, c, inp);
+    const got = await runGpu(gpu, c, inp, w);
     const run = { batch: c.B, steps: c.T };
     const fwd = gruForwardRef(inp.shape, run, inp.params, inp.x, inp.h0);
     expectClose(outputsFromHs(c, got.hs), fwd.output, `output (seed ${seed})`);
@@ -118,40 +141,44 @@ for (const c of cases) {
     expectClose(got.grads, bwd.grads, `weight/bias grads (seed ${seed})`);
     expectClose(got.dx, bwd.dx, `dx (seed ${seed})`);
     expectClose(got.dh0, bwd.dh0, `dh0 (seed ${seed})`);
+    expect(got.used, 'the tiles the kernels ran').toEqual(w);
     // Fused: 2 dispatches per layer forward, 4 per layer backward (with dx), whatever T is.
     expect(got.forwardDispatches).toBe(2 * c.L);
     expect(got.backwardDispatches).toBe(4 * c.L);
   });
 }
 
-test('gru gradients match central finite differences (GPU vs float64 forward)', async ({ gpu }) => {
-  const c: Case = { L: 2, B: 4, T: 3, I: 3, H: 5, G: 2, h0: true };
-  const seed = Date.now() & 0xffffff;
-  const inp = makeInputs(c, seed);
-  const got = await runGpu(gpu, c, inp);
-  const run = { batch: c.B, steps: c.T };
-  const probe = (p: number[], x: number[], h0: number[]) =>
-    gruProbeLoss(inp.shape, run, p, x, h0, inp.dOut!, inp.dhN!);
-  const eps = 1e-5;
-  const rand = rng(seed + 1);
-  const check = (name: string, vec: number[], gpuGrad: number[], at: (v: number[]) => number) => {
-    for (let n = 0; n < 12; n++) {
-      const i = Math.floor(rand() * vec.length);
-      const plus = vec.slice();
-      const minus = vec.slice();
-      plus[i] += eps;
-      minus[i] -= eps;
-      const fd = (at(plus) - at(minus)) / (2 * eps);
-      expect(
-        Math.abs(gpuGrad[i] - fd),
-        `${name}[${i}]: GPU ${gpuGrad[i]} vs FD ${fd} (seed ${seed})`,
-      ).toBeLessThan(1e-4 * Math.max(1, Math.abs(fd)));
-    }
-  };
-  check('params', inp.params, got.grads, (p) => probe(p, inp.x, inp.h0!));
-  check('x', inp.x, got.dx, (x) => probe(inp.params, x, inp.h0!));
-  check('h0', inp.h0!, got.dh0, (h0) => probe(inp.params, inp.x, h0));
-});
+for (const w of TILES.slice(0, 2))
+  test(`gru gradients match central finite differences (GPU vs float64 forward), rows ${w.rows}, weights ${w.weights}`, async ({
+    gpu,
+  }) => {
+    const c: Case = { L: 2, B: 4, T: 3, I: 3, H: 5, G: 2, h0: true };
+    const seed = Date.now() & 0xffffff;
+    const inp = makeInputs(c, seed);
+    const got = await runGpu(gpu, c, inp, w);
+    const run = { batch: c.B, steps: c.T };
+    const probe = (p: number[], x: number[], h0: number[]) =>
+      gruProbeLoss(inp.shape, run, p, x, h0, inp.dOut!, inp.dhN!);
+    const eps = 1e-5;
+    const rand = rng(seed + 1);
+    const check = (name: string, vec: number[], gpuGrad: number[], at: (v: number[]) => number) => {
+      for (let n = 0; n < 12; n++) {
+        const i = Math.floor(rand() * vec.length);
+        const plus = vec.slice();
+        const minus = vec.slice();
+        plus[i] += eps;
+        minus[i] -= eps;
+        const fd = (at(plus) - at(minus)) / (2 * eps);
+        expect(
+          Math.abs(gpuGrad[i] - fd),
+          `${name}[${i}]: GPU ${gpuGrad[i]} vs FD ${fd} (seed ${seed})`,
+        ).toBeLessThan(1e-4 * Math.max(1, Math.abs(fd)));
+      }
+    };
+    check('params', inp.params, got.grads, (p) => probe(p, inp.x, inp.h0!));
+    check('x', inp.x, got.dx, (x) => probe(inp.params, x, inp.h0!));
+    check('h0', inp.h0!, got.dh0, (h0) => probe(inp.params, inp.x, h0));
+  });
 
 test('gru forward stays finite for huge gate inputs (tanh saturates instead of overflowing)', async ({
   gpu,

@@ -11,7 +11,8 @@
 //   dh_{t−1} = dh ⊙ z + W_hhᵀ d(gh)
 // Design mirrors gru_forward: a workgroup owns ROWS batch rows and loops over t; a thread owns hidden units
 // j = lid + m * WG and keeps their running dh in registers. Only W_hhᵀ d(gh) couples units, so d(gh) goes
-// to workgroup memory, double-buffered for one barrier per step. The weight gradients are NOT accumulated
+// to workgroup memory (vec4s of 4 units), double-buffered for one barrier per step. As in gru_forward, WREG
+// keeps the thread's columns of W_hh in private memory (the software adapter) instead of re-reading them. The weight gradients are NOT accumulated
 // here (that would serialise on atomics): d(gi) and d(gh) are stored for all t and reduced by one batched
 // matmul each afterwards.
 
@@ -36,7 +37,20 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> dh0: array<f32>; // [B, H]
 #endif
 
-var<workgroup> sbuf: array<f32, ${SBUF}>; // [2, ROWS, 3H]: d(gh) of the current step
+const HV = (H + 3u) / 4u; // units in vec4s of 4, zero-padded
+var<workgroup> sbuf: array<vec4<f32>, ${SBUF}>; // [2, ROWS, 3, HV]: d(gh) of the current step
+
+// W_hh[gate * H + 4 kk .. 4 kk + 3, j] of the weights at w (q = gate * HV + kk), zero past H.
+fn weightsT4(w: u32, q: u32, j: u32) -> vec4<f32> {
+  let k = 4u * (q % HV);
+  let r = w + ((q / HV) * H + k) * H + j;
+  if (H % 4u == 0u) { return vec4(params[r], params[r + H], params[r + 2u * H], params[r + 3u * H]); }
+  var v = vec4<f32>();
+  for (var c = 0u; c < 4u; c++) {
+    if (k + c < H) { v[c] = params[r + c * H]; }
+  }
+  return v;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -56,10 +70,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 #endif
 
+#if ${WREG}
+  var wreg: array<vec4<f32>, UNITS * 3u * HV>; // [UNITS, 3, HV]: this thread's columns of W_hh
+  for (var m = 0u; m < UNITS; m++) {
+    let j = min(lid.x + m * WG, H - 1u); // a thread past H copies a valid column and stores nothing
+    for (var q = 0u; q < 3u * HV; q++) { wreg[m * 3u * HV + q] = weightsT4(w, q, j); }
+  }
+#endif
+
   var cur = 0u;
   for (var s = 0u; s < p.steps; s++) {
     let t = p.steps - 1u - s;
-    let sc = cur * ROWS * 3u * H;
+    let sc = cur * ROWS * 3u * HV;
     var direct = array<f32, ${CARRY}>();
     for (var m = 0u; m < UNITS; m++) {
       let j = lid.x + m * WG;
@@ -81,9 +103,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
           let daz = d * (hp - n) * z * (1.0 - z);
           let dar = dan * hnv * r * (1.0 - r);
           direct[m * ROWS + i] = d * z;
-          sbuf[sc + i * 3u * H + j] = dar;
-          sbuf[sc + i * 3u * H + H + j] = daz;
-          sbuf[sc + i * 3u * H + 2u * H + j] = dan * r;
+          let sv = sc + i * 3u * HV + j / 4u;
+          sbuf[sv][j % 4u] = dar;
+          sbuf[sv + HV][j % 4u] = daz;
+          sbuf[sv + 2u * HV][j % 4u] = dan * r;
           if (valid[i]) {
             gates[gs + j] = dar;
             gates[gs + H + j] = daz;
@@ -99,10 +122,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       if (j < H) {
         var acc = array<f32, ROWS>(); // explicit zeros: restarts for every unit and step
         // dh_{-1} (the gradient into h0) is only needed when dh0 is asked for: skip the last matvec otherwise.
-        let kEnd = select(3u * H, 0u, t == 0u && !${HAS_DH0});
-        for (var k = 0u; k < kEnd; k++) {
-          let wk = params[w + k * H + j];
-          for (var i = 0u; i < ROWS; i++) { acc[i] += wk * sbuf[sc + i * 3u * H + k]; }
+        let kEnd = select(3u * HV, 0u, t == 0u && !${HAS_DH0});
+        for (var q = 0u; q < kEnd; q++) {
+#if ${WREG}
+          let wk = wreg[m * 3u * HV + q];
+#else
+          let wk = weightsT4(w, q, j);
+#endif
+          for (var i = 0u; i < ROWS; i++) { acc[i] += dot(wk, sbuf[sc + i * 3u * HV + q]); }
         }
         for (var i = 0u; i < ROWS; i++) { dh[m * ROWS + i] = direct[m * ROWS + i] + acc[i]; }
       }

@@ -9,8 +9,13 @@
 // over t itself — WebGPU has no barrier across workgroups, and none is needed. Threads split the hidden units
 // (unit j = lid + m * WG); for each unit a thread computes its three recurrent dot products for all ROWS rows,
 // so each weight it loads feeds ROWS rows (register reuse instead of shared-memory tiling, which is slow on
-// the software adapter). h lives in workgroup memory, double-buffered: a step reads buffer `cur` and writes
-// `1 − cur`, so one barrier per step suffices (no thread can overwrite what a slower thread still reads).
+// the software adapter). h lives in workgroup memory as vec4s of 4 units, double-buffered: a step reads
+// buffer `cur` and writes `1 − cur`, so one barrier per step suffices (no thread can overwrite what a slower
+// thread still reads). The dot products run over vec4s: 4 weights and 4 h values per load.
+// Where the thread's weight rows live is the adapter's choice (gruTuning, src/kernels/gru_tuning.ts):
+// WREG = true copies them once into private memory (SwiftShader: its private arrays are laid out lane by
+// lane, so a uniform index is one vector load — 2x faster than re-reading the storage buffer every step);
+// WREG = false reads them from the storage buffer every step (GPUs: cached, and no register spills).
 // Saved for backward: hs[b, t+1] = h_t (hs[b, 0] = h0) and gates[b, t] = (r, z, n, W_hn h + b_hn).
 
 struct Params {
@@ -30,9 +35,21 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> hn: array<f32>;    // [B, H]
 #endif
 
-var<workgroup> hbuf: array<f32, ${HBUF}>; // [2, ROWS, H]
+const HV = (H + 3u) / 4u; // h in vec4s of 4 units, zero-padded
+var<workgroup> hbuf: array<vec4<f32>, ${HBUF}>; // [2, ROWS, HV]
 
 fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
+
+// W_hh[gate * H + j, 4 kk .. 4 kk + 3] of the weights at w, zero past H.
+fn weights4(w: u32, gate: u32, j: u32, kk: u32) -> vec4<f32> {
+  let r = w + (gate * H + j) * H + 4u * kk;
+  if (H % 4u == 0u) { return vec4(params[r], params[r + 1u], params[r + 2u], params[r + 3u]); }
+  var v = vec4<f32>();
+  for (var c = 0u; c < 4u; c++) {
+    if (4u * kk + c < H) { v[c] = params[r + c]; }
+  }
+  return v;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -52,17 +69,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 #else
         let v = 0.0;
 #endif
-        hbuf[i * H + j] = v;
+        hbuf[i * HV + j / 4u][j % 4u] = v;
         if (valid[i]) { hs[p.hsOffset + row[i] * (p.steps + 1u) * H + j] = v; }
       }
     }
   }
+#if ${WREG}
+  var wreg: array<vec4<f32>, UNITS * 3u * HV>; // [UNITS, 3, HV]: this thread's rows of W_hh
+  for (var m = 0u; m < UNITS; m++) {
+    let j = min(lid.x + m * WG, H - 1u); // a thread past H copies a valid row and stores nothing
+    for (var q = 0u; q < 3u * HV; q++) { wreg[m * 3u * HV + q] = weights4(w, q / HV, j, q % HV); }
+  }
+#endif
   workgroupBarrier();
 
   var cur = 0u;
   for (var t = 0u; t < p.steps; t++) {
-    let hc = cur * ROWS * H;
-    let hx = (1u - cur) * ROWS * H;
+    let hc = cur * ROWS * HV;
+    let hx = (1u - cur) * ROWS * HV;
     for (var m = 0u; m < UNITS; m++) {
       let j = lid.x + m * WG;
       if (j < H) {
@@ -70,21 +94,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         var ar = array<f32, ROWS>();
         var az = array<f32, ROWS>();
         var an = array<f32, ROWS>();
-        let wr = w + j * H;
-        let wz = w + (H + j) * H;
-        let wn = w + (2u * H + j) * H;
         // Without h0 the first step's h is zero: skip its matvec (a one-step GRU cell, as MAML's task
         // model is, then costs almost nothing here).
-        let kEnd = select(H, 0u, t == 0u && !${HAS_H0});
-        for (var k = 0u; k < kEnd; k++) {
-          let a = params[wr + k];
-          let b = params[wz + k];
-          let c = params[wn + k];
+        let kEnd = select(HV, 0u, t == 0u && !${HAS_H0});
+        for (var kk = 0u; kk < kEnd; kk++) {
+#if ${WREG}
+          let a = wreg[m * 3u * HV + kk];
+          let b = wreg[m * 3u * HV + HV + kk];
+          let c = wreg[m * 3u * HV + 2u * HV + kk];
+#else
+          let a = weights4(w, 0u, j, kk);
+          let b = weights4(w, 1u, j, kk);
+          let c = weights4(w, 2u, j, kk);
+#endif
           for (var i = 0u; i < ROWS; i++) {
-            let h = hbuf[hc + i * H + k];
-            ar[i] += a * h;
-            az[i] += b * h;
-            an[i] += c * h;
+            let h = hbuf[hc + i * HV + kk];
+            ar[i] += dot(a, h);
+            az[i] += dot(b, h);
+            an[i] += dot(c, h);
           }
         }
         let br = params[bh + j];
@@ -99,9 +126,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
           // tanh overflows to NaN for large arguments on some adapters (SwiftShader: |a| ≳ 90); tanh(±15) is
           // already ±1 in f32, so clamping changes no finite result.
           let n = tanh(clamp(gates[s + 2u * H + j] + r * hnv, -15.0, 15.0));
-          let hp = hbuf[hc + i * H + j];
+          let hp = hbuf[hc + i * HV + j / 4u][j % 4u];
           let hnew = (1.0 - z) * n + z * hp;
-          hbuf[hx + i * H + j] = hnew;
+          hbuf[hx + i * HV + j / 4u][j % 4u] = hnew;
           if (valid[i]) {
             hs[p.hsOffset + (row[i] * (p.steps + 1u) + t + 1u) * H + j] = hnew;
             gates[s + j] = r;
@@ -121,7 +148,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let j = lid.x + m * WG;
     if (j < H) {
       for (var i = 0u; i < ROWS; i++) {
-        if (valid[i]) { hn[p.hnOffset + row[i] * H + j] = hbuf[cur * ROWS * H + i * H + j]; }
+        if (valid[i]) { hn[p.hnOffset + row[i] * H + j] = hbuf[cur * ROWS * HV + i * HV + j / 4u][j % 4u]; }
       }
     }
   }

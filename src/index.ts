@@ -33,6 +33,8 @@ export {
   type GruForwardTensors,
 } from './kernels/gru_forward';
 export { gruBackward, type GruBackwardTensors } from './kernels/gru_backward';
+export { defaultGruTiles, gruTiles, setGruTiles, type GruTiles } from './kernels/gru_tuning';
+export { probeGruTiles, probeCandidates, tuneGpu, gruProbeOf, type GruProbe } from './kernels/gru_probe';
 export { gruForwardTangent, type GruForwardTangentTensors } from './kernels/gru_forward_tangent';
 export { gruBackwardTangent, type GruBackwardTangentTensors } from './kernels/gru_backward_tangent';
 export { linearForward } from './kernels/linear_forward';

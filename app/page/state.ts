@@ -35,7 +35,10 @@ let current: Gpu | null = null;
 /** The device, acquired on first use and again once lost (training recovers so: app/page/train_view.ts). */
 export function getGpu(): Promise<Gpu> {
   if (current?.isLost) gpu = current = null;
-  gpu ??= lib.acquireGpu().then((g) => (current = g));
+  gpu ??= lib
+    .acquireGpu()
+    .then(lib.tuneGpu) // the GRU tiles for this adapter, probed once and kept in localStorage
+    .then((g) => (current = g));
   gpu.catch(() => (gpu = null)); // a failure may be fixed (flag, browser) without reloading the module
   return gpu;
 }

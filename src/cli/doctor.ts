@@ -28,6 +28,12 @@ const BYTE_LIMITS = new Set([
   'maxComputeWorkgroupStorageSize',
 ]);
 
+const TILE_SOURCE: Record<string, string> = {
+  probe: 'timed at start-up',
+  cached: "this adapter's earlier probe",
+  default: 'the default for this kind of adapter',
+};
+
 export function register(program: Command): void {
   program
     .command('doctor')
@@ -56,6 +62,9 @@ export function register(program: Command): void {
         `adapter   ${a.vendor || '?'} / ${a.architecture || '?'}${a.description ? ` — ${a.description}` : ''}` +
           (a.isFallbackAdapter ? ' (fallback adapter: software, expect CPU speed)' : ''),
         `features  ${report.features.join(', ') || 'none'}`,
+        `GRU tiles ${report.gruTiles.rows} rows per workgroup, weights in ${report.gruTiles.weights} memory ` +
+          `(${TILE_SOURCE[report.gruTiles.source] ?? report.gruTiles.source})` +
+          (report.gruTiles.error ? `; the probe failed: ${report.gruTiles.error}` : ''),
         'limits',
         ...Object.entries(report.limits).map(
           ([k, v]) => `  ${k.padEnd(36)} ${v}${BYTE_LIMITS.has(k) && v >= 1024 ? ` (${bytes(v)})` : ''}`,

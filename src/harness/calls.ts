@@ -4,6 +4,8 @@
  * function Node exposes; `metarnn --backend dawn` builds it in Node with Dawn and a plain callback.
  */
 import { acquireGpu, type AcquireOptions, type Gpu } from '../runtime/gpu';
+import { gruProbeOf, tuneGpu } from '../kernels/gru_probe';
+import { gruTiles } from '../kernels/gru_tuning';
 import { loadOmniglotSources, type ImageLayout } from '../data/omniglot_merge';
 import { InputError } from '../runtime/errors';
 import type { TaskData } from '../meta/learner';
@@ -36,7 +38,10 @@ export function createHarness(o: HarnessOptions): Harness {
     taskData: {},
     async gpu(): Promise<Gpu> {
       if (current?.isLost) gpu = current = null;
-      gpu ??= acquireGpu(o.acquire).then((g) => (current = g)); // one promise: concurrent callers share one device
+      // One promise: concurrent callers share one device. tuneGpu picks the GRU tiles for the adapter.
+      gpu ??= acquireGpu(o.acquire)
+        .then(tuneGpu)
+        .then((g) => (current = g));
       return gpu;
     },
     ...trainCalls(
@@ -73,6 +78,7 @@ export function createHarness(o: HarnessOptions): Harness {
         features: [...g.features].sort(),
         limits: Object.fromEntries(DOCTOR_LIMITS.map((k) => [k, g.limits[k]])) as DoctorReport['limits'],
         userAgent: o.userAgent,
+        gruTiles: gruTilesReport(g),
       };
     },
     async gruRun(a) {
@@ -80,4 +86,12 @@ export function createHarness(o: HarnessOptions): Harness {
     },
   };
   return harness;
+}
+
+/** The GRU tiles in use and where they came from, for `doctor`. */
+function gruTilesReport(g: Gpu): DoctorReport['gruTiles'] {
+  const probe = gruProbeOf(g);
+  const tiles = gruTiles(g.variants);
+  if (probe instanceof Error) return { ...tiles, source: 'default', error: probe.message };
+  return { ...tiles, source: probe?.source ?? 'default' };
 }

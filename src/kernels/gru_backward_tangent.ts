@@ -59,7 +59,7 @@ export function gruBackwardTangent(
   const { layers: L, hiddenSize: H, groups: G } = shape;
   const { batch: B, steps: T } = run;
   const layout = gruParamLayout(shape, 0);
-  const geo = gruGeometry(H, rowsPerGroup, rec.limits, 12 * H);
+  const geo = gruGeometry(H, rowsPerGroup, rec, 12 * H);
   if (L > 1 && !(t.workDy && t.tworkDy))
     throw new RangeError('gruBackwardTangent: a stacked GRU needs workDy and tworkDy [B, T, H]');
   const hsRows: RowLayout = { block: T, blockStride: (T + 1) * H, rowStride: H };

@@ -6,6 +6,8 @@ import body from '../../shaders/gru_forward.wgsl?raw';
 import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { linearForward } from './linear_forward';
 import type { RowLayout } from './linear_tile';
+import { gruTiles, gruWeights } from './gru_tuning';
+import type { KernelVariants } from '../runtime/recorder';
 
 const source = `${common}\n${body}`;
 
@@ -37,14 +39,15 @@ export interface GruForwardTensors {
 /**
  * Launch geometry shared by the recurrent kernels: threads split hidden units, a workgroup owns `rows` batch
  * rows (weights loaded once feed all of them), bounded by workgroup memory: `sharedPerRow` floats per row
- * (gru_backward's [2, rows, 3H]: 6H; gru_backward_tangent's [2, rows, 6H]: 12H).
+ * (gru_backward's [2, rows, 3, ⌈H/4⌉] vec4s: 6H rounded up to 24; gru_backward_tangent's [2, rows, 6H]: 12H).
  */
 export function gruGeometry(
   hidden: number,
   rowsPerGroup: number,
-  limits: GPUSupportedLimits,
-  sharedPerRow = 6 * hidden,
+  rec: { limits: GPUSupportedLimits; variants: KernelVariants },
+  sharedPerRow = 6 * 4 * Math.ceil(hidden / 4),
 ) {
+  const limits = rec.limits;
   const wg = Math.min(
     limits.maxComputeInvocationsPerWorkgroup,
     limits.maxComputeWorkgroupSizeX,
@@ -52,11 +55,13 @@ export function gruGeometry(
   );
   const units = Math.ceil(hidden / wg);
   const maxRows = Math.floor(limits.maxComputeWorkgroupStorageSize / (sharedPerRow * 4));
-  // 8 rows measured fastest on the software adapter (B 32, H 64: 1.3x over 4, 2x over 1); fewer if memory is short.
-  const rows = Math.max(1, Math.min(8, maxRows, rowsPerGroup));
+  // The adapter's tile (gru_tuning.ts: 8 on the software adapter), fewer if memory is short.
+  const rows = Math.max(1, Math.min(gruTiles(rec.variants).rows, maxRows, rowsPerGroup));
   // The same geometry as the defines of shaders/gru_rows.wgsl, shared by both recurrent kernels.
   const defines = { HIDDEN: hidden, ROWS: rows, WG: wg, UNITS: units };
-  return { wg, units, rows, fits: maxRows >= 1, defines };
+  /** vec4s of W_hh one thread holds for its units in gru_forward / gru_backward (see gru_tuning). */
+  const weightVec4s = units * 3 * Math.ceil(hidden / 4);
+  return { wg, units, rows, fits: maxRows >= 1, defines, weightVec4s };
 }
 
 export function checkGruShape(shape: GruShape, run: GruRun): number {
@@ -102,7 +107,7 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
   const { layers: L, hiddenSize: H, groups: G } = shape;
   const { batch: B, steps: T } = run;
   const layout = gruParamLayout(shape);
-  const geo = gruGeometry(H, rowsPerGroup, rec.limits);
+  const geo = gruGeometry(H, rowsPerGroup, rec);
   for (let l = 0; l < L; l++) {
     const lo = layout.layers[l];
     const x = l === 0 ? t.x : t.hs;
@@ -127,7 +132,8 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
       source,
       defines: {
         ...geo.defines,
-        HBUF: 2 * geo.rows * H,
+        HBUF: 2 * geo.rows * Math.ceil(H / 4),
+        WREG: gruWeights(rec.variants, geo.weightVec4s) === 'private',
         HAS_H0: Boolean(t.h0),
         HAS_HN: Boolean(t.hN),
       },

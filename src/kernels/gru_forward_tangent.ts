@@ -43,7 +43,7 @@ export function gruForwardTangent(
   const { layers: L, hiddenSize: H, groups: G } = shape;
   const { batch: B, steps: T } = run;
   const layout = gruParamLayout(shape);
-  const geo = gruGeometry(H, rowsPerGroup, rec.limits, 4 * H);
+  const geo = gruGeometry(H, rowsPerGroup, rec, 4 * H);
   const hsRows: RowLayout = { block: T, blockStride: (T + 1) * H, rowStride: H };
   const below = (a: Tensor, l: number) => a.view((l - 1) * B * (T + 1) * H + H, [B, T, H]);
   for (let l = 0; l < L; l++) {

@@ -30,6 +30,8 @@ export interface DoctorReport {
   features: string[];
   limits: Record<(typeof DOCTOR_LIMITS)[number], number>;
   userAgent: string;
+  /** The GRU recurrences' tiles on this adapter and how they were chosen (src/kernels/gru_probe.ts). */
+  gruTiles: { rows: number; weights: string; source: string; error?: string };
 }
 
 /** One GRU forward (and backward, given a gradient) on your data: what `metarnn gru` runs. groups 1. */

@@ -1,7 +1,7 @@
 import { DeviceLostError, GpuError, LimitError, WebGpuUnavailableError } from './errors';
 import { PipelineCache } from './pipelines';
 import { BufferPool } from './pool';
-import { Program, Recorder } from './recorder';
+import { Program, Recorder, type KernelVariants } from './recorder';
 import { shapeSize, Tensor, type DType } from './tensor';
 
 export interface AdapterSummary {
@@ -91,6 +91,8 @@ export class Gpu {
   readonly pool: BufferPool;
   readonly features: ReadonlySet<string>;
   readonly lost: Promise<DeviceLostError>;
+  /** Kernel variants for this adapter, set by a start-up probe (see Recorder's KernelVariants). */
+  readonly variants: KernelVariants;
   #errors: GpuError[] = [];
   #lost: DeviceLostError | null = null;
 
@@ -102,6 +104,7 @@ export class Gpu {
     this.pipelines = new PipelineCache(device);
     this.pool = new BufferPool(device);
     this.features = new Set(device.features as unknown as Iterable<string>);
+    this.variants = { adapter, chosen: new Map() };
     this.lost = device.lost.then((info) => {
       const err = new DeviceLostError(info.reason ?? 'unknown', info.message);
       this.#lost = err;
@@ -207,7 +210,7 @@ export class Gpu {
   }
 
   recorder(): Recorder {
-    return new Recorder(this.device, this.pipelines, this.limits);
+    return new Recorder(this.device, this.pipelines, this.limits, this.variants);
   }
 
   /** Waits until all submitted work is done. */

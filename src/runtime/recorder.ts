@@ -13,6 +13,16 @@ export interface KernelCall {
   workgroups: [number, number?, number?];
 }
 
+/**
+ * Kernel variants chosen for one adapter: a wrapper with several implementations of its kernel (e.g. where
+ * gru_forward keeps its weights) looks up `chosen` by its own key, and falls back to a default of its own
+ * for `adapter` when no probe has chosen (src/kernels/gru_tuning.ts). The runtime only carries them.
+ */
+export interface KernelVariants {
+  adapter: { isFallbackAdapter: boolean; architecture: string } | null;
+  chosen: Map<string, string>;
+}
+
 type Step =
   | { kind: 'dispatch'; call: KernelCall; pipeline: Promise<GPUComputePipeline>; uniformOffset: number }
   | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; bytes: number };
@@ -40,6 +50,8 @@ export class Recorder {
     readonly device: GPUDevice,
     readonly pipelines: PipelineCache,
     readonly limits: GPUSupportedLimits,
+    /** The adapter's kernel variants (Gpu.variants): wrappers read their choice here while recording. */
+    readonly variants: KernelVariants = { adapter: null, chosen: new Map() },
   ) {}
 
   dispatch(call: KernelCall): void {

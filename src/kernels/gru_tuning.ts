@@ -1,0 +1,56 @@
+import type { Gpu } from '../runtime/gpu';
+import type { KernelVariants } from '../runtime/recorder';
+
+/**
+ * The tiles of the GRU recurrences (gru_forward, gru_backward and their tangents), chosen per adapter:
+ * - `rows`: batch rows one workgroup owns. Each weight a thread loads feeds that many rows, but fewer
+ *   workgroups run: the software adapter (2 cores, a workgroup per core) wants 8; a GPU with a hundred
+ *   cores wants many small workgroups, each step's latency being what counts.
+ * - `weights`: where gru_forward / gru_backward keep each thread's W_hh entries across the T steps.
+ *   `private` copies them once into private memory (on SwiftShader a private array is laid out lane by lane,
+ *   so a uniform index is one vector load: ~5% faster there); `storage` re-reads the storage buffer at every
+ *   step (GPUs: cached there, and a private array that large would spill out of registers).
+ */
+export interface GruTiles {
+  rows: 1 | 2 | 4 | 8;
+  weights: 'private' | 'storage';
+}
+
+export type GruWeights = GruTiles['weights'];
+export const GRU_WEIGHTS: readonly GruWeights[] = ['private', 'storage'];
+export const GRU_ROWS: readonly GruTiles['rows'][] = [1, 2, 4, 8];
+
+/** Private copies larger than this (vec4s per thread: units · 3 · ⌈H/4⌉) always read storage instead. */
+export const GRU_PRIVATE_MAX = 3 * 64;
+
+const KEY = 'gru.tiles';
+
+/**
+ * Measured on the software adapter (B 32, T 50, H 64): 8 rows 1.3× faster than 4 and 2× faster than 1;
+ * private weights ~5% faster than storage. GPUs start from one row per workgroup until a probe says better.
+ */
+export function defaultGruTiles(adapter: KernelVariants['adapter']): GruTiles {
+  const software = adapter !== null && (adapter.isFallbackAdapter || adapter.architecture === 'swiftshader');
+  return software ? { rows: 8, weights: 'private' } : { rows: 1, weights: 'storage' };
+}
+
+/** The tiles for a recording: the probe's (or a forced) choice when there is one, else the default. */
+export function gruTiles(variants: KernelVariants): GruTiles {
+  const chosen = variants.chosen.get(KEY);
+  if (chosen) {
+    const t = JSON.parse(chosen) as GruTiles;
+    if (GRU_ROWS.includes(t.rows) && GRU_WEIGHTS.includes(t.weights)) return t;
+  }
+  return defaultGruTiles(variants.adapter);
+}
+
+/** The weights' place for a kernel whose threads would hold `vec4PerThread` vec4s privately. */
+export function gruWeights(variants: KernelVariants, vec4PerThread: number): GruWeights {
+  return vec4PerThread > GRU_PRIVATE_MAX ? 'storage' : gruTiles(variants).weights;
+}
+
+/** Forces tiles on this device (tests, benchmarks, the probe); null returns to the default. */
+export function setGruTiles(gpu: Gpu, tiles: Partial<GruTiles> | null): void {
+  if (tiles === null) gpu.variants.chosen.delete(KEY);
+  else gpu.variants.chosen.set(KEY, JSON.stringify({ ...gruTiles(gpu.variants), ...tiles }));
+}
