@@ -114,20 +114,21 @@ function outputsFromHs(c: Case, hs: number[]): number[] {
   return out;
 }
 
-// Every shape with two tiles (src/kernels/gru_tuning.ts): the software adapter's (8 rows per workgroup,
-// weights in private memory) and a GPU's (1 or 2 rows, weights read from storage). H 260 holds too many
-// weights for a private copy and reads storage whichever is asked.
+// Every shape with two tiles (src/kernels/gru_tuning.ts): the software adapter's default (8 rows per
+// workgroup, a unit per thread, weights in private memory) and another (1 or 2 rows, 2 or 4 units per thread,
+// weights read from storage or private). H 260 holds too many weights for a private copy and reads storage
+// whichever is asked.
 const TILES: GruTiles[] = [
-  { rows: 8, weights: 'private' },
-  { rows: 1, weights: 'storage' },
-  { rows: 2, weights: 'storage' },
+  { rows: 8, units: 1, weights: 'private' },
+  { rows: 1, units: 2, weights: 'storage' },
+  { rows: 2, units: 4, weights: 'private' },
 ];
 const variants = cases.flatMap((c, i) => [
   { c, w: TILES[0] },
   { c, w: TILES[1 + (i % 2)] },
 ]);
 for (const { c, w } of variants) {
-  const name = `rows ${w.rows}, weights ${w.weights}`;
+  const name = `rows ${w.rows}, units ${w.units}, weights ${w.weights}`;
   test(`gru forward + backward match float64 reference ${JSON.stringify(c)}, ${name}`, async ({ gpu }) => {
     const seed = Date.now() & 0xffffff;
     test.info().annotations.push({ type: 'seed', description: String(seed) });
@@ -149,7 +150,7 @@ for (const { c, w } of variants) {
 }
 
 for (const w of TILES.slice(0, 2))
-  test(`gru gradients match central finite differences (GPU vs float64 forward), rows ${w.rows}, weights ${w.weights}`, async ({
+  test(`gru gradients match central finite differences (GPU vs float64 forward), rows ${w.rows}, units ${w.units}, weights ${w.weights}`, async ({
     gpu,
   }) => {
     const c: Case = { L: 2, B: 4, T: 3, I: 3, H: 5, G: 2, h0: true };

@@ -16,8 +16,8 @@ test('the GRU tile probe times its candidates, keeps the fastest and caches it p
     // On the software adapter nothing is timed by default: its tile was measured once.
     const byDefault = await h.lib.probeGruTiles(g, { store, candidates: h.lib.probeCandidates(g) });
     const candidates = [
-      { rows: 8, weights: 'private' },
-      { rows: 2, weights: 'storage' },
+      { rows: 8, units: 1, weights: 'private' },
+      { rows: 2, units: 2, weights: 'storage' },
     ] as const;
     const first = await h.lib.probeGruTiles(g, { store, candidates: [...candidates] });
     const chosen = h.lib.gruTiles(g.variants);
@@ -40,7 +40,11 @@ test('the GRU tile probe times its candidates, keeps the fastest and caches it p
   });
   test.info().annotations.push({ type: 'probe', description: JSON.stringify(out.first) });
   expect(out.adapter.isFallbackAdapter || out.adapter.architecture === 'swiftshader').toBe(true);
-  expect(out.byDefault).toEqual({ tiles: { rows: 8, weights: 'private' }, timings: [], source: 'default' });
+  expect(out.byDefault).toEqual({
+    tiles: { rows: 8, units: 1, weights: 'private' },
+    timings: [],
+    source: 'default',
+  });
   expect(out.first.source).toBe('probe');
   expect(out.first.timings).toHaveLength(2);
   for (const t of out.first.timings) expect(t.ms).toBeGreaterThan(0);
@@ -50,7 +54,7 @@ test('the GRU tile probe times its candidates, keeps the fastest and caches it p
   expect(out.second).toEqual({ tiles: fastest, timings: [], source: 'cached' });
   expect(out.afterCache).toEqual(fastest);
   expect(out.third.source, 'a damaged cache entry is probed again').toBe('probe');
-  expect(out.third.tiles).toEqual({ rows: 2, weights: 'storage' });
+  expect(out.third.tiles).toEqual({ rows: 2, units: 2, weights: 'storage' });
   expect(out.keys).toHaveLength(1);
   expect(out.keys[0]).toContain(out.adapter.architecture);
 });

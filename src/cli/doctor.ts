@@ -62,7 +62,8 @@ export function register(program: Command): void {
         `adapter   ${a.vendor || '?'} / ${a.architecture || '?'}${a.description ? ` — ${a.description}` : ''}` +
           (a.isFallbackAdapter ? ' (fallback adapter: software, expect CPU speed)' : ''),
         `features  ${report.features.join(', ') || 'none'}`,
-        `GRU tiles ${report.gruTiles.rows} rows per workgroup, weights in ${report.gruTiles.weights} memory ` +
+        `GRU tiles ${report.gruTiles.rows} rows per workgroup, ${report.gruTiles.units} units per thread, ` +
+          `weights in ${report.gruTiles.weights} memory ` +
           `(${TILE_SOURCE[report.gruTiles.source] ?? report.gruTiles.source})` +
           (report.gruTiles.error ? `; the probe failed: ${report.gruTiles.error}` : ''),
         'limits',

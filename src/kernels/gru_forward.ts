@@ -48,15 +48,16 @@ export function gruGeometry(
   sharedPerRow = 6 * 4 * Math.ceil(hidden / 4),
 ) {
   const limits = rec.limits;
+  const tiles = gruTiles(rec.variants);
   const wg = Math.min(
     limits.maxComputeInvocationsPerWorkgroup,
     limits.maxComputeWorkgroupSizeX,
-    Math.ceil(hidden / 32) * 32,
+    Math.ceil(hidden / 32) * (32 / tiles.units),
   );
   const units = Math.ceil(hidden / wg);
   const maxRows = Math.floor(limits.maxComputeWorkgroupStorageSize / (sharedPerRow * 4));
   // The adapter's tile (gru_tuning.ts: 8 on the software adapter), fewer if memory is short.
-  const rows = Math.max(1, Math.min(gruTiles(rec.variants).rows, maxRows, rowsPerGroup));
+  const rows = Math.max(1, Math.min(tiles.rows, maxRows, rowsPerGroup));
   // The same geometry as the defines of shaders/gru_rows.wgsl, shared by both recurrent kernels.
   const defines = { HIDDEN: hidden, ROWS: rows, WG: wg, UNITS: units };
   /** vec4s of W_hh one thread holds for its units in gru_forward / gru_backward (see gru_tuning). */

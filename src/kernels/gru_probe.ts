@@ -4,7 +4,7 @@ import { rng, uniform } from '../layout/random';
 import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { gruBackward } from './gru_backward';
 import { allocGruBuffers, gruForward } from './gru_forward';
-import { defaultGruTiles, GRU_ROWS, GRU_WEIGHTS, setGruTiles, type GruTiles } from './gru_tuning';
+import { defaultGruTiles, GRU_ROWS, GRU_UNITS, GRU_WEIGHTS, setGruTiles, type GruTiles } from './gru_tuning';
 
 /**
  * The start-up probe behind gru_tuning's choice: times a small GRU forward + backward (B 32, T 16, H 64) with
@@ -26,13 +26,15 @@ export interface ProbeOptions {
 }
 
 /**
- * Every rows × weights combination on a GPU (pipelines compile in milliseconds there). None on the
+ * Every rows × units (1, 2) × weights combination on a GPU (pipelines compile in milliseconds there). None on the
  * software adapter: each variant costs ~1 s of shader compilation there, and its best tile was measured
  * once (defaultGruTiles).
  */
 export function probeCandidates(gpu: Gpu): GruTiles[] {
   if (gpu.adapter.isFallbackAdapter || gpu.adapter.architecture === 'swiftshader') return [];
-  return GRU_ROWS.flatMap((rows) => GRU_WEIGHTS.map((weights) => ({ rows, weights })));
+  return GRU_ROWS.flatMap((rows) =>
+    ([1, 2] as const).flatMap((units) => GRU_WEIGHTS.map((weights) => ({ rows, units, weights }))),
+  );
 }
 
 /** Bump when the kernels change enough that an old probe's answer may no longer hold. */
@@ -46,7 +48,9 @@ function cacheKey(gpu: Gpu): string {
 function readCache(gpu: Gpu, o: ProbeOptions): GruTiles | null {
   try {
     const t = JSON.parse(o.store?.getItem(cacheKey(gpu)) ?? 'null') as GruTiles | null;
-    return t && GRU_ROWS.includes(t.rows) && GRU_WEIGHTS.includes(t.weights) ? t : null;
+    const ok =
+      t && GRU_ROWS.includes(t.rows) && GRU_UNITS.includes(t.units) && GRU_WEIGHTS.includes(t.weights);
+    return ok ? t : null;
   } catch {
     return null; // a damaged entry: probe again and overwrite it
   }
@@ -80,7 +84,7 @@ export async function probeGruTiles(gpu: Gpu, o: ProbeOptions = {}): Promise<Gru
       const rec = gpu.recorder();
       gruForward(rec, shape, run, { params, x, ...bufs });
       gruBackward(rec, shape, run, { params, x, hs: bufs.hs, gates: bufs.gates, dOut, grads });
-      programs.push(await rec.finish(`probe.gru.${tiles.rows}.${tiles.weights}`));
+      programs.push(await rec.finish(`probe.gru.${tiles.rows}.${tiles.units}.${tiles.weights}`));
     }
     const ms = candidates.map(() => Infinity);
     // Round 0 warms every pipeline up; the candidates alternate so that load drifts hit them alike.

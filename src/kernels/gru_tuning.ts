@@ -6,6 +6,8 @@ import type { KernelVariants } from '../runtime/recorder';
  * - `rows`: batch rows one workgroup owns. Each weight a thread loads feeds that many rows, but fewer
  *   workgroups run: the software adapter (2 cores, a workgroup per core) wants 8; a GPU with a hundred
  *   cores wants many small workgroups, each step's latency being what counts.
+ * - `units`: hidden units per thread (threads per workgroup ⌈H/32⌉·32/units). More units per thread share
+ *   each load of h (forward) or d(gh) (backward) between more dot products, over fewer threads per barrier.
  * - `weights`: where gru_forward / gru_backward keep each thread's W_hh entries across the T steps.
  *   `private` copies them once into private memory (on SwiftShader a private array is laid out lane by lane,
  *   so a uniform index is one vector load: ~5% faster there); `storage` re-reads the storage buffer at every
@@ -13,12 +15,14 @@ import type { KernelVariants } from '../runtime/recorder';
  */
 export interface GruTiles {
   rows: 1 | 2 | 4 | 8;
+  units: 1 | 2 | 4;
   weights: 'private' | 'storage';
 }
 
 export type GruWeights = GruTiles['weights'];
 export const GRU_WEIGHTS: readonly GruWeights[] = ['private', 'storage'];
 export const GRU_ROWS: readonly GruTiles['rows'][] = [1, 2, 4, 8];
+export const GRU_UNITS: readonly GruTiles['units'][] = [1, 2, 4];
 
 /** Private copies larger than this (vec4s per thread: units · 3 · ⌈H/4⌉) always read storage instead. */
 export const GRU_PRIVATE_MAX = 3 * 64;
@@ -31,7 +35,7 @@ const KEY = 'gru.tiles';
  */
 export function defaultGruTiles(adapter: KernelVariants['adapter']): GruTiles {
   const software = adapter !== null && (adapter.isFallbackAdapter || adapter.architecture === 'swiftshader');
-  return software ? { rows: 8, weights: 'private' } : { rows: 1, weights: 'storage' };
+  return software ? { rows: 8, units: 1, weights: 'private' } : { rows: 1, units: 1, weights: 'storage' };
 }
 
 /** The tiles for a recording: the probe's (or a forced) choice when there is one, else the default. */
@@ -39,7 +43,7 @@ export function gruTiles(variants: KernelVariants): GruTiles {
   const chosen = variants.chosen.get(KEY);
   if (chosen) {
     const t = JSON.parse(chosen) as GruTiles;
-    if (GRU_ROWS.includes(t.rows) && GRU_WEIGHTS.includes(t.weights)) return t;
+    if (GRU_ROWS.includes(t.rows) && GRU_UNITS.includes(t.units) && GRU_WEIGHTS.includes(t.weights)) return t;
   }
   return defaultGruTiles(variants.adapter);
 }

@@ -31,7 +31,7 @@ export interface DoctorReport {
   limits: Record<(typeof DOCTOR_LIMITS)[number], number>;
   userAgent: string;
   /** The GRU recurrences' tiles on this adapter and how they were chosen (src/kernels/gru_probe.ts). */
-  gruTiles: { rows: number; weights: string; source: string; error?: string };
+  gruTiles: { rows: number; units: number; weights: string; source: string; error?: string };
 }
 
 /** One GRU forward (and backward, given a gradient) on your data: what `metarnn gru` runs. groups 1. */
