@@ -12,7 +12,8 @@
 // tangents over the saved tangent gates, so the weight-gradient tangents Σ ḋ(g) ⊗ input + d(g) ⊗ input˙ are
 // batched matmuls afterwards (linear_backward_weight). Consumes gates and tgates: rerun both forwards first.
 // Design mirrors gru_backward: a workgroup owns ROWS batch rows; d(gh) and ḋ(gh) of a step go to workgroup
-// memory ([2, ROWS, 6H], double-buffered: one barrier per step); dh and ḋh stay in registers.
+// memory as vec4s of 4 units ([2, ROWS, 6, ⌈H/4⌉], double-buffered: one barrier per step); dh and ḋh stay in
+// registers.
 // The gradient into h0 is not formed (h0 is not differentiated by the callers of this kernel).
 
 struct Params {
@@ -35,7 +36,31 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> gates: array<f32>;  // [B, T, 4H]: in (r, z, n, hn), out d(gates)
 @group(0) @binding(8) var<storage, read_write> tgates: array<f32>; // [B, T, 4H]: in (ṙ, ż, ṅ, ḣn), out ḋ(gates)
 
-var<workgroup> sbuf: array<f32, ${SBUF}>; // [2, ROWS, 6H]: d(gh), then ḋ(gh), of the current step
+const HV = (H + 3u) / 4u; // units in vec4s of 4, zero-padded
+var<workgroup> sbuf: array<vec4<f32>, ${SBUF}>; // [2, ROWS, 6, HV]: d(gh), then ḋ(gh), of the current step
+
+// Column j of W_hh (or of Ẇ_hh), rows gate · H + 4 kk .. + 3 (q = gate · HV + kk), zero past H.
+fn weightsT4(w: u32, q: u32, j: u32) -> vec4<f32> {
+  let k = 4u * (q % HV);
+  let r = w + ((q / HV) * H + k) * H + j;
+  if (H % 4u == 0u) { return vec4(params[r], params[r + H], params[r + 2u * H], params[r + 3u * H]); }
+  var v = vec4<f32>();
+  for (var c = 0u; c < 4u; c++) {
+    if (k + c < H) { v[c] = params[r + c * H]; }
+  }
+  return v;
+}
+
+fn tweightsT4(w: u32, q: u32, j: u32) -> vec4<f32> {
+  let k = 4u * (q % HV);
+  let r = w + ((q / HV) * H + k) * H + j;
+  if (H % 4u == 0u) { return vec4(tparams[r], tparams[r + H], tparams[r + 2u * H], tparams[r + 3u * H]); }
+  var v = vec4<f32>();
+  for (var c = 0u; c < 4u; c++) {
+    if (k + c < H) { v[c] = tparams[r + c * H]; }
+  }
+  return v;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -52,7 +77,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var cur = 0u;
   for (var s = 0u; s < p.steps; s++) {
     let t = p.steps - 1u - s;
-    let sc = cur * ROWS * 6u * H;
+    let sc = cur * ROWS * 6u * HV;
     var direct = array<f32, ${CARRY}>();
     var tdirect = array<f32, ${CARRY}>();
     for (var m = 0u; m < UNITS; m++) {
@@ -92,13 +117,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
           let tdghn = r * tdan + tr * dan;
           direct[m * ROWS + i] = d * z;
           tdirect[m * ROWS + i] = td * z + d * tz;
-          let sb = sc + i * 6u * H;
-          sbuf[sb + j] = dar;
-          sbuf[sb + H + j] = daz;
-          sbuf[sb + 2u * H + j] = dan * r;
-          sbuf[sb + 3u * H + j] = tdar;
-          sbuf[sb + 4u * H + j] = tdaz;
-          sbuf[sb + 5u * H + j] = tdghn;
+          let sb = sc + i * 6u * HV + j / 4u;
+          let c = j % 4u;
+          sbuf[sb][c] = dar;
+          sbuf[sb + HV][c] = daz;
+          sbuf[sb + 2u * HV][c] = dan * r;
+          sbuf[sb + 3u * HV][c] = tdar;
+          sbuf[sb + 4u * HV][c] = tdaz;
+          sbuf[sb + 5u * HV][c] = tdghn;
           if (valid[i]) {
             gates[gs + j] = dar;
             gates[gs + H + j] = daz;
@@ -119,15 +145,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         var acc = array<f32, ROWS>(); // explicit zeros: restart for every unit and step
         var tacc = array<f32, ROWS>();
         // No gradient flows into h0: the last step's matvecs are skipped.
-        let kEnd = select(3u * H, 0u, t == 0u);
-        for (var k = 0u; k < kEnd; k++) {
-          let wk = params[w + k * H + j];
-          let twk = tparams[tw + k * H + j];
+        let kEnd = select(3u * HV, 0u, t == 0u);
+        for (var q = 0u; q < kEnd; q++) {
+          let wk = weightsT4(w, q, j);
+          let twk = tweightsT4(tw, q, j);
           for (var i = 0u; i < ROWS; i++) {
-            let sb = sc + i * 6u * H;
-            let dg = sbuf[sb + k];
-            acc[i] += wk * dg;
-            tacc[i] += wk * sbuf[sb + 3u * H + k] + twk * dg;
+            let sb = sc + i * 6u * HV + q;
+            let dg = sbuf[sb];
+            acc[i] += dot(wk, dg);
+            tacc[i] += dot(wk, sbuf[sb + 3u * HV]) + dot(twk, dg);
           }
         }
         for (var i = 0u; i < ROWS; i++) {

@@ -8,8 +8,8 @@
 // (h = h_{t−1}). The tanh clamp of gru_forward needs no term: where it acts, n = ±1 in f32 and 1 − n² = 0.
 // Saved for gru_backward_tangent: ths[b, t+1] = ḣ_t and tgates[b, t] = (ṙ, ż, ṅ, ḣn), written over ġi.
 // Design as gru_forward: a workgroup owns ROWS batch rows and loops over t, threads split the hidden units. Both
-// h_{t−1} and ḣ_{t−1} feed the matvecs, so workgroup memory holds the pair, double-buffered ([2, ROWS, 2H]):
-// one barrier per step.
+// h_{t−1} and ḣ_{t−1} feed the matvecs, so workgroup memory holds the pair as vec4s of 4 units, double-buffered
+// ([2, ROWS, 2, ⌈H/4⌉]): one barrier per step, dot products over vec4s.
 
 struct Params {
   batch: u32, steps: u32, rowsPerGroup: u32, bGroupStride: u32,
@@ -29,7 +29,29 @@ struct Params {
 @group(0) @binding(7) var<storage, read> th0: array<f32>;      // [B, H] tangent of h0
 #endif
 
-var<workgroup> hbuf: array<f32, ${HBUF}>; // [2, ROWS, 2H]: (ḣ, h) of the previous step
+const HV = (H + 3u) / 4u; // units in vec4s of 4, zero-padded
+var<workgroup> hbuf: array<vec4<f32>, ${HBUF}>; // [2, ROWS, 2, HV]: (ḣ, h) of the previous step
+
+// Row gate * H + j of W_hh (or of Ẇ_hh), columns 4 kk .. 4 kk + 3, zero past H.
+fn weights4(w: u32, gate: u32, j: u32, kk: u32) -> vec4<f32> {
+  let r = w + (gate * H + j) * H + 4u * kk;
+  if (H % 4u == 0u) { return vec4(params[r], params[r + 1u], params[r + 2u], params[r + 3u]); }
+  var v = vec4<f32>();
+  for (var c = 0u; c < 4u; c++) {
+    if (4u * kk + c < H) { v[c] = params[r + c]; }
+  }
+  return v;
+}
+
+fn tweights4(w: u32, gate: u32, j: u32, kk: u32) -> vec4<f32> {
+  let r = w + (gate * H + j) * H + 4u * kk;
+  if (H % 4u == 0u) { return vec4(tparams[r], tparams[r + 1u], tparams[r + 2u], tparams[r + 3u]); }
+  var v = vec4<f32>();
+  for (var c = 0u; c < 4u; c++) {
+    if (4u * kk + c < H) { v[c] = tparams[r + c]; }
+  }
+  return v;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -50,8 +72,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 #else
         let v = 0.0;
 #endif
-        hbuf[i * 2u * H + j] = v;
-        hbuf[i * 2u * H + H + j] = hs[p.hsOffset + row[i] * (p.steps + 1u) * H + j];
+        hbuf[i * 2u * HV + j / 4u][j % 4u] = v;
+        hbuf[(i * 2u + 1u) * HV + j / 4u][j % 4u] = hs[p.hsOffset + row[i] * (p.steps + 1u) * H + j];
         if (valid[i]) { ths[p.thsOffset + row[i] * (p.steps + 1u) * H + j] = v; }
       }
     }
@@ -60,8 +82,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 
   var cur = 0u;
   for (var t = 0u; t < p.steps; t++) {
-    let hc = cur * ROWS * 2u * H;
-    let hx = (1u - cur) * ROWS * 2u * H;
+    let hc = cur * ROWS * 2u * HV;
+    let hx = (1u - cur) * ROWS * 2u * HV;
     for (var m = 0u; m < UNITS; m++) {
       let j = lid.x + m * WG;
       if (j < H) {
@@ -69,20 +91,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         var az = array<f32, ROWS>();
         var an = array<f32, ROWS>();
         // With h0 = 0 and ḣ0 = 0 (no h0 given to either pass) the first step's matvecs are zero: skip them.
-        let kEnd = select(H, 0u, t == 0u && !${HAS_H0} && !${HAS_TH0});
-        for (var k = 0u; k < kEnd; k++) {
-          let a = params[w + j * H + k];
-          let b = params[w + (H + j) * H + k];
-          let c = params[w + (2u * H + j) * H + k];
-          let ta = tparams[tw + j * H + k];
-          let tb2 = tparams[tw + (H + j) * H + k];
-          let tc = tparams[tw + (2u * H + j) * H + k];
+        let kEnd = select(HV, 0u, t == 0u && !${HAS_H0} && !${HAS_TH0});
+        for (var kk = 0u; kk < kEnd; kk++) {
+          let a = weights4(w, 0u, j, kk);
+          let b = weights4(w, 1u, j, kk);
+          let c = weights4(w, 2u, j, kk);
+          let ta = tweights4(tw, 0u, j, kk);
+          let tb2 = tweights4(tw, 1u, j, kk);
+          let tc = tweights4(tw, 2u, j, kk);
           for (var i = 0u; i < ROWS; i++) {
-            let th = hbuf[hc + i * 2u * H + k];
-            let h = hbuf[hc + i * 2u * H + H + k];
-            ar[i] += a * th + ta * h;
-            az[i] += b * th + tb2 * h;
-            an[i] += c * th + tc * h;
+            let th = hbuf[hc + i * 2u * HV + kk];
+            let h = hbuf[hc + (i * 2u + 1u) * HV + kk];
+            ar[i] += dot(a, th) + dot(ta, h);
+            az[i] += dot(b, th) + dot(tb2, h);
+            an[i] += dot(c, th) + dot(tc, h);
           }
         }
         for (var i = 0u; i < ROWS; i++) {
@@ -97,11 +119,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
           let dz = z * (1.0 - z) * (tgates[ts + H + j] + az[i] + tparams[tb + H + j]);
           let dhn = an[i] + tparams[tb + 2u * H + j];
           let dn = (1.0 - n * n) * (tgates[ts + 2u * H + j] + dr * hnv + r * dhn);
-          let thp = hbuf[hc + i * 2u * H + j];
-          let hp = hbuf[hc + i * 2u * H + H + j];
+          let thp = hbuf[hc + i * 2u * HV + j / 4u][j % 4u];
+          let hp = hbuf[hc + (i * 2u + 1u) * HV + j / 4u][j % 4u];
           let thnew = (1.0 - z) * dn + z * thp + dz * (hp - n);
-          hbuf[hx + i * 2u * H + j] = thnew;
-          hbuf[hx + i * 2u * H + H + j] = hs[p.hsOffset + (row[i] * (p.steps + 1u) + t + 1u) * H + j];
+          hbuf[hx + i * 2u * HV + j / 4u][j % 4u] = thnew;
+          hbuf[hx + (i * 2u + 1u) * HV + j / 4u][j % 4u] = hs[p.hsOffset + (row[i] * (p.steps + 1u) + t + 1u) * H + j];
           if (valid[i]) {
             ths[p.thsOffset + (row[i] * (p.steps + 1u) + t + 1u) * H + j] = thnew;
             tgates[ts + j] = dr;

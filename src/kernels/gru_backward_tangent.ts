@@ -59,7 +59,7 @@ export function gruBackwardTangent(
   const { layers: L, hiddenSize: H, groups: G } = shape;
   const { batch: B, steps: T } = run;
   const layout = gruParamLayout(shape, 0);
-  const geo = gruGeometry(H, rowsPerGroup, rec, 12 * H);
+  const geo = gruGeometry(H, rowsPerGroup, rec, 12 * 4 * Math.ceil(H / 4));
   if (L > 1 && !(t.workDy && t.tworkDy))
     throw new RangeError('gruBackwardTangent: a stacked GRU needs workDy and tworkDy [B, T, H]');
   const hsRows: RowLayout = { block: T, blockStride: (T + 1) * H, rowStride: H };
@@ -78,7 +78,7 @@ export function gruBackwardTangent(
       source,
       defines: {
         ...geo.defines,
-        SBUF: 2 * geo.rows * 6 * H,
+        SBUF: 2 * geo.rows * 6 * Math.ceil(H / 4),
         CARRY: geo.units * geo.rows,
         HAS_DOUT: Boolean(dOut),
         HAS_TDOUT: Boolean(tdOut),

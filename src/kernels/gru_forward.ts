@@ -39,7 +39,8 @@ export interface GruForwardTensors {
 /**
  * Launch geometry shared by the recurrent kernels: threads split hidden units, a workgroup owns `rows` batch
  * rows (weights loaded once feed all of them), bounded by workgroup memory: `sharedPerRow` floats per row
- * (gru_backward's [2, rows, 3, ⌈H/4⌉] vec4s: 6H rounded up to 24; gru_backward_tangent's [2, rows, 6H]: 12H).
+ * (gru_backward's [2, rows, 3, ⌈H/4⌉] vec4s: 24⌈H/4⌉; gru_forward_tangent's [2, rows, 2, ⌈H/4⌉]: 16⌈H/4⌉;
+ * gru_backward_tangent's [2, rows, 6, ⌈H/4⌉]: 48⌈H/4⌉).
  */
 export function gruGeometry(
   hidden: number,

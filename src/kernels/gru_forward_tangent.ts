@@ -43,7 +43,7 @@ export function gruForwardTangent(
   const { layers: L, hiddenSize: H, groups: G } = shape;
   const { batch: B, steps: T } = run;
   const layout = gruParamLayout(shape);
-  const geo = gruGeometry(H, rowsPerGroup, rec, 4 * H);
+  const geo = gruGeometry(H, rowsPerGroup, rec, 4 * 4 * Math.ceil(H / 4));
   const hsRows: RowLayout = { block: T, blockStride: (T + 1) * H, rowStride: H };
   const below = (a: Tensor, l: number) => a.view((l - 1) * B * (T + 1) * H + H, [B, T, H]);
   for (let l = 0; l < L; l++) {
@@ -77,7 +77,7 @@ export function gruForwardTangent(
       source,
       defines: {
         ...geo.defines,
-        HBUF: 2 * geo.rows * 2 * H,
+        HBUF: 2 * geo.rows * 2 * Math.ceil(H / 4),
         HAS_H0: Boolean(t.hasH0),
         HAS_TH0: Boolean(t.th0),
       },
