@@ -19,6 +19,16 @@ export type PeerName = (typeof PEERS)[number];
 /** Peers slow enough on the software adapter that `--quick` runs them on the first case only. */
 export const SLOW_PEERS: readonly PeerName[] = ['tfjs-webgpu', 'tfjs-cpu'];
 
+/**
+ * The learners whose meta-training tasks/s the bench plots against the meta-batch (bench/throughput.ts), each
+ * in its sinusoid setting (10 shots, 10 queries; the pair's defaults otherwise).
+ */
+export const META_LEARNERS = {
+  blackbox: 'black-box GRU 2x64',
+  maml: 'MAML, exact second order (5 inner steps, GRU cell 1x32)',
+} as const;
+export type MetaLearnerName = keyof typeof META_LEARNERS;
+
 export const CASES: BenchCase[] = [
   { name: 'gru-1x64', layers: 1, batch: 32, T: 50, input: 16, hidden: 64 },
   { name: 'gru-2x64', layers: 2, batch: 32, T: 50, input: 16, hidden: 64 },
@@ -35,9 +45,16 @@ export interface Timing {
   medianMs: number;
   /** Best run: a steadier estimate than the median when other work shares the machine. */
   minMs: number;
+  maxMs: number;
   runsMs: number[];
   /** Duration of the first warm-up run (compilation shows here). */
   firstMs: number;
+}
+
+/** Timings of one implementation over the bench's interleaved rounds (bench/run.ts): stats over all runs. */
+export interface RoundsTiming extends Timing {
+  /** The timed runs of each round, in round order (runsMs is all of them, in the same order). */
+  roundsMs: number[][];
 }
 
 export function median(xs: readonly number[]): number {
@@ -60,5 +77,15 @@ export async function time(fn: () => Promise<void>, o: TimingOptions): Promise<T
     await fn();
     runsMs.push(performance.now() - t0);
   }
-  return { medianMs: median(runsMs), minMs: Math.min(...runsMs), runsMs, firstMs };
+  return { ...stats(runsMs), runsMs, firstMs };
+}
+
+function stats(runsMs: readonly number[]) {
+  return { medianMs: median(runsMs), minMs: Math.min(...runsMs), maxMs: Math.max(...runsMs) };
+}
+
+/** One implementation's timings of every round as one: min / median / max over all rounds' runs. */
+export function mergeRounds(rounds: readonly Timing[]): RoundsTiming {
+  const runsMs = rounds.flatMap((t) => t.runsMs);
+  return { ...stats(runsMs), runsMs, firstMs: rounds[0].firstMs, roundsMs: rounds.map((t) => t.runsMs) };
 }

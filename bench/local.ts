@@ -7,7 +7,7 @@
 import type { Gpu } from '../src/runtime/gpu';
 import { benchMatmul, benchOurs } from './ours';
 import type { BenchTarget } from './run';
-import { benchThroughput } from './throughput';
+import { benchMetaTraining, benchThroughput } from './throughput';
 
 export function localTarget(device: () => Promise<Gpu>, peer: BenchTarget['peer']): BenchTarget {
   return {
@@ -24,6 +24,7 @@ export function localTarget(device: () => Promise<Gpu>, peer: BenchTarget['peer'
     matmul: async (size, o) => benchMatmul(await device(), size, o),
     ours: async (c, o) => benchOurs(await device(), c, o),
     throughput: async (o) => benchThroughput(await device(), o),
+    metaTraining: async (o) => benchMetaTraining(await device(), o),
     peer,
   };
 }

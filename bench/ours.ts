@@ -22,7 +22,7 @@ export interface OursResult {
   dispatchesPerStep: number;
   forwardDispatches: number;
   kernels: string[];
-  /** Each dispatch of the step timed alone (median of 3): where a step's time goes. */
+  /** Each dispatch of the step timed alone (median of 3): where a step's time goes; [] unless asked for. */
   stepByKernel: { kernel: string; ms: number }[];
   forward: Timing;
   trainStep: Timing;
@@ -74,7 +74,12 @@ async function checked<T>(gpu: Gpu, what: string, fn: () => Promise<T>): Promise
   return out;
 }
 
-export async function benchOurs(gpu: Gpu, c: BenchCase, o: TimingOptions): Promise<OursResult> {
+export interface OursOptions extends TimingOptions {
+  /** Also time each dispatch of the step alone (default true; 4 runs per kernel): once per case is enough. */
+  perKernel?: boolean;
+}
+
+export async function benchOurs(gpu: Gpu, c: BenchCase, o: OursOptions): Promise<OursResult> {
   const shape: GruShape = { layers: c.layers, inputSize: c.input, hiddenSize: c.hidden, groups: 1 };
   const run = { batch: c.batch, steps: c.T };
   const { batch: B, T, input: I, hidden: H } = c;
@@ -136,7 +141,10 @@ export async function benchOurs(gpu: Gpu, c: BenchCase, o: TimingOptions): Promi
     const trainStep = await checked(gpu, 'the training step', () =>
       timeProgram(gpu, stepProgram, o, () => gpu.write(stepSlot, [++step])),
     );
-    const stepByKernel = await checked(gpu, 'the per-kernel timing', () => timePerKernel(gpu, stepProgram));
+    const stepByKernel =
+      o.perKernel === false
+        ? []
+        : await checked(gpu, 'the per-kernel timing', () => timePerKernel(gpu, stepProgram));
 
     const f32 = 4;
     const parts = {

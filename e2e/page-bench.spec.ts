@@ -1,8 +1,9 @@
 /**
  * The web page's Bench view on small sizes: ours and the matmul on the page's device, TF.js's cpu and wasm
- * backends in the bench.html frame (under that page's own, looser policy), a filled table and a bar per
- * ratio, progress to the end, no console error and no policy violation in either frame. The screenshot is
- * kept in the test's output folder.
+ * backends in the bench.html frame (under that page's own, looser policy), interleaved in rounds, a filled
+ * table, a bar per ratio, each peer's backend as run, the targets and the meta-training curve, progress to
+ * the end, no console error and no policy violation in either frame. The screenshot is kept in the test's
+ * output folder.
  */
 import type { Locator } from '@playwright/test';
 import { expect, foreign, test } from './page_fixture';
@@ -30,15 +31,16 @@ test('page bench: ours and TF.js peers, table and bar chart of the ratios', asyn
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Run' }).click();
   await expect(page.locator('#view-bench')).toHaveAttribute('data-state', 'running');
-  await expect(page.locator('#bench-now')).toContainText(/\[\d+\/7\]/);
+  await expect(page.locator('#bench-now')).toContainText(/\[\d+\/16\]/);
   await expect(page.locator('#view-bench')).toHaveAttribute('data-state', 'done', { timeout: 150_000 });
   const seconds = (Date.now() - t0) / 1000;
   testInfo.annotations.push({ type: 'bench seconds', description: seconds.toFixed(1) });
 
-  // matmul + 2 cases × ours + tfjs-cpu on the first case only (quick) + tfjs-wasm on both + throughput = 7
+  // matmul + 2 rounds (quick) × (3 implementations of the first case: ours, tfjs-wasm, tfjs-cpu (slow peers on
+  // the first case only) + 2 of the second) + throughput + the curve (2 learners × 2 meta-batches) = 16
   const progress = page.locator('#bench-progress');
-  expect(await progress.getAttribute('max')).toBe('7');
-  expect(await progress.evaluate((p) => (p as HTMLProgressElement).value)).toBe(7);
+  expect(await progress.getAttribute('max')).toBe('16');
+  expect(await progress.evaluate((p) => (p as HTMLProgressElement).value)).toBe(16);
 
   const table = page.locator('#bench-table');
   const ms = (cells: string[], i: number) => Number(cells[i]);
@@ -46,14 +48,16 @@ test('page bench: ours and TF.js peers, table and bar chart of the ratios', asyn
     const ours = await row(table, c, 'ours');
     expect(ms(ours, 2), `${c} ours forward ms`).toBeGreaterThan(0);
     expect(ms(ours, 3), `${c} ours step ms`).toBeGreaterThan(0);
-    expect(ours[4]).toBe('1.00×');
+    expect(ours[4], `${c} ours step min–max`).toMatch(/^[\d.]+–[\d.]+$/);
+    expect(ours[5]).toBe('1.00×');
     const wasm = await row(table, c, 'tfjs-wasm');
-    const ratio = Number(wasm[4].replace('×', ''));
+    const ratio = Number(wasm[5].replace('×', ''));
     expect(ratio, `${c} tfjs-wasm step ÷ ours`).toBeGreaterThan(0);
     // The ratio is the two medians' quotient, as shown.
     expect(Math.abs(ratio - ms(wasm, 3) / ms(ours, 3))).toBeLessThan(0.02 * ratio + 0.01);
   }
-  expect((await row(table, 'small-1x16', 'tfjs-cpu'))[4]).toMatch(/^\d+\.\d\d×$/);
+  expect((await row(table, 'small-1x16', 'tfjs-cpu'))[5]).toMatch(/^\d+\.\d\d×$/);
+  await expect(table.locator('caption')).toContainText('Median of 4 runs in 2 rounds');
   expect((await row(table, 'small-2x16', 'tfjs-cpu')).join(' ')).toContain('first case only');
   expect((await row(table, 'small-1x16', 'tfjs-webgpu')).join(' ')).toContain('not requested');
   await expect(page.locator('#bench-summary')).toContainText(/matmul 64³ [\d.]+ GFLOP\/s/);
@@ -68,6 +72,18 @@ test('page bench: ours and TF.js peers, table and bar chart of the ratios', asyn
     .evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('width'))));
   expect(widths.every((w) => w >= 1)).toBe(true);
   await expect(chart.locator('desc')).toContainText('small-1x16 tfjs-wasm');
+
+  // Each peer's backend as TF.js ran it, issue 17's targets, and the curve of tasks/s against the meta-batch.
+  await expect(page.locator('#bench-peer-config')).toContainText(
+    /tfjs-wasm as run: TF\.js 4\.22\.0, backend wasm, simd true, multithreadSupport true, threads \d+/,
+  );
+  await expect(page.locator('#bench-targets summary')).toContainText(/\d+ of 4 measured met/);
+  await expect(page.locator('#bench-targets li')).toHaveCount(6);
+  const curve = page.locator('#bench-scaling');
+  await expect(curve).toHaveAttribute('data-points', '4');
+  await expect(curve).toHaveAttribute('aria-label', /blackbox 2: [\d.]+; blackbox 8: [\d.]+; maml 2: /);
+  await expect(curve.locator('canvas')).toHaveCount(1);
+  await expect(curve.locator('.u-legend')).toContainText('MAML, exact second order');
 
   await page.screenshot({ path: testInfo.outputPath('bench.png'), fullPage: true });
   await page.setViewportSize({ width: 420, height: 900 });

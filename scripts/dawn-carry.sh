@@ -18,6 +18,20 @@ cp "$ROOT"/scripts/plans/*.json "$DIR/" # main.json, lopt.json, omniglot.json, s
 # omniglot.json reads the zip beside it (the shared data folder does not travel to the device machine).
 SMALL1="$ROOT/../shared/data/omniglot/images_background_small1.zip"
 if [ -f "$SMALL1" ]; then cp "$SMALL1" "$DIR/"; fi
+# TF.js for the bench's peers (bench/tfjs_node.ts imports it at run time from node_modules/ beside the
+# bundle): the Node builds of the packages @tensorflow/tfjs loads, the wasm binaries and two small deps, ~9 MB.
+NM="$ROOT/node_modules"
+if [ -d "$NM/@tensorflow/tfjs" ]; then
+  rm -rf "$DIR/node_modules"
+  for p in tfjs tfjs-core tfjs-layers tfjs-converter tfjs-data tfjs-backend-cpu tfjs-backend-webgl \
+    tfjs-backend-webgpu tfjs-backend-wasm; do
+    mkdir -p "$DIR/node_modules/@tensorflow/$p/dist"
+    cp "$NM/@tensorflow/$p/package.json" "$DIR/node_modules/@tensorflow/$p/"
+    cp "$NM/@tensorflow/$p"/dist/*.node.js "$DIR/node_modules/@tensorflow/$p/dist/"
+  done
+  cp "$NM"/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$DIR/node_modules/@tensorflow/tfjs-backend-wasm/dist/"
+  cp -r "$NM/seedrandom" "$NM/long" "$DIR/node_modules/"
+fi
 mkdir -p "$DIR/dawn"
 cp "$PKG/index.js" "$PKG/package.json" "$DIR/dawn/"
 [ -f "$DIR/dawn.node.gz" ] || gzip -9 -c "$PKG/dist/linux-x64/dawn.node" > "$DIR/dawn.node.gz"

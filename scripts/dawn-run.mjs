@@ -164,15 +164,18 @@ async function runLopt(p) {
 
 async function runBench(p) {
   const cases = p.cases ?? lib.CASES;
+  // The TF.js peers ("peers": ["tfjs-webgpu", …]) run here too, on navigator.gpu above, with TF.js from the
+  // node_modules/ that scripts/dawn-carry.sh puts beside the bundle; without it they are skipped, saying why.
+  const peers = p.peers ?? [];
+  const peersUnavailable = peers.length ? ((await lib.tfjsMissing()) ?? undefined) : undefined;
+  if (peersUnavailable) log(`bench: peers skipped: ${peersUnavailable}`);
   const out = {};
   out.run = await lib.runBenchPlan(
-    lib.localTarget(
-      async () => gpu,
-      () => Promise.reject(new Error('no peers under Dawn')),
-    ),
+    lib.localTarget(async () => gpu, lib.benchPeerNode),
     {
       cases,
-      peers: [],
+      peers,
+      peersUnavailable,
       quick: p.quick ?? false,
       matmulSize: p.matmulSize ?? 1024,
       throughputSeconds: p.throughputSeconds ?? 5,

@@ -53,6 +53,15 @@ test('usage errors exit 2 with one message and start nothing', async () => {
       /^metarnn: cannot write .*b\.json: directory .* does not exist$/m,
     ],
     [['bench', '--json', 'a.json', '--out', 'b.json'], /old spelling of --out FILE/],
+    [
+      ['bench', '--repeat', '0'],
+      /^metarnn: --repeat "0": expected an integer from 1 to 100 \(rounds per case\)$/m,
+    ],
+    [['bench', '--repeat', '2.5'], /^metarnn: --repeat "2\.5": expected an integer from 1 to 100/m],
+    [
+      ['bench', '--plot', join(dir, 'no-dir', 'curve.svg')],
+      /^metarnn: cannot write .*curve\.svg: directory .* does not exist$/m,
+    ],
     [['--backend', 'nope', 'doctor'], /^metarnn: --backend nope: expected one of auto, browser, dawn$/m],
     [['no-such-command'], /unknown command 'no-such-command'/],
     [[], /Usage: metarnn/],
@@ -142,7 +151,7 @@ test('every option with a default says it in --help, on every command; global op
 
   const expected: Record<string, Record<string, RegExp>> = {
     eval: { '--episodes': /default: "600"/ },
-    bench: { '--peers': /default: "tfjs-webgpu,tfjs-wasm,tfjs-cpu"/ },
+    bench: { '--peers': /default: "tfjs-webgpu,tfjs-wasm,tfjs-cpu"/, '--repeat': /default: 3, --quick 2/ },
     start: { '--minutes': /default: "8"/, '--out': /default: "runs\/start"/ },
     gru: { '--h0': /default: zeros/ },
   };

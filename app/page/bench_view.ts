@@ -1,22 +1,48 @@
 /**
  * Bench view: the plan `metarnn bench` runs (bench/run.ts), in this page — the adapter's matmul, our GRU's
- * forward and training step per case, meta-training throughput — with a table and a bar chart of the
- * step-time ratios (bench_results.ts). Ours runs on this page's device. TF.js's GRU, when asked for, runs in a hidden frame
+ * forward and training step per case in interleaved rounds, meta-training throughput and its curve against
+ * the meta-batch — with a table, a bar chart of the step-time ratios and the curve (bench_results.ts). Ours runs on this page's device. TF.js's GRU, when asked for, runs in a hidden frame
  * of bench.html (the page `metarnn bench` drives): TF.js's threaded wasm loader needs `new Function`, which
  * this page's Content-Security-Policy forbids and bench.html's allows (src/protocol/csp.ts), so TF.js never
  * enters this page and its bundle stays free of eval.
  */
 import { CASES, PEERS, type BenchCase, type PeerName } from '../../bench/cases';
 import { localTarget } from '../../bench/local';
-import { runBenchPlan, type BenchOptions, type BenchProgress, type BenchTarget } from '../../bench/run';
+import {
+  runBenchPlan,
+  type BenchOptions,
+  type BenchProgress,
+  type BenchTarget,
+  type ScalingOptions,
+} from '../../bench/run';
 import './bench.css';
 import { ratioBars, results, shape } from './bench_results';
 import { h, say } from './dom';
 import { getGpu, state } from './state';
 
+interface Preset {
+  label: string;
+  cases: BenchCase[];
+  matmul: number;
+  throughput: number;
+  /** The meta-training curve's points, as `metarnn bench` (full) and `metarnn bench --quick` (quick). */
+  scaling: { full: ScalingOptions; quick: ScalingOptions };
+}
+
+const LEARNERS = ['blackbox', 'maml'] as const;
+
 /** Sizes: those of `metarnn bench`, or small ones for a quick look on a slow (software) adapter. */
-const PRESETS: Record<string, { label: string; cases: BenchCase[]; matmul: number; throughput: number }> = {
-  bench: { label: 'metarnn bench', cases: CASES, matmul: 1024, throughput: 5 },
+const PRESETS: Record<string, Preset> = {
+  bench: {
+    label: 'metarnn bench',
+    cases: CASES,
+    matmul: 1024,
+    throughput: 5,
+    scaling: {
+      full: { learners: LEARNERS, metaBatches: [32, 64, 128, 256, 512, 1024], seconds: 2 },
+      quick: { learners: LEARNERS, metaBatches: [32, 128, 512], seconds: 1 },
+    },
+  },
   small: {
     label: 'small',
     cases: [
@@ -25,6 +51,10 @@ const PRESETS: Record<string, { label: string; cases: BenchCase[]; matmul: numbe
     ],
     matmul: 128,
     throughput: 1,
+    scaling: {
+      full: { learners: LEARNERS, metaBatches: [2, 4, 8, 16], seconds: 0.5 },
+      quick: { learners: LEARNERS, metaBatches: [2, 8], seconds: 0.3 },
+    },
   },
 };
 
@@ -95,10 +125,14 @@ class BenchForm {
       field(
         'bench-throughput',
         'Throughput seconds',
-        'Seconds per side of the meta-training throughput measurement; 0 skips it.',
+        'Seconds per side of the meta-training throughput measurement; 0 skips it and the curve of tasks/s against the meta-batch.',
         this.throughput,
       ),
-      check(this.quick, 'Quick', '3 repeats instead of 5; slow peers on the first case only (as --quick).'),
+      check(
+        this.quick,
+        'Quick',
+        '2 interleaved rounds instead of 3, a shorter meta-training curve; slow peers on the first case only (as --quick).',
+      ),
       ...PEERS.map((p, i) => check(this.peerBoxes[i], p, PEER_HELP[p])),
     );
   }
@@ -109,12 +143,14 @@ class BenchForm {
     const s = Number(this.throughput.value);
     if (!Number.isInteger(m) || m < 16) return `Matmul size: ${this.matmul.value} is not an integer ≥ 16.`;
     if (!Number.isFinite(s) || s < 0) return `Throughput seconds: ${this.throughput.value} is not ≥ 0.`;
+    const preset = PRESETS[this.preset.value];
     return {
-      cases: PRESETS[this.preset.value].cases,
+      cases: preset.cases,
       peers: this.peerBoxes.filter((b) => b.checked).map((b) => b.value as PeerName),
       quick: this.quick.checked,
       matmulSize: m,
       throughputSeconds: s,
+      ...(s > 0 ? { scaling: preset.scaling[this.quick.checked ? 'quick' : 'full'] } : {}),
     };
   }
 }
@@ -143,8 +179,9 @@ class BenchView {
         {},
         'What ',
         h('code', {}, 'metarnn bench --quick'),
-        ' measures, in this page: our GRU forward and training step, the adapter’s matmul speed, and ' +
-          'meta-training throughput. TF.js peers, when ticked, run in a hidden frame of ',
+        ' measures, in this page: our GRU forward and training step (each implementation in turn, in rounds), ' +
+          'the adapter’s matmul speed, and meta-training throughput against the meta-batch. TF.js peers, when ' +
+          'ticked, run in a hidden frame of ',
         h('a', { href: 'bench.html' }, 'bench.html'),
         ' (TF.js needs a looser security policy than this page’s).',
       ),

@@ -1,8 +1,8 @@
 /**
  * `metarnn bench`: our GRU against TF.js 4.22's (webgpu, wasm and cpu backends) in one browser page on the
  * same adapter, plus the adapter's own matmul speed as the yardstick for "how much of the machine we use".
- * The page side lives in app/bench_page.ts and bench/; this file plans the runs, reports progress and the
- * table, and writes the JSON report.
+ * The page side lives in app/bench_page.ts and bench/; this file plans the runs, reports progress, prints
+ * the table (bench_report.ts) and writes the JSON report and the meta-training curve's SVG.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -10,16 +10,11 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Page } from 'playwright-core';
 import { CASES, PEERS, type PeerName } from '../../bench/cases';
-import {
-  runBenchPlan,
-  type BenchOptions,
-  type BenchRun,
-  type BenchTarget,
-  type CaseReport,
-  type Speed,
-} from '../../bench/run';
+import { runBenchPlan, type BenchOptions, type BenchRun, type BenchTarget } from '../../bench/run';
+import { scalingSvg } from '../../bench/scaling_svg';
 import { writeFileAtomic } from '../io/files';
 import { InputError, MetarnnError } from '../runtime/errors';
+import { formatBenchReport } from './bench_report';
 import { APP_DIR } from './server';
 import { resolveBackend } from './runner';
 
@@ -63,9 +58,10 @@ export async function runBench(page: Page, o: BenchOptions): Promise<BenchReport
     matmul: (...a) => call(page, 'matmul', ...a),
     ours: (...a) => call(page, 'ours', ...a),
     throughput: (...a) => call(page, 'throughput', ...a),
+    metaTraining: (...a) => call(page, 'metaTraining', ...a),
     peer: (...a) => call(page, 'peer', ...a),
   };
-  const run = await runBenchPlan(target, o);
+  const run = await runBenchPlan(target, { loadAverage: () => loadavg()[0], ...o });
   return { ...run, host: { cpus: cpus().length, loadBefore, loadAfter: loadavg()[0] } };
 }
 
@@ -110,8 +106,8 @@ async function benchInBrowser(peers: string[], plan: BenchOptions): Promise<Benc
 }
 
 /**
- * The bench in this process on Dawn when the backend says so (runner.ts): ours only, through the same
- * bench/local.ts target the page uses; null for the browser.
+ * The bench in this process on Dawn when the backend says so (runner.ts), through the same bench/local.ts
+ * target the page uses, with TF.js's peers in this process too (bench/tfjs_node.ts); null for the browser.
  */
 async function benchOnDawn(): Promise<((o: BenchOptions) => Promise<BenchReport>) | null> {
   const backend = await resolveBackend();
@@ -124,7 +120,8 @@ async function benchOnDawn(): Promise<((o: BenchOptions) => Promise<BenchReport>
   const gpu = nodeGpu();
   const target = localTarget(
     () => gpu,
-    () => Promise.reject(new Error('the TF.js peers run in a browser page')),
+    // TF.js (webgpu on Dawn, wasm, cpu) is loaded with the first peer measured, never for ours alone.
+    async (p, c, o) => (await import('../../bench/tfjs_node')).benchPeerNode(p, c, o),
   );
   return async (o) => {
     const loadBefore = loadavg()[0];
@@ -134,120 +131,36 @@ async function benchOnDawn(): Promise<((o: BenchOptions) => Promise<BenchReport>
   };
 }
 
-const num = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
-const ms = (x: number) => `${num(x)} ms`;
 const secs = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
-
-const HEAD = [
-  'case',
-  'impl',
-  'fwd ms',
-  'step ms',
-  'GFLOP/s fwd/step',
-  'step/ours',
-  'matmul share',
-  'dispatches',
-];
-
-/** One row per case and implementation; a row that did not run says why in a trailing cell. */
-function tableRows(r: BenchReport): string[][] {
-  const rows: string[][] = [];
-  const notRun = (c: CaseReport, impl: string, e: { skipped?: string; error?: string }) =>
-    rows.push([
-      c.name,
-      impl,
-      '-',
-      '-',
-      '-',
-      '-',
-      '-',
-      '-',
-      e.error ? `failed: ${e.error}` : `(${e.skipped})`,
-    ]);
-  const timed = (c: CaseReport, impl: string, e: { forwardMs: number; trainStepMs: number } & Speed) => [
-    c.name,
-    impl,
-    num(e.forwardMs),
-    num(e.trainStepMs),
-    `${e.gflopsForward.toFixed(3)}/${e.gflopsTrainStep.toFixed(3)}`,
-  ];
-  for (const c of r.cases) {
-    const o = c.ours;
-    if (o.forwardMs === null) notRun(c, 'ours', o);
-    else
-      rows.push([
-        ...timed(c, 'ours', o),
-        '1.00x',
-        `${pct(o.shareForward)}/${pct(o.shareTrainStep)}`,
-        `${o.dispatchesPerStep}`,
-      ]);
-    for (const p of PEERS) {
-      const e = c.peers[p];
-      if (e.forwardMs === null) notRun(c, p, e);
-      else {
-        const vs = e.stepVsOurs === null ? '-' : `${e.stepVsOurs.toFixed(2)}x`;
-        rows.push([...timed(c, p, e), vs, `${pct(e.shareForward)}/${pct(e.shareTrainStep)}`, '-']);
-      }
-    }
-  }
-  return rows;
-}
-
-/** The lines under the table: what the columns mean, then per case memory and time by kernel, throughput. */
-function tableNotes(r: BenchReport): string[] {
-  const timed = r.cases.flatMap((c) => (c.ours.forwardMs === null ? [] : [{ name: c.name, ours: c.ours }]));
-  return [
-    'step = forward + backward + Adam on MSE over all outputs; step FLOPs = 3 x forward FLOPs.',
-    'share = GFLOP/s / matmul GFLOP/s of this adapter (tfjs-wasm and tfjs-cpu run on the CPU instead).',
-    ...timed.map(
-      (c) =>
-        `${c.name}: GPU memory for a training step ${mib(c.ours.memory.heldBytes)} held, minimum ` +
-        `${mib(c.ours.memory.minimumBytes)} (weights + saved activations + gradients + Adam state)`,
-    ),
-    ...timed.map(
-      (c) =>
-        `${c.name}: ours, each kernel of a step alone: ${c.ours.stepByKernel.map((k) => `${k.kernel} ${ms(k.ms)}`).join(', ')}`,
-    ),
-    ...(r.throughput
-      ? [
-          `meta-training throughput (black-box GRU 2x64, 10-shot sinusoid): ${r.throughput.batchedTasksPerSecond.toFixed(0)} ` +
-            `tasks/s with ${r.throughput.metaBatch} tasks per submit vs ${r.throughput.taskByTaskTasksPerSecond.toFixed(1)} ` +
-            `task by task with a readback each: ${r.throughput.ratio.toFixed(1)}x`,
-        ]
-      : []),
-  ];
-}
-
-/** The human-readable table: one row per case and implementation, a trailing note for rows that did not run. */
-function formatTable(r: BenchReport): string {
-  const rows = tableRows(r);
-  const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((s, i) => (i >= widths.length ? s : i < 2 ? s.padEnd(widths[i]) : s.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  const a = r.adapter;
-  return [
-    `adapter ${a.vendor || '?'}/${a.architecture || '?'}${a.isFallbackAdapter ? ' (fallback: software)' : ''}; ` +
-      `matmul ${r.matmulGflops.toFixed(3)} GFLOP/s; crossOriginIsolated ${r.crossOriginIsolated}; ` +
-      `median of ${r.timing.repeats} runs after warm-up; load average ${r.host.loadBefore.toFixed(1)} before, ` +
-      `${r.host.loadAfter.toFixed(1)} after, on ${r.host.cpus} CPUs`,
-    '',
-    line(HEAD),
-    ...rows.map(line),
-    '',
-    ...tableNotes(r),
-  ].join('\n');
-}
 
 interface BenchCliOptions {
   json?: string | boolean;
   out?: string;
+  plot?: string;
   quick?: boolean;
+  repeat?: string;
   peers: string;
+}
+
+/**
+ * Meta-training tasks/s against the meta-batch: at 1,024 tasks one black-box step takes ~8 s on the software
+ * adapter, so --quick keeps fewer points and less time per point (the full curve: about a minute there).
+ */
+const SCALING = {
+  full: { learners: ['blackbox', 'maml'], metaBatches: [32, 64, 128, 256, 512, 1024], seconds: 2 },
+  quick: { learners: ['blackbox', 'maml'], metaBatches: [32, 128, 512], seconds: 1 },
+} as const;
+
+/** --repeat: the rounds of interleaved runs (bench/run.ts), an integer >= 1. */
+function parseRepeat(text: string | undefined, quick: boolean): number {
+  if (text === undefined) return quick ? 2 : 3;
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isInteger(n) || n < 1 || n > 100) {
+    throw new InputError(
+      `--repeat ${JSON.stringify(text)}: expected an integer from 1 to 100 (rounds per case)`,
+    );
+  }
+  return n;
 }
 
 /**
@@ -255,17 +168,21 @@ interface BenchCliOptions {
  * it; `--json FILE` is how --out was spelled before and still writes FILE. A file whose directory is missing
  * fails now, not after minutes of measuring.
  */
-function benchOutput(opts: BenchCliOptions): { stdout: boolean; file: string | null } {
+function benchOutput(opts: BenchCliOptions): { stdout: boolean; file: string | null; plot: string | null } {
   const old = typeof opts.json === 'string' ? opts.json : null;
   if (old && opts.out) {
     throw new InputError('--json FILE is the old spelling of --out FILE: give one of them');
   }
   const file = opts.out ?? old;
-  if (file && !existsSync(dirname(resolve(file)))) {
-    throw new InputError(`cannot write ${file}: directory ${dirname(resolve(file))} does not exist`);
+  // The curve's SVG goes beside the JSON report unless --plot says where: bench.json -> bench.svg.
+  const plot = opts.plot ?? (file ? `${file.replace(/\.json$/i, '')}.svg` : null);
+  for (const f of [file, plot]) {
+    if (f && !existsSync(dirname(resolve(f)))) {
+      throw new InputError(`cannot write ${f}: directory ${dirname(resolve(f))} does not exist`);
+    }
   }
   if (old) console.error(`bench: --json ${old} writes ${old}, as --out ${old} would (--json alone: stdout)`);
-  return { stdout: opts.json === true, file };
+  return { stdout: opts.json === true, file, plot };
 }
 
 export function register(program: Command): void {
@@ -277,10 +194,22 @@ export function register(program: Command): void {
       'print the results as one JSON object on stdout, the table on stderr (--json FILE: the old spelling of --out FILE)',
     )
     .option('--out <file>', 'also write the results as JSON to file (atomically)')
-    .option('--quick', 'fewer repeats (3); the slow peers (tfjs-webgpu, tfjs-cpu) on the first case only')
+    .option(
+      '--plot <file>',
+      'write the meta-training curve (tasks/s against the meta-batch) as SVG to file (default: beside --out, .svg)',
+    )
+    .option(
+      '--quick',
+      'fewer rounds (2), a shorter meta-training curve; the slow peers (tfjs-webgpu, tfjs-cpu) on the first case only',
+    )
+    .option(
+      '--repeat <n>',
+      'rounds per case: each times every implementation (ours and each peer) in turn, in a rotating order (default: 3, --quick 2)',
+    )
     .option('--peers <names>', `comma-separated subset of ${PEERS.join(',')}, or "none"`, PEERS.join(','))
     .action(async (opts: BenchCliOptions) => {
       const output = benchOutput(opts);
+      const rounds = parseRepeat(opts.repeat, Boolean(opts.quick));
       const peers = opts.peers === 'none' ? [] : opts.peers.split(',').map((s) => s.trim());
       const unknown = peers.filter((p) => !(PEERS as readonly string[]).includes(p));
       if (unknown.length) {
@@ -292,22 +221,32 @@ export function register(program: Command): void {
         cases: CASES,
         peers: peers as PeerName[],
         quick: Boolean(opts.quick),
+        rounds,
         matmulSize: 1024,
         throughputSeconds: opts.quick ? 5 : 20,
+        scaling: SCALING[opts.quick ? 'quick' : 'full'],
+        loadAverage: () => loadavg()[0],
         log: (s: string) => console.error(`bench: ${s}`),
       };
       let report: BenchReport;
       if (dawn) {
-        if (peers.length) console.error('bench: on Dawn, ours only: the TF.js peers run in a browser page');
-        report = await dawn({
-          ...plan,
-          peersUnavailable: 'TF.js peers run in a browser (--backend browser)',
-        });
+        // An installed metarnn has no TF.js (README, "As a package"): say so and measure ours.
+        const missing = peers.length ? await (await import('../../bench/tfjs_node')).tfjsMissing() : null;
+        if (missing) console.error(`bench: ${missing}. Measuring ours only.`);
+        report = await dawn({ ...plan, peersUnavailable: missing ?? undefined });
       } else {
         report = await benchInBrowser(peers, plan);
       }
-      (output.stdout ? console.error : console.log)(formatTable(report));
+      const plot = output.plot && report.scaling ? output.plot : null;
+      (output.stdout ? console.error : console.log)(formatBenchReport(report, plot));
       console.error(`bench: done in ${secs(started)}`);
+      if (plot && report.scaling) {
+        const a = report.adapter;
+        const where = `${a.vendor || '?'}/${a.architecture || '?'}${a.isFallbackAdapter ? ' (software adapter)' : ''}`;
+        const svg = scalingSvg(report.scaling.points, `10-shot sinusoid, on ${where}`);
+        writeFileAtomic(plot, new TextEncoder().encode(svg));
+        console.error(`bench: wrote ${plot}`);
+      }
       if (output.file) {
         writeFileAtomic(output.file, new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`));
         console.error(`bench: wrote ${output.file}`);

@@ -33,7 +33,10 @@ export async function loadDawn(): Promise<Dawn | null> {
   Object.assign(globalThis, m.globals);
   let version = '?';
   try {
-    const { createRequire } = await import('node:module');
+    // A variable specifier here too: a browser-target bundle (scripts/dawn-build.mjs) would otherwise swap
+    // node:module for an empty stub in a chunk of its own, which the device carry leaves behind.
+    const nodeModule = 'node:module';
+    const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
     version = (createRequire(import.meta.url)('webgpu/package.json') as { version: string }).version;
   } catch {
     // shown only, never needed
