@@ -82,6 +82,11 @@ for (const k of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWork
 }
 results.adapter = { ...gpu.adapter, features: [...gpu.features], limits };
 log('adapter', JSON.stringify(results.adapter));
+// The GRU tiles for this adapter (src/kernels/gru_probe.ts): every candidate timed, the fastest kept.
+await lib.tuneGpu(gpu);
+const probe = lib.gruProbeOf(gpu);
+results.gruTiles = probe instanceof Error ? { error: probe.message } : probe;
+log('gru tiles', JSON.stringify(results.gruTiles));
 save();
 
 /** The CLI's checkpoint tensor shapes: a learner's ParamEntry shapes, else flat (app/harness_train.ts). */
@@ -179,6 +184,9 @@ async function runBench(p) {
       quick: p.quick ?? false,
       matmulSize: p.matmulSize ?? 1024,
       throughputSeconds: p.throughputSeconds ?? 5,
+      // Tasks/s against the meta-batch ("scaling": { "learners", "metaBatches", "seconds" }), as bench/run.ts.
+      scaling: p.scaling,
+      rounds: p.rounds,
       log: (line) => log(`bench: ${line}`),
     },
   );
