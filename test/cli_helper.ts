@@ -42,3 +42,25 @@ export function runProcess(
     p.on('close', (code) => ok({ code, stdout, stderr }));
   });
 }
+
+/**
+ * `f` on every item, at most `limit` at a time, results in the items' order. For CLI calls that stop before
+ * any browser starts (usage errors, `--print-config`): each is mostly Node and tsx starting up, so a few
+ * overlap well on two cores where one after another they would add up to most of a minute.
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  f: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkRunConfig, type RunConfig } from '../src/io/run_config';
-import { cli } from './cli_helper';
+import { cli, mapLimit } from './cli_helper';
 import { SMALL1 } from './omniglot_runs_fixture';
 
 let dir: string;
@@ -43,7 +43,18 @@ async function pairs(): Promise<string[]> {
   return list!.split(', ');
 }
 
-async function defaults(task: string, learner: string): Promise<RunConfig> {
+/**
+ * The defaults `--print-config` resolves for a pair, once per file: the check of every pair and the run of each
+ * read the same answer (the CLI is deterministic here, and each call is a Node start-up).
+ */
+const resolved = new Map<string, Promise<RunConfig>>();
+function defaults(task: string, learner: string): Promise<RunConfig> {
+  const key = `${task}/${learner}`;
+  if (!resolved.has(key)) resolved.set(key, printConfig(task, learner));
+  return resolved.get(key)!;
+}
+
+async function printConfig(task: string, learner: string): Promise<RunConfig> {
   const data =
     task === 'omniglot'
       ? ['--data', SMALL1]
@@ -93,6 +104,21 @@ interface Line {
   metric?: string;
 }
 
+/**
+ * Each case refused with exit 2 and its message, and no --out written. Refusals come before the browser
+ * starts, so the calls run a few at a time.
+ */
+async function refusals(cases: [string[], RegExp][]): Promise<void> {
+  const outs = cases.map((_, i) => join(dir, `refused-${i}`));
+  const ran = await mapLimit(cases, 4, ([args], i) => cli('train', ...args, '--out', outs[i]));
+  for (const [i, r] of ran.entries()) {
+    const label = cases[i][0].join(' ');
+    expect(r.code, `${label}: ${r.stderr}`).toBe(2);
+    expect(r.stderr.trim(), label).toMatch(cases[i][1]);
+    expect(existsSync(outs[i]), label).toBe(false);
+  }
+}
+
 test('train refuses a config in which one phase takes the whole run: exit 2, both values, the fix', async () => {
   const cases: [string[], RegExp][] = [
     [
@@ -108,13 +134,7 @@ test('train refuses a config in which one phase takes the whole run: exit 2, bot
       /^metarnn: --steps 4 is less than one optimisation run \(--inner-steps 100 in truncations of --unroll 20: 5 meta-steps\).*at least 5$/,
     ],
   ];
-  for (const [args, want] of cases) {
-    const out = join(dir, 'refused');
-    const r = await cli('train', ...args, '--out', out);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr.trim()).toMatch(want);
-    expect(existsSync(out)).toBe(false);
-  }
+  await refusals(cases);
 });
 
 test('train refuses second-order settings where they mean nothing: exit 2, the value, what is allowed', async () => {
@@ -143,13 +163,7 @@ test('train refuses second-order settings where they mean nothing: exit 2, the v
       /^metarnn: --cell-steps 8 does not fit in --shots 8: .*give --cell-steps below 8$/,
     ],
   ];
-  for (const [args, want] of cases) {
-    const out = join(dir, 'refused');
-    const r = await cli('train', ...args, '--out', out);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr.trim()).toMatch(want);
-    expect(existsSync(out)).toBe(false);
-  }
+  await refusals(cases);
 });
 
 test('every pair offered has defaults that pass the checks', async () => {
@@ -173,9 +187,9 @@ test('every pair offered has defaults that pass the checks', async () => {
       'omniglot/blackbox',
     ]),
   );
-  for (const pair of all) {
-    const [task, learner] = pair.split('/');
-    const d = await defaults(task, learner);
+  const configs = await mapLimit(all, 4, (pair) => defaults(...(pair.split('/') as [string, string])));
+  for (const [i, pair] of all.entries()) {
+    const d = configs[i];
     expect(() => checkRunConfig(d), pair).not.toThrow();
     expect(() => checkRunConfig(scaled(d)), `${pair} scaled`).not.toThrow();
     // Each evaluation point and the pretraining leave room for meta-training.

@@ -8,7 +8,7 @@ import { expect, test } from '@playwright/test';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli } from './cli_helper';
+import { cli, type Ran } from './cli_helper';
 import { readTensorsFile } from '../src/io/files';
 import { runsFixture, SMALL1 } from './omniglot_runs_fixture';
 
@@ -46,10 +46,22 @@ test('train 20-way 1-shot on the small1 zip, then score the one-shot runs', asyn
   }
 });
 
-test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) that agrees with the query accuracy', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metarnn-omniglot-'));
-  try {
-    const out = join(dir, 'run');
+/**
+ * One small run (2-way 4-shot, labels delayed) scored many ways. Each `eval` starts a browser and decodes the
+ * zip, so the checks are tests of their own on the one run: none comes near the time limit alone.
+ */
+test.describe('eval on an omniglot run', () => {
+  test.describe.configure({ mode: 'serial' });
+  const episodes = 12;
+  let dir: string;
+  let out: string;
+  /** `eval --episodes 12 --json` on the run, once: its own checks, and the figures the exported model gives. */
+  let scored: Promise<Ran> | undefined;
+  const score = () => (scored ??= cli('eval', '--checkpoint', out, '--episodes', String(episodes), '--json'));
+
+  test.beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'metarnn-omniglot-'));
+    out = join(dir, 'run');
     // 4 shots, labels delayed as in Santoro et al.: support steps are instances 1–4 and queries instance 5, so
     // 1, 2 and 5 exist and 10 does not. (With the default paired labels only the queries are predicted.)
     const train = await cli(
@@ -58,8 +70,13 @@ test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) 
       '--eval-tasks', '2', '--log-every', '1', '--labels', 'delayed', '--out', out,
     ); // prettier-ignore
     expect(train.code, train.stderr).toBe(0);
-    const episodes = 12;
-    const r = await cli('eval', '--checkpoint', out, '--episodes', String(episodes), '--json');
+  });
+  test.afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('reports accuracy by presentation (Santoro et al.) that agrees with the query accuracy', async () => {
+    const r = await score();
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ task: 'omniglot', ways: 2, shots: 4, episodes, metric: 'accuracy' });
@@ -84,6 +101,14 @@ test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) 
     expect(j.transductiveAccuracy).toBeCloseTo(j.perPresentation['5'], 10);
     expect(j).toMatchObject({ protocol: 'inductive', split: 'test', alphabets: ['Latin'] });
 
+    const text = await cli('eval', '--checkpoint', out, '--episodes', String(episodes));
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(
+      /accuracy by presentation \(Santoro et al\. 2016\): 1st [\d.]+, 2nd [\d.]+, 5th [\d.]+; 10th absent/,
+    );
+  });
+
+  test('scores other test alphabets and the validation split, and says which alphabets the run saw', async () => {
     // Other test alphabets, and the validation split (Korean by default).
     const greek = await cli('eval', '--checkpoint', out, '--episodes', '4', '--alphabets', 'Greek', '--json');
     expect(greek.code, greek.stderr).toBe(0);
@@ -108,7 +133,9 @@ test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) 
     const mixed = await cli('eval', '--checkpoint', out, '--split', 'validation', '--alphabets', 'Greek');
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/--split validation scores the run's own validation alphabets/);
+  });
 
+  test('--within-alphabet gives each named alphabet its share of the episodes', async () => {
     // Within one alphabet (as Lake et al.'s runs): each named alphabet gets its share of the episodes.
     const within = await cli(
       'eval', '--checkpoint', out, '--episodes', '4', '--alphabets', 'Greek,Latin', '--within-alphabet', '--json',
@@ -122,8 +149,9 @@ test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) 
       skipped: [],
     });
     expect(w.perAlphabet.map((p: { episodes: number }) => p.episodes)).toEqual([2, 2]);
+  });
 
-    // A shipped model (weights only) scores as the run does.
+  test('a shipped model (weights only) scores as the run does', async () => {
     const model = join(dir, 'model');
     const exported = await cli('export', '--checkpoint', out, '--which', 'last', '--out', model);
     expect(exported.code, exported.stderr).toBe(0);
@@ -134,17 +162,12 @@ test('eval on an omniglot run reports accuracy by presentation (Santoro et al.) 
     const again = await cli('eval', '--checkpoint', model, '--episodes', String(episodes), '--json');
     expect(again.code, again.stderr).toBe(0);
     const k = JSON.parse(again.stdout);
+    const run = await score();
+    expect(run.code, run.stderr).toBe(0);
+    const j = JSON.parse(run.stdout);
     expect(k.mean).toBe(j.mean);
     expect(k.transductiveAccuracy).toBe(j.transductiveAccuracy);
-
-    const text = await cli('eval', '--checkpoint', out, '--episodes', String(episodes));
-    expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(
-      /accuracy by presentation \(Santoro et al\. 2016\): 1st [\d.]+, 2nd [\d.]+, 5th [\d.]+; 10th absent/,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('bad splits: one line naming the value and what is allowed, non-zero exit, no run directory', async () => {
