@@ -154,6 +154,8 @@ export async function benchOurs(gpu: Gpu, c: BenchCase, o: OursOptions): Promise
       savedActivations: (bufs.hs.size + bufs.gates.size) * f32,
       inputsAndTargets: (x.size + target.size) * f32,
       scratch: ((bufs.workDy?.size ?? 0) + dOut.size + loss.size + hyper.size) * f32,
+      // Split reductions' partial sums (Recorder.scratch, outside the pool; none on the software adapter).
+      partials: stepProgram.scratch.reduce((n, b) => n + b.size, 0),
       uniforms: stepProgram.uniformBuffer.size,
     };
     return {
@@ -166,7 +168,7 @@ export async function benchOurs(gpu: Gpu, c: BenchCase, o: OursOptions): Promise
       forward,
       trainStep,
       memory: {
-        heldBytes: gpu.pool.bytesInUse - before + parts.uniforms,
+        heldBytes: gpu.pool.bytesInUse - before + parts.uniforms + parts.partials,
         minimumBytes: parts.weights + parts.gradients + parts.adamState + parts.savedActivations,
         parts,
       },

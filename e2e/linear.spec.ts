@@ -1,6 +1,6 @@
 import { linearBackwardInputRef, linearBackwardWeightRef, linearForwardRef } from '../src/reference/linear';
 import { rng, uniform } from '../src/layout/random';
-import { expectClose, test } from './fixtures';
+import { expect, expectClose, test } from './fixtures';
 
 // Shapes cover 1-wide edges, sizes that are not multiples of the 4x4 tile, and up to 8 per-task groups.
 const shapes = [
@@ -90,3 +90,68 @@ test('linear forward with accumulate adds x·Wᵀ + b into y (no bias: x·Wᵀ)'
     'y += xWᵀ',
   );
 });
+
+// The split reduction a GPU's tile uses (splitCount in src/kernels/linear_tile.ts; 1 on the software adapter,
+// forced here): row chunks into partial sums, then their sum, 2 dispatches. With and without bias, overwriting
+// and accumulating (into gradients already there), per-task and shared weights, more chunks than fit evenly.
+const splitCases = [
+  { s: { groups: 1, rowsPerGroup: 7, inF: 5, outF: 3 }, splits: 3, bias: true, accumulate: false },
+  { s: { groups: 3, rowsPerGroup: 10, inF: 9, outF: 6 }, splits: 4, bias: false, accumulate: true },
+  {
+    s: { groups: 4, rowsPerGroup: 6, inF: 7, outF: 5, sharedWeights: true },
+    splits: 7,
+    bias: true,
+    accumulate: true,
+  },
+];
+for (const c of splitCases) {
+  test(`linear_backward_weight as a split reduction ${JSON.stringify(c)}`, async ({ gpu }) => {
+    const { s } = c;
+    const rand = rng(Date.now() & 0xffff);
+    const nW = s.sharedWeights ? 1 : s.groups;
+    const rows = s.groups * s.rowsPerGroup;
+    const x = uniform(rand, rows * s.inF);
+    const dy = uniform(rand, rows * s.outF);
+    const before = uniform(rand, nW * s.outF * (s.inF + 1));
+    const out = await gpu.evaluate(
+      async ({ c, x, dy, rows, nW, before }) => {
+        const h = window.harness;
+        const g = await h.gpu();
+        const { s } = c;
+        const tx = await h.tensor([rows, s.inF], x);
+        const tdy = await h.tensor([rows, s.outF], dy);
+        // Accumulating adds to what is there; overwriting must replace the NaN poison.
+        const tgrad = c.accumulate
+          ? await h.tensor([before.length], before)
+          : await h.tensor([before.length]);
+        const tdw = tgrad.view(0, [nW, s.outF, s.inF]);
+        const tdb = c.bias ? tgrad.view(nW * s.outF * s.inF, [nW, s.outF]) : null;
+        g.variants.chosen.set('reduce.splits', String(c.splits));
+        try {
+          const dispatches = await h.run((rec) =>
+            h.lib.linearBackwardWeight(rec, s, {
+              x: tx,
+              dy: tdy,
+              dw: tdw,
+              db: tdb,
+              accumulate: c.accumulate,
+            }),
+          );
+          return { grad: await h.read(tgrad), dispatches };
+        } finally {
+          g.variants.chosen.delete('reduce.splits');
+        }
+      },
+      { c, x, dy, rows, nW, before },
+    );
+    expect(out.dispatches).toBe(2);
+    const ref = linearBackwardWeightRef(s, x, dy);
+    const nw = ref.dw.length;
+    const plus = (v: ArrayLike<number>, at: number) =>
+      Array.from(v, (y, i) => (c.accumulate ? y + before[at + i] : y));
+    expectClose(out.grad.slice(0, nw), plus(ref.dw, 0), 'dW');
+    if (c.bias) expectClose(out.grad.slice(nw), plus(ref.db, nw), 'db');
+    // Without a bias its slots are untouched: the accumulated starting values (or the poison) stay.
+    else expect(out.grad.slice(nw)).toEqual(before.slice(nw).map((v) => Math.fround(v)));
+  });
+}

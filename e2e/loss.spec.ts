@@ -58,6 +58,10 @@ const mseCases = [
   { groups: 8, rowsPerGroup: 2, features: 1 },
   { groups: 2, rowsPerGroup: 70, features: 3 }, // more elements than invocations per group
   { groups: 4, rowsPerGroup: 6, features: 5, scale: 0.25, steps: 3 },
+  // A GPU's split reduction (splitCount in src/kernels/linear_tile.ts; 1 on the software adapter, forced here):
+  // chunks into partial sums, then their sum per group, 2 dispatches per loss.
+  { groups: 2, rowsPerGroup: 70, features: 3, splits: 5 },
+  { groups: 4, rowsPerGroup: 6, features: 5, scale: 0.25, steps: 3, splits: 3 },
 ];
 
 for (const c of mseCases) {
@@ -81,8 +85,9 @@ for (const c of mseCases) {
     const target = uniform(rand, PAD + rows * F);
 
     const out = await gpu.evaluate(
-      async ({ s, predBuffer, predOffset, predRows, target, rows, scale, PAD }) => {
+      async ({ s, predBuffer, predOffset, predRows, target, rows, scale, PAD, splits }) => {
         const h = window.harness;
+        const g = await h.gpu();
         const n = rows * s.features;
         const tPred = (await h.tensor([predBuffer.length], predBuffer)).view(predOffset, [rows, s.features]);
         const tTarget = (await h.tensor([PAD + n], target)).view(PAD, [rows, s.features]);
@@ -93,24 +98,29 @@ for (const c of mseCases) {
         ]);
         const loss = lossBuf.view(PAD, [s.groups]);
         const grad = gradBuf.view(PAD, [rows, s.features]);
-        await h.run((rec) => {
-          h.lib.mseLoss(rec, s, { pred: tPred, predRows, target: tTarget, loss, grad }, scale);
-          h.lib.mseLoss(rec, s, {
-            pred: tPred,
-            predRows,
-            target: tTarget,
-            loss: lossOnlyBuf.view(PAD, [s.groups]),
-          });
-        });
+        if (splits) g.variants.chosen.set('reduce.splits', String(splits));
+        const dispatches = await h
+          .run((rec) => {
+            h.lib.mseLoss(rec, s, { pred: tPred, predRows, target: tTarget, loss, grad }, scale);
+            h.lib.mseLoss(rec, s, {
+              pred: tPred,
+              predRows,
+              target: tTarget,
+              loss: lossOnlyBuf.view(PAD, [s.groups]),
+            });
+          })
+          .finally(() => g.variants.chosen.delete('reduce.splits'));
         return {
+          dispatches,
           loss: await h.read(lossBuf),
           grad: await h.read(gradBuf),
           lossOnly: await h.read(lossOnlyBuf),
         };
       },
-      { s, predBuffer, predOffset, predRows, target, rows, scale, PAD },
+      { s, predBuffer, predOffset, predRows, target, rows, scale, PAD, splits: c.splits ?? 0 },
     );
 
+    expect(out.dispatches).toBe(c.splits ? 4 : 2);
     const tgt = target.slice(PAD);
     const ref = mseLossRef(s, pred, tgt, scale);
     expectPaddingUntouched(out.loss, `${what} loss`);

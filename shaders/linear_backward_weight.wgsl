@@ -6,13 +6,58 @@
 // ACCUMULATE adds into dW/db, for weights used in more than one place.
 // dY column of output o is o, or o + ySkip for o >= ySplit: the GRU's gate gradients are stored as one row
 // (da_r, da_z, da_n, r ⊙ da_n), and W_hh's gradient reads columns 0, 1 and 3 of it.
+//
+// Split reduction (PARTIAL, SPLITS > 1: a GPU's tile, splitCount in src/kernels/linear_tile.ts): the rows are
+// cut into SPLITS chunks, workgroup z sums chunk z into its own partial [SPLITS, groups, outF, inF + 1] (bias
+// in the last column), and a second dispatch of this file with COMBINE sums the partials into dW / db. Summing
+// thousands of rows serially in a dozen workgroups is latency on a GPU; the split spreads it over hundreds.
 
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 // dW and db live in the same buffer (a model's flat gradient buffer): WebGPU forbids two writable bindings
 // of one buffer, so a single binding holds both.
 @group(0) @binding(2) var<storage, read_write> dW: array<f32>;
 @group(0) @binding(4) var<storage, read> dY: array<f32>;
+#if ${PARTIAL}
+@group(0) @binding(5) var<storage, read_write> Part: array<f32>; // [SPLITS, groups, outF, inF + 1]
+#endif
 
+// Writes (or adds) one entry of dW (column i < inF) or of db (column inF) for group g, output o.
+fn store(g: u32, o: u32, i: u32, v: f32) {
+  if (i < p.inF) {
+    let w = p.wOffset + g * p.wGroupStride + o * p.inF + i;
+#if ${ACCUMULATE}
+    dW[w] += v;
+#else
+    dW[w] = v;
+#endif
+  } else {
+#if ${HAS_BIAS}
+    let b = p.bOffset + g * p.bGroupStride + o;
+#if ${ACCUMULATE}
+    dW[b] += v;
+#else
+    dW[b] = v;
+#endif
+#endif
+  }
+}
+
+#if ${COMBINE}
+// One invocation per (group, output, column of dW or the bias): the sum of the SPLITS partials.
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.x + gid.y * nwg.x * 64u;
+  let cols = p.inF + 1u;
+  let per = p.outF * cols;
+  if (idx >= p.groups * per) { return; }
+  let g = idx / per;
+  let o = (idx % per) / cols;
+  let i = idx % cols;
+  var v = 0.0;
+  for (var s = 0u; s < ${SPLITS}u; s++) { v += Part[s * p.groups * per + idx]; }
+  if (i < p.inF || ${HAS_BIAS}) { store(g, o, i, v); }
+}
+#else
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let g = gid.y;
@@ -26,7 +71,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
   var acc: array<vec4<f32>, 4>;
   var bacc = vec4<f32>(0.0);
-  for (var r = 0u; r < p.rowsPerGroup; r++) {
+  let chunk = (p.rowsPerGroup + ${SPLITS}u - 1u) / ${SPLITS}u;
+  let rEnd = min(gid.z * chunk + chunk, p.rowsPerGroup);
+  for (var r = gid.z * chunk; r < rEnd; r++) {
     let q = g * p.rowsPerGroup + r;
     let xr = xRow(q);
     let yr = p.yOffset + q * p.yRowStride;
@@ -38,28 +85,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     acc[3] += dy.w * x;
     bacc += dy;
   }
-  let wg = p.wOffset + g * p.wGroupStride;
   for (var j = 0u; j < 4u; j++) {
     if (o0 + j >= p.outF) { break; }
-    let w = wg + (o0 + j) * p.inF + i0;
     for (var c = 0u; c < 4u; c++) {
       if (i0 + c < p.inF) {
-#if ${ACCUMULATE}
-        dW[w + c] += acc[j][c];
+#if ${PARTIAL}
+        Part[((gid.z * p.groups + g) * p.outF + o0 + j) * (p.inF + 1u) + i0 + c] = acc[j][c];
 #else
-        dW[w + c] = acc[j][c];
+        store(g, o0 + j, i0 + c, acc[j][c]);
 #endif
       }
     }
-#if ${HAS_BIAS}
+    // Tiles in the first input column also carry the bias.
     if (i0 == 0u) {
-      let b = p.bOffset + g * p.bGroupStride + o0 + j;
-#if ${ACCUMULATE}
-      dW[b] += bacc[j];
+#if ${PARTIAL}
+      Part[((gid.z * p.groups + g) * p.outF + o0 + j) * (p.inF + 1u) + p.inF] = bacc[j];
 #else
-      dW[b] = bacc[j];
+      store(g, o0 + j, p.inF, bacc[j]);
 #endif
     }
-#endif
   }
 }
+#endif

@@ -5,7 +5,9 @@
 // backward needs no extra elementwise pass. The loss is left unscaled: it is what gets reported.
 // One workgroup per group: its invocations stride over the group's elements (neighbouring invocations read
 // neighbouring addresses), then sum in workgroup memory (tree_sum.wgsl). A single reduction per group, so its
-// barriers are cheap.
+// barriers are cheap. Split (PARTIAL, SPLITS > 1: a GPU's tile, splitCount in src/kernels/linear_tile.ts):
+// workgroup (s, g) takes chunk s of group g's elements and writes its partial sum to Part[g * SPLITS + s]; a
+// second dispatch of this file with COMBINE sums each group's partials into its loss.
 // pred rows may be strided (row q at predOffset + (q / predBlock) * predBlockStride + (q % predBlock) *
 // predRowStride, as in linear_forward) so that a GRU's hidden sequence [B, T+1, H] is read in place.
 // target and grad are contiguous [groups * rowsPerGroup, features].
@@ -23,6 +25,9 @@ struct Params {
 #if ${HAS_GRAD}
 @group(0) @binding(4) var<storage, read_write> Grad: array<f32>;
 #endif
+#if ${PARTIAL}
+@group(0) @binding(5) var<storage, read_write> Part: array<f32>; // [groups, SPLITS]
+#endif
 
 const WG = 64u;
 
@@ -30,13 +35,25 @@ fn predRow(q: u32) -> u32 {
   return p.predOffset + (q / p.predBlock) * p.predBlockStride + (q % p.predBlock) * p.predRowStride;
 }
 
+#if ${COMBINE}
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let g = wid.x;
+  var acc = 0.0;
+  for (var s = lid; s < ${SPLITS}u; s += WG) { acc += Part[g * ${SPLITS}u + s]; }
+  treeSum(acc, lid);
+  if (lid == 0u) { Loss[p.lossOffset + g] = partial[0] / f32(p.rowsPerGroup * p.features); }
+}
+#else
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let g = wid.y;
   let n = p.rowsPerGroup * p.features;
   let inv = 1.0 / f32(n);
+  let chunk = (n + ${SPLITS}u - 1u) / ${SPLITS}u;
+  let end = min(wid.x * chunk + chunk, n);
   var acc = 0.0;
-  for (var i = lid; i < n; i += WG) {
+  for (var i = wid.x * chunk + lid; i < end; i += WG) {
     let q = g * p.rowsPerGroup + i / p.features;
     let f = i % p.features;
     let d = Pred[predRow(q) + f] - Target[p.targetOffset + q * p.features + f];
@@ -46,5 +63,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 #endif
   }
   treeSum(acc, lid);
+#if ${PARTIAL}
+  if (lid == 0u) { Part[g * ${SPLITS}u + wid.x] = partial[0]; }
+#else
   if (lid == 0u) { Loss[p.lossOffset + g] = partial[0] * inv; }
+#endif
 }
+#endif

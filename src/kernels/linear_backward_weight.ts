@@ -1,8 +1,15 @@
-import type { Recorder } from '../runtime/recorder';
+import { flatGrid, type Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import common from '../../shaders/linear_tile.wgsl?raw';
 import body from '../../shaders/linear_backward_weight.wgsl?raw';
-import { dispatchLinear, type LinearShape, type RowLayout, type YLayout } from './linear_tile';
+import {
+  dispatchLinear,
+  linearWorkgroups,
+  splitCount,
+  type LinearShape,
+  type RowLayout,
+  type YLayout,
+} from './linear_tile';
 
 const source = `${common}\n${body}`;
 
@@ -32,16 +39,54 @@ export function linearBackwardWeight(
       'linearBackwardWeight: dw and db must be views of one gradient buffer (one writable binding)',
     );
   }
+  const partialFloats = s.groups * s.outF * (s.inF + 1);
+  const splits = splitCount(rec.variants, {
+    rows: s.rowsPerGroup,
+    workgroups: linearWorkgroups(s.outF, s.inF) * s.groups,
+    partialFloats,
+  });
+  const defines = { HAS_BIAS: Boolean(t.db), ACCUMULATE: Boolean(t.accumulate), SPLITS: splits };
+  const operands = { x: t.x, xRows: t.xRows, w: t.dw, b: t.db, y: t.dy, yLayout: t.dyLayout };
+  if (splits === 1) {
+    dispatchLinear(
+      rec,
+      {
+        kernel: 'linear_backward_weight',
+        source,
+        defines: { ...defines, PARTIAL: false, COMBINE: false },
+        buffers: [t.x.buffer, t.dw.buffer, null, t.dy.buffer],
+      },
+      s,
+      operands,
+      { rows: s.outF, cols: s.inF },
+    );
+    return;
+  }
+  // Split reduction: partial sums of row chunks, then their sum (shaders/linear_backward_weight.wgsl).
+  const part = rec.scratch(splits * partialFloats, 'linear_backward_weight');
   dispatchLinear(
     rec,
     {
       kernel: 'linear_backward_weight',
       source,
-      defines: { HAS_BIAS: Boolean(t.db), ACCUMULATE: Boolean(t.accumulate) },
-      buffers: [t.x.buffer, t.dw.buffer, null, t.dy.buffer],
+      defines: { ...defines, PARTIAL: true, COMBINE: false },
+      buffers: [t.x.buffer, null, null, t.dy.buffer, part],
     },
     s,
-    { x: t.x, xRows: t.xRows, w: t.dw, b: t.db, y: t.dy, yLayout: t.dyLayout },
-    { rows: s.outF, cols: s.inF },
+    operands,
+    { rows: s.outF, cols: s.inF, splits },
+  );
+  const [x, y] = flatGrid(Math.ceil(partialFloats / 64));
+  dispatchLinear(
+    rec,
+    {
+      kernel: 'linear_backward_weight',
+      source,
+      defines: { ...defines, PARTIAL: true, COMBINE: true },
+      buffers: [null, t.dw.buffer, null, null, part],
+    },
+    s,
+    operands,
+    { rows: s.outF, cols: s.inF, workgroups: [x, y] },
   );
 }

@@ -1,4 +1,4 @@
-import type { KernelCall, Recorder } from '../runtime/recorder';
+import type { KernelCall, KernelVariants, Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 
 // What the three linear kernels share on the host side, the twin of shaders/linear_tile.wgsl: their shapes,
@@ -56,6 +56,25 @@ function linearParams(
   ]); // prettier-ignore
 }
 
+/**
+ * How many chunks a reduction over rows is cut into (the split reductions of linear_backward_weight and
+ * mse_loss): 1 on the software adapter, whose two cores are busy with a dozen workgroups already; on a GPU
+ * enough chunks for ~256 workgroups in all, each chunk at least `minRows` rows, at most 64 chunks, and the
+ * partial sums within `maxScratch` floats. `variants.chosen` 'reduce.splits' forces a count (tests).
+ */
+export function splitCount(
+  variants: KernelVariants,
+  o: { rows: number; workgroups: number; partialFloats: number; minRows?: number; maxScratch?: number },
+): number {
+  const forced = Number(variants.chosen.get('reduce.splits'));
+  const a = variants.adapter;
+  const software = a === null || a.isFallbackAdapter || a.architecture === 'swiftshader';
+  let n = forced > 0 ? forced : software ? 1 : Math.ceil(256 / Math.max(1, o.workgroups));
+  n = Math.min(n, 64, Math.max(1, Math.floor(o.rows / (forced > 0 ? 1 : (o.minRows ?? 64)))));
+  n = Math.min(n, Math.max(1, Math.floor((o.maxScratch ?? 16 << 20) / Math.max(1, o.partialFloats))));
+  return Math.max(1, n);
+}
+
 function linearTiles(rows: number, cols: number): number {
   return Math.ceil((Math.ceil(rows / 4) * Math.ceil(cols / 4)) / 64);
 }
@@ -79,11 +98,16 @@ export function dispatchLinear(
   call: Pick<KernelCall, 'kernel' | 'source' | 'defines' | 'buffers'>,
   s: LinearShape,
   o: LinearOperands,
-  grid: { rows: number; cols: number },
+  grid: { rows: number; cols: number; splits?: number; workgroups?: [number, number] },
 ): void {
   rec.dispatch({
     ...call,
     uniforms: linearParams(s, o.x, o.xRows ?? contiguousRows(s.inF), o.w, o.b, o.y, o.yLayout),
-    workgroups: [linearTiles(grid.rows, grid.cols), s.groups],
+    workgroups: grid.workgroups ?? [linearTiles(grid.rows, grid.cols), s.groups, grid.splits ?? 1],
   });
+}
+
+/** Workgroups of 64 invocations that one 4x4 tile per invocation over [rows, cols] takes, per group. */
+export function linearWorkgroups(rows: number, cols: number): number {
+  return linearTiles(rows, cols);
 }

@@ -3,7 +3,7 @@ import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import treeSum from '../../shaders/tree_sum.wgsl?raw';
 import body from '../../shaders/mse_loss.wgsl?raw';
-import { contiguousRows, type RowLayout } from './linear_tile';
+import { contiguousRows, splitCount, type RowLayout } from './linear_tile';
 
 const source = `${treeSum}\n${body}`;
 
@@ -37,12 +37,32 @@ export function mseLoss(
     t.loss.offset, t.grad?.offset ?? 0, 0, 0,
   ]); // prettier-ignore
   new Float32Array(u.buffer)[10] = scale;
+  const n = s.rowsPerGroup * s.features;
+  // A GPU's split reduction (splitCount): chunks of at least 1,024 elements, then a sum of the partials.
+  const splits = splitCount(rec.variants, {
+    rows: n,
+    workgroups: s.groups,
+    partialFloats: s.groups,
+    minRows: 1024,
+  });
+  const part = splits > 1 ? rec.scratch(s.groups * splits, 'mse_loss') : null;
+  const defines = { HAS_GRAD: Boolean(t.grad), SPLITS: splits, PARTIAL: part !== null };
   rec.dispatch({
     kernel: 'mse_loss',
     source,
-    defines: { HAS_GRAD: Boolean(t.grad) },
+    defines: { ...defines, COMBINE: false },
     uniforms: u,
-    buffers: [t.pred.buffer, t.target.buffer, t.loss.buffer, t.grad?.buffer ?? null],
-    workgroups: [s.groups],
+    buffers: [t.pred.buffer, t.target.buffer, part ? null : t.loss.buffer, t.grad?.buffer ?? null, part],
+    workgroups: [splits, s.groups],
   });
+  if (part) {
+    rec.dispatch({
+      kernel: 'mse_loss',
+      source,
+      defines: { ...defines, COMBINE: true },
+      uniforms: u,
+      buffers: [null, null, t.loss.buffer, null, part],
+      workgroups: [s.groups],
+    });
+  }
 }

@@ -45,6 +45,7 @@ export function flatGrid(count: number): [number, number] {
 export class Recorder {
   #steps: Step[] = [];
   #uniformBytes = 0;
+  #scratch: GPUBuffer[] = [];
 
   constructor(
     readonly device: GPUDevice,
@@ -79,6 +80,20 @@ export class Recorder {
       dstOffset: dst.offset * 4,
       bytes: src.size * 4,
     });
+  }
+
+  /**
+   * A storage buffer of `floats` floats that only this program's kernels use between their dispatches (e.g. a
+   * split reduction's partial sums); the Program owns it and destroys it with itself.
+   */
+  scratch(floats: number, label: string): GPUBuffer {
+    const buffer = this.device.createBuffer({
+      size: Math.max(16, floats * 4),
+      usage: GPUBufferUsage.STORAGE,
+      label: `${label}.scratch`,
+    });
+    this.#scratch.push(buffer);
+    return buffer;
   }
 
   get dispatchCount(): number {
@@ -119,7 +134,7 @@ export class Recorder {
       encoded.push({ kind: 'dispatch', pipeline, bindGroup, workgroups: [x, y, z], kernel: call.kernel });
     }
     uniformBuffer.unmap();
-    return new Program(device, encoded, uniformBuffer, label);
+    return new Program(device, encoded, uniformBuffer, label, this.#scratch);
   }
 }
 
@@ -140,6 +155,8 @@ export class Program {
     readonly steps: readonly EncodedStep[],
     readonly uniformBuffer: GPUBuffer,
     readonly label: string,
+    /** Buffers the recorder made for this program alone (Recorder.scratch). */
+    readonly scratch: readonly GPUBuffer[] = [],
   ) {}
 
   get dispatchCount(): number {
@@ -183,6 +200,7 @@ export class Program {
 
   destroy(): void {
     this.uniformBuffer.destroy();
+    for (const b of this.scratch) b.destroy();
   }
 }
 
