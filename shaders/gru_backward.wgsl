@@ -37,20 +37,8 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> dh0: array<f32>; // [B, H]
 #endif
 
-const HV = (H + 3u) / 4u; // units in vec4s of 4, zero-padded
 var<workgroup> sbuf: array<vec4<f32>, ${SBUF}>; // [2, ROWS, 3, HV]: d(gh) of the current step
 
-// W_hh[gate * H + 4 kk .. 4 kk + 3, j] of the weights at w (q = gate * HV + kk), zero past H.
-fn weightsT4(w: u32, q: u32, j: u32) -> vec4<f32> {
-  let k = 4u * (q % HV);
-  let r = w + ((q / HV) * H + k) * H + j;
-  if (H % 4u == 0u) { return vec4(params[r], params[r + H], params[r + 2u * H], params[r + 3u * H]); }
-  var v = vec4<f32>();
-  for (var c = 0u; c < 4u; c++) {
-    if (k + c < H) { v[c] = params[r + c * H]; }
-  }
-  return v;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

@@ -36,21 +36,9 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> gates: array<f32>;  // [B, T, 4H]: in (r, z, n, hn), out d(gates)
 @group(0) @binding(8) var<storage, read_write> tgates: array<f32>; // [B, T, 4H]: in (ṙ, ż, ṅ, ḣn), out ḋ(gates)
 
-const HV = (H + 3u) / 4u; // units in vec4s of 4, zero-padded
 var<workgroup> sbuf: array<vec4<f32>, ${SBUF}>; // [2, ROWS, 6, HV]: d(gh), then ḋ(gh), of the current step
 
-// Column j of W_hh (or of Ẇ_hh), rows gate · H + 4 kk .. + 3 (q = gate · HV + kk), zero past H.
-fn weightsT4(w: u32, q: u32, j: u32) -> vec4<f32> {
-  let k = 4u * (q % HV);
-  let r = w + ((q / HV) * H + k) * H + j;
-  if (H % 4u == 0u) { return vec4(params[r], params[r + H], params[r + 2u * H], params[r + 3u * H]); }
-  var v = vec4<f32>();
-  for (var c = 0u; c < 4u; c++) {
-    if (k + c < H) { v[c] = params[r + c * H]; }
-  }
-  return v;
-}
-
+// Ẇ_hh's columns as weightsT4 (gru_rows.wgsl) reads W_hh's.
 fn tweightsT4(w: u32, q: u32, j: u32) -> vec4<f32> {
   let k = 4u * (q % HV);
   let r = w + ((q / HV) * H + k) * H + j;

@@ -35,21 +35,10 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> hn: array<f32>;    // [B, H]
 #endif
 
-const HV = (H + 3u) / 4u; // h in vec4s of 4 units, zero-padded
 var<workgroup> hbuf: array<vec4<f32>, ${HBUF}>; // [2, ROWS, HV]
 
 fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 
-// W_hh[gate * H + j, 4 kk .. 4 kk + 3] of the weights at w, zero past H.
-fn weights4(w: u32, gate: u32, j: u32, kk: u32) -> vec4<f32> {
-  let r = w + (gate * H + j) * H + 4u * kk;
-  if (H % 4u == 0u) { return vec4(params[r], params[r + 1u], params[r + 2u], params[r + 3u]); }
-  var v = vec4<f32>();
-  for (var c = 0u; c < 4u; c++) {
-    if (4u * kk + c < H) { v[c] = params[r + c]; }
-  }
-  return v;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

@@ -29,20 +29,9 @@ struct Params {
 @group(0) @binding(7) var<storage, read> th0: array<f32>;      // [B, H] tangent of h0
 #endif
 
-const HV = (H + 3u) / 4u; // units in vec4s of 4, zero-padded
 var<workgroup> hbuf: array<vec4<f32>, ${HBUF}>; // [2, ROWS, 2, HV]: (ḣ, h) of the previous step
 
-// Row gate * H + j of W_hh (or of Ẇ_hh), columns 4 kk .. 4 kk + 3, zero past H.
-fn weights4(w: u32, gate: u32, j: u32, kk: u32) -> vec4<f32> {
-  let r = w + (gate * H + j) * H + 4u * kk;
-  if (H % 4u == 0u) { return vec4(params[r], params[r + 1u], params[r + 2u], params[r + 3u]); }
-  var v = vec4<f32>();
-  for (var c = 0u; c < 4u; c++) {
-    if (4u * kk + c < H) { v[c] = params[r + c]; }
-  }
-  return v;
-}
-
+// Ẇ_hh's rows as weights4 (gru_rows.wgsl) reads W_hh's.
 fn tweights4(w: u32, gate: u32, j: u32, kk: u32) -> vec4<f32> {
   let r = w + (gate * H + j) * H + 4u * kk;
   if (H % 4u == 0u) { return vec4(tparams[r], tparams[r + 1u], tparams[r + 2u], tparams[r + 3u]); }
