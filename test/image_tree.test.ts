@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { encode as encodePng } from 'fast-png';
 import { encode as encodeJpeg } from 'jpeg-js';
-import { loadImageTree } from '../src/data/image_tree';
+import { indexImageTree, loadImageTree } from '../src/data/image_tree';
 import { loadOmniglot } from '../src/data/omniglot';
 import { splitOmniglot } from '../src/data/omniglot_split';
 import { InputError } from '../src/runtime/errors';
@@ -91,6 +91,14 @@ test('<group>/<class>/<image> under one top folder: groups are the alphabets the
       for (let i = 0; i < 3; i++) files[`top/${g}/${c}/${i}.png`] = png(40, 40, 0.1 + 0.3 * i);
   const ds = loadImageTree(zip(files), { name: 'tree.zip' });
   expect(ds.alphabets).toEqual(['g1', 'g2', 'g3']);
+  // What the CLI checks a split on before a browser starts: the same classes, from the listing alone.
+  const { alphabets, characters, drawers, imageCount } = ds;
+  expect(indexImageTree(zip(files), { name: 'tree.zip' })).toEqual({
+    alphabets,
+    characters,
+    drawers,
+    imageCount,
+  });
   expect(ds.characters.map((c) => `${c.alphabet}/${c.name}`)).toEqual([
     'g1/a',
     'g1/b',
@@ -147,12 +155,16 @@ test('train --task images: the omniglot learner on a tree (config layout "tree")
   );
   const dir = mkdtempSync(join(tmpdir(), 'tree-'));
   try {
-    for (const c of ['a', 'b'])
-      for (let i = 0; i < 2; i++) {
-        mkdirSync(join(dir, c), { recursive: true });
-        writeFileSync(join(dir, c, `${i}.jpg`), jpeg(30, 30, 0.3 + 0.2 * i));
-      }
-    const r = await cli('train', '--task', 'images', '--data', dir, '--print-config');
+    // The split is checked before the config is printed: 4 groups give one each for test and validation and
+    // two to train on, with 2 classes apiece for 2-way episodes.
+    for (const g of ['g1', 'g2', 'g3', 'g4'])
+      for (const c of ['a', 'b'])
+        for (let i = 0; i < 2; i++) {
+          mkdirSync(join(dir, g, c), { recursive: true });
+          writeFileSync(join(dir, g, c, `${i}.jpg`), jpeg(30, 30, 0.3 + 0.2 * i));
+        }
+    const shape = ['--ways', '2', '--shots', '1', '--queries', '1'];
+    const r = await cli('train', '--task', 'images', '--data', dir, ...shape, '--print-config');
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       task: 'omniglot',

@@ -8,7 +8,7 @@ import { expect, test } from '@playwright/test';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, type Ran } from './cli_helper';
+import { cli, mapLimit, type Ran } from './cli_helper';
 import { readTensorsFile } from '../src/io/files';
 import { runsFixture, SMALL1 } from './omniglot_runs_fixture';
 
@@ -133,6 +133,11 @@ test.describe('eval on an omniglot run', () => {
     const mixed = await cli('eval', '--checkpoint', out, '--split', 'validation', '--alphabets', 'Greek');
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/--split validation scores the run's own validation alphabets/);
+    const unknown = await cli('eval', '--checkpoint', out, '--alphabets', 'Greek,Klingon');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toMatch(
+      /^metarnn: unknown test alphabet 'Klingon': this set has Balinese, /,
+    );
   });
 
   test('--within-alphabet gives each named alphabet its share of the episodes', async () => {
@@ -170,7 +175,11 @@ test.describe('eval on an omniglot run', () => {
   });
 });
 
-test('bad splits: one line naming the value and what is allowed, non-zero exit, no run directory', async () => {
+/**
+ * Each refused with exit 2 and one line naming the value and what is allowed, and nothing written. The checks
+ * run in Node on the zip's listing before any browser starts, so the calls run a few at a time.
+ */
+test('bad splits: one line naming the value and what is allowed, exit 2, no run directory', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'metarnn-omniglot-'));
   try {
     const base = ['train', '--task', 'omniglot', '--data', SMALL1, '--steps', '2', '--pretrain-steps', '1'];
@@ -180,20 +189,24 @@ test('bad splits: one line naming the value and what is allowed, non-zero exit, 
         ['--alphabets', 'Latin', '--val-alphabets', 'Latin'],
         /validation alphabet 'Latin' is named for test too/,
       ],
+      [['--val-alphabets', 'Latin'], /validation alphabet 'Latin' is a test alphabet by default/],
       [['--val-alphabets', 'Klingon'], /unknown validation alphabet 'Klingon': this set has Balinese, /],
       [
         ['--alphabets', 'Latin', '--val-alphabets', 'Balinese,Early_Aramaic,Greek,Korean'],
         /nothing is left to train on/,
       ],
+      [['--alphabets', 'Latin,Greek,Korean'], /no validation alphabets: .* name them with --val-alphabets/],
       [['--ways', '30'], /30-way episodes need 30 classes, but the test alphabets Latin has only 26/],
+      [['--shots', '15', '--queries', '10'], /= 25 images per class, but a character has only 20 drawings/],
     ];
-    for (const [args, message] of cases) {
-      const out = join(dir, 'run');
-      const r = await cli(...base, ...args, '--out', out);
-      expect(r.code, args.join(' ')).not.toBe(0);
-      const lines = r.stderr.trim().split('\n');
-      expect(lines[lines.length - 1]).toMatch(message);
-      expect(existsSync(join(out, 'checkpoint.safetensors')), args.join(' ')).toBe(false);
+    const outs = cases.map((_, i) => join(dir, `run-${i}`));
+    const ran = await mapLimit(cases, 4, ([args], i) => cli(...base, ...args, '--out', outs[i]));
+    for (const [i, r] of ran.entries()) {
+      const label = cases[i][0].join(' ');
+      expect(r.code, `${label}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n'), label).toHaveLength(1);
+      expect(r.stderr.trim(), label).toMatch(cases[i][1]);
+      expect(existsSync(outs[i]), label).toBe(false);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -10,10 +10,16 @@ import {
   OMNIGLOT_LIMITS,
   omniglotImageFromPng,
   type OmniglotDataset,
+  type OmniglotIndex,
 } from '../src/data/omniglot';
 import { loadOmniglotFile, loadOmniglotFiles, readOmniglotSource } from '../src/data/omniglot_file';
 import { areaWeights } from '../src/data/omniglot_image';
-import { loadOmniglotSources, mergeOmniglot } from '../src/data/omniglot_merge';
+import {
+  indexOmniglotSources,
+  loadOmniglotSources,
+  mergeOmniglot,
+  mergeOmniglotIndex,
+} from '../src/data/omniglot_merge';
 import { InputError } from '../src/runtime/errors';
 import { expectOmniglotError } from './omniglot_expect';
 
@@ -186,12 +192,11 @@ function oneCharacter(drawers: number[], ink = strokes): Uint8Array {
 
 test('merge: sources sorted together, a character kept once when identical, refused when it differs', () => {
   const a = loadOmniglot(oneCharacter([1, 2]), { name: 'a.zip' });
-  const b = loadOmniglot(
-    zipSync({
-      'B/character02/0202_01.png': bitPng(105, 105, strokes),
-      'A/character00/0100_03.png': bitPng(105, 105, (y) => y < 9),
-    }),
-  );
+  const bZip = zipSync({
+    'B/character02/0202_01.png': bitPng(105, 105, strokes),
+    'A/character00/0100_03.png': bitPng(105, 105, (y) => y < 9),
+  });
+  const b = loadOmniglot(bZip);
   const both = mergeOmniglot([
     { name: 'b.zip', dataset: b },
     { name: 'a.zip', dataset: a },
@@ -224,6 +229,24 @@ test('merge: sources sorted together, a character kept once when identical, refu
   // The page's path: several zips loaded and merged in one call.
   const zips = [oneCharacter([1, 2]), oneCharacter([1, 2])].map((zip, i) => ({ name: `z${i}.zip`, zip }));
   expectSameDataset(loadOmniglotSources(zips), a);
+
+  // The CLI's listings merge to the same classes and refuse the same conflicts, but for pixels (not listed).
+  const index = (o: ReturnType<typeof other>) => ({ name: o.name, dataset: withoutImages(o.dataset) });
+  const mergeIndex = (o: ReturnType<typeof other>) => () =>
+    mergeOmniglotIndex([{ name: 'a.zip', dataset: withoutImages(a) }, index(o)]);
+  expect(indexOmniglotSources([{ name: 'b.zip', zip: bZip }, ...zips])).toEqual(withoutImages(both));
+  expectOmniglotError(mergeIndex(other([1, 3])), ...named, 'drawing 2 is by drawer 2 against 3');
+  expectOmniglotError(mergeIndex(other([1])), ...named, '2 drawings against 1');
+  expect(mergeIndex(other([1, 2], (y, x) => strokes(y, x) || y === 50))().characters).toHaveLength(1);
+  expectOmniglotError(() => mergeOmniglotIndex([]), 'at least one');
+});
+
+/** A loaded data set as the CLI's listing gives it: everything but the images. */
+const withoutImages = ({ imageCount, drawers, alphabets, characters }: OmniglotDataset): OmniglotIndex => ({
+  imageCount,
+  drawers,
+  alphabets,
+  characters,
 });
 
 /** The images and drawers of `ds`'s characters of `alphabet`, for comparing the same alphabet across sets. */
@@ -279,6 +302,9 @@ test.describe('images_background_small1.zip + images_background_small2.zip', () 
       ).toBe(true);
     }
     expect(ds.characters.map((c) => c.start)).toEqual(ds.characters.map((_, i) => i * 20));
+    // The CLI's check reads the same classes from the zips' listings alone.
+    const zips = [SMALL1, SMALL2].map((name) => ({ name, zip: readFileSync(name) }));
+    expect(indexOmniglotSources(zips)).toEqual(withoutImages(ds));
     // The order of the sources does not matter, and a zip merged with itself is itself.
     const reversed = [
       { name: SMALL2, dataset: small2 },

@@ -8,7 +8,7 @@ import type { EvalResult } from '../meta/learner';
 import type { MetaConfig } from '../io/meta_config';
 import { InputError } from '../runtime/errors';
 import { withRunner } from './runner';
-import { loadTaskData } from './task_data';
+import { checkOmniglotData, loadTaskData } from './task_data';
 import { evalWithinAlphabets, type WithinAlphabetResult } from './eval_within';
 import { checkEvalOptions, evalConfig, splitWarnings } from './eval_split';
 import { readDataFile } from '../data/omniglot_file';
@@ -220,6 +220,7 @@ export function register(program: Command): void {
       const lopt = loptEvalOptions(opts, run.config.learner, episodes);
       const config: MetaConfig & LoptConfig = { ...evalConfig(run, opts, split), ...lopt.config };
       const seed = config.seed + EVAL_SEED_OFFSET[split];
+      checkOmniglotData(config, { split, withinAlphabet: opts.withinAlphabet }); // before the browser starts
       const [r, cmps] = await withRunner(async (runner) => {
         const data = await loadTaskData(runner, config);
         for (const line of splitWarnings(run, opts, data)) console.error(line);

@@ -16,6 +16,10 @@ export interface WithinAlphabetResult extends EvalResult {
   skipped: string[];
 }
 
+/** The page's refusal of an alphabet with fewer characters than the ways: that alphabet is left out. */
+export const tooFewForWays = (e: unknown): boolean =>
+  /-way episodes need \d+ classes, but the test alphabets/.test((e as Error).message);
+
 export async function evalWithinAlphabets(
   runner: Runner,
   config: RunConfig,
@@ -38,7 +42,7 @@ export async function evalWithinAlphabets(
       r = await runner.call('evalRun', one, resume, share, seed, 'test');
     } catch (e) {
       // Too few characters for the episode's ways (scoring checks only the test split, this one alphabet).
-      if (/-way episodes need \d+ classes, but the test alphabets/.test((e as Error).message)) {
+      if (tooFewForWays(e)) {
         skipped.push(`${alphabet} (${(e as Error).message.replace(/^.*has only /, 'has only ')})`);
         continue;
       }

@@ -8,8 +8,16 @@ import type { RunConfig } from '../io/run_config';
 import { InputError } from '../runtime/errors';
 import type { Runner } from './runner';
 import type { OmniglotSummary } from '../protocol/harness';
-import { defaultHeldOut, defaultValidation } from '../data/omniglot_split';
-import { heldOutAlphabets } from '../data/omniglot_split';
+import {
+  checkSplitClasses,
+  classifierSplit,
+  defaultHeldOut,
+  defaultValidation,
+  heldOutAlphabets,
+  type EvalSplit,
+} from '../data/omniglot_split';
+import { indexOmniglotSources } from '../data/omniglot_merge';
+import { tooFewForWays } from './eval_within';
 import { readRegressionTasks, readSeriesPath } from '../data/series_file';
 import {
   checkTaskSizes,
@@ -101,9 +109,49 @@ export function readRegressionData(c: RunConfig): RegressionTask[] | null {
   return tasks;
 }
 
+/** Reads and checks a run's data before any browser starts; for Omniglot, returns the zips to send. */
 export function checkTaskData(c: RunConfig): TaskDataFiles | null {
   if (c.task === 'series') readSeriesData(c);
   if (c.task === 'regression') readRegressionData(c);
+  return checkOmniglotData(c);
+}
+
+/** How `eval` uses a run's Omniglot data (absent: training), for the checks made before the browser starts. */
+export interface Scoring {
+  split: EvalSplit;
+  withinAlphabet?: boolean;
+}
+
+/**
+ * The Omniglot zips of an omniglot run, read, with the split and episodes checked on their listings as the
+ * page checks them on the loaded images (classifierSplit; training also needs validation classes to choose
+ * on): a bad split is refused here in milliseconds rather than after a browser has decoded every image.
+ * Copies of a character in two zips that differ only in pixels are still refused by the page, which sees them.
+ */
+export function checkOmniglotData(c: RunConfig, scoring?: Scoring): TaskDataFiles | null {
+  const files = readOmniglotData(c);
+  if (!files) return null;
+  const sources = files.names.map((name, i) => ({ name, zip: files.zips[i] }));
+  const index = indexOmniglotSources(sources, { layout: c.layout });
+  if (!scoring) {
+    checkSplitClasses(classifierSplit(index, c), 'validation', index.alphabets);
+  } else if (!scoring.withinAlphabet) {
+    classifierSplit(index, { ...c, scoring: true });
+  } else {
+    // Each named alphabet is scored as the test split on its own; those too small for the ways are left out.
+    for (const alphabets of heldOutAlphabets(c.alphabets) ?? []) {
+      try {
+        classifierSplit(index, { ...c, alphabets, scoring: true });
+      } catch (e) {
+        if (!tooFewForWays(e)) throw e;
+      }
+    }
+  }
+  return files;
+}
+
+/** The zips or folders `--data` names, read (folders packed as zips), for a task that takes them. */
+function readOmniglotData(c: RunConfig): TaskDataFiles | null {
   if (c.task !== 'omniglot') return null;
   if (!c.data && c.layout === 'tree') {
     throw new InputError(
@@ -133,7 +181,7 @@ export async function loadTaskData(runner: Runner, c: RunConfig): Promise<Omnigl
     await runner.call('seriesLoad', series);
     return null;
   }
-  const files = checkTaskData(c);
+  const files = readOmniglotData(c);
   if (!files) return null;
   const base64 = files.zips.map((z) => Buffer.from(z).toString('base64'));
   return runner.call('omniglotLoad', base64, files.names, c.layout);

@@ -86,6 +86,7 @@ async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
       );
     }
     checkConfig(config, lib);
+    checkTaskData(config);
     const out = resolve(opts.out ?? opts.resume);
     if (out !== resolve(opts.resume) && holdsRun(out)) throw alreadyRun(opts.out!);
     return { config, out, resumed: saved, minutes, ...saving };
@@ -94,7 +95,7 @@ async function planTrain(opts: TrainOptions): Promise<TrainPlan> {
   const chosen = { ...lib.defaults, ...fromFile, ...given };
   const config: RunConfig = { ...lib.defaultsFor(chosen.task, chosen.learner), ...fromFile, ...given };
   checkConfig(config, lib);
-  checkTaskData(config); // a missing or unreadable dataset fails before the browser starts
+  checkTaskData(config); // missing or unreadable data, or a bad split, fails before the browser starts
   const out = resolve(opts.out ?? `runs/${config.task}-${config.learner}-${stamp()}`);
   if (holdsRun(out)) throw alreadyRun(opts.out ?? out);
   return { config, out, resumed: null, minutes, init: initFrom(opts.initFrom, config), ...saving };

@@ -6,10 +6,19 @@
  * classes are what the classifier meta-trains on, split train / validation / test by group as Omniglot is
  * by alphabet. Without groups every class is its own group, so the split divides classes.
  */
-import { OmniglotError, unzipImages, compareCharacters, type OmniglotDataset } from './omniglot';
+import {
+  indexClasses,
+  listImages,
+  OmniglotError,
+  unzipImages,
+  type ClassFiles,
+  type OmniglotDataset,
+  type OmniglotIndex,
+} from './omniglot';
 import { userImage } from './user_images';
 
 const IMAGE = /\.(png|jpe?g)$/i;
+const isImage = (p: string) => IMAGE.test(p);
 
 export interface ImageTreeOptions {
   /** Named in messages (a path). */
@@ -22,8 +31,23 @@ export interface ImageTreeOptions {
 export function loadImageTree(zip: Uint8Array, options: ImageTreeOptions = {}): OmniglotDataset {
   const name = options.name ?? 'the zip';
   const size = options.size ?? 28;
-  const files = unzipImages(zip, name, (p) => IMAGE.test(p));
-  let paths = Object.keys(files).map((p) => p.split('/'));
+  const files = unzipImages(zip, name, isImage);
+  const { index, paths } = indexClasses(treeClasses(Object.keys(files), name));
+  const pixels = size * size;
+  const images = new Float32Array(index.imageCount * pixels);
+  paths.forEach((f, at) => images.set(userImage(files[f], `${name}: ${f}`, size), at * pixels));
+  return { size, images, ...index };
+}
+
+/** loadImageTree's data set without its images: the zip's listing only, nothing inflated or decoded. */
+export function indexImageTree(zip: Uint8Array, options: Pick<ImageTreeOptions, 'name'> = {}): OmniglotIndex {
+  const name = options.name ?? 'the zip';
+  return indexClasses(treeClasses(listImages(zip, name, isImage), name)).index;
+}
+
+/** The classes of an image tree's image paths, each with its files in name order. */
+function treeClasses(files: string[], name: string): ClassFiles[] {
+  let paths = files.map((p) => p.split('/'));
   if (!paths.length) throw new OmniglotError(`${name}: no PNG or JPEG images in it`);
   // One top folder around everything (a zipped folder, or zipFolder's own prefix) is not a level.
   const tops = new Set(paths.map((p) => p[0]));
@@ -36,9 +60,7 @@ export function loadImageTree(zip: Uint8Array, options: ImageTreeOptions = {}): 
         '<group>/<class>/<image> (one top folder around them is fine), all at the same depth',
     );
   }
-  const original = new Map(
-    Object.keys(files).map((k) => [k.split('/').slice(-paths[0].length).join('/'), k]),
-  );
+  const original = new Map(files.map((k) => [k.split('/').slice(-paths[0].length).join('/'), k]));
   const byClass = new Map<string, { alphabet: string; name: string; files: string[] }>();
   for (const p of paths) {
     const cls = p[p.length - 2];
@@ -48,22 +70,9 @@ export function loadImageTree(zip: Uint8Array, options: ImageTreeOptions = {}): 
     entry.files.push(original.get(p.join('/'))!);
     byClass.set(key, entry);
   }
-  const classes = [...byClass.values()].sort(compareCharacters);
-  const imageCount = classes.reduce((n, c) => n + c.files.length, 0);
-  const pixels = size * size;
-  const images = new Float32Array(imageCount * pixels);
-  const drawers = new Uint16Array(imageCount);
-  const characters: OmniglotDataset['characters'] = [];
-  let at = 0;
-  for (const c of classes) {
-    characters.push({ alphabet: c.alphabet, name: c.name, start: at, count: c.files.length });
-    c.files.sort().forEach((f, i) => {
-      images.set(userImage(files[f], `${name}: ${f}`, size), at * pixels);
-      drawers[at++] = Math.min(i + 1, 0xffff); // no drawers here: the file order stands in
-    });
-  }
-  const alphabets = [...new Set(characters.map((c) => c.alphabet))].sort((a, b) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  return { size, images, imageCount, drawers, alphabets, characters };
+  // No drawers here: the file order stands in.
+  return [...byClass.values()].map((c) => {
+    const sorted = c.files.sort();
+    return { ...c, files: sorted, drawers: sorted.map((_, i) => Math.min(i + 1, 0xffff)) };
+  });
 }

@@ -67,14 +67,50 @@ export interface OmniglotLoadOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * What a data set holds before any image is decoded: its classes, their drawers and the order of its images,
+ * all from the zip's listing. The CLI checks a split against it before a browser starts (cli/task_data.ts).
+ */
+export type OmniglotIndex = Omit<OmniglotDataset, 'size' | 'images'>;
+
+/** A class as a layout finds it: its images' paths in the order they are stored, and their drawers. */
+export interface ClassFiles {
+  alphabet: string;
+  name: string;
+  files: string[];
+  drawers: number[];
+}
+
 /** Reads an Omniglot zip (images_background*.zip / images_evaluation.zip) into memory. */
 export function loadOmniglot(zip: Uint8Array, options: OmniglotLoadOptions = {}): OmniglotDataset {
   const name = options.name ?? 'the zip';
   const size = options.size ?? OMNIGLOT_SIZE;
   const files = unzipImages(zip, name);
+  const { index, paths } = indexClasses(omniglotClasses(Object.keys(files), name));
+  const pixels = size * size;
+  const images = new Float32Array(index.imageCount * pixels);
+  options.onProgress?.(0, index.imageCount);
+  paths.forEach((f, at) => {
+    images.set(omniglotImageFromPng(files[f], f, { name, size }), at * pixels);
+    if ((at + 1) % 64 === 0 || at + 1 === index.imageCount) options.onProgress?.(at + 1, index.imageCount);
+  });
+  return { size, images, ...index };
+}
+
+/** loadOmniglot's data set without its images: the zip's listing only, nothing inflated or decoded. */
+export function indexOmniglot(
+  zip: Uint8Array,
+  options: Pick<OmniglotLoadOptions, 'name'> = {},
+): OmniglotIndex {
+  const name = options.name ?? 'the zip';
+  return indexClasses(omniglotClasses(listImages(zip, name), name)).index;
+}
+
+/** The characters of an Omniglot zip's PNG paths, each with its drawings sorted by drawer. */
+function omniglotClasses(paths: string[], name: string): ClassFiles[] {
   // Strict about the character folder's name: a zip of another layout (e.g. the one-shot runs,
   // runNN/training/classNN.png) fails here with a clear message instead of loading as nonsense classes.
-  const misplaced = Object.keys(files).find((p) => {
+  const misplaced = paths.find((p) => {
     const parts = p.split('/');
     return parts.length < 3 || !/^character\d+$/i.test(parts[parts.length - 2]);
   });
@@ -85,7 +121,7 @@ export function loadOmniglot(zip: Uint8Array, options: OmniglotLoadOptions = {})
     );
   }
   const byCharacter = new Map<string, { alphabet: string; name: string; files: string[] }>();
-  for (const path of Object.keys(files)) {
+  for (const path of paths) {
     const parts = path.split('/');
     const [alphabet, character] = parts.slice(-3, -1);
     const key = `${alphabet}/${character}`;
@@ -98,25 +134,25 @@ export function loadOmniglot(zip: Uint8Array, options: OmniglotLoadOptions = {})
       `${name}: wrong layout: no <alphabet>/<character>/*.png entries (is this an Omniglot images_*.zip?)`,
     );
   }
-  const groups = [...byCharacter.values()].sort(compareCharacters);
-  const imageCount = groups.reduce((n, g) => n + g.files.length, 0);
-  const pixels = size * size;
-  const images = new Float32Array(imageCount * pixels);
-  const drawers = new Uint16Array(imageCount);
-  const characters: OmniglotCharacter[] = [];
-  options.onProgress?.(0, imageCount);
-  let at = 0;
-  for (const g of groups) {
+  return [...byCharacter.values()].map((g) => {
     const sorted = g.files.map((f) => ({ f, drawer: drawerOf(f) })).sort((a, b) => a.drawer - b.drawer);
-    characters.push({ alphabet: g.alphabet, name: g.name, start: at, count: sorted.length });
-    for (const { f, drawer } of sorted) {
-      images.set(omniglotImageFromPng(files[f], f, { name, size }), at * pixels);
-      drawers[at++] = drawer;
-      if (at % 64 === 0 || at === imageCount) options.onProgress?.(at, imageCount);
-    }
+    return { ...g, files: sorted.map((s) => s.f), drawers: sorted.map((s) => s.drawer) };
+  });
+}
+
+/** Classes sorted as a data set holds them (by alphabet, then name), and the path of each image in order. */
+export function indexClasses(classes: ClassFiles[]): { index: OmniglotIndex; paths: string[] } {
+  const sorted = [...classes].sort(compareCharacters);
+  const paths = sorted.flatMap((c) => c.files);
+  const drawers = Uint16Array.from(sorted.flatMap((c) => c.drawers));
+  const characters: OmniglotCharacter[] = [];
+  let at = 0;
+  for (const c of sorted) {
+    characters.push({ alphabet: c.alphabet, name: c.name, start: at, count: c.files.length });
+    at += c.files.length;
   }
   const alphabets = [...new Set(characters.map((c) => c.alphabet))].sort(compare);
-  return { size, images, imageCount, drawers, alphabets, characters };
+  return { index: { imageCount: at, drawers, alphabets, characters }, paths };
 }
 
 /**
@@ -142,16 +178,34 @@ export const compareCharacters = (
   b: { alphabet: string; name: string },
 ): number => (a.alphabet === b.alphabet ? compare(a.name, b.name) : compare(a.alphabet, b.alphabet));
 
+const isPng = (p: string) => p.toLowerCase().endsWith('.png');
+
 /** Unzips the entries `keep` selects (.png by default), refusing oversized archives before inflating anything. */
 export function unzipImages(
   zip: Uint8Array,
   name: string,
-  keep: (path: string) => boolean = (p) => p.toLowerCase().endsWith('.png'),
+  keep: (path: string) => boolean = isPng,
 ): Record<string, Uint8Array> {
+  return readZip(zip, name, imageFilter(name, keep));
+}
+
+/** The paths unzipImages would return, in its order and with its caps, from the listing: nothing inflated. */
+export function listImages(zip: Uint8Array, name: string, keep: (path: string) => boolean = isPng): string[] {
+  const filter = imageFilter(name, keep);
+  const paths = new Set<string>();
+  readZip(zip, name, (e) => {
+    if (filter(e)) paths.add(e.name);
+    return false;
+  });
+  return [...paths];
+}
+
+/** The entries an image loader keeps, counted against OMNIGLOT_LIMITS as the listing is read. */
+function imageFilter(name: string, keep: (path: string) => boolean): (f: ZipEntry) => boolean {
   let entries = 0;
   let images = 0;
   let total = 0;
-  const filter = (f: ZipEntry) => {
+  return (f: ZipEntry) => {
     if (++entries > OMNIGLOT_LIMITS.files) {
       throw new OmniglotError(`${name}: more than ${OMNIGLOT_LIMITS.files} entries: not an Omniglot zip`);
     }
@@ -176,8 +230,11 @@ export function unzipImages(
     }
     return true;
   };
+}
+
+function readZip(zip: Uint8Array, name: string, keep: (f: ZipEntry) => boolean): Record<string, Uint8Array> {
   try {
-    return unzipChecked(zip, filter);
+    return unzipChecked(zip, keep);
   } catch (e) {
     if (e instanceof ZipError) throw new OmniglotError(`${name}: not a readable zip file (${e.message})`);
     throw e;

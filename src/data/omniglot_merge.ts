@@ -3,24 +3,27 @@
  * images_background_small2.zip both hold Greek and Latin, byte for byte, so a character must count once or
  * it would be two classes with the same drawings (and could sit on both sides of a train/test split).
  */
-import { loadImageTree } from './image_tree';
+import { indexImageTree, loadImageTree } from './image_tree';
 import {
   compareCharacters,
+  indexOmniglot,
   loadOmniglot,
   OmniglotError,
   type OmniglotCharacter,
   type OmniglotDataset,
+  type OmniglotIndex,
   type OmniglotLoadOptions,
 } from './omniglot';
 
-export interface OmniglotPart {
+/** A source as loaded (a data set) or as listed (an index, no images), named in messages. */
+export interface OmniglotPart<D extends OmniglotIndex = OmniglotDataset> {
   /** Named in messages (a path). */
   name: string;
-  dataset: OmniglotDataset;
+  dataset: D;
 }
 
-interface Kept {
-  part: OmniglotPart;
+interface Kept<D extends OmniglotIndex> {
+  part: OmniglotPart<D>;
   character: OmniglotCharacter;
 }
 
@@ -31,8 +34,7 @@ interface Kept {
  * Characters come out sorted as loadOmniglot sorts them, each with its drawers in their order.
  */
 export function mergeOmniglot(parts: OmniglotPart[]): OmniglotDataset {
-  if (!parts.length) throw new OmniglotError('no Omniglot data to merge: give at least one zip or folder');
-  const size = parts[0].dataset.size;
+  const size = parts[0]?.dataset.size;
   const odd = parts.find((p) => p.dataset.size !== size);
   if (odd) {
     throw new OmniglotError(
@@ -40,7 +42,28 @@ export function mergeOmniglot(parts: OmniglotPart[]): OmniglotDataset {
         'load every source at one size',
     );
   }
-  const kept = new Map<string, Kept>();
+  const kept = keptCharacters(parts);
+  const n = size * size;
+  const { index, from } = packIndex(kept);
+  const images = new Float32Array(index.imageCount * n);
+  kept.forEach(({ part, character: c }, i) =>
+    images.set(part.dataset.images.subarray(c.start * n, (c.start + c.count) * n), from[i] * n),
+  );
+  return { size, images, ...index };
+}
+
+/**
+ * mergeOmniglot on listings: the same characters kept, the same conflicts refused as far as a listing shows
+ * them (counts and drawers); copies that differ only in pixels are found when the images are loaded.
+ */
+export function mergeOmniglotIndex(parts: OmniglotPart<OmniglotIndex>[]): OmniglotIndex {
+  return packIndex(keptCharacters(parts)).index;
+}
+
+/** Each alphabet/character once, sorted, after checking that its copies are the same. */
+function keptCharacters<D extends OmniglotIndex>(parts: OmniglotPart<D>[]): Kept<D>[] {
+  if (!parts.length) throw new OmniglotError('no Omniglot data to merge: give at least one zip or folder');
+  const kept = new Map<string, Kept<D>>();
   for (const part of parts) {
     for (const character of part.dataset.characters) {
       const key = `${character.alphabet}/${character.name}`;
@@ -49,14 +72,11 @@ export function mergeOmniglot(parts: OmniglotPart[]): OmniglotDataset {
       else checkSame(key, first, { part, character });
     }
   }
-  return pack(
-    [...kept.values()].sort((a, b) => compareCharacters(a.character, b.character)),
-    size,
-  );
+  return [...kept.values()].sort((a, b) => compareCharacters(a.character, b.character));
 }
 
-/** Throws unless both copies of a character have the same drawers and the same images. */
-function checkSame(key: string, a: Kept, b: Kept): void {
+/** Throws unless both copies of a character have the same drawers and (where loaded) the same images. */
+function checkSame<D extends OmniglotIndex>(key: string, a: Kept<D>, b: Kept<D>): void {
   const why = difference(a, b);
   if (!why) return;
   throw new OmniglotError(
@@ -65,40 +85,40 @@ function checkSame(key: string, a: Kept, b: Kept): void {
   );
 }
 
-function difference(a: Kept, b: Kept): string | null {
+function difference<D extends OmniglotIndex>(a: Kept<D>, b: Kept<D>): string | null {
   const [ca, cb] = [a.character, b.character];
   if (ca.count !== cb.count) return `${ca.count} drawings against ${cb.count}`;
   const da = a.part.dataset.drawers.subarray(ca.start, ca.start + ca.count);
   const db = b.part.dataset.drawers.subarray(cb.start, cb.start + cb.count);
   const d = da.findIndex((v, i) => v !== db[i]);
   if (d >= 0) return `drawing ${d + 1} is by drawer ${da[d]} against ${db[d]}`;
-  const n = a.part.dataset.size ** 2;
-  const ia = a.part.dataset.images.subarray(ca.start * n, (ca.start + ca.count) * n);
-  const ib = b.part.dataset.images.subarray(cb.start * n, (cb.start + cb.count) * n);
+  const [A, B] = [a.part.dataset, b.part.dataset] as Partial<OmniglotDataset>[];
+  if (!A.images || !B.images) return null; // listings: the pixels are compared when loaded
+  const n = A.size! ** 2;
+  const ia = A.images.subarray(ca.start * n, (ca.start + ca.count) * n);
+  const ib = B.images.subarray(cb.start * n, (cb.start + cb.count) * n);
   const p = ia.findIndex((v, i) => v !== ib[i]);
   if (p >= 0) return `drawer ${da[Math.floor(p / n)]}'s images differ`;
   return null;
 }
 
-/** Copies the kept characters' images and drawers into one data set, in the given order. */
-function pack(kept: Kept[], size: number): OmniglotDataset {
-  const n = size * size;
+/** The kept characters' drawers as one index, in the given order, and where each one's images start. */
+function packIndex<D extends OmniglotIndex>(kept: Kept<D>[]): { index: OmniglotIndex; from: number[] } {
   const imageCount = kept.reduce((sum, k) => sum + k.character.count, 0);
-  const images = new Float32Array(imageCount * n);
   const drawers = new Uint16Array(imageCount);
   const characters: OmniglotCharacter[] = [];
+  const from: number[] = [];
   let at = 0;
   for (const { part, character: c } of kept) {
-    images.set(part.dataset.images.subarray(c.start * n, (c.start + c.count) * n), at * n);
     drawers.set(part.dataset.drawers.subarray(c.start, c.start + c.count), at);
     characters.push({ alphabet: c.alphabet, name: c.name, start: at, count: c.count });
+    from.push(at);
     at += c.count;
   }
   const alphabets = [...new Set(characters.map((c) => c.alphabet))]; // sorted, as the characters are
-  return { size, images, imageCount, drawers, alphabets, characters };
+  return { index: { imageCount, drawers, alphabets, characters }, from };
 }
 
-/** Loads each zip and merges them (a single zip is returned as loaded): what the page and the CLI both call. */
 /**
  * How a source's images are laid out: 'omniglot', the original zips' strict `[<root>/]<alphabet>/characterNN/`
  * of PNGs (anything else is refused, e.g. the one-shot runs' zip), or 'tree', your own classes
@@ -106,6 +126,7 @@ function pack(kept: Kept[], size: number): OmniglotDataset {
  */
 export type ImageLayout = 'omniglot' | 'tree';
 
+/** Loads each zip and merges them (a single zip is returned as loaded): what the page and the CLI both call. */
 export function loadOmniglotSources(
   sources: { name: string; zip: Uint8Array }[],
   options: Omit<OmniglotLoadOptions, 'name'> & { layout?: ImageLayout } = {},
@@ -116,4 +137,15 @@ export function loadOmniglotSources(
       : loadOmniglot(zip, { ...options, name });
   const parts = sources.map(({ name, zip }) => ({ name, dataset: load(zip, name) }));
   return parts.length === 1 ? parts[0].dataset : mergeOmniglot(parts);
+}
+
+/** What loadOmniglotSources would load, from the zips' listings: no image is inflated or decoded. */
+export function indexOmniglotSources(
+  sources: { name: string; zip: Uint8Array }[],
+  options: { layout?: ImageLayout } = {},
+): OmniglotIndex {
+  const index = (zip: Uint8Array, name: string) =>
+    options.layout === 'tree' ? indexImageTree(zip, { name }) : indexOmniglot(zip, { name });
+  const parts = sources.map(({ name, zip }) => ({ name, dataset: index(zip, name) }));
+  return parts.length === 1 ? parts[0].dataset : mergeOmniglotIndex(parts);
 }

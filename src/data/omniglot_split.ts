@@ -3,7 +3,7 @@
  * at random), and the check that a class pool can supply the episodes asked of it.
  */
 import { rng } from '../layout/random';
-import { OmniglotError, type OmniglotDataset } from './omniglot';
+import { OmniglotError, type OmniglotIndex } from './omniglot';
 
 export interface OmniglotSplitOptions {
   /** 'alphabet' (default): whole alphabets held out, as in Lake et al.; 'character': characters at random. */
@@ -55,7 +55,7 @@ export type SplitName = (typeof SPLITS)[number];
 export type EvalSplit = Exclude<SplitName, 'train'>;
 
 /** The test alphabets by default: the last fifth (at least one) in sorted order — Latin for small1. */
-export function defaultHeldOut(ds: Pick<OmniglotDataset, 'alphabets'>): string[] {
+export function defaultHeldOut(ds: Pick<OmniglotIndex, 'alphabets'>): string[] {
   const n = Math.max(1, Math.round(ds.alphabets.length / 5));
   return ds.alphabets.slice(-n);
 }
@@ -64,13 +64,13 @@ export function defaultHeldOut(ds: Pick<OmniglotDataset, 'alphabets'>): string[]
  * The validation alphabets by default: as many as the test ones, just before them in sorted order, but at most
  * half of those left, so that at least as many stay to train on; none when fewer than three are left.
  */
-export function defaultValidation(ds: Pick<OmniglotDataset, 'alphabets'>, test: string[]): string[] {
+export function defaultValidation(ds: Pick<OmniglotIndex, 'alphabets'>, test: string[]): string[] {
   const rest = ds.alphabets.filter((a) => !test.includes(a));
   const n = Math.min(test.length, Math.floor(rest.length / 2));
   return rest.length >= 3 ? rest.slice(-n) : [];
 }
 
-export function splitOmniglot(ds: OmniglotDataset, o: OmniglotSplitOptions = {}): OmniglotSplit {
+export function splitOmniglot(ds: OmniglotIndex, o: OmniglotSplitOptions = {}): OmniglotSplit {
   const R = o.rotations ?? 1;
   const byAlphabet = (o.by ?? 'alphabet') === 'alphabet';
   const {
@@ -98,7 +98,7 @@ export function splitOmniglot(ds: OmniglotDataset, o: OmniglotSplitOptions = {})
 }
 
 /** Characters by alphabet, with the checks a user's lists need: known, not repeated, not in two splits. */
-function alphabetSplit(ds: OmniglotDataset, o: OmniglotSplitOptions) {
+function alphabetSplit(ds: OmniglotIndex, o: OmniglotSplitOptions) {
   const heldOut = o.heldOut?.length ? checkAlphabets(ds, o.heldOut, 'test') : defaultHeldOut(ds);
   const validationAlphabets = o.validation?.length
     ? checkAlphabets(ds, o.validation, 'validation')
@@ -118,7 +118,7 @@ function alphabetSplit(ds: OmniglotDataset, o: OmniglotSplitOptions) {
   return { test: of(heldOut), validation: of(validationAlphabets), heldOut, validationAlphabets };
 }
 
-function checkAlphabets(ds: OmniglotDataset, names: string[], what: string): string[] {
+function checkAlphabets(ds: OmniglotIndex, names: string[], what: string): string[] {
   const twice = names.find((a, i) => names.indexOf(a) !== i);
   if (twice) throw new OmniglotError(`${what} alphabet '${twice}' is named twice: name each alphabet once`);
   const unknown = names.filter((a) => !ds.alphabets.includes(a));
@@ -132,7 +132,7 @@ function checkAlphabets(ds: OmniglotDataset, names: string[], what: string): str
 }
 
 /** Characters at random: the first `fraction` of a seeded shuffle for test, the next for validation. */
-function characterSplit(ds: OmniglotDataset, o: OmniglotSplitOptions) {
+function characterSplit(ds: OmniglotIndex, o: OmniglotSplitOptions) {
   const fraction = o.fraction ?? 0.2;
   if (!(fraction > 0 && fraction < 0.5))
     throw new OmniglotError(`held-out fraction must be in (0, 0.5), got ${fraction}`);
@@ -177,7 +177,7 @@ export interface EpisodeShape {
 }
 
 /** Refuses episodes a class pool cannot supply: too many ways, or more images per class than drawings. */
-export function checkEpisodeShape(ds: OmniglotDataset, pool: number[], e: EpisodeShape, what: string): void {
+export function checkEpisodeShape(ds: OmniglotIndex, pool: number[], e: EpisodeShape, what: string): void {
   for (const [k, v] of Object.entries(e)) {
     if (!(Number.isInteger(v) && v >= 1)) throw new OmniglotError(`${k} must be an integer ≥ 1, got ${v}`);
   }
@@ -193,4 +193,43 @@ export function checkEpisodeShape(ds: OmniglotDataset, pool: number[], e: Episod
         `character has only ${fewest} drawings (one per drawer): lower shots or queries`,
     );
   }
+}
+
+/**
+ * A classifier's split settings as its config holds them (MetaConfig & OmniglotConfig in the page, RunConfig in
+ * the CLI): the episode shape, the seed, and the alphabets as a list or comma-separated.
+ */
+export interface ClassifierSplitConfig extends EpisodeShape {
+  seed: number;
+  alphabets?: string | string[];
+  valAlphabets?: string | string[];
+  split?: 'alphabet' | 'character';
+  /** false: no rotated classes; default true (4). */
+  rotations?: boolean;
+  scoring?: boolean;
+}
+
+/**
+ * The split a classifier with config `c` draws on, refused where it cannot supply the episodes asked of it.
+ * Only classes and counts matter, so the page checks the loaded data set as it builds a learner, and the CLI
+ * checks the zips' listings (an OmniglotIndex) with the same messages before a browser starts.
+ */
+export function classifierSplit(ds: OmniglotIndex, c: ClassifierSplitConfig): OmniglotSplit {
+  const split = splitOmniglot(ds, {
+    by: c.split,
+    heldOut: heldOutAlphabets(c.alphabets),
+    validation: heldOutAlphabets(c.valAlphabets),
+    scoring: c.scoring,
+    rotations: c.rotations === false ? 1 : 4,
+    seed: c.seed,
+  });
+  const shape = { ways: c.ways, shots: c.shots, queries: c.queries };
+  const named = (what: string, alphabets: string[]) =>
+    alphabets.length ? `${what} alphabets ${alphabets.join(', ')}` : `${what} set`;
+  checkEpisodeShape(ds, split.test, shape, named('test', split.heldOut));
+  // Scoring needs only test classes; training refuses an empty validation split when it starts.
+  if (!c.scoring) checkEpisodeShape(ds, split.train, shape, 'training set');
+  if (!c.scoring && split.validation.length)
+    checkEpisodeShape(ds, split.validation, shape, named('validation', split.validationAlphabets));
+  return split;
 }

@@ -7,14 +7,8 @@ import { InputError } from '../runtime/errors';
 import { gruParamLayout, type GruShape, type ParamEntry } from '../layout/gru_layout';
 import { labelBindWidth } from '../kernels/label_bind';
 import type { OmniglotDataset } from '../data/omniglot';
-import { checkEpisodeShape, splitOmniglot, type OmniglotSplit } from '../data/omniglot_split';
-import {
-  encoderSchedule,
-  ENCODER,
-  ENCODERS,
-  heldOutAlphabets,
-  type OmniglotConfig,
-} from './classifier_config';
+import { classifierSplit, type OmniglotSplit } from '../data/omniglot_split';
+import { encoderSchedule, ENCODER, ENCODERS, type OmniglotConfig } from './classifier_config';
 import { gruHeadEntries } from './gru_head';
 import { AttentionMemory, attentionMemoryEntries, MEMORY } from './attention_memory';
 import { imageEncoder, type ImageEncoder } from './image_encoder';
@@ -41,24 +35,9 @@ export interface ClassifierModel {
 }
 
 export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): ClassifierModel {
-  const { ways: N, shots: K, queries: Q, hidden: H } = config;
+  const { ways: N, hidden: H } = config;
   const o = config as MetaConfig & OmniglotConfig;
-  const split = splitOmniglot(dataset, {
-    by: o.split,
-    heldOut: heldOutAlphabets(o.alphabets),
-    validation: heldOutAlphabets(o.valAlphabets),
-    scoring: o.scoring,
-    rotations: o.rotations === false ? 1 : 4,
-    seed: config.seed,
-  });
-  const shape = { ways: N, shots: K, queries: Q };
-  const named = (what: string, alphabets: string[]) =>
-    alphabets.length ? `${what} alphabets ${alphabets.join(', ')}` : `${what} set`;
-  checkEpisodeShape(dataset, split.test, shape, named('test', split.heldOut));
-  // Scoring needs only test classes; training refuses an empty validation split when it starts.
-  if (!o.scoring) checkEpisodeShape(dataset, split.train, shape, 'training set');
-  if (!o.scoring && split.validation.length)
-    checkEpisodeShape(dataset, split.validation, shape, named('validation', split.validationAlphabets));
+  const split = classifierSplit(dataset, o);
   const { pretrainSteps, encoderLr } = encoderSchedule(config);
   if (!(Number.isInteger(pretrainSteps) && pretrainSteps >= 0))
     throw new InputError(`pretrainSteps must be an integer ≥ 0, got ${pretrainSteps}`);
