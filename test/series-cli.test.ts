@@ -236,6 +236,11 @@ const badTrain: { name: string; args: () => string[]; expect: (string | RegExp)[
     expect: ['--test-series: no series named "nosuch"', 'series are: a, b, c, d, e, f'],
   },
   {
+    name: 'an unknown --loss-weight',
+    args: () => ['--data', data, '--loss-weight', 'raw'],
+    expect: ['--loss-weight "raw": expected one of window, series'],
+  },
+  {
     name: 'one series for test and validation',
     args: () => ['--data', data, '--test-series', 'a', '--val-series', 'a,b'],
     expect: ['a both in --test-series and --val-series'],

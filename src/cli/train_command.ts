@@ -317,6 +317,11 @@ export function register(program: Command): void {
     .option('--value <column>', 'series: the column holding the values')
     .option('--series-column <column>', "series: the column naming each row's series (long layout)")
     .option('--season <n>', 'series: the seasonal-naive baseline’s period in steps (default 12)')
+    .option(
+      '--loss-weight <how>',
+      'series: how windows count in the loss: series (by context variance: each series’ own units; ' +
+        'the default) or window (alike, each in its context’s units)',
+    )
     .option('--config <file>', 'JSON file of settings (keys as in config.json); options given here win')
     .option('--out <dir>', 'run directory (default: runs/<task>-<learner>-<time>)')
     .option(

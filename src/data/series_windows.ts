@@ -78,13 +78,66 @@ export function encodeWindows(s: NamedSeries[], windows: Window[], context: numb
   return { seq, target, norm };
 }
 
+/** How a series run weighs its training windows in the loss (`lossWeight`; see windowWeights). */
+export const LOSS_WEIGHTS = ['window', 'series'] as const;
+export type LossWeight = (typeof LOSS_WEIGHTS)[number];
+
 /**
- * The training windows of step `step`: `batch` windows drawn uniformly from all windows of the training
- * series, from the run's seed and the step alone (a resumed run draws what the uninterrupted one would).
+ * Each training window's weight in the loss. 'window' (the default): all 1, so every window's error counts
+ * in its own context's units and calm windows weigh as much as volatile ones. 'series': the window's context
+ * variance over the mean context variance of its series' windows, so a window's weighted error is its
+ * squared error in the series' own units over one number per series — the loss is each series' raw-unit
+ * MSE, series of different scales still counting alike (each series' weights average 1).
  */
-export function drawWindows(all: Window[], batch: number, seed: number, step: number): Window[] {
+export function windowWeights(
+  s: NamedSeries[],
+  windows: Window[],
+  context: number,
+  how: LossWeight = 'window',
+): Float64Array {
+  const w = new Float64Array(windows.length).fill(1);
+  if (how === 'window') return w;
+  const sum = new Float64Array(s.length);
+  const count = new Float64Array(s.length);
+  windows.forEach((x, i) => {
+    const v = s[x.series].values;
+    w[i] = standardiser(v.slice(x.origin - context, x.origin)).scale ** 2;
+    sum[x.series] += w[i];
+    count[x.series]++;
+  });
+  windows.forEach((x, i) => (w[i] /= sum[x.series] / count[x.series]));
+  return w;
+}
+
+/**
+ * The training windows of step `step`: `batch` windows drawn from all windows of the training series, from
+ * the run's seed and the step alone (a resumed run draws what the uninterrupted one would). Uniformly, or
+ * with probability proportional to `weights` (windowWeights): the batch's plain mean loss is then, in
+ * expectation, the weighted mean over all windows — the weighting needs no change to the loss on the GPU.
+ */
+export function drawWindows(
+  all: Window[],
+  batch: number,
+  seed: number,
+  step: number,
+  weights?: ArrayLike<number>,
+): Window[] {
   if (!all.length)
     throw new InputError('no training windows: every training series is shorter than context + horizon');
   const rand = rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(step, 0x85ebca6b)) >>> 0);
-  return Array.from({ length: batch }, () => all[Math.floor(rand() * all.length)]);
+  if (!weights) return Array.from({ length: batch }, () => all[Math.floor(rand() * all.length)]);
+  const cumulative = new Float64Array(all.length);
+  let total = 0;
+  for (let i = 0; i < all.length; i++) cumulative[i] = total += weights[i];
+  return Array.from({ length: batch }, () => {
+    const u = rand() * total;
+    let lo = 0;
+    let hi = all.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] > u) hi = mid;
+      else lo = mid + 1;
+    }
+    return all[lo];
+  });
 }

@@ -109,6 +109,7 @@ const OPTIONAL_KEYS = [
   'value',
   'seriesColumn',
   'season',
+  'lossWeight',
   'maxBadSteps',
   'innerSteps',
   'innerLr',

@@ -4,6 +4,7 @@
  * page). Pure TypeScript, shared by the CLI (src/cli/config_options.ts adds files and options) and the page.
  */
 import { OMNIGLOT_MAX_SHIFT } from '../layout/omniglot_codes';
+import { LOSS_WEIGHTS, type LossWeight } from '../data/series_windows';
 import { LEARNERS, TASKS, type MetaConfig } from './meta_config';
 import { InputError } from '../runtime/errors';
 
@@ -19,6 +20,8 @@ export interface RunConfig extends MetaConfig {
   seriesColumn?: string;
   /** Series: the seasonal-naive baseline's period (default 12, monthly data). */
   season?: number;
+  /** Series: how training windows weigh in the loss, 'window' (default) or 'series' (data/series_windows.ts). */
+  lossWeight?: LossWeight;
   /** Regression: test and validation tasks (CSV file stems), comma-separated. */
   testTasks?: string;
   valTasks?: string;
@@ -94,6 +97,7 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   value: { kind: 'string' },
   seriesColumn: { kind: 'string' },
   season: posInt,
+  lossWeight: { kind: 'enum', values: LOSS_WEIGHTS },
   testTasks: { kind: 'string' },
   valTasks: { kind: 'string' },
   xShift: { kind: 'real' },

@@ -21,6 +21,8 @@ import {
   evalWindows,
   standardiser,
   windowsOf,
+  windowWeights,
+  type LossWeight,
   type NamedSeries,
   type Window,
 } from '../data/series_windows';
@@ -43,6 +45,8 @@ export interface SeriesConfig {
   valSeries?: string;
   /** The seasonal-naive baseline's period (default 12: monthly data). */
   season?: number;
+  /** How training windows weigh in the loss (default 'window'; see windowWeights). */
+  lossWeight?: LossWeight;
   /** Set by the harness for a learner built only to score or predict: no training series needed. */
   scoring?: boolean;
 }
@@ -55,6 +59,8 @@ export class BlackBoxSeriesForecaster extends HostSampledLearner {
   #train: Window[] = [];
   /** The training series the windows index, picked once (every step draws from them). */
   #trainSeries: NamedSeries[] = [];
+  /** Each training window's draw weight ('series' loss weighting); undefined: uniform draws. */
+  #weights: Float64Array | undefined;
 
   private constructor(gpu: Gpu, config: MetaConfig, data: TaskData) {
     super(gpu, config, INPUT);
@@ -70,6 +76,8 @@ export class BlackBoxSeriesForecaster extends HostSampledLearner {
     if (this.split) {
       this.#trainSeries = this.pick('train');
       this.#train = windowsOf(this.#trainSeries, config.shots, config.queries);
+      if (c.lossWeight === 'series')
+        this.#weights = windowWeights(this.#trainSeries, this.#train, config.shots, c.lossWeight);
     }
   }
 
@@ -107,7 +115,7 @@ export class BlackBoxSeriesForecaster extends HostSampledLearner {
 
   protected trainEpisodes(tasks: number, seed: number, step: number): HostEpisodes {
     const { shots: C, queries: P } = this.config;
-    return encodeWindows(this.#trainSeries, drawWindows(this.#train, tasks, seed, step), C, P);
+    return encodeWindows(this.#trainSeries, drawWindows(this.#train, tasks, seed, step, this.#weights), C, P);
   }
 
   /**
