@@ -1,5 +1,8 @@
 /** Runs the `metarnn` CLI as a user does: a child process, its exit code and both output streams. */
+import { test } from '@playwright/test';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -63,4 +66,26 @@ export async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/**
+ * Runs a test child (test/<child>.ts) in Node on Dawn, with Chromium's SwiftShader as the Vulkan driver when
+ * none is set, and skips the calling test, saying why, where Dawn finds no adapter (no Vulkan loader).
+ */
+export async function runDawnChild(
+  child: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const icd = '/usr/lib/chromium/vk_swiftshader_icd.json';
+  const env = {
+    ...process.env,
+    ...(process.env.VK_ICD_FILENAMES || !existsSync(icd) ? {} : { VK_ICD_FILENAMES: icd }),
+    XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmpdir(),
+  };
+  const args = ['--import', 'tsx', '--import', './test/raw_register.mjs', join('test', child)];
+  const r = await runProcess(process.execPath, args, { cwd: ROOT, env });
+  test.skip(
+    r.code !== 0 && /no (GPU )?adapter|WebGPU in Node needs|libvulkan/.test(r.stderr),
+    `Dawn is not available here: ${r.stderr.trim().split('\n').pop()}`,
+  );
+  return r;
 }

@@ -4,32 +4,11 @@
  * that GPU figures from Node get a peer ratio. Skips, saying why, where Dawn has no adapter.
  */
 import { expect, test } from '@playwright/test';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ROOT, runProcess } from './cli_helper';
-
-const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+import { runDawnChild } from './cli_helper';
 
 test('on Dawn: the bench times TF.js webgpu on the same adapter as ours and gives the ratio', async () => {
   test.setTimeout(120_000); // ~12 s on the software adapter: TF.js compiles its pipelines on the first call
-  const env = {
-    ...process.env,
-    ...(process.env.VK_ICD_FILENAMES || !existsSync(ICD) ? {} : { VK_ICD_FILENAMES: ICD }),
-    XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmpdir(),
-  };
-  const args = [
-    '--import',
-    'tsx',
-    '--import',
-    './test/raw_register.mjs',
-    join('test', 'dawn_bench_child.ts'),
-  ];
-  const r = await runProcess(process.execPath, args, { cwd: ROOT, env });
-  test.skip(
-    r.code !== 0 && /no (GPU )?adapter|WebGPU in Node needs|libvulkan/.test(r.stderr),
-    `Dawn is not available here: ${r.stderr.trim().split('\n').pop()}`,
-  );
+  const r = await runDawnChild('dawn_bench_child.ts');
   expect(r.code, r.stderr).toBe(0);
   const run = JSON.parse(r.stdout.trim().split('\n').pop()!);
   const [c] = run.cases;
