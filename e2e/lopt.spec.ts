@@ -9,6 +9,8 @@ import {
   V2_FEATURES,
 } from '../src/reference/lopt';
 import { rng, uniform } from '../src/layout/random';
+import { initUniform } from '../src/meta/init';
+import { cellLossGradRef } from '../src/reference/maml';
 import { expect, expectClose, test } from './fixtures';
 
 // A per-task weight buffer of W elements; coordinates skip the middle range [o0 + n0, o1), as the learned
@@ -271,6 +273,76 @@ for (const features of ['v1', 'v2'] as const) {
     });
   });
 }
+
+test('forecast optimizee: task models read windows, every weight (W_hh too) is a coordinate; SGD run against float64', async ({
+  gpu,
+}) => {
+  const seed = 100 + (Date.now() % 1000);
+  const [tasks, Ht, lr, steps] = [3, 3, 0.5, 3];
+  const out = await gpu.evaluate(
+    async ({ seed, tasks, Ht, lr, steps }) => {
+      const h = window.harness;
+      const g = await h.gpu();
+      const config = { ...h.lib.defaultsFor('sinusoid', 'lopt'), hidden: 4, metaBatch: 2, shots: 5, seed };
+      const opts = { taskHidden: Ht, optimizee: 'forecast' as const, unroll: 2, runSteps: 2 };
+      const l = await h.lib.LearnedOptimizer.create(g, config, opts);
+      const curve = await l.baselineCurve('sgd', lr, tasks, seed, steps);
+      const d = await l.drawn(tasks, seed);
+      const r = {
+        curve,
+        x: Array.from(d.x),
+        y: Array.from(d.y),
+        weights: Array.from(d.weights),
+        entries: l.cell.entries.map((e) => ({ name: e.name, offset: e.offset, size: e.size })),
+        coords: h.lib.coordCount(l.coordMap(tasks)),
+        shape: h.lib.FORECAST_OPTIMIZEE,
+      };
+      l.destroy();
+      return r;
+    },
+    { seed, tasks, Ht, lr, steps },
+  );
+  const { context, window: W } = out.shape;
+  const size = out.entries.reduce((a, e) => a + e.size, 0);
+  expect(out.coords, 'every weight of every task model is a coordinate').toBe(tasks * size);
+  // Each task slot's initial weights (grouped: each tensor [tasks, size]) in the cell's order; its windows.
+  const bank = initUniform(tasks * size, 1 / Math.sqrt(Ht), seed ^ 0x5eed);
+  expect(out.weights, 'the runs start from the bank of initial weights').toEqual(Array.from(bank));
+  const rows = context - W;
+  const cell = { hidden: Ht, steps: W, sequence: true };
+  const whh = out.entries.find((e) => e.name === 'gru.weight_hh_l0')!;
+  const run = (b: number, frozenWhh: boolean) => {
+    const w = new Float64Array(size);
+    for (const e of out.entries)
+      w.set(bank.subarray(tasks * e.offset + b * e.size, tasks * e.offset + (b + 1) * e.size), e.offset);
+    const x = out.x.slice(b * rows * W, (b + 1) * rows * W);
+    const y = out.y.slice(b * rows, (b + 1) * rows);
+    const losses: number[] = [];
+    for (let s = 0; s <= steps; s++) {
+      const { loss, grad } = cellLossGradRef(cell, w, x, y);
+      losses.push(loss);
+      for (let i = 0; i < size; i++) {
+        const recurrent = i >= whh.offset && i < whh.offset + whh.size;
+        if (!(frozenWhh && recurrent)) w[i] -= lr * grad[i];
+      }
+    }
+    return losses;
+  };
+  for (let b = 0; b < tasks; b++) {
+    const got = out.curve.map((row) => row[b]);
+    const want = run(b, false);
+    expectClose(got, want, `task ${b}: loss at steps 0..${steps} (seed ${seed})`, 1e-4, 1e-6);
+    // Positive control: with W_hh left out (as on the one-step sinusoid cell) the run differs from the GPU's
+    // by far more than the GPU differs from the float64 run.
+    const frozen = run(b, true);
+    const err = Math.abs(got[steps] - want[steps]);
+    const gap = Math.abs(got[steps] - frozen[steps]);
+    console.log(
+      `task ${b}: |gpu − float64| ${err.toExponential(2)}, |gpu − W_hh frozen| ${gap.toExponential(2)}`,
+    );
+    expect(gap, `task ${b}: W_hh's updates matter`).toBeGreaterThan(20 * err);
+  }
+});
 
 test('learned optimizer: every training run starts from its own draw of initial weights', async ({ gpu }) => {
   const out = await gpu.evaluate(async () => {

@@ -91,6 +91,7 @@ export { MetaSgdLearner } from './meta/meta_sgd';
 export { DEFAULT_INNER_LOOP, type InnerLoopOptions } from './meta/inner_loop';
 export { LearnedOptimizer, DEFAULT_LOPT, type LoptOptions } from './meta/lopt';
 export { BASELINE_LRS, type OptimizerComparison } from './meta/lopt_compare';
+export { FORECAST_OPTIMIZEE, OPTIMIZEES, type Optimizee } from './meta/lopt_tasks';
 
 // ── Tasks: episodes sampled on the GPU (the tasks at step s depend only on seed and s) ──────────────────────
 export { sinusoidTasks, sinusoidEpisodeLayout, type SinusoidEpisodeShape } from './kernels/sinusoid_tasks';

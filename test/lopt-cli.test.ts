@@ -50,18 +50,18 @@ test('eval --json on a lopt run adds each optimizer’s final loss and tuned lea
   for (const k of ['adam', 'rmsprop', 'sgd']) expect(out.optimizers.lr[k]).toBeGreaterThan(0);
 });
 
-test('eval --run-steps --compare-tasks --task-hidden: paired comparisons at several run lengths, on another task model', async () => {
+test('eval --run-steps --compare-tasks --task-hidden --optimizee: paired comparisons at several run lengths, on another task model', async () => {
   test.setTimeout(240_000);
   const r = await cli(
     'eval',
     ...['--checkpoint', join(dir, 'lopt'), '--episodes', '2', '--json'],
-    ...['--run-steps', '4,12', '--compare-tasks', '3', '--task-hidden', '6'],
+    ...['--run-steps', '4,12', '--compare-tasks', '3', '--task-hidden', '6', '--optimizee', 'forecast'],
   );
   expect(r.code, r.stderr).toBe(0);
   const out = JSON.parse(r.stdout);
   expect(out.comparisons.map((c: { steps: number }) => c.steps)).toEqual([4, 12]);
   for (const c of out.comparisons) {
-    expect(c).toMatchObject({ tasks: 3, taskHidden: 6 });
+    expect(c).toMatchObject({ tasks: 3, taskHidden: 6, optimizee: 'forecast' });
     for (const k of ['lopt', 'adam']) expect(c.final[k].ci95).toBeGreaterThanOrEqual(0);
     // The paired difference is the mean of per-task differences: the difference of the means.
     expect(c.diff.mean).toBeCloseTo(c.final.lopt.mean - c.final.adam.mean, 6);
@@ -89,6 +89,11 @@ test('eval refuses bad learned-optimizer options in one line', async () => {
     ['--run-steps', '4,x', '--run-steps "x": expected an integer >= 1'],
     ['--compare-tasks', '1', '--compare-tasks "1": expected an integer >= 2'],
     ['--task-hidden', '2.5', '--task-hidden "2.5": expected an integer >= 1'],
+    [
+      '--optimizee',
+      'mlp',
+      '--optimizee "mlp": expected sinusoid or forecast (the task family the learned optimizer trains models of)',
+    ],
   ]) {
     const r = await cli('eval', '--checkpoint', join(dir, 'lopt'), '--episodes', '2', flag, value);
     expect(r.code, `${flag} ${value}`).not.toBe(0);

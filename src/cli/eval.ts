@@ -18,6 +18,7 @@ import type { EvalSplit } from '../data/omniglot_split';
 import { formatComparison } from './train_command';
 import { EVAL_SEED_OFFSET } from '../meta/learner';
 import { DEFAULT_LOPT, type LoptConfig } from '../meta/lopt';
+import { OPTIMIZEES, type Optimizee } from '../meta/lopt_tasks';
 import { comparisonStats, type ComparisonStats } from '../meta/lopt_compare';
 
 export interface EvalSummary {
@@ -38,7 +39,11 @@ export interface EvalSummary {
    * Learned optimizer only: for each run length compared (--run-steps), each optimizer's final loss as mean
    * and 95% interval over the tasks, the paired difference learned − tuned Adam, and the tuned learning rates.
    */
-  comparisons?: (ComparisonStats & { lr: Record<string, number>; taskHidden?: number })[];
+  comparisons?: (ComparisonStats & {
+    lr: Record<string, number>;
+    taskHidden?: number;
+    optimizee?: Optimizee;
+  })[];
   /**
    * Omniglot only: Santoro et al. 2016's accuracy at a class's 1st, 2nd, 5th and 10th instance (a step
    * predicted after 0, 1, 4, 9 labelled examples of its class), null where the episode has no such instance:
@@ -74,9 +79,15 @@ function loptEvalOptions(
   learner: string,
   episodes: number,
 ): { runSteps?: number[]; tasks: number; config: LoptConfig } {
-  const given = (['runSteps', 'compareTasks', 'taskHidden'] as const).filter((k) => opts[k] !== undefined);
+  const keys = ['runSteps', 'compareTasks', 'taskHidden', 'optimizee'] as const;
+  const given = keys.filter((k) => opts[k] !== undefined);
   if (given.length && learner !== 'lopt') {
-    const flag = { runSteps: '--run-steps', compareTasks: '--compare-tasks', taskHidden: '--task-hidden' };
+    const flag = {
+      runSteps: '--run-steps',
+      compareTasks: '--compare-tasks',
+      taskHidden: '--task-hidden',
+      optimizee: '--optimizee',
+    };
     throw new InputError(
       `${flag[given[0]]} applies to learned optimizers (lopt); this run’s learner is ${learner}`,
     );
@@ -92,6 +103,14 @@ function loptEvalOptions(
     opts.compareTasks === undefined ? Math.min(episodes, 64) : int('--compare-tasks', opts.compareTasks, 2);
   const config: LoptConfig = {};
   if (opts.taskHidden !== undefined) config.taskHidden = int('--task-hidden', opts.taskHidden, 1);
+  if (opts.optimizee !== undefined) {
+    if (!(OPTIMIZEES as readonly string[]).includes(opts.optimizee))
+      throw new InputError(
+        `--optimizee ${JSON.stringify(opts.optimizee)}: expected ${OPTIMIZEES.join(' or ')} (the task family ` +
+          `the learned optimizer trains models of)`,
+      );
+    config.optimizee = opts.optimizee as Optimizee;
+  }
   return { runSteps, tasks, config };
 }
 
@@ -137,6 +156,7 @@ interface EvalOptions {
   runSteps?: string;
   compareTasks?: string;
   taskHidden?: string;
+  optimizee?: string;
 }
 
 const EVAL_SPLITS: readonly EvalSplit[] = ['test', 'validation'];
@@ -188,6 +208,11 @@ export function register(program: Command): void {
       'lopt: held-out tasks for the comparison with tuned optimizers (default 64)',
     )
     .option('--task-hidden <n>', "lopt: optimise task models of this GRU width instead of the run's")
+    .option(
+      '--optimizee <family>',
+      'lopt: the task models to optimise: sinusoid (as trained) or forecast (a GRU reading windows of 8 ' +
+        'values of a forecasting series: another optimizee)',
+    )
     .option('--json', 'print one JSON object')
     .action(async (opts: EvalOptions) => {
       const episodes = Number(opts.episodes);
@@ -249,8 +274,12 @@ export function register(program: Command): void {
         const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
         const final = Object.fromEntries(Object.entries(c.final).map(([k, v]) => [k, mean(v)]));
         summary.optimizers = { steps: c.steps, tasks: c.tasks, final, lr: c.lr };
-        const width = lopt.config.taskHidden === undefined ? {} : { taskHidden: lopt.config.taskHidden };
-        summary.comparisons = cmps.map((x) => ({ ...comparisonStats(x), lr: x.lr, ...width }));
+        const { taskHidden, optimizee } = lopt.config;
+        const other = {
+          ...(taskHidden === undefined ? {} : { taskHidden }),
+          ...(optimizee === undefined ? {} : { optimizee }),
+        };
+        summary.comparisons = cmps.map((x) => ({ ...comparisonStats(x), lr: x.lr, ...other }));
       }
       if (task === 'omniglot' && r.byInstance) Object.assign(summary, perPresentation(r.byInstance));
       if (r.perAlphabet && r.skipped) {
@@ -310,7 +339,13 @@ export function register(program: Command): void {
       }
       for (const [i, c] of (cmps ?? []).entries()) {
         const { diff, wins } = summary.comparisons![i];
-        console.log(`${formatComparison(c)} (${c.tasks} tasks)`);
+        const { optimizee, taskHidden } = lopt.config;
+        const on = [
+          `${c.tasks} tasks`,
+          ...(optimizee ? [`${optimizee} optimizee`] : []),
+          ...(taskHidden ? [`task GRU ${taskHidden} units`] : []),
+        ];
+        console.log(`${formatComparison(c)} (${on.join(', ')})`);
         console.log(
           `  lopt − adam per task: ${diff.mean.toPrecision(3)} ± ${diff.ci95.toPrecision(2)} (95% interval); ` +
             `lopt lower on ${wins} of ${c.tasks} tasks`,

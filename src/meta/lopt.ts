@@ -45,7 +45,7 @@ import { initUniform } from './init';
 import { summarize, type EvalResult, type MetaConfig } from './learner';
 import { LearnerCore } from './learner_core';
 import { compareOptimizers, type OptimizerComparison } from './lopt_compare';
-import { TaskModels, type TaskBatch } from './lopt_tasks';
+import { OPTIMIZEES, optimizeeCell, TaskModels, type Optimizee, type TaskBatch } from './lopt_tasks';
 
 export interface LoptOptions {
   /** Inner steps of one optimisation run in meta-training (the paper: 100). */
@@ -56,6 +56,8 @@ export interface LoptOptions {
   outputScale: number;
   /** Hidden units of the task models' GRU cell. */
   taskHidden: number;
+  /** The task family the task models fit (lopt_tasks.ts): meta-training's sinusoids, or forecasts to test on. */
+  optimizee: Optimizee;
   /**
    * Meta-loss (1/T) Σ log f(θ_t) instead of (1/T) Σ f(θ_t): every halving of the loss counts the same, so the
    * optimizer is also trained to make progress once the loss is small (with the plain mean, late steps
@@ -86,6 +88,8 @@ export interface LoptConfig {
   maxRunSteps?: number;
   /** The task models' GRU cell width: another optimizee for the same optimizer (coordinate-wise, any width). */
   taskHidden?: number;
+  /** Another optimizee family for the same optimizer (eval --optimizee; runs meta-train on sinusoids). */
+  optimizee?: Optimizee;
 }
 export const LOPT_FEATURES: readonly LoptFeatures[] = ['v1', 'v2'];
 
@@ -110,6 +114,7 @@ export const DEFAULT_LOPT: LoptOptions = {
   unroll: 20,
   outputScale: 0.1,
   taskHidden: 32,
+  optimizee: 'sinusoid',
   logLoss: true,
   features: 'v1',
   maxRunSteps: 0,
@@ -162,7 +167,7 @@ export class LearnedOptimizer extends LearnerCore {
   };
 
   private constructor(gpu: Gpu, config: MetaConfig, opts: LoptOptions) {
-    const { runSteps, unroll, outputScale, taskHidden, features, maxRunSteps } = opts;
+    const { runSteps, unroll, outputScale, taskHidden, features, maxRunSteps, optimizee } = opts;
     if (!(Number.isInteger(unroll) && unroll >= 1 && Number.isInteger(runSteps) && runSteps % unroll === 0))
       throw new InputError(
         `lopt: runSteps (${runSteps}) must be a positive multiple of unroll (${unroll}), both integers`,
@@ -170,6 +175,8 @@ export class LearnedOptimizer extends LearnerCore {
     if (!(outputScale > 0)) throw new InputError(`lopt: outputScale must be > 0, got ${outputScale}`);
     if (!(Number.isInteger(taskHidden) && taskHidden >= 1))
       throw new InputError(`lopt: taskHidden must be an integer >= 1, got ${taskHidden}`);
+    if (!OPTIMIZEES.includes(optimizee))
+      throw new InputError(`lopt: optimizee '${optimizee}' is not known; allowed: ${OPTIMIZEES.join(', ')}`);
     if (!LOPT_FEATURES.includes(features))
       throw new InputError(`lopt: features '${features}' is not known; allowed: ${LOPT_FEATURES.join(', ')}`);
     if (!(Number.isInteger(maxRunSteps) && maxRunSteps >= 0 && maxRunSteps % unroll === 0))
@@ -188,8 +195,8 @@ export class LearnedOptimizer extends LearnerCore {
     this.#F = F;
     this.shape = shape;
     this.head = new LinearHead(entries);
-    this.cell = new GruCell(taskHidden);
-    this.#tasks = new TaskModels(gpu, this.cell, config.shots);
+    this.cell = optimizeeCell(optimizee, taskHidden);
+    this.#tasks = new TaskModels(gpu, this.cell, config.shots, optimizee);
     this.#train = this.#tasks.batch(config.metaBatch, config.seed);
     this.#state = this.#optimizerState(this.#train.coords);
     this.#tensors.push(...this.#state.tensors);
@@ -218,6 +225,7 @@ export class LearnedOptimizer extends LearnerCore {
     if (config.features !== undefined) own.features = config.features;
     if (config.maxRunSteps !== undefined) own.maxRunSteps = config.maxRunSteps;
     if (config.taskHidden !== undefined) own.taskHidden = config.taskHidden;
+    if (config.optimizee !== undefined) own.optimizee = config.optimizee;
     const l = new LearnedOptimizer(gpu, config, { ...DEFAULT_LOPT, ...own, ...opts });
     l.#fresh = await l.#recordTraining(true);
     // The per-task losses of the truncation are what lastLoss reads (steps 1..T).
@@ -452,6 +460,14 @@ export class LearnedOptimizer extends LearnerCore {
     stream = 1,
   ): Promise<number[][]> {
     return this.#tasks.baselineCurve(kind, lr, { tasks, seed, stream, steps });
+  }
+
+  /**
+   * The held-out tasks and initial weights lossCurve(tasks, seed, …) and baselineCurve start from, read back
+   * (TaskModels.drawn): for tests against float64.
+   */
+  drawn(tasks: number, seed: number, stream = 1) {
+    return this.#tasks.drawn(tasks, seed, stream);
   }
 
   /** This optimizer against SGD, RMSprop and Adam, each tuned on training tasks (lopt_compare.ts). */
