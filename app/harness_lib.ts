@@ -20,6 +20,7 @@ export { loptCredit } from '../src/kernels/lopt_credit';
 export { loptFeatures } from '../src/kernels/lopt_features';
 export { contextRows, contextStep } from '../src/kernels/context_adapt';
 export { forecastWindows, forecastWindowLayout } from '../src/kernels/forecast_windows';
+export { sinusoidSequences, sinusoidSequenceLayout } from '../src/kernels/sinusoid_sequences';
 export { reluForward, reluBackward } from '../src/kernels/relu';
 export { layerNormForward, layerNormBackward } from '../src/kernels/layer_norm';
 export { labelBindForward, labelBindBackward } from '../src/kernels/label_bind';

@@ -166,6 +166,29 @@ test('train refuses second-order settings where they mean nothing: exit 2, the v
   await refusals(cases);
 });
 
+test('train --read-support: the MAML family on sinusoids only, never with --cell-steps', async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ['--learner', 'blackbox', '--read-support'],
+      /^metarnn: --read-support sets the task model of maml, fomaml, reptile, metasgd \(it reads the support pairs\), not of 'blackbox'; leave it out$/,
+    ],
+    [
+      ['--task', 'forecast', '--learner', 'maml', '--read-support'],
+      /^metarnn: --read-support reads the support pairs of sinusoid tasks, not of 'forecast' tasks; leave it out or use --task sinusoid$/,
+    ],
+    [
+      ['--learner', 'fomaml', '--shots', '5', '--read-support', '--cell-steps', '4'],
+      /^metarnn: --cell-steps 4 with --read-support: each row is then --shots \+ 1 = 6 steps long \(the support pairs, then the point to predict\); leave --cell-steps out$/,
+    ],
+  ];
+  await refusals(cases);
+  const r = await cli('train', '--learner', 'metasgd', '--read-support', '--print-config');
+  expect(r.code, r.stderr).toBe(0);
+  const c = JSON.parse(r.stdout) as RunConfig;
+  expect(c.readSupport).toBe(true);
+  expect(c.cellSteps).toBeUndefined();
+});
+
 test('every pair offered has defaults that pass the checks', async () => {
   const all = await pairs();
   expect(all).toEqual(

@@ -8,6 +8,7 @@ import {
   metaGradientRef,
   type TaskRef,
 } from '../src/reference/maml';
+import { sinusoidSequencesRef } from '../src/reference/sinusoid_sequences';
 import { rng, uniform } from '../src/layout/random';
 
 // The float64 MAML reference checks itself before it is trusted to check the GPU: the cell's analytic
@@ -107,3 +108,28 @@ for (const cell of [
     expect(maxAbsDiff(hv, fd) / Math.max(...Array.from(fd, Math.abs))).toBeLessThan(1e-7);
   });
 }
+
+// The same on --read-support rows: sequences of shots + 1 steps of 3 inputs (sinusoid_sequences), 3 shots.
+test('exact MAML reference equals central differences of the meta-loss on rows that read the support pairs', () => {
+  const r = rng(23);
+  const [K, Q] = [3, 2];
+  const readTask = (): TaskRef => {
+    const points = Array.from({ length: K + Q }, (_, i) => [
+      uniform(r, 1, -1, 1)[0],
+      uniform(r, 1, -1, 1)[0],
+      i,
+    ]);
+    const sequence = points.flatMap(([x, y, i]) => (i < K ? [x, y, 1] : [x, 0, 0]));
+    const rows = sinusoidSequencesRef({ tasks: 1, shots: K, queries: Q }, sequence);
+    const ys = points.map(([, y]) => 5 * y);
+    return { supportX: rows.supportX, supportY: ys.slice(0, K), queryX: rows.queryX, queryY: ys.slice(K) };
+  };
+  const o = { hidden: 3, steps: K + 1, sequence: true, inputSize: 3, innerSteps: 2, innerLr: 0.3 };
+  const th = uniform(r, cellSizeRef(o), -0.8, 0.8);
+  const two = [readTask(), readTask()];
+  const exact = mamlExactRef(o, th, two);
+  const fd = metaGradientRef('maml', o, th, two);
+  const scale = Math.max(...Array.from(fd, Math.abs));
+  expect(maxAbsDiff(exact, fd) / scale).toBeLessThan(1e-7);
+  expect(maxAbsDiff(metaGradientRef('fomaml', o, th, two), fd) / scale).toBeGreaterThan(0.05);
+});

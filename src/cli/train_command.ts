@@ -263,6 +263,10 @@ export function register(program: Command): void {
       '--cell-steps <n>',
       'maml, fomaml, reptile: time steps the task model’s GRU reads each x for (default 1)',
     )
+    .option(
+      '--read-support',
+      'maml, fomaml, reptile, metasgd on sinusoid: the task model reads the support pairs, then the point',
+    )
     .option('--unroll <n>', 'truncation length, inner steps per meta-step (lopt; divides --inner-steps)')
     .option(
       '--features <set>',

@@ -117,6 +117,7 @@ const OPTIONAL_KEYS = [
   'unroll',
   'hvp',
   'cellSteps',
+  'readSupport',
   'secondOrder',
   'features',
   'maxRunSteps',

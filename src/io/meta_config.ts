@@ -61,10 +61,13 @@ export interface MetaConfig {
    * Second-order MAML's Hessian-vector products: 'exact' (absent; forward over reverse through the GRU) or
    * 'fd' (central differences of gradients). cellSteps: time steps the MAML-family task model's GRU reads
    * each x for (absent: 1). secondOrder: context adaptation differentiates through its inner updates
-   * (CAVIA; absent: false, first order).
+   * (CAVIA; absent: false, first order). readSupport: the MAML family on sinusoids, the task model reads
+   * the task's support pairs as a sequence, then the point to predict (absent: false; cellSteps is then
+   * shots + 1).
    */
   hvp?: 'exact' | 'fd';
   cellSteps?: number;
+  readSupport?: boolean;
   secondOrder?: boolean;
   /**
    * The learned optimizer (lopt) only: its per-coordinate inputs ('v1' Andrychowicz et al.'s, 'v2' with

@@ -83,6 +83,7 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   unroll: posInt,
   hvp: { kind: 'enum', values: ['exact', 'fd'] },
   cellSteps: posInt,
+  readSupport: { kind: 'bool' },
   secondOrder: { kind: 'bool' },
   features: { kind: 'enum', values: ['v1', 'v2'] },
   maxRunSteps: { kind: 'int', min: 0 },
@@ -240,8 +241,9 @@ export function checkRunConfig(
 
 /**
  * Refuses second-order settings on learners they mean nothing to: --hvp (only second-order MAML takes
- * Hessian-vector products), --cell-steps (the MAML family's task model), --second-order (context adaptation;
- * MAML is second order by its name, fomaml and reptile are first order by theirs).
+ * Hessian-vector products), --cell-steps and --read-support (the MAML family's task model; --read-support
+ * reads sinusoid support pairs and sets the steps itself), --second-order (context adaptation; MAML is
+ * second order by its name, fomaml and reptile are first order by theirs).
  */
 function checkSecondOrderKeys(c: RunConfig, name: (key: keyof RunConfig) => string): void {
   if (c.hvp !== undefined && c.learner !== 'maml') {
@@ -256,6 +258,24 @@ function checkSecondOrderKeys(c: RunConfig, name: (key: keyof RunConfig) => stri
       `${name('cellSteps')} ${c.cellSteps} sets the task model of ${family.join(', ')}, not of '${c.learner}'; ` +
         `leave it out`,
     );
+  }
+  if (c.readSupport) {
+    const flag = name('readSupport');
+    if (!family.includes(c.learner))
+      throw new InputError(
+        `${flag} sets the task model of ${family.join(', ')} (it reads the support pairs), not of ` +
+          `'${c.learner}'; leave it out`,
+      );
+    if (c.task !== 'sinusoid')
+      throw new InputError(
+        `${flag} reads the support pairs of sinusoid tasks, not of '${c.task}' tasks; leave it out or use ` +
+          `--task sinusoid`,
+      );
+    if (c.cellSteps !== undefined)
+      throw new InputError(
+        `${name('cellSteps')} ${c.cellSteps} with ${flag}: each row is then ${name('shots')} + 1 = ${c.shots + 1} ` +
+          `steps long (the support pairs, then the point to predict); leave ${name('cellSteps')} out`,
+      );
   }
   const window = c.cellSteps ?? 1;
   if (c.task === 'forecast' && family.includes(c.learner) && window >= c.shots) {

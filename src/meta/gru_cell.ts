@@ -2,8 +2,10 @@
  * The task model of the gradient-based meta-learners (MAML, FOMAML, Reptile) on 1-D regression: a stacked GRU
  * (`layers`, input 1, hidden H) reading x / 5 for `steps` time steps from h0 = 0 (the same input every step: a
  * weight-tied deep net whose recurrence is differentiated when steps > 1), then a dense head H → 1 on the last
- * state. The default, 1 layer × 1 step, is a gated feed-forward net: with h0 = 0, W_hh only ever multiplies
- * zeros, gets no gradient and stays at its initial value (kept so the weights load into nn.GRU by name).
+ * state. With `inputSize` > 1 each row is its own sequence of `steps` steps of that many inputs instead
+ * (--read-support: the support pairs, then the point to predict). The default, 1 layer × 1 step, is a gated
+ * feed-forward net: with h0 = 0, W_hh only ever multiplies zeros, gets no gradient and stays at its initial
+ * value (kept so the weights load into nn.GRU by name).
  * Per-task weights: the G tasks of a meta-batch each own a copy of every tensor (a leading [G] dim, the
  * layout of gruParamLayout and the linear kernels), so one batched pass computes every task's loss and
  * gradient at its own weights — what an inner loop needs — and, through the tangent kernels, every task's
@@ -28,8 +30,8 @@ export const CELL_INPUT_SCALE = 1 / 5;
 
 /**
  * A column of model inputs (one value per row), possibly strided such as x / 5 inside an episode, that the
- * cell reads at every step; or, with `perStep`, a sequence per row ([rows, steps, 1], rows indexing
- * (row, step)), such as a forecasting window.
+ * cell reads at every step; or, with `perStep`, a sequence per row ([rows, steps, inputSize], rows indexing
+ * (row, step)), such as a forecasting window or a row that reads a task's support pairs.
  */
 export interface CellInput {
   tensor: Tensor;
@@ -47,6 +49,7 @@ export class GruCell {
     readonly hidden: number,
     readonly layers = 1,
     readonly steps = 1,
+    readonly inputSize = 1,
   ) {
     const layout = gruParamLayout(this.shape(1));
     const H = hidden;
@@ -59,7 +62,7 @@ export class GruCell {
   }
 
   shape(groups: number): GruShape {
-    return { layers: this.layers, inputSize: 1, hiddenSize: this.hidden, groups };
+    return { layers: this.layers, inputSize: this.inputSize, hiddenSize: this.hidden, groups };
   }
 
   /** The per-task buffer layout for the group kernels: one segment per tensor, in entries' order. */
@@ -106,7 +109,10 @@ export class CellPass {
   readonly #bufs: ReturnType<typeof allocGruBuffers>;
   readonly #shape: GruShape;
   readonly #run: { batch: number; steps: number };
-  /** steps > 1: the input column copied contiguous, so each row can read it at every time step. */
+  /**
+   * steps > 1 on one input: the input column copied contiguous, so each row can read it at every time step
+   * (several inputs per step are always sequences).
+   */
   readonly #xs: Tensor | null;
   readonly #one: Tensor | null;
   #tangent: TangentBuffers | null = null;
@@ -125,8 +131,9 @@ export class CellPass {
     this.loss = gpu.tensor([groups]);
     this.#dPred = gpu.tensor([rows]);
     this.#dOut = this.#zeros([rows, cell.steps, cell.hidden]);
-    this.#xs = cell.steps > 1 ? gpu.tensor([rows]) : null;
-    this.#one = cell.steps > 1 ? gpu.tensor([1], [1]) : null;
+    const repeat = cell.steps > 1 && cell.inputSize === 1;
+    this.#xs = repeat ? gpu.tensor([rows]) : null;
+    this.#one = repeat ? gpu.tensor([1], [1]) : null;
   }
 
   #zeros(shape: number[]): Tensor {
@@ -149,7 +156,7 @@ export class CellPass {
     };
   }
 
-  /** The GRU's input rows [rows, T, 1]: x itself for one step or a sequence, else x's copy read at every step. */
+  /** The GRU's input rows [rows, T, I]: x itself for one step or a sequence, else x's copy read at every step. */
   #input(rec: Recorder, x: CellInput): CellInput {
     if (!this.#xs || x.perStep) return x;
     const s = { groups: 1, rowsPerGroup: this.#run.batch, inF: 1, outF: 1, sharedWeights: true };

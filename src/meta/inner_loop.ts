@@ -15,10 +15,12 @@ import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
 import { broadcastGroups, groupAxpy } from '../kernels/group_axpy';
 import type { GroupedLayout } from '../layout/group_layout';
+import { contiguousRows } from '../kernels/linear_forward';
 import { CELL_INPUT_SCALE, CellPass, columnInput, GruCell, type CellInput } from './gru_cell';
 import { initUniform } from './init';
-import { innerTaskRows, innerTasks } from './inner_tasks';
+import { innerTaskRows, innerTasks, supportReadingRows } from './inner_tasks';
 import { forecastWindowLayout, forecastWindowRows } from '../kernels/forecast_windows';
+import { SEQUENCE_INPUTS } from '../kernels/sinusoid_sequences';
 import {
   regressionPredictor,
   summarize,
@@ -43,6 +45,11 @@ export interface InnerLoopOptions {
   hvpEpsilon: number;
   /** Time steps the task model's GRU reads each x for (1: a gated feed-forward net; > 1: recurrent). */
   cellSteps: number;
+  /**
+   * Sinusoid only: each row is a sequence that reads the task's support pairs, then the point to predict
+   * (inner_tasks.ts); cellSteps is then shots + 1, set here.
+   */
+  readSupport: boolean;
 }
 
 /**
@@ -58,6 +65,7 @@ export const DEFAULT_INNER_LOOP: InnerLoopOptions = {
   hvp: 'exact',
   hvpEpsilon: 1e-2,
   cellSteps: 1,
+  readSupport: false,
 };
 
 /** One meta-batch as recorded: tasks, per-task weights along the inner loop, the passes that computed them. */
@@ -97,6 +105,7 @@ export abstract class InnerLoopLearner extends LearnerCore {
     learnedRates = false,
   ) {
     const options = { ...DEFAULT_INNER_LOOP, ...inner };
+    if (options.readSupport) options.cellSteps = readSupportSteps(config, inner.cellSteps);
     const { innerSteps, innerLr, hvp, hvpEpsilon, cellSteps } = options;
     if (!(Number.isInteger(innerSteps) && innerSteps >= 0))
       throw new InputError(`innerSteps must be an integer ≥ 0, got ${innerSteps}`);
@@ -107,7 +116,12 @@ export abstract class InnerLoopLearner extends LearnerCore {
     if (!(Number.isInteger(cellSteps) && cellSteps >= 1))
       throw new InputError(`cellSteps must be an integer ≥ 1, got ${cellSteps}`);
     innerTaskRows(config, cellSteps); // refuses a forecast window that does not fit the context
-    const cell = new GruCell(config.hidden, config.layers, cellSteps);
+    const cell = new GruCell(
+      config.hidden,
+      config.layers,
+      cellSteps,
+      options.readSupport ? SEQUENCE_INPUTS : 1,
+    );
     // θ, the shared initial weights, in cell.entries' layout; grads: the meta-gradient of the last step.
     const theta = initUniform(cell.size, 1 / Math.sqrt(config.hidden), config.seed);
     const S = cell.size;
@@ -164,7 +178,7 @@ export abstract class InnerLoopLearner extends LearnerCore {
     finish: (rec: Recorder, batch: MetaBatch) => Tensor,
   ): Promise<Recorded> {
     const { gpu, cell } = this;
-    const source = innerTasks(gpu, this.config, tasks, this.inner.cellSteps);
+    const source = innerTasks(gpu, this.config, tasks, this.inner);
     const { episode } = source;
     const layout = cell.layout(tasks);
     const tensors: Tensor[] = [...source.tensors];
@@ -263,7 +277,9 @@ export abstract class InnerLoopLearner extends LearnerCore {
 
   /**
    * Predictions at `queryX` for one task after the inner loop on `support` (for plots); with an empty
-   * support, the un-adapted θ's predictions.
+   * support, the un-adapted θ's predictions. With readSupport, rows as in training, left-padded with blank
+   * steps to shots + 1 when fewer support points are given (none: the query rows read only blanks and the
+   * point) and as long as they need to be when more are.
    */
   async predict(support: { x: number; y: number }[], queryX: number[]): Promise<number[]> {
     if (this.config.task === 'forecast')
@@ -271,17 +287,13 @@ export abstract class InnerLoopLearner extends LearnerCore {
         `predict() maps x to y on sinusoid-style tasks; this ${this.config.learner} model forecasts windows of ` +
           `${this.inner.cellSteps} values: score it with evaluate() (metarnn eval)`,
       );
-    const { gpu, cell } = this;
+    const { gpu } = this;
     const K = support.length;
-    const sx = gpu.tensor([Math.max(1, K)], K ? support.map((s) => s.x * CELL_INPUT_SCALE) : [0]);
+    const { cell, sx, qx } = this.#predictInputs(support, queryX);
     const sy = gpu.tensor([Math.max(1, K)], K ? support.map((s) => s.y) : [0]);
-    const qx = gpu.tensor(
-      [queryX.length],
-      queryX.map((x) => x * CELL_INPUT_SCALE),
-    );
     const query = new CellPass(gpu, cell, 1, queryX.length);
     const passes = [query];
-    const tensors = [sx, sy, qx];
+    const tensors = [sx.tensor, sy, qx.tensor];
     const rec = gpu.recorder();
     let weights = this.theta; // one task: the per-task layout is θ's own
     if (K > 0) {
@@ -295,12 +307,12 @@ export abstract class InnerLoopLearner extends LearnerCore {
         layout,
         weights: w,
         support: supportPass,
-        x: columnInput(sx),
+        x: sx,
         y: sy,
         grad,
       });
     }
-    query.forward(rec, weights, columnInput(qx));
+    query.forward(rec, weights, qx);
     const program = await rec.finish(`${this.config.learner}.predict`);
     program.run();
     const out = Array.from(await gpu.read(query.pred));
@@ -309,4 +321,41 @@ export abstract class InnerLoopLearner extends LearnerCore {
     for (const t of tensors) gpu.release(t);
     return out;
   }
+
+  /** predict()'s inputs: x / 5 columns, or with readSupport the rows that read the support pairs. */
+  #predictInputs(support: Point[], queryX: number[]): { cell: GruCell; sx: CellInput; qx: CellInput } {
+    const { gpu, cell } = this;
+    const K = support.length;
+    if (!this.inner.readSupport) {
+      const sx = gpu.tensor([Math.max(1, K)], K ? support.map((s) => s.x * CELL_INPUT_SCALE) : [0]);
+      const qx = gpu.tensor(
+        [queryX.length],
+        queryX.map((x) => x * CELL_INPUT_SCALE),
+      );
+      return { cell, sx: columnInput(sx), qx: columnInput(qx) };
+    }
+    // The weights do not depend on the sequence length: a longer support set reads as a longer sequence.
+    const T = Math.max(cell.steps, K + 1);
+    const long = T === cell.steps ? cell : new GruCell(cell.hidden, cell.layers, T, cell.inputSize);
+    const rows = supportReadingRows(support, queryX, T);
+    const at = (data: Float32Array): CellInput => ({
+      tensor: gpu.tensor([Math.max(1, data.length)], data.length ? data : [0]),
+      rows: contiguousRows(SEQUENCE_INPUTS),
+      perStep: true,
+    });
+    return { cell: long, sx: at(rows.support), qx: at(rows.query) };
+  }
+}
+
+/** The task model's time steps with readSupport: shots + 1 (support pairs, then the point); sinusoid only. */
+function readSupportSteps(config: MetaConfig, cellSteps: number | undefined): number {
+  const T = config.shots + 1;
+  if (config.task !== 'sinusoid')
+    throw new InputError(`readSupport reads sinusoid support pairs; task '${config.task}' has none to read`);
+  if (cellSteps !== undefined && cellSteps !== T)
+    throw new InputError(
+      `readSupport sets the task model's steps to shots + 1 = ${T}; cellSteps ${cellSteps} contradicts it: ` +
+        `leave it out`,
+    );
+  return T;
 }

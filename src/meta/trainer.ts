@@ -82,6 +82,7 @@ function innerOptions(c: MetaConfig) {
     contextSize?: number;
     hvp?: 'exact' | 'fd';
     cellSteps?: number;
+    readSupport?: boolean;
     secondOrder?: boolean;
   } = {};
   if (c.innerSteps !== undefined) o.innerSteps = c.innerSteps;
@@ -89,6 +90,7 @@ function innerOptions(c: MetaConfig) {
   if (c.contextSize !== undefined) o.contextSize = c.contextSize;
   if (c.hvp !== undefined) o.hvp = c.hvp;
   if (c.cellSteps !== undefined) o.cellSteps = c.cellSteps;
+  if (c.readSupport !== undefined) o.readSupport = c.readSupport;
   if (c.secondOrder !== undefined) o.secondOrder = c.secondOrder;
   return o;
 }

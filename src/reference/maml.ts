@@ -2,7 +2,8 @@
  * Float64 reference for the gradient-based meta-learners on the GRU-cell task model (src/meta/gru_cell.ts):
  * the cell's loss and gradient, the inner loop, and the meta-gradients of MAML, FOMAML and Reptile.
  * Weights are one task's flat vector in the cell's layout (GRU as gruParamLayout with groups 1, then
- * head.weight [H], head.bias). The cell is `layers` deep and reads x / 5 for `steps` steps (default 1 × 1).
+ * head.weight [H], head.bias). The cell is `layers` deep and reads x / 5 for `steps` steps (default 1 × 1), or
+ * with `sequence` each row's own sequence of `steps` steps of `inputSize` values.
  * The second-order MAML meta-gradient is computed two independent ways: 'maml' by central differences of the
  * whole meta-loss (inner loop included) in float64, one coordinate at a time — no Hessian-vector products;
  * and mamlExactRef by the backward chain v_k = (I − α H_k) v_k+1 with exact Hessian-vector products from the
@@ -21,15 +22,18 @@ export interface TaskRef {
 
 /**
  * The cell: hidden size, or hidden size, layers and time steps (1 and 1 when absent). With `sequence`, a
- * row's input is a window of `steps` values (x holds [rows, steps]), not x read at every step.
+ * row's input is a sequence of `steps` steps of `inputSize` values (default 1; x holds [rows, steps,
+ * inputSize]: a forecast window, or a sinusoid row that reads the support pairs), not x read at every step.
  */
-export type CellRef = number | { hidden: number; layers?: number; steps?: number; sequence?: boolean };
+export type CellRef =
+  number | { hidden: number; layers?: number; steps?: number; sequence?: boolean; inputSize?: number };
 
 export interface InnerLoopRef {
   hidden: number;
   layers?: number;
   steps?: number;
   sequence?: boolean;
+  inputSize?: number;
   innerSteps: number;
   innerLr: number;
   /** Meta-SGD: a learning rate per weight, in place of innerLr. */
@@ -42,12 +46,14 @@ function cellOf(c: CellRef) {
   const o = typeof c === 'number' ? { hidden: c } : c;
   const H = o.hidden;
   const T = o.steps ?? 1;
-  const shape: GruShape = { layers: o.layers ?? 1, inputSize: 1, hiddenSize: H, groups: 1 };
+  const I = o.inputSize ?? 1;
+  if (I !== 1 && !o.sequence) throw new RangeError('cellOf: inputSize > 1 needs sequence rows');
+  const shape: GruShape = { layers: o.layers ?? 1, inputSize: I, hiddenSize: H, groups: 1 };
   const gru = gruParamLayout(shape).size;
-  // The GRU's input [n, T, 1]: x / 5 at every step, or the rows' windows as they are.
+  // The GRU's input [n, T, I]: x / 5 at every step, or the rows' sequences as they are.
   const input = (xs: number[]) =>
     o.sequence ? xs : xs.flatMap((x) => Array<number>(T).fill(x * INPUT_SCALE));
-  const rows = (xs: number[]) => (o.sequence ? xs.length / T : xs.length);
+  const rows = (xs: number[]) => (o.sequence ? xs.length / (T * I) : xs.length);
   // The last step's output of row q inside output [n, T, H].
   const last = (out: ArrayLike<number>, q: number, j: number) => out[(q * T + T - 1) * H + j];
   return { H, T, shape, gru, input, rows, last, run: (n: number) => ({ batch: n, steps: T }) };
