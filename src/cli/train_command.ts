@@ -253,7 +253,7 @@ export function register(program: Command): void {
     .option('--context-size <n>', 'context vector length (context)')
     .option(
       '--second-order',
-      'context: differentiate through the inner updates of c (CAVIA); default first order',
+      'context: differentiate through the inner updates of c (CAVIA; off: first order)',
     )
     .option(
       '--hvp <how>',

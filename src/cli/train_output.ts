@@ -26,6 +26,8 @@ const NO_DEFAULT: Partial<Record<keyof RunConfig, string>> = {
   valAlphabets: '(default: as many as the test ones, just before them in sorted order)',
   task: '(default: sinusoid)',
   learner: '(default: blackbox)',
+  secondOrder: '(default: off)',
+  readSupport: '(default: off)',
 };
 
 /**
