@@ -30,7 +30,7 @@ const FORECASTER_FIGURES: Record<string, { model: number; lastValue: number }> =
  * test tasks drawn from the seed: the same tasks, so the same figure to float32, on any adapter).
  */
 const SYNTHETIC_FIGURES: Record<string, number> = {
-  'sinusoid-maml': 0.40797,
+  'sinusoid-maml': 0.3556,
   'sinusoid-metasgd': 0.29767,
   'sinusoid-metasgd-5shot': 0.60343,
   'sinusoid-context-1st': 0.2255,
