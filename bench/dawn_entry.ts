@@ -11,5 +11,6 @@ export { benchOurs, benchMatmul } from './ours';
 export { benchThroughput } from './throughput';
 export { localTarget } from './local';
 export { runBenchPlan } from './run';
+export { scalingSvg } from './scaling_svg';
 export { benchPeerNode, tfjsMissing } from './tfjs_node';
 export { encodeCheckpoint, encodeConfig } from '../src/io/checkpoint';

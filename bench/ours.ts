@@ -13,7 +13,7 @@ import { gruParamLayout, type GruShape } from '../src/layout/gru_layout';
 import { linearForward } from '../src/kernels/linear_forward';
 import { mseLoss } from '../src/kernels/mse_loss';
 import { rng, uniform } from '../src/layout/random';
-import { time, type BenchCase, type Timing, type TimingOptions } from './cases';
+import { median, time, type BenchCase, type Timing, type TimingOptions } from './cases';
 
 export interface OursResult {
   forwardMs: number;
@@ -23,7 +23,19 @@ export interface OursResult {
   forwardDispatches: number;
   kernels: string[];
   /** Each dispatch of the step timed alone (median of 3): where a step's time goes; [] unless asked for. */
-  stepByKernel: { kernel: string; ms: number }[];
+  stepByKernel: { kernel: string; ms: number; gpuMs: number | null }[];
+  /**
+   * A training loop's view: ms per step with 20 steps submitted back to back and one wait at the end (the
+   * submit-and-wait latency of a single step, which dominates on a fast GPU, shared among 20); median of 3.
+   */
+  trainStepPipelinedMs: number;
+  /** GPU time of one step from timestamp queries (median of 5); null without `timestamp-query`. */
+  trainStepGpuMs: number | null;
+  /**
+   * With `prefixes`: ms per run, pipelined as trainStepPipelinedMs, of the step's first 1, 2, … dispatches
+   * (where in the step the time goes when runs overlap); [] otherwise.
+   */
+  prefixPipelinedMs?: { kernel: string; ms: number }[];
   forward: Timing;
   trainStep: Timing;
   memory: StepMemory;
@@ -51,17 +63,44 @@ function timeProgram(gpu: Gpu, program: Program, o: TimingOptions, before?: () =
  * Times each dispatch of `program` on its own, replaying its already-built pipeline and bind group. The
  * one-step programs share the original's uniform buffer, so they are not destroyed here.
  */
-async function timePerKernel(gpu: Gpu, program: Program): Promise<{ kernel: string; ms: number }[]> {
-  const out: { kernel: string; ms: number }[] = [];
+async function timePerKernel(gpu: Gpu, program: Program): Promise<OursResult['stepByKernel']> {
+  const out: OursResult['stepByKernel'] = [];
   for (const step of program.steps) {
     if (step.kind !== 'dispatch') continue;
     const alone = new Program(program.device, [step], program.uniformBuffer, step.kernel);
     out.push({
       kernel: step.kernel,
       ms: (await timeProgram(gpu, alone, { repeats: 3, warmup: 1 })).medianMs,
+      gpuMs: await gpuMedianMs(gpu, alone, 3),
     });
   }
   return out;
+}
+
+/** Median GPU time of `program` over `n` runs from timestamp queries; null where the adapter has none. */
+async function gpuMedianMs(gpu: Gpu, program: Program, n: number): Promise<number | null> {
+  const runs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const ms = await gpu.gpuTimeMs(program);
+    if (ms === null) return null;
+    runs.push(ms);
+  }
+  return median(runs);
+}
+
+/** ms per run with `n` runs submitted back to back and one wait at the end; median of `rounds`. */
+async function pipelinedMs(gpu: Gpu, program: Program, n: number, rounds: number, before?: () => void) {
+  const per: number[] = [];
+  for (let r = 0; r <= rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      before?.();
+      program.run();
+    }
+    await gpu.sync();
+    if (r > 0) per.push((performance.now() - t0) / n); // round 0 warms up
+  }
+  return median(per);
 }
 
 /** Runs `fn` inside a validation error scope and throws what the device reported, if anything. */
@@ -77,6 +116,8 @@ async function checked<T>(gpu: Gpu, what: string, fn: () => Promise<T>): Promise
 export interface OursOptions extends TimingOptions {
   /** Also time each dispatch of the step alone (default true; 4 runs per kernel): once per case is enough. */
   perKernel?: boolean;
+  /** Also time every prefix of the step pipelined (a diagnosis for GPUs: slow on the software adapter). */
+  prefixes?: boolean;
 }
 
 export async function benchOurs(gpu: Gpu, c: BenchCase, o: OursOptions): Promise<OursResult> {
@@ -141,6 +182,24 @@ export async function benchOurs(gpu: Gpu, c: BenchCase, o: OursOptions): Promise
     const trainStep = await checked(gpu, 'the training step', () =>
       timeProgram(gpu, stepProgram, o, () => gpu.write(stepSlot, [++step])),
     );
+    const pipelined = o.perKernel === false ? 1 : 20;
+    const trainStepPipelinedMs = await checked(gpu, 'the pipelined step', () =>
+      pipelinedMs(gpu, stepProgram, pipelined, 3, () => gpu.write(stepSlot, [++step])),
+    );
+    const trainStepGpuMs = o.perKernel === false ? null : await gpuMedianMs(gpu, stepProgram, 5);
+    const prefixPipelinedMs: { kernel: string; ms: number }[] = [];
+    if (o.prefixes) {
+      for (const [i, s] of stepProgram.steps.entries()) {
+        if (s.kind !== 'dispatch') continue;
+        const head = new Program(
+          gpu.device,
+          stepProgram.steps.slice(0, i + 1),
+          stepProgram.uniformBuffer,
+          'prefix',
+        );
+        prefixPipelinedMs.push({ kernel: s.kernel, ms: await pipelinedMs(gpu, head, 20, 2) });
+      }
+    }
     const stepByKernel =
       o.perKernel === false
         ? []
@@ -165,6 +224,9 @@ export async function benchOurs(gpu: Gpu, c: BenchCase, o: OursOptions): Promise
       forwardDispatches: forwardProgram.dispatchCount,
       kernels: stepProgram.kernels,
       stepByKernel,
+      trainStepPipelinedMs,
+      trainStepGpuMs,
+      prefixPipelinedMs,
       forward,
       trainStep,
       memory: {
@@ -189,8 +251,24 @@ export async function benchMatmul(gpu: Gpu, n: number, o: TimingOptions) {
   linearForward(rec, { groups: 1, rowsPerGroup: n, inF: n, outF: n }, { x, w, y });
   const program = await rec.finish('bench.matmul');
   try {
+    // Runs for at least 300 ms before timing (at least once): a GPU's clocks and a fresh buffer's first
+    // touches settle within that (at 4096³ on an H200 the first five runs took 33 → 17 ms, the GPU 5.8 ms).
+    const until = performance.now() + 300;
+    do {
+      program.run();
+      await gpu.sync();
+    } while (performance.now() < until);
     const t = await checked(gpu, 'the matmul', () => timeProgram(gpu, program, o));
-    return { size: n, ms: t.medianMs, runsMs: t.runsMs, gflops: (2 * n ** 3) / (t.medianMs * 1e6) };
+    // GPU time alone (timestamp queries), where the adapter has them: the submit-and-wait latency left out.
+    const gpuMs = await gpuMedianMs(gpu, program, 3);
+    return {
+      size: n,
+      ms: t.medianMs,
+      runsMs: t.runsMs,
+      gflops: (2 * n ** 3) / (t.medianMs * 1e6),
+      gpuMs,
+      gpuGflops: gpuMs === null ? null : (2 * n ** 3) / (gpuMs * 1e6),
+    };
   } finally {
     program.destroy();
     for (const t of [x, y, w]) gpu.release(t);

@@ -155,3 +155,68 @@ for (const c of splitCases) {
     else expect(out.grad.slice(nw)).toEqual(before.slice(nw).map((v) => Math.fround(v)));
   });
 }
+
+// The blocked kernel (shaders/linear_forward_blocked.wgsl) that GPUs take for large layers, forced here: edges
+// that are not multiples of its 128 x 128 block or 16-wide slices, several slices (the prefetch), per-task and
+// shared weights, strided X rows (blocks of 7 rows with a gap), bias or none, overwrite or accumulate.
+const blockedCases = [
+  { s: { groups: 2, rowsPerGroup: 130, inF: 37, outF: 133 }, bias: true, accumulate: false, strided: false },
+  { s: { groups: 1, rowsPerGroup: 256, inF: 64, outF: 128 }, bias: false, accumulate: false, strided: false },
+  {
+    s: { groups: 3, rowsPerGroup: 21, inF: 19, outF: 5, sharedWeights: true },
+    bias: false,
+    accumulate: true,
+    strided: true,
+  },
+];
+for (const c of blockedCases) {
+  test(`linear_forward_blocked against the float64 reference ${JSON.stringify(c)}`, async ({ gpu }) => {
+    const { s } = c;
+    const rand = rng(Date.now() & 0xffff);
+    const nW = s.sharedWeights ? 1 : s.groups;
+    const rows = s.groups * s.rowsPerGroup;
+    const x = uniform(rand, rows * s.inF);
+    // Strided: rows in blocks of 7, each block followed by a gap of 5 floats that must not be read.
+    const block = 7;
+    const xRows = c.strided
+      ? { block, blockStride: block * s.inF + 5, rowStride: s.inF }
+      : { block: 0x7fffffff, blockStride: 0, rowStride: s.inF };
+    const xBuf = c.strided ? new Array<number>(Math.ceil(rows / block) * xRows.blockStride).fill(1e6) : x;
+    if (c.strided) {
+      for (let q = 0; q < rows; q++) {
+        const at = Math.floor(q / block) * xRows.blockStride + (q % block) * s.inF;
+        for (let i = 0; i < s.inF; i++) xBuf[at + i] = x[q * s.inF + i];
+      }
+    }
+    const w = uniform(rand, nW * s.outF * s.inF);
+    const b = uniform(rand, nW * s.outF);
+    const y0 = uniform(rand, rows * s.outF);
+    const out = await gpu.evaluate(
+      async ({ c, xBuf, xRows, w, b, y0, rows, nW }) => {
+        const h = window.harness;
+        const g = await h.gpu();
+        const { s } = c;
+        const tx = await h.tensor([xBuf.length], xBuf);
+        const tw = await h.tensor([nW, s.outF, s.inF], w);
+        const tb = c.bias ? await h.tensor([nW, s.outF], b) : null;
+        // Overwriting must replace the NaN poison; accumulating adds to y0.
+        const ty = c.accumulate ? await h.tensor([rows, s.outF], y0) : await h.tensor([rows, s.outF]);
+        g.variants.chosen.set('linear.blocked', 'on');
+        try {
+          let kernels: string[] = [];
+          await h.run((rec) => {
+            h.lib.linearForward(rec, s, { x: tx, xRows, w: tw, b: tb, y: ty, accumulate: c.accumulate });
+            kernels = rec.kernels;
+          });
+          return { y: await h.read(ty), kernels };
+        } finally {
+          g.variants.chosen.delete('linear.blocked');
+        }
+      },
+      { c, xBuf, xRows, w, b, y0, rows, nW },
+    );
+    expect(out.kernels).toEqual(['linear_forward_blocked']);
+    const ref = linearForwardRef(s, x, w, c.bias ? b : undefined);
+    expectClose(out.y, c.accumulate ? Array.from(ref, (v, i) => v + y0[i]) : ref, 'y');
+  });
+}

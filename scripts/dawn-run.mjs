@@ -5,12 +5,12 @@
 //   (or METARNN_DAWN_LIB, METARNN_DAWN_INDEX, METARNN_DAWN_PLAN, METARNN_DAWN_OUT)
 //
 // BUNDLE.js comes from scripts/dawn-build.mjs. The plan is a JSON object whose keys name the parts to run, in
-// its key order: "lopt", "bench", "blackbox", "omniglot" (any subset; see scripts/plans/*.json). Results go to
-// DIR/results.json, rewritten after every part so that a run cut short keeps what it finished; lopt also
-// writes DIR/lopt/checkpoint.safetensors + config.json (the CLI's run-directory format, so `metarnn eval
-// --checkpoint DIR/lopt` reads it back).
+// its key order: "lopt", "bench", "blackbox", "omniglot", "matmul", "diagnose" (any subset; see
+// scripts/plans/*.json; "bench.alone" and the like run a part again under a key of its own). Results go to DIR/results.json, rewritten after every part so that a run cut short
+// keeps what it finished; lopt also writes DIR/lopt/checkpoint.safetensors + config.json (the CLI's
+// run-directory format, so `metarnn eval --checkpoint DIR/lopt` reads it back).
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -187,9 +187,17 @@ async function runBench(p) {
       // Tasks/s against the meta-batch ("scaling": { "learners", "metaBatches", "seconds" }), as bench/run.ts.
       scaling: p.scaling,
       rounds: p.rounds,
+      loadAverage: () => loadavg()[0],
       log: (line) => log(`bench: ${line}`),
     },
   );
+  if (out.run.scaling) {
+    const where = `${gpu.adapter.vendor} ${gpu.adapter.device || gpu.adapter.architecture} (Node + Dawn)`;
+    writeAtomic(
+      join(outDir, 'scaling.svg'),
+      lib.scalingSvg(out.run.scaling.points, `10-shot sinusoid, on ${where}`),
+    );
+  }
   // runBenchPlan's throughput is at 32 tasks per submit; a real GPU has room for larger batches.
   out.throughput = [];
   for (const metaBatch of p.throughputMetaBatches ?? []) {
@@ -283,10 +291,88 @@ async function runOmniglot(p) {
   return out;
 }
 
-const PARTS = { lopt: runLopt, bench: runBench, blackbox: runBlackbox, omniglot: runOmniglot };
+/**
+ * The matmul yardstick at several sizes with linear_forward's plain and blocked kernels ("variants": the
+ * 'linear.blocked' choice, 'off' / 'on'): wall-clock and timestamp GFLOP/s.
+ */
+async function runMatmul(p) {
+  const runs = [];
+  for (const size of p.sizes ?? [1024, 2048, 4096]) {
+    for (const variant of p.variants ?? ['off', 'on']) {
+      gpu.variants.chosen.set('linear.blocked', variant);
+      try {
+        const r = await lib.benchMatmul(gpu, size, { repeats: p.repeats ?? 5, warmup: 2 });
+        runs.push({ variant, ...r });
+        log(
+          `matmul ${size}³ blocked ${variant}: ${r.gflops.toFixed(0)} GFLOP/s (GPU time: ${r.gpuGflops?.toFixed(0)})`,
+        );
+      } catch (e) {
+        runs.push({ size, variant, error: `${e.name}: ${e.message}` });
+        log(`matmul ${size}³ blocked ${variant} failed: ${e.message}`);
+      } finally {
+        gpu.variants.chosen.delete('linear.blocked');
+      }
+    }
+  }
+  return { runs };
+}
+
+/**
+ * Where a GRU training step's time goes on this device: the submit-and-wait latency of an empty submit, then
+ * each case with each of the given GRU tiles ("tiles": null = the probe's) timed synced, pipelined, by GPU
+ * timestamps, per kernel and by pipelined prefixes of the step.
+ */
+async function runDiagnose(p) {
+  const latency = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    gpu.device.queue.submit([gpu.device.createCommandEncoder().finish()]);
+    await gpu.sync();
+    latency.push(performance.now() - t0);
+  }
+  const out = { emptySubmitSyncMs: { median: lib.median(latency), min: Math.min(...latency) }, runs: [] };
+  log(`diagnose: empty submit + wait ${JSON.stringify(out.emptySubmitSyncMs)}`);
+  const probed = lib.gruProbeOf(gpu);
+  for (const c of p.cases ?? lib.CASES) {
+    for (const tiles of p.tiles ?? [null]) {
+      if (tiles) lib.setGruTiles(gpu, tiles);
+      try {
+        const r = await lib.benchOurs(gpu, c, { repeats: 5, warmup: 2, perKernel: true, prefixes: true });
+        out.runs.push({
+          case: c.name,
+          tiles: tiles ?? 'probe',
+          ...r,
+          forward: r.forward.runsMs,
+          trainStep: r.trainStep.runsMs,
+        });
+        log(
+          `diagnose ${c.name} tiles ${JSON.stringify(tiles ?? 'probe')}: step ${r.trainStepMs.toFixed(3)} ms synced, ` +
+            `${r.trainStepPipelinedMs.toFixed(3)} pipelined, GPU ${r.trainStepGpuMs}; prefixes ` +
+            r.prefixPipelinedMs.map((x) => `${x.kernel} ${x.ms.toFixed(3)}`).join(', '),
+        );
+      } catch (e) {
+        out.runs.push({ case: c.name, tiles, error: `${e.name}: ${e.message}` });
+        log(`diagnose ${c.name} failed: ${e.message}`);
+      } finally {
+        lib.setGruTiles(gpu, probed && !(probed instanceof Error) ? probed.tiles : null);
+      }
+    }
+  }
+  return out;
+}
+
+const PARTS = {
+  lopt: runLopt,
+  bench: runBench,
+  blackbox: runBlackbox,
+  omniglot: runOmniglot,
+  matmul: runMatmul,
+  diagnose: runDiagnose,
+};
 let failed = 0;
 for (const [name, p] of Object.entries(plan)) {
-  const run = PARTS[name];
+  // "bench.alone" runs the bench part under another key: a part may run twice with different settings.
+  const run = PARTS[name.split('.')[0]];
   if (!run) {
     if (!name.startsWith('_')) log(`plan key '${name}' ignored: parts are ${Object.keys(PARTS).join(', ')}`);
     continue;

@@ -39,6 +39,27 @@ struct Params {
 
 var<workgroup> sbuf: array<vec4<f32>, ${SBUF}>; // [2, ROWS, 3, HV]: d(gh) of the current step
 
+// Step t's saved gates (r, z, n, hn), h_{t−1} and output gradient (0 without dout) for this thread's units and rows.
+fn loadStep(
+  t: u32, lx: u32, row: ptr<function, array<u32, ROWS>>,
+  sg: ptr<function, array<vec4<f32>, ${CARRY}>>, sx: ptr<function, array<vec2<f32>, ${CARRY}>>,
+) {
+  for (var m = 0u; m < UNITS; m++) {
+    let j = min(lx + m * WG, H - 1u); // a thread past H loads a valid entry and uses none
+    for (var i = 0u; i < ROWS; i++) {
+      let q = (*row)[i] * p.steps + t;
+      let gs = p.gatesOffset + q * 4u * H;
+      (*sg)[m * ROWS + i] = vec4<f32>(gates[gs + j], gates[gs + H + j], gates[gs + 2u * H + j], gates[gs + 3u * H + j]);
+#if ${HAS_DOUT}
+      let d = dout[p.doutOffset + q * H + j];
+#else
+      let d = 0.0;
+#endif
+      (*sx)[m * ROWS + i] = vec2<f32>(hs[p.hsOffset + ((*row)[i] * (p.steps + 1u) + t) * H + j], d);
+    }
+  }
+}
+
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -66,27 +87,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 #endif
 
+  // What step t reads from memory (saved gates, h_{t−1}, the output gradient) does not depend on dh: the next
+  // step's is loaded before this step's matvec, so that on GPUs its latency hides behind the arithmetic.
+  var sg = array<vec4<f32>, ${CARRY}>(); // (r, z, n, hn)
+  var sx = array<vec2<f32>, ${CARRY}>(); // (h_{t−1}, dout)
+  loadStep(p.steps - 1u, lid.x, &row, &sg, &sx);
   var cur = 0u;
   for (var s = 0u; s < p.steps; s++) {
     let t = p.steps - 1u - s;
     let sc = cur * ROWS * 3u * HV;
+    let sgNow = sg;
+    let sxNow = sx;
+    if (t > 0u) { loadStep(t - 1u, lid.x, &row, &sg, &sx); }
     var direct = array<f32, ${CARRY}>();
     for (var m = 0u; m < UNITS; m++) {
       let j = lid.x + m * WG;
       if (j < H) {
         for (var i = 0u; i < ROWS; i++) {
           let q = row[i] * p.steps + t;
-#if ${HAS_DOUT}
-          let d = dh[m * ROWS + i] + dout[p.doutOffset + q * H + j];
-#else
-          let d = dh[m * ROWS + i];
-#endif
+          let d = dh[m * ROWS + i] + sxNow[m * ROWS + i].y;
           let gs = p.gatesOffset + q * 4u * H;
-          let r = gates[gs + j];
-          let z = gates[gs + H + j];
-          let n = gates[gs + 2u * H + j];
-          let hnv = gates[gs + 3u * H + j];
-          let hp = hs[p.hsOffset + (row[i] * (p.steps + 1u) + t) * H + j];
+          let r = sgNow[m * ROWS + i].x;
+          let z = sgNow[m * ROWS + i].y;
+          let n = sgNow[m * ROWS + i].z;
+          let hnv = sgNow[m * ROWS + i].w;
+          let hp = sxNow[m * ROWS + i].x;
           let dan = d * (1.0 - z) * (1.0 - n * n);
           let daz = d * (hp - n) * z * (1.0 - z);
           let dar = dan * hnv * r * (1.0 - r);

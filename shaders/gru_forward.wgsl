@@ -39,6 +39,17 @@ var<workgroup> hbuf: array<vec4<f32>, ${HBUF}>; // [2, ROWS, HV]
 
 fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 
+// The input projections (gi_r, gi_z, gi_n) of step t for the units and rows this thread owns.
+fn loadGi(t: u32, lx: u32, row: ptr<function, array<u32, ROWS>>, gi: ptr<function, array<vec3<f32>, UNITS * ROWS>>) {
+  for (var m = 0u; m < UNITS; m++) {
+    let j = min(lx + m * WG, H - 1u); // a thread past H loads a valid entry and uses none
+    for (var i = 0u; i < ROWS; i++) {
+      let s = p.gatesOffset + ((*row)[i] * p.steps + t) * 4u * H;
+      (*gi)[m * ROWS + i] = vec3<f32>(gates[s + j], gates[s + H + j], gates[s + 2u * H + j]);
+    }
+  }
+}
+
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -72,10 +83,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 #endif
   workgroupBarrier();
 
+  // gi of the next step is loaded before this step's matvec (it does not depend on h), so that on GPUs its
+  // memory latency hides behind the arithmetic instead of stalling every step.
+  var gi = array<vec3<f32>, UNITS * ROWS>();
+  loadGi(0u, lid.x, &row, &gi);
   var cur = 0u;
   for (var t = 0u; t < p.steps; t++) {
     let hc = cur * ROWS * HV;
     let hx = (1u - cur) * ROWS * HV;
+    let giNow = gi;
+    if (t + 1u < p.steps) { loadGi(t + 1u, lid.x, &row, &gi); }
     for (var m = 0u; m < UNITS; m++) {
       let j = lid.x + m * WG;
       if (j < H) {
@@ -109,12 +126,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         for (var i = 0u; i < ROWS; i++) {
           let q = row[i] * p.steps + t; // (b, t) row of gates
           let s = p.gatesOffset + q * 4u * H;
-          let r = sigmoid(gates[s + j] + ar[i] + br);
-          let z = sigmoid(gates[s + H + j] + az[i] + bz);
+          let x = giNow[m * ROWS + i];
+          let r = sigmoid(x.x + ar[i] + br);
+          let z = sigmoid(x.y + az[i] + bz);
           let hnv = an[i] + bn;
           // tanh overflows to NaN for large arguments on some adapters (SwiftShader: |a| ≳ 90); tanh(±15) is
           // already ±1 in f32, so clamping changes no finite result.
-          let n = tanh(clamp(gates[s + 2u * H + j] + r * hnv, -15.0, 15.0));
+          let n = tanh(clamp(x.z + r * hnv, -15.0, 15.0));
           let hp = hbuf[hc + i * HV + j / 4u][j % 4u];
           let hnew = (1.0 - z) * n + z * hp;
           hbuf[hx + i * HV + j / 4u][j % 4u] = hnew;

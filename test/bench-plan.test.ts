@@ -30,7 +30,7 @@ function fakeTarget(failing: string[] = []) {
       hardwareConcurrency: 2,
       userAgent: 'test',
     }),
-    matmul: async (size) => ({ size, ms: 1, runsMs: [1], gflops: 1 }),
+    matmul: async (size) => ({ size, ms: 1, runsMs: [1], gflops: 1, gpuMs: null, gpuGflops: null }),
     ours: async (_c, o) => {
       calls.push(`ours warmup ${o.warmup} perKernel ${o.perKernel}`);
       if (failing.includes('ours')) throw new Error('ours broke');
@@ -41,7 +41,9 @@ function fakeTarget(failing: string[] = []) {
         dispatchesPerStep: 7,
         forwardDispatches: 2,
         kernels: [],
-        stepByKernel: o.perKernel ? [{ kernel: 'k', ms: 1 }] : [],
+        stepByKernel: o.perKernel ? [{ kernel: 'k', ms: 1, gpuMs: null }] : [],
+        trainStepPipelinedMs: 9,
+        trainStepGpuMs: null,
         forward: timing(5, o),
         trainStep: step,
         memory: { heldBytes: 2, minimumBytes: 1, parts: {} },

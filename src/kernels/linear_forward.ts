@@ -2,6 +2,7 @@ import type { Recorder } from '../runtime/recorder';
 import common from '../../shaders/linear_tile.wgsl?raw';
 import body from '../../shaders/linear_forward.wgsl?raw';
 import { dispatchLinear, type LinearOperands, type LinearShape } from './linear_tile';
+import { linearForwardBlocked, useBlockedLinear } from './linear_forward_blocked';
 
 // The shapes and row layouts of the linear kernels live in linear_tile.ts; modules outside src/kernels import
 // them from here, next to linearForward.
@@ -12,13 +13,18 @@ const source = `${common}\n${body}`;
 
 /**
  * y[q, :] = x[q, :] · W[g]ᵀ + b[g] for every row q of every group g (see shaders/linear_forward.wgsl); with
- * `accumulate`, y[q, :] += that instead.
+ * `accumulate`, y[q, :] += that instead. Large problems on GPUs take the blocked kernel
+ * (linear_forward_blocked.ts), with the same result.
  */
 export function linearForward(
   rec: Recorder,
   s: LinearShape,
   t: LinearOperands & { accumulate?: boolean },
 ): void {
+  if (useBlockedLinear(rec.variants, s)) {
+    linearForwardBlocked(rec, s, t);
+    return;
+  }
   dispatchLinear(
     rec,
     {

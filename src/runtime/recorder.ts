@@ -100,6 +100,11 @@ export class Recorder {
     return this.#steps.filter((s) => s.kind === 'dispatch').length;
   }
 
+  /** Kernel names recorded so far, in launch order (which variant a wrapper chose, for tests). */
+  get kernels(): string[] {
+    return this.#steps.flatMap((s) => (s.kind === 'dispatch' ? [s.call.kernel] : []));
+  }
+
   async finish(label = 'program'): Promise<Program> {
     const device = this.device;
     const uniformBuffer = device.createBuffer({
