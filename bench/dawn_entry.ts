@@ -14,3 +14,4 @@ export { runBenchPlan } from './run';
 export { scalingSvg } from './scaling_svg';
 export { benchPeerNode, tfjsMissing } from './tfjs_node';
 export { encodeCheckpoint, encodeConfig } from '../src/io/checkpoint';
+export { loadOmniglotSources } from '../src/data/omniglot_merge';

@@ -15,9 +15,10 @@ rmdir "$DIR/.lib"
 cp "$ROOT/scripts/dawn-run.mjs" "$ROOT/scripts/dawn-probe.mjs" "$DIR/"
 cp "$ROOT/scripts/dawn-device.sh" "$DIR/run.sh"
 cp "$ROOT"/scripts/plans/*.json "$DIR/" # main.json, lopt.json, omniglot.json, smoke.json: the plans BENCHMARKS.md cites
-# omniglot.json reads the zip beside it (the shared data folder does not travel to the device machine).
-SMALL1="$ROOT/../shared/data/omniglot/images_background_small1.zip"
-if [ -f "$SMALL1" ]; then cp "$SMALL1" "$DIR/"; fi
+# The Omniglot plans read the zips beside them (the shared data folder does not travel to the device machine).
+for z in images_background_small1.zip images_background_small2.zip; do
+  if [ -f "$ROOT/../shared/data/omniglot/$z" ]; then cp "$ROOT/../shared/data/omniglot/$z" "$DIR/"; fi
+done
 # TF.js for the bench's peers (bench/tfjs_node.ts imports it at run time from node_modules/ beside the
 # bundle): the Node builds of the packages @tensorflow/tfjs loads, the wasm binaries and two small deps, ~9 MB.
 NM="$ROOT/node_modules"

@@ -239,23 +239,37 @@ async function runBlackbox(p) {
 }
 
 /**
- * The Omniglot black-box classifier with the CLI's defaults (`metarnn train --task omniglot`): `data` is a zip
- * path relative to the plan file; trains to `steps` or for `seconds`, with held-out evaluations every
- * evalEvery steps; writes a run directory that `metarnn eval --checkpoint DIR` reads; then evaluates
- * `evalTasks` episodes as `metarnn eval` does (seed + 2000).
+ * The Omniglot black-box classifier (`metarnn train --task omniglot`): `data` is a zip path relative to the
+ * plan file, or several (merged and de-duplicated as `--data A,B` does); `config` adds to the CLI's defaults
+ * (e.g. "alphabets" / "valAlphabets" for a split by alphabet, "memory"). Trains to `steps` or for `seconds`,
+ * evaluating every evalEvery steps (on the validation alphabets when the config names them), and writes a run
+ * directory that `metarnn eval --checkpoint DIR [--which best]` reads: checkpoint.safetensors (the latest) and
+ * checkpoints/best.safetensors (the best by that evaluation). Then evaluates `evalTasks` test episodes as
+ * `metarnn eval` does (seed + 2000); "evalTasks": 0 leaves the test split to be scored elsewhere, once.
  */
 async function runOmniglot(p) {
-  const path = resolve(dirname(planPath), p.data);
-  const dataset = lib.loadOmniglot(new Uint8Array(readFileSync(path)), { name: p.data });
-  const config = { ...lib.defaultsFor('omniglot', 'blackbox'), data: p.data, ...(p.config ?? {}) };
+  const names = Array.isArray(p.data) ? p.data : [p.data];
+  const sources = names.map((name) => ({
+    name,
+    zip: new Uint8Array(readFileSync(resolve(dirname(planPath), name))),
+  }));
+  const dataset = lib.loadOmniglotSources(sources);
+  const config = { ...lib.defaultsFor('omniglot', 'blackbox'), data: names.join(','), ...(p.config ?? {}) };
   const learner = await lib.createLearner(gpu, config, { omniglot: dataset });
   const out = { config, curve: [] };
   const dir = join(outDir, p.dir ?? 'omniglot');
-  const checkpoint = async () => {
+  let best = null;
+  const checkpoint = async (validation) => {
     const tensors = await namedTensors(learner);
     const saved = { ...config, steps: learner.stepCount };
-    writeAtomic(join(dir, 'checkpoint.safetensors'), lib.encodeCheckpoint(learner.stepCount, saved, tensors));
+    const bytes = lib.encodeCheckpoint(learner.stepCount, saved, tensors, validation);
+    writeAtomic(join(dir, 'checkpoint.safetensors'), bytes);
     writeAtomic(join(dir, 'config.json'), lib.encodeConfig(saved));
+    if (validation && Number.isFinite(validation.mean) && (!best || validation.mean > best.mean)) {
+      writeAtomic(join(dir, 'checkpoints', 'best.safetensors'), bytes);
+      best = { ...validation, step: learner.stepCount };
+      out.best = best;
+    }
   };
   try {
     log(`omniglot: ${JSON.stringify(config)}`);
@@ -271,7 +285,7 @@ async function runOmniglot(p) {
       onEval: async (step, r) => {
         out.curve.push({ step, mean: r.mean, ci95: r.ci95, t: (performance.now() - t0) / 1000 });
         log(`omniglot step ${step}: held-out accuracy ${r.mean.toFixed(3)} ± ${r.ci95.toFixed(3)}`);
-        await checkpoint();
+        await checkpoint({ metric: 'accuracy', mean: r.mean, ci95: r.ci95, tasks: r.values.length });
         save();
       },
       shouldStop: () => performance.now() - t0 > (p.seconds ?? Infinity) * 1000,
@@ -279,12 +293,14 @@ async function runOmniglot(p) {
     await gpu.sync();
     const seconds = (performance.now() - t0) / 1000;
     out.train = { steps: learner.stepCount, seconds, stepsPerSecond: learner.stepCount / seconds };
-    await checkpoint();
+    await checkpoint(null);
     out.checkpoint = { dir, step: learner.stepCount };
-    const t1 = performance.now();
-    const r = await learner.evaluate(p.evalTasks ?? 600, config.seed + 2000);
-    out.evaluate = { ...summary(r), byInstance: r.byInstance, seconds: (performance.now() - t1) / 1000 };
-    log(`omniglot evaluate: ${JSON.stringify(out.evaluate)}`);
+    if ((p.evalTasks ?? 600) > 0) {
+      const t1 = performance.now();
+      const r = await learner.evaluate(p.evalTasks ?? 600, config.seed + 2000);
+      out.evaluate = { ...summary(r), byInstance: r.byInstance, seconds: (performance.now() - t1) / 1000 };
+      log(`omniglot evaluate: ${JSON.stringify(out.evaluate)}`);
+    }
   } finally {
     learner.destroy();
   }
