@@ -28,10 +28,10 @@ import type { Program, Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import { InputError } from '../runtime/errors';
 import { rng } from '../layout/random';
-import type { CoordMap, CoordOptimizer } from '../layout/coord_map';
+import { coordCount, type CoordMap, type CoordOptimizer } from '../layout/coord_map';
 import { groupAxpy } from '../kernels/group_axpy';
 import { groupedLayout } from '../layout/group_layout';
-import { allocGruBuffers, gruForward, gruOutput } from '../kernels/gru_forward';
+import { allocGruBuffers, gruForward, gruGeometry, gruOutput } from '../kernels/gru_forward';
 import { gruBackward } from '../kernels/gru_backward';
 import type { GruShape } from '../layout/gru_layout';
 import { contiguousRows } from '../kernels/linear_forward';
@@ -439,8 +439,9 @@ export class LearnedOptimizer extends LearnerCore {
    */
   async evaluate(tasks: number, seed: number): Promise<EvalResult> {
     const values: number[] = [];
+    const batch = Math.min(EVAL_BATCH, this.maxTasksPerRun());
     for (let i = 0; values.length < tasks; i++) {
-      const n = Math.min(EVAL_BATCH, tasks - values.length);
+      const n = Math.min(batch, tasks - values.length);
       const curve = await this.lossCurve(n, seed + 7 * i, this.opts.runSteps);
       values.push(...curve[curve.length - 1]);
     }
@@ -470,7 +471,22 @@ export class LearnedOptimizer extends LearnerCore {
     return this.#tasks.drawn(tasks, seed, stream);
   }
 
-  /** This optimizer against SGD, RMSprop and Adam, each tuned on training tasks (lopt_compare.ts). */
+  /**
+   * Tasks one lossCurve can optimise at once on this device: the optimizer's recurrence runs one row per
+   * coordinate of every task (rows per workgroup as gruGeometry chooses), and a dispatch has at most
+   * maxComputeWorkgroupsPerDimension workgroups. A wide task model (the forecast optimizee's 3,393
+   * coordinates) reaches that bound at a few dozen tasks on a GPU.
+   */
+  maxTasksPerRun(): number {
+    const perTask = coordCount(this.#tasks.coordMap(1));
+    const { rows } = gruGeometry(this.shape.hiddenSize, Number.MAX_SAFE_INTEGER, this.gpu);
+    return Math.max(1, Math.floor((this.gpu.limits.maxComputeWorkgroupsPerDimension * rows) / perTask));
+  }
+
+  /**
+   * This optimizer against SGD, RMSprop and Adam, each tuned on training tasks (lopt_compare.ts); more tasks
+   * than maxTasksPerRun run in batches, each optimizer on the same ones.
+   */
   compare(tasks: number, seed: number, steps: number): Promise<OptimizerComparison> {
     return compareOptimizers(
       {
@@ -480,6 +496,7 @@ export class LearnedOptimizer extends LearnerCore {
       tasks,
       seed,
       steps,
+      this.maxTasksPerRun(),
     );
   }
 

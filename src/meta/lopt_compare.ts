@@ -38,34 +38,63 @@ export interface CurveSource {
   ): Promise<number[][]>;
 }
 
+/** Seed of batch k > 0 when a comparison's tasks run in batches (batch 0 keeps the comparison's seed). */
+const BATCH_SEED_STEP = 13;
+
+/**
+ * `fn`'s per-task curves [steps + 1][tasks] over `tasks` tasks run in batches of at most `maxBatch`, side by
+ * side: batch k draws its own tasks from seed + 13 k (batch 0 from `seed`, so that a comparison that fits in
+ * one batch is the unbatched one). Every optimizer goes through the same batches, so each still meets the
+ * same tasks from the same initial weights.
+ */
+async function inBatches(
+  tasks: number,
+  seed: number,
+  maxBatch: number,
+  fn: (tasks: number, seed: number) => Promise<number[][]>,
+): Promise<number[][]> {
+  let rows: number[][] | null = null;
+  for (let k = 0, done = 0; done < tasks; k++) {
+    const n = Math.min(maxBatch, tasks - done);
+    const c = await fn(n, seed + BATCH_SEED_STEP * k);
+    rows = rows ? rows.map((r, i) => r.concat(c[i])) : c;
+    done += n;
+  }
+  return rows ?? [];
+}
+
+/**
+ * `maxBatch`: tasks one curve call may run at once (the learned optimizer's recurrence is one row per
+ * coordinate, and a dispatch's workgroups are bounded); more run in batches (inBatches).
+ */
 export async function compareOptimizers(
   src: CurveSource,
   tasks: number,
   seed: number,
   steps: number,
+  maxBatch = Infinity,
 ): Promise<OptimizerComparison> {
   const mean = (rows: number[][]) => rows.map((r) => r.reduce((a, v) => a + v, 0) / r.length);
   const finite = (x: number) => (Number.isFinite(x) ? x : Infinity);
+  const batch = Math.max(1, Math.floor(maxBatch));
+  const baseline = (kind: CoordOptimizer, lr: number, n: number, s: number, stream: number) =>
+    inBatches(n, s, batch, (t, ts) => src.baselineCurve(kind, lr, { tasks: t, seed: ts, stream, steps }));
   const lr = {} as Record<CoordOptimizer, number>;
   for (const kind of COORD_OPTIMIZERS) {
     let best = Infinity;
     for (const candidate of BASELINE_LRS) {
-      const tuning = {
-        tasks: Math.min(tasks, TUNING_TASKS),
-        seed: seed + TUNING_SEED_OFFSET,
-        stream: 0,
-        steps,
-      };
-      const c = mean(await src.baselineCurve(kind, candidate, tuning));
-      const f = finite(c[c.length - 1]);
+      const tuning = mean(
+        await baseline(kind, candidate, Math.min(tasks, TUNING_TASKS), seed + TUNING_SEED_OFFSET, 0),
+      );
+      const f = finite(tuning[tuning.length - 1]);
       if (f < best || lr[kind] === undefined) [best, lr[kind]] = [f, candidate];
     }
   }
-  const lopt = await src.lossCurve(tasks, seed, steps);
+  const lopt = await inBatches(tasks, seed, batch, (t, s) => src.lossCurve(t, s, steps));
   const curves = { lopt: mean(lopt) } as OptimizerComparison['curves'];
   const final = { lopt: lopt[steps] } as OptimizerComparison['final'];
   for (const kind of COORD_OPTIMIZERS) {
-    const c = await src.baselineCurve(kind, lr[kind], { tasks, seed, stream: 1, steps });
+    const c = await baseline(kind, lr[kind], tasks, seed, 1);
     curves[kind] = mean(c);
     final[kind] = c[steps];
   }
