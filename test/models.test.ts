@@ -83,13 +83,24 @@ for (const m of models.filter((m) => taskOf(m) === 'sinusoid' || taskOf(m) === '
 }
 
 for (const m of models.filter((m) => taskOf(m) === 'omniglot')) {
-  test(`models/${m} scores its test alphabets well above chance (inductive, 20 episodes)`, async () => {
+  test(`models/${m} scores its test alphabets well above chance (inductive, ~100 queries)`, async () => {
     test.skip(!ZIPS.every(existsSync), `needs ${ZIPS.join(' and ')} (the shared Omniglot data)`);
     const dir = join(MODELS, m);
-    const r = await cli('eval', '--checkpoint', dir, '--data', ZIPS.join(','), '--episodes', '20', '--json');
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    // One query per class: 20 five-way episodes, 5 twenty-way ones.
+    const episodes = String(Math.ceil(100 / config.ways));
+    const r = await cli(
+      'eval',
+      '--checkpoint',
+      dir,
+      '--data',
+      ZIPS.join(','),
+      '--episodes',
+      episodes,
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     expect(j).toMatchObject({ protocol: 'inductive', split: 'test', metric: 'accuracy' });
     expect(j.alphabets).toEqual(config.alphabets.split(','));
     expect(j.mean).toBeGreaterThan(2.5 / config.ways);
