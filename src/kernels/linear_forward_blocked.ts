@@ -1,7 +1,7 @@
 import type { KernelVariants, Recorder } from '../runtime/recorder';
 import common from '../../shaders/linear_tile.wgsl?raw';
 import body from '../../shaders/linear_forward_blocked.wgsl?raw';
-import { dispatchLinear, type LinearOperands, type LinearShape } from './linear_tile';
+import { dispatchLinear, softwareAdapter, type LinearOperands, type LinearShape } from './linear_tile';
 
 const source = `${common}\n${body}`;
 
@@ -19,9 +19,7 @@ export function useBlockedLinear(variants: KernelVariants, s: LinearShape): bool
   if (blocks > 65535 || s.groups > 65535) return false;
   const forced = variants.chosen.get('linear.blocked');
   if (forced === 'on' || forced === 'off') return forced === 'on';
-  const a = variants.adapter;
-  const software = a === null || a.isFallbackAdapter || a.architecture === 'swiftshader';
-  return !software && s.groups * s.rowsPerGroup * s.outF >= 1 << 18 && s.inF >= 64;
+  return !softwareAdapter(variants) && s.groups * s.rowsPerGroup * s.outF >= 1 << 18 && s.inF >= 64;
 }
 
 /** linearForward's blocked kernel (same operands and result); see useBlockedLinear for when it runs. */

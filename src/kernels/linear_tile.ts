@@ -56,6 +56,12 @@ function linearParams(
   ]); // prettier-ignore
 }
 
+/** The software adapter (SwiftShader, a fallback adapter) or an unknown one: the linear kernels' CPU defaults. */
+export function softwareAdapter(variants: KernelVariants): boolean {
+  const a = variants.adapter;
+  return a === null || a.isFallbackAdapter || a.architecture === 'swiftshader';
+}
+
 /**
  * How many chunks a reduction over rows is cut into (the split reductions of linear_backward_weight and
  * mse_loss): 1 on the software adapter, whose two cores are busy with a dozen workgroups already; on a GPU
@@ -67,8 +73,7 @@ export function splitCount(
   o: { rows: number; workgroups: number; partialFloats: number; minRows?: number; maxScratch?: number },
 ): number {
   const forced = Number(variants.chosen.get('reduce.splits'));
-  const a = variants.adapter;
-  const software = a === null || a.isFallbackAdapter || a.architecture === 'swiftshader';
+  const software = softwareAdapter(variants);
   let n = forced > 0 ? forced : software ? 1 : Math.ceil(256 / Math.max(1, o.workgroups));
   n = Math.min(n, 64, Math.max(1, Math.floor(o.rows / (forced > 0 ? 1 : (o.minRows ?? 64)))));
   n = Math.min(n, Math.max(1, Math.floor((o.maxScratch ?? 16 << 20) / Math.max(1, o.partialFloats))));
