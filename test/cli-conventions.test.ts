@@ -49,6 +49,11 @@ test('usage errors exit 2 with one message and start nothing', async () => {
     [['eval', '--checkpoint', join(dir, 'none')], /^metarnn: cannot read run .*none: no such directory$/m],
     [['bench', '--peers', 'tfjs-nope'], /^metarnn: --peers: unknown tfjs-nope/m],
     [
+      ['bench', '--cases', 'gru-1x64,gru-9x9'],
+      /^metarnn: --cases: unknown case "gru-9x9"; allowed: gru-1x64, gru-2x64$/m,
+    ],
+    [['bench', '--cases', 'gru-1x64,gru-1x64'], /^metarnn: --cases names a case twice/m],
+    [
       ['bench', '--out', join(dir, 'no-dir', 'b.json')],
       /^metarnn: cannot write .*b\.json: directory .* does not exist$/m,
     ],

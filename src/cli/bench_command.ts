@@ -140,6 +140,7 @@ interface BenchCliOptions {
   quick?: boolean;
   repeat?: string;
   peers: string;
+  cases: string;
 }
 
 /**
@@ -150,6 +151,19 @@ const SCALING = {
   full: { learners: ['blackbox', 'maml'], metaBatches: [32, 64, 128, 256, 512, 1024], seconds: 2 },
   quick: { learners: ['blackbox', 'maml'], metaBatches: [32, 128, 512], seconds: 1 },
 } as const;
+
+/** --cases: names of CASES, each once, in the order given. */
+function parseCases(text: string): typeof CASES {
+  const names = text.split(',').map((s) => s.trim());
+  const allowed = CASES.map((c) => c.name).join(', ');
+  const picked = names.map((n) => {
+    const c = CASES.find((c) => c.name === n);
+    if (!c) throw new InputError(`--cases: unknown case ${JSON.stringify(n)}; allowed: ${allowed}`);
+    return c;
+  });
+  if (new Set(names).size !== names.length) throw new InputError(`--cases names a case twice: ${text}`);
+  return picked;
+}
 
 /** --repeat: the rounds of interleaved runs (bench/run.ts), an integer >= 1. */
 function parseRepeat(text: string | undefined, quick: boolean): number {
@@ -207,6 +221,11 @@ export function register(program: Command): void {
       'rounds per case: each times every implementation (ours and each peer) in turn, in a rotating order (default: 3, --quick 2)',
     )
     .option('--peers <names>', `comma-separated subset of ${PEERS.join(',')}, or "none"`, PEERS.join(','))
+    .option(
+      '--cases <names>',
+      `comma-separated subset of the GRU cases: ${CASES.map((c) => c.name).join(',')}`,
+      CASES.map((c) => c.name).join(','),
+    )
     .action(async (opts: BenchCliOptions) => {
       const output = benchOutput(opts);
       const rounds = parseRepeat(opts.repeat, Boolean(opts.quick));
@@ -215,10 +234,11 @@ export function register(program: Command): void {
       if (unknown.length) {
         throw new InputError(`--peers: unknown ${unknown.join(', ')}; allowed: ${PEERS.join(', ')} or none`);
       }
+      const cases = parseCases(opts.cases);
       const started = performance.now();
       const dawn = await benchOnDawn();
       const plan = {
-        cases: CASES,
+        cases,
         peers: peers as PeerName[],
         quick: Boolean(opts.quick),
         rounds,
