@@ -20,6 +20,8 @@ export interface PngHeader {
   depth: number;
   colorType: number;
   channels: number;
+  /** Adam7: the image data holds seven reduced images, each filtered on its own. */
+  interlaced: boolean;
 }
 
 export interface PngChunks {
@@ -93,13 +95,38 @@ function readHeader(data: Uint8Array): PngHeader {
   if (!format) throw unreadable(`colour type ${colorType}`);
   if (!format.depths.includes(depth)) throw unreadable(`bit depth ${depth} with colour type ${colorType}`);
   if (compression !== 0 || filter !== 0) throw unreadable(`compression ${compression}, filter ${filter}`);
-  // fast-png unpacks interlaced images of < 8 bits wrongly, and no Omniglot image is interlaced.
-  if (interlace !== 0) throw unreadable(`interlace method ${interlace}; only non-interlaced PNGs are read`);
-  return { width, height, depth, colorType, channels: format.channels };
+  if (interlace > 1) throw unreadable(`interlace method ${interlace}`);
+  return { width, height, depth, colorType, channels: format.channels, interlaced: interlace === 1 };
 }
 
-/** Bytes of filtered scanlines the header implies: one filter byte and the packed samples per row. */
-const rawSize = (h: PngHeader): number => h.height * (1 + Math.ceil((h.width * h.channels * h.depth) / 8));
+/** Adam7's seven passes: the first column and row of each, and its steps across and down. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+/** The reduced images the data holds: the whole image, or Adam7's seven passes (empty ones have no bytes). */
+function passes(h: PngHeader): { x0: number; y0: number; dx: number; dy: number; w: number; h: number }[] {
+  if (!h.interlaced) return [{ x0: 0, y0: 0, dx: 1, dy: 1, w: h.width, h: h.height }];
+  return ADAM7.map(([x0, y0, dx, dy]) => ({
+    x0,
+    y0,
+    dx,
+    dy,
+    w: Math.ceil(Math.max(0, h.width - x0) / dx),
+    h: Math.ceil(Math.max(0, h.height - y0) / dy),
+  })).filter((p) => p.w > 0 && p.h > 0);
+}
+
+const rowBytes = (h: PngHeader, width: number) => Math.ceil((width * h.channels * h.depth) / 8);
+
+/** Bytes of filtered scanlines the header implies: one filter byte and the packed samples per row, per pass. */
+const rawSize = (h: PngHeader): number => passes(h).reduce((n, p) => n + p.h * (1 + rowBytes(h, p.w)), 0);
 
 /** A decoded PNG: the samples as the file stores them, after unfiltering. */
 export interface DecodedPng {
@@ -168,7 +195,7 @@ export function decodePngChunks(png: PngChunks): DecodedPng {
     const image = `a ${h.width}×${h.height} image of ${h.channels}×${h.depth}-bit samples has ${expected} bytes`;
     throw unreadable(`its image data ${e.message}; ${image}`);
   }
-  const bytes = unfilter(raw, h);
+  const bytes = h.interlaced ? deinterlace(raw, h) : unfilter(raw, 0, h, h.width, h.height);
   const data = h.depth === 16 ? bigEndian16(bytes) : bytes;
   return {
     width: h.width,
@@ -181,14 +208,17 @@ export function decodePngChunks(png: PngChunks): DecodedPng {
   };
 }
 
-/** Undoes PNG's per-row filters (specification, section 9): filtered rows with their type byte → rows. */
-function unfilter(raw: Uint8Array, h: PngHeader): Uint8Array {
-  const row = Math.ceil((h.width * h.channels * h.depth) / 8);
+/**
+ * Undoes PNG's per-row filters (specification, section 9) on a width × height image whose filtered rows (each
+ * with its type byte) start at raw[from].
+ */
+function unfilter(raw: Uint8Array, from: number, h: PngHeader, width: number, height: number): Uint8Array {
+  const row = rowBytes(h, width);
   const bpp = Math.max(1, (h.channels * h.depth) >> 3); // bytes back to the same sample of the previous pixel
-  const out = new Uint8Array(h.height * row);
-  for (let y = 0; y < h.height; y++) {
-    const type = raw[y * (row + 1)];
-    const src = y * (row + 1) + 1;
+  const out = new Uint8Array(height * row);
+  for (let y = 0; y < height; y++) {
+    const type = raw[from + y * (row + 1)];
+    const src = from + y * (row + 1) + 1;
     const at = y * row;
     const up = at - row; // the previous row in out; 0 above the first row
     for (let i = 0; i < row; i++) {
@@ -207,6 +237,34 @@ function unfilter(raw: Uint8Array, h: PngHeader): Uint8Array {
       } else throw unreadable(`filter type ${type} on row ${y}`);
       out[at + i] = (raw[src + i] + predicted) & 255;
     }
+  }
+  return out;
+}
+
+/** Adam7 (specification, section 8.2): each pass unfiltered on its own, its pixels put in their places. */
+function deinterlace(raw: Uint8Array, h: PngHeader): Uint8Array {
+  const row = rowBytes(h, h.width);
+  const out = new Uint8Array(h.height * row);
+  const bits = h.channels * h.depth; // per pixel: under 8 only for one channel of 1, 2 or 4 bits
+  let from = 0;
+  for (const p of passes(h)) {
+    const rows = unfilter(raw, from, h, p.w, p.h);
+    const passRow = rowBytes(h, p.w);
+    for (let i = 0; i < p.h; i++) {
+      const y = p.y0 + i * p.dy;
+      for (let j = 0; j < p.w; j++) {
+        const x = p.x0 + j * p.dx;
+        if (bits >= 8) {
+          const n = bits >> 3;
+          out.set(rows.subarray(i * passRow + j * n, i * passRow + j * n + n), y * row + x * n);
+        } else {
+          const v =
+            (rows[i * passRow + ((j * bits) >> 3)] >> (8 - bits - ((j * bits) & 7))) & ((1 << bits) - 1);
+          out[y * row + ((x * bits) >> 3)] |= v << (8 - bits - ((x * bits) & 7));
+        }
+      }
+    }
+    from += p.h * (1 + passRow);
   }
   return out;
 }

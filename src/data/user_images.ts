@@ -104,7 +104,7 @@ function decodePngGray(bytes: Uint8Array, file: string): GrayImage {
   return { width: w, height: h, gray };
 }
 
-/** PngError says "is not a readable PNG (…)"; anything else from inside fast-png is worded the same. */
+/** PngError says "is not a readable PNG (…)"; anything else thrown while decoding is worded the same. */
 const unreadablePng = (file: string, e: unknown) =>
   new InputError(
     `${file}: ${e instanceof InputError ? why(e).replace(/^is /, '') : `not a readable PNG (${why(e)})`}`,
