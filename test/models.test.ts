@@ -16,8 +16,10 @@ const ZIPS = ['images_background_small1.zip', 'images_background_small2.zip'].ma
 const models = existsSync(MODELS)
   ? readdirSync(MODELS).filter((d) => existsSync(join(MODELS, d, 'config.json')))
   : [];
-const taskOf = (m: string) =>
-  (JSON.parse(readFileSync(join(MODELS, m, 'config.json'), 'utf8')) as { task: string }).task;
+const configOf = (m: string) =>
+  JSON.parse(readFileSync(join(MODELS, m, 'config.json'), 'utf8')) as { task: string; learner: string };
+const taskOf = (m: string) => configOf(m).task;
+const isLopt = (m: string) => configOf(m).learner === 'lopt';
 
 /** The test-split figures models/README.md reports for the forecasters (standardised MSE). */
 const FORECASTER_FIGURES: Record<string, { model: number; lastValue: number }> = {
@@ -70,7 +72,35 @@ for (const m of models.filter((m) => taskOf(m) === 'series')) {
   });
 }
 
-for (const m of models.filter((m) => taskOf(m) === 'sinusoid' || taskOf(m) === 'forecast')) {
+/**
+ * The learned optimizers' figure on the first 16 held-out tasks after 50 inner steps (the same tasks and initial
+ * weights on any adapter, so the same figure to float32), and a small comparison with tuned Adam: the shipped
+ * model's full figures (256 tasks at 50 steps, 64 at 500) are in BENCHMARKS.md with their commands.
+ */
+const LOPT_FIGURES: Record<string, number> = {
+  'sinusoid-lopt': 0.032003,
+};
+
+for (const m of models.filter(isLopt)) {
+  test(`models/${m} gives its figure on 16 held-out tasks again and ends below tuned Adam`, async () => {
+    const r = await cli(
+      ...['eval', '--checkpoint', join(MODELS, m), '--episodes', '16', '--run-steps', '50'],
+      ...['--compare-tasks', '16', '--json'],
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as {
+      mean: number;
+      comparisons: { steps: number; final: Record<string, { mean: number }> }[];
+    };
+    const want = LOPT_FIGURES[m];
+    expect(want, `${m}: its figure in LOPT_FIGURES`).toBeTruthy();
+    expect(Math.abs(j.mean - want)).toBeLessThan(0.01 * want);
+    expect(j.comparisons[0].steps).toBe(50);
+    expect(j.comparisons[0].final.lopt.mean).toBeLessThan(j.comparisons[0].final.adam.mean);
+  });
+}
+
+for (const m of models.filter((m) => (taskOf(m) === 'sinusoid' || taskOf(m) === 'forecast') && !isLopt(m))) {
   test(`models/${m} gives its reported test figure again (600 tasks)`, async () => {
     const r = await cli('eval', '--checkpoint', join(MODELS, m), '--episodes', '600', '--json');
     expect(r.code, r.stderr).toBe(0);

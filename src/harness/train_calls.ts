@@ -40,7 +40,12 @@ import {
 } from '../protocol/training';
 
 /** Decodes base64 (how bytes cross from Node into a page) in the page and in Node alike. */
-export const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+export function fromBase64(text: string): Uint8Array {
+  const chars = atob(text);
+  const out = new Uint8Array(chars.length);
+  for (let i = 0; i < chars.length; i++) out[i] = chars.charCodeAt(i);
+  return out;
+}
 
 export async function namedTensors(learner: MetaLearner): Promise<NamedTensor[]> {
   const shapes = new Map<string, number[]>();
