@@ -279,6 +279,23 @@ test('a PNG with a bad CRC, an unknown filter type, or a tRNS the format cannot 
     trns: Uint8Array.from([0, 0]),
   });
   expect(() => decodePngChunks(readPngChunks(alphaTrns.file))).toThrow(PngError);
+  const withTrns = encode({
+    width: 4,
+    height: 2,
+    colorType: 3,
+    depth: 8,
+    filters: [0],
+    seed: 4,
+    palette: 4,
+    trns: Uint8Array.from([7]),
+  });
+  const parts = readPngChunks(withTrns.file).critical;
+  const trns = parts.find((c) => String.fromCharCode(...c.subarray(4, 8)) === 'tRNS')!;
+  const twice = concat([
+    Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    ...parts.flatMap((c) => (c === trns ? [c, c] : [c])),
+  ]);
+  expect(() => decodePngChunks(readPngChunks(twice))).toThrow(/more than one tRNS chunk/);
 });
 
 test('the Omniglot images decode as fast-png decodes them', () => {

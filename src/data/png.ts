@@ -159,6 +159,7 @@ export function decodePngChunks(png: PngChunks): DecodedPng {
   }
   let palette: number[][] | undefined;
   let transparency: Uint16Array | undefined;
+  let seenTrns = false;
   for (const chunk of png.critical) {
     const type = String.fromCharCode(...chunk.subarray(4, 8));
     const data = chunk.subarray(8, chunk.length - 4);
@@ -169,6 +170,8 @@ export function decodePngChunks(png: PngChunks): DecodedPng {
       palette = [];
       for (let i = 0; i < data.length; i += 3) palette.push([data[i], data[i + 1], data[i + 2]]);
     } else if (type === 'tRNS') {
+      if (seenTrns) throw unreadable('more than one tRNS chunk');
+      seenTrns = true;
       if (h.colorType === 3) {
         if (!palette || data.length > palette.length) {
           throw unreadable(
