@@ -25,10 +25,11 @@ import { parse, serialize } from '../src/io/safetensors';
 import { gruForwardRef } from '../src/reference/gru';
 
 /**
- * This process's environment without npm's `npm_*` variables: under `npm test` or `npx playwright` they name
- * this repository (npm_config_local_prefix, npm_package_json), and the consumer's npm must not see them.
+ * This process's environment without npm's `npm_*` variables — under `npm test` or `npx playwright` they name
+ * this repository (npm_config_local_prefix, npm_package_json), and the consumer's npm must not see them — and
+ * without metarnn's own (`METARNN_APP_DIR` would have the installed CLI serve this repository's page build).
  */
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|METARNN_)/i.test(k)));
 
 /** Runs a command to its end in `cwd`, with npm's variables left out. */
 const run = (command: string, args: string[], cwd: string) => runProcess(command, args, { cwd, env });
