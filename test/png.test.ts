@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, decodePngChunks, PngError, readPngChunks } from '../src/data/png';
 import { ROOT } from './cli_helper';
+import { concat } from './mutate';
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
@@ -21,16 +22,6 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(data, 8);
   view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -128,7 +119,7 @@ function encode(s: Spec): { file: Uint8Array; rows: Uint8Array } {
       images.push({ rows: pass, width, height });
     }
   }
-  const filtered = concat(images.map((im) => filterRows(im.rows, im.width, im.height, bits, s.filters)));
+  const filtered = concat(...images.map((im) => filterRows(im.rows, im.width, im.height, bits, s.filters)));
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, s.width);
@@ -146,7 +137,7 @@ function encode(s: Spec): { file: Uint8Array; rows: Uint8Array } {
   const step = Math.ceil(z.length / n);
   for (let i = 0; i < z.length; i += step) parts.push(chunk('IDAT', z.subarray(i, i + step)));
   parts.push(chunk('IEND', new Uint8Array(0)));
-  return { file: concat(parts), rows };
+  return { file: concat(...parts), rows };
 }
 
 function expectSameAsFastPng(file: Uint8Array) {
@@ -262,12 +253,12 @@ test('a PNG with a bad CRC, an unknown filter type, or a tRNS the format cannot 
   const raw = new Uint8Array(3 * 9);
   raw[0] = 5;
   const ihdr = readPngChunks(filteredRow.file).critical[0];
-  const file = concat([
+  const file = concat(
     Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]),
     ihdr,
     chunk('IDAT', zlibSync(raw)),
     chunk('IEND', new Uint8Array(0)),
-  ]);
+  );
   expect(() => decodePngChunks(readPngChunks(file))).toThrow(/filter type 5 on row 0/);
   const alphaTrns = encode({
     width: 4,
@@ -291,10 +282,10 @@ test('a PNG with a bad CRC, an unknown filter type, or a tRNS the format cannot 
   });
   const parts = readPngChunks(withTrns.file).critical;
   const trns = parts.find((c) => String.fromCharCode(...c.subarray(4, 8)) === 'tRNS')!;
-  const twice = concat([
+  const twice = concat(
     Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]),
     ...parts.flatMap((c) => (c === trns ? [c, c] : [c])),
-  ]);
+  );
   expect(() => decodePngChunks(readPngChunks(twice))).toThrow(/more than one tRNS chunk/);
 });
 
