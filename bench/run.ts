@@ -320,7 +320,7 @@ export async function runBenchPlan(target: BenchTarget, o: BenchOptions): Promis
   const matmul = await target.matmul(o.matmulSize, { repeats: 3, warmup: 1 });
   log(`  ${matmul.gflops.toFixed(3)} GFLOP/s (${num(matmul.ms)} ms)`);
   log(
-    `${rounds} rounds per case; in each, every implementation: warm-up, then ${runsPerRound} timed runs; ` +
+    `${rounds} round${rounds === 1 ? '' : 's'} per case; in each, every implementation: warm-up, then ${runsPerRound} timed runs; ` +
       'the order rotates from round to round',
   );
 

@@ -223,11 +223,31 @@ for (const [learner, steps] of Object.entries(RUNS) as [Learner, number][]) {
         for (let s = 0; s < steps; s++) l.step();
         const loss = await l.lastLoss();
         const after = (await l.evaluate(50, 77)).mean;
+        // Built to score only (what eval and predict build): the same weights score the same, and nothing was
+        // recorded for training.
+        const scoringConfig = { ...config, scoring: true };
+        const s =
+          learner === 'reptile'
+            ? await lib.ReptileLearner.create(g, scoringConfig, inner)
+            : await lib.MamlLearner.create(g, scoringConfig, learner === 'maml' ? 2 : 1, inner);
+        s.load(await l.state(), l.stepCount);
+        const scored = (await s.evaluate(50, 77)).mean;
+        let refused = '';
+        try {
+          s.step();
+        } catch (e) {
+          refused = (e as Error).message;
+        }
+        const dispatches = s.dispatchesPerStep;
+        s.destroy();
         l.destroy();
-        return { before, after, loss };
+        return { before, after, loss, scored, refused, dispatches };
       },
       { learner, steps },
     );
+    expect(r.scored).toBe(r.after);
+    expect(r.refused).toContain('built to score only');
+    expect(r.dispatches).toBe(0);
     console.log(
       `${learner}: held-out MSE ${r.before.toFixed(3)} → ${r.after.toFixed(3)}, last train loss ${r.loss.toFixed(3)}`,
     );

@@ -141,6 +141,8 @@ interface BenchCliOptions {
   repeat?: string;
   peers: string;
   cases: string;
+  /** false with --no-throughput. */
+  throughput: boolean;
 }
 
 /**
@@ -226,6 +228,10 @@ export function register(program: Command): void {
       `comma-separated subset of the GRU cases: ${CASES.map((c) => c.name).join(',')}`,
       CASES.map((c) => c.name).join(','),
     )
+    .option(
+      '--no-throughput',
+      'skip the meta-training throughput and its curve against the meta-batch (the GRU cases only)',
+    )
     .action(async (opts: BenchCliOptions) => {
       const output = benchOutput(opts);
       const rounds = parseRepeat(opts.repeat, Boolean(opts.quick));
@@ -243,8 +249,8 @@ export function register(program: Command): void {
         quick: Boolean(opts.quick),
         rounds,
         matmulSize: 1024,
-        throughputSeconds: opts.quick ? 5 : 20,
-        scaling: SCALING[opts.quick ? 'quick' : 'full'],
+        throughputSeconds: !opts.throughput ? 0 : opts.quick ? 5 : 20,
+        scaling: opts.throughput ? SCALING[opts.quick ? 'quick' : 'full'] : undefined,
         loadAverage: () => loadavg()[0],
         log: (s: string) => console.error(`bench: ${s}`),
       };

@@ -150,7 +150,7 @@ export function formatBenchReport(r: BenchReport, plot: string | null = null): s
   return [
     `adapter ${a.vendor || '?'}/${a.architecture || '?'}${a.isFallbackAdapter ? ' (fallback: software)' : ''}; ` +
       `matmul ${r.matmulGflops.toFixed(3)} GFLOP/s; crossOriginIsolated ${r.crossOriginIsolated}`,
-    `timing: ${t.rounds} rounds per case, implementations interleaved (order rotates each round); in each, ` +
+    `timing: ${t.rounds} round${t.rounds === 1 ? '' : 's'} per case, implementations interleaved (order rotates each round); in each, ` +
       `warm-up then ${t.runsPerRound} timed runs; min/median/max over all ${t.rounds * t.runsPerRound} runs`,
     `host: ${r.host.cpus} CPUs; 1-min load average ${r.host.loadBefore.toFixed(2)} before, ` +
       `${r.host.loadAfter.toFixed(2)} after`,

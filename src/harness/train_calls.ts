@@ -76,7 +76,7 @@ async function forecasts(learner: MetaLearner, contexts: number[][] = []): Promi
 const cannot = (c: MetaConfig, what: string) =>
   new InputError(`a ${c.task}/${c.learner} model cannot do ${what}: give a checkpoint trained for it`);
 
-/** A config for a learner built only to score (see OmniglotConfig.scoring; other learners ignore it). */
+/** A config for a learner built only to score or predict (MetaConfig.scoring). */
 const scoring = (config: MetaConfig): MetaConfig => ({ ...config, scoring: true }) as MetaConfig;
 
 /** Copies the tensors of `init` whose name and size fit into the learner's weights (see TrainRunArgs.init). */
@@ -220,7 +220,7 @@ export function trainCalls(
      * on `tasks` held-out tasks, for each run length in `steps` (LearnedOptimizer.compare).
      */
     async compareRun(config: MetaConfig, resume: Resume, tasks: number, seed: number, steps: number[]) {
-      const learner = await loadLearner(await getGpu(), config, taskData(), resume);
+      const learner = await loadLearner(await getGpu(), scoring(config), taskData(), resume);
       try {
         if (!(learner instanceof LearnedOptimizer))
           throw new InputError(`learner '${config.learner}' is not an optimizer to compare`);

@@ -91,4 +91,11 @@ export interface MetaConfig {
    * keeps it. The schedule follows `steps`: resuming with more steps stretches it.
    */
   lrDecay?: 'none' | 'cosine';
+  /**
+   * Set by the harness for a learner built only to score or predict (eval, predict, the one-shot runs, a
+   * learned optimizer's comparisons): nothing is recorded for training, so none of the training kernels is
+   * compiled (seconds on a software adapter), and the data a run needs only for training may be absent.
+   * Never stored in a config.
+   */
+  scoring?: boolean;
 }

@@ -8,8 +8,11 @@ import { LOSS_WEIGHTS, type LossWeight } from '../data/series_windows';
 import { LEARNERS, TASKS, type MetaConfig } from './meta_config';
 import { InputError } from '../runtime/errors';
 
-/** MetaConfig plus task-specific settings that learners read when they need them (omniglot data). */
-export interface RunConfig extends MetaConfig {
+/**
+ * MetaConfig plus task-specific settings that learners read when they need them (omniglot data); without
+ * `scoring`, which the harness sets and no file holds.
+ */
+export interface RunConfig extends Omit<MetaConfig, 'scoring'> {
   /** Dataset path (omniglot, series). */
   data?: string;
   /** Series: test and validation series, comma-separated names (test: never trained or chosen on). */

@@ -22,7 +22,7 @@ export class BlackBoxRegressor extends BlackBoxSequenceLearner {
 
   static async create(gpu: Gpu, config: MetaConfig): Promise<BlackBoxRegressor> {
     const learner = new BlackBoxRegressor(gpu, config);
-    learner.setTrainPass(await learner.recordTrain());
+    if (!config.scoring) learner.setTrainPass(await learner.recordTrain());
     return learner;
   }
 

@@ -134,7 +134,7 @@ export class BlackBoxClassifier extends LearnerCore {
       );
     }
     const learner = new BlackBoxClassifier(gpu, config, data.omniglot);
-    if ((config as OmniglotConfig).scoring) return learner; // evaluate and predict only: nothing to train
+    if (config.scoring) return learner; // evaluate and predict only: nothing to train
     learner.setTrainPass(await learner.#record(config.metaBatch, 'train', config.seed));
     if (encoderSchedule(config).pretrainSteps > 0) {
       learner.#pretrain = await recordPretrain({
@@ -383,7 +383,7 @@ export class BlackBoxClassifier extends LearnerCore {
 
   /** Refuses to go on without `split` classes: training chooses on validation, `eval` scores on test. */
   checkSplit(split: EvalSplit): void {
-    if (split === 'validation' && (this.config as OmniglotConfig).scoring && !this.split.validation.length) {
+    if (split === 'validation' && this.config.scoring && !this.split.validation.length) {
       throw new InputError(
         'this classifier was built to score or predict only (no training data): load it with its Omniglot ' +
           'data to train it further',

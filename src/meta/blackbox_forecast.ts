@@ -20,7 +20,7 @@ export class BlackBoxForecaster extends BlackBoxSequenceLearner {
 
   static async create(gpu: Gpu, config: MetaConfig): Promise<BlackBoxForecaster> {
     const learner = new BlackBoxForecaster(gpu, config);
-    learner.setTrainPass(await learner.recordTrain());
+    if (!config.scoring) learner.setTrainPass(await learner.recordTrain());
     return learner;
   }
 

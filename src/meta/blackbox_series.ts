@@ -47,8 +47,6 @@ export interface SeriesConfig {
   season?: number;
   /** How training windows weigh in the loss (default 'window'; see windowWeights). */
   lossWeight?: LossWeight;
-  /** Set by the harness for a learner built only to score or predict: no training series needed. */
-  scoring?: boolean;
 }
 
 export const DEFAULT_SEASON = 12;
@@ -82,7 +80,7 @@ export class BlackBoxSeriesForecaster extends HostSampledLearner {
   }
 
   static async create(gpu: Gpu, config: MetaConfig, data: TaskData = {}): Promise<BlackBoxSeriesForecaster> {
-    const scoring = (config as SeriesConfig).scoring === true;
+    const scoring = config.scoring === true;
     if (!data.series?.length && !scoring) {
       throw new InputError(
         '--task series needs --data PATH: a CSV or JSON file of series (a column each, or a series column), ' +

@@ -36,7 +36,6 @@ const INPUT = 3; // (x̃, ỹ, is-support) per step
 export interface TablesConfig extends Partial<TableScaling> {
   testTasks?: string;
   valTasks?: string;
-  scoring?: boolean;
 }
 
 export { configScaling, TASK_NAMES };
@@ -66,7 +65,7 @@ export class BlackBoxTableRegressor extends HostSampledLearner {
   }
 
   static async create(gpu: Gpu, config: MetaConfig, data: TaskData = {}): Promise<BlackBoxTableRegressor> {
-    const scoring = (config as TablesConfig).scoring === true;
+    const scoring = config.scoring === true;
     if (!data.regression?.length && !scoring) {
       throw new InputError('--task regression needs --data DIR: a folder of CSV files (x,y), one task each');
     }

@@ -45,11 +45,6 @@ export interface OmniglotConfig {
   labels?: 'delayed' | 'paired';
   /** 'attention': every step also reads the GRU's earlier outputs by attention (attention_memory.ts). */
   memory?: 'none' | 'attention';
-  /**
-   * Set by the harness when a learner is built only to score (eval, the one-shot runs): no validation split
-   * by default, no training classes needed, nothing recorded for training. Never stored in a config.
-   */
-  scoring?: boolean;
 }
 
 /** Steps that pretrain the encoder (0: none) and its learning rate afterwards (default: the meta lr). */

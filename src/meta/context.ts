@@ -109,7 +109,8 @@ export class ContextLearner extends LearnerCore {
     options: Partial<ContextOptions> = {},
   ): Promise<ContextLearner> {
     const learner = new ContextLearner(gpu, config, { ...DEFAULT_CONTEXT_OPTIONS, ...options });
-    learner.setTrainPass(await learner.#record(config.metaBatch, 0, config.seed, 'train'));
+    if (!config.scoring)
+      learner.setTrainPass(await learner.#record(config.metaBatch, 0, config.seed, 'train'));
     return learner;
   }
 

@@ -140,9 +140,10 @@ export abstract class InnerLoopLearner extends LearnerCore {
   /** Records the meta-gradient into `this.grads` after the inner loop; returns the per-task loss to report. */
   protected abstract recordMetaGradient(rec: Recorder, batch: MetaBatch): Tensor;
 
-  /** Records the training program; subclasses' create() calls this once. */
+  /** Records the training program (none for a learner built to score only); subclasses' create() calls this once. */
   protected async init(): Promise<void> {
-    const { metaBatch, seed } = this.config;
+    const { metaBatch, seed, scoring } = this.config;
+    if (scoring) return;
     const r = await this.#recordEpisode(metaBatch, 0, seed, 'train', (rec, batch) => {
       const loss = this.recordMetaGradient(rec, batch);
       this.optimizer.record(rec);

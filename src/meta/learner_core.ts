@@ -78,7 +78,13 @@ export abstract class LearnerCore implements MetaLearner {
   }
 
   protected get trainPass(): Pass {
-    if (!this.#train) throw new Error(`${this.config.learner}: used after destroy()`);
+    if (!this.#train) {
+      throw new Error(
+        this.config.scoring
+          ? `${this.config.learner}: built to score only (config.scoring): it has no training step`
+          : `${this.config.learner}: used after destroy()`,
+      );
+    }
     return this.#train;
   }
 

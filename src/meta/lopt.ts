@@ -227,6 +227,7 @@ export class LearnedOptimizer extends LearnerCore {
     if (config.taskHidden !== undefined) own.taskHidden = config.taskHidden;
     if (config.optimizee !== undefined) own.optimizee = config.optimizee;
     const l = new LearnedOptimizer(gpu, config, { ...DEFAULT_LOPT, ...own, ...opts });
+    if (config.scoring) return l; // compare and evaluate record their own runs
     l.#fresh = await l.#recordTraining(true);
     // The per-task losses of the truncation are what lastLoss reads (steps 1..T).
     l.setTrainPass({ program: await l.#recordTraining(false), loss: l.#curve, tensors: [] });
