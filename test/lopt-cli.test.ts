@@ -30,6 +30,13 @@ test('train --learner lopt: checkpoint, and a report comparing it with tuned SGD
     /after 4 inner steps, mean task loss: lopt [\d.e+-]+, adam [\d.e+-]+ \(lr [\d.e-]+\)/,
   );
   expect(r.stderr).toMatch(/after 8 inner steps/);
+  // Progress of the comparison (minutes on a software adapter at real sizes): each of its runs announced.
+  expect(r.stderr).toMatch(
+    /^compare: run 1\/31, 0:\d\d elapsed: 4 inner steps: tuning sgd at lr 0\.0001 on 2 training tasks$/m,
+  );
+  expect(r.stderr).toMatch(
+    /^compare: run 31\/31, \d+:\d\d elapsed: 8 inner steps: adam at lr [\d.e-]+ on 2 held-out tasks$/m,
+  );
   const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
   expect(config).toMatchObject({ learner: 'lopt', hidden: 4, layers: 2, innerSteps: 4, unroll: 2 });
   const html = readFileSync(join(run, 'report.html'), 'utf8');
@@ -45,6 +52,9 @@ test('eval --json on a lopt run adds each optimizer’s final loss and tuned lea
   expect(r.code, r.stderr).toBe(0);
   const out = JSON.parse(r.stdout);
   expect(out).toMatchObject({ learner: 'lopt', metric: 'mse', episodes: 3 });
+  expect(r.stderr).toMatch(
+    /^compare: run 28\/31, \d+:\d\d elapsed: 4 inner steps: the learned optimizer on 3 held-out tasks$/m,
+  );
   expect(out.optimizers).toMatchObject({ steps: 4, tasks: 3 });
   for (const k of ['lopt', 'adam', 'rmsprop', 'sgd']) expect(out.optimizers.final[k]).toBeGreaterThan(0);
   for (const k of ['adam', 'rmsprop', 'sgd']) expect(out.optimizers.lr[k]).toBeGreaterThan(0);

@@ -15,7 +15,7 @@ import { readDataFile } from '../data/omniglot_file';
 import { PUBLISHED_RUNS_ERROR } from '../meta/omniglot_runs';
 import { readRun, WHICH_CHECKPOINTS, type SavedRun, type WhichCheckpoint } from './run_dir';
 import type { EvalSplit } from '../data/omniglot_split';
-import { formatComparison } from './train_command';
+import { compareProgressLine, formatComparison } from './train_command';
 import { EVAL_SEED_OFFSET } from '../meta/learner';
 import { DEFAULT_LOPT, type LoptConfig } from '../meta/lopt';
 import { OPTIMIZEES, type Optimizee } from '../meta/lopt_tasks';
@@ -256,6 +256,10 @@ export function register(program: Command): void {
         // Tuning three baselines over a grid is ~30 runs: on at most 64 of the tasks unless asked.
         const tasks = lopt.tasks;
         const steps = lopt.runSteps ?? [config.innerSteps ?? DEFAULT_LOPT.runSteps];
+        await runner.onTrainEvent(async (e) => {
+          if (e.type === 'work') console.error(compareProgressLine(e, started));
+        });
+        const started = performance.now();
         return [r, await runner.call('compareRun', config, run.resume, tasks, seed, steps)] as const;
       });
       const { task, learner, ways, shots } = config;

@@ -225,7 +225,11 @@ export function trainCalls(
         if (!(learner instanceof LearnedOptimizer))
           throw new InputError(`learner '${config.learner}' is not an optimizer to compare`);
         const out: OptimizerComparison[] = [];
-        for (const n of steps) out.push(await learner.compare(tasks, seed, n));
+        for (const n of steps) {
+          const progress = (what: string, done: number, total: number) =>
+            send({ type: 'work', what: `${n} inner steps: ${what}`, done, total });
+          out.push(await learner.compare(tasks, seed, n, progress));
+        }
         return out;
       } finally {
         learner.destroy();

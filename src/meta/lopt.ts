@@ -44,7 +44,7 @@ import { entriesSize, gruHeadEntries, LinearHead } from './gru_head';
 import { initUniform } from './init';
 import { summarize, type EvalResult, type MetaConfig } from './learner';
 import { LearnerCore } from './learner_core';
-import { compareOptimizers, type OptimizerComparison } from './lopt_compare';
+import { compareOptimizers, type CompareProgress, type OptimizerComparison } from './lopt_compare';
 import { OPTIMIZEES, optimizeeCell, TaskModels, type Optimizee, type TaskBatch } from './lopt_tasks';
 
 export interface LoptOptions {
@@ -488,7 +488,12 @@ export class LearnedOptimizer extends LearnerCore {
    * This optimizer against SGD, RMSprop and Adam, each tuned on training tasks (lopt_compare.ts); more tasks
    * than maxTasksPerRun run in batches, each optimizer on the same ones.
    */
-  compare(tasks: number, seed: number, steps: number): Promise<OptimizerComparison> {
+  compare(
+    tasks: number,
+    seed: number,
+    steps: number,
+    progress?: CompareProgress,
+  ): Promise<OptimizerComparison> {
     return compareOptimizers(
       {
         lossCurve: (t, s, n) => this.lossCurve(t, s, n),
@@ -498,6 +503,7 @@ export class LearnedOptimizer extends LearnerCore {
       seed,
       steps,
       this.maxTasksPerRun(),
+      progress,
     );
   }
 

@@ -63,9 +63,16 @@ async function inBatches(
   return rows ?? [];
 }
 
+/** Called before each optimisation run of a comparison: what runs next, and how many of `total` are done. */
+export type CompareProgress = (what: string, done: number, total: number) => unknown;
+
+/** Optimisation runs in one comparison: every baseline at every grid rate, then the four on held-out tasks. */
+export const COMPARE_RUNS = COORD_OPTIMIZERS.length * BASELINE_LRS.length + 1 + COORD_OPTIMIZERS.length;
+
 /**
  * `maxBatch`: tasks one curve call may run at once (the learned optimizer's recurrence is one row per
- * coordinate, and a dispatch's workgroups are bounded); more run in batches (inBatches).
+ * coordinate, and a dispatch's workgroups are bounded); more run in batches (inBatches). `progress` hears of
+ * each of the COMPARE_RUNS runs before it starts (a comparison on a software adapter takes minutes).
  */
 export async function compareOptimizers(
   src: CurveSource,
@@ -73,7 +80,10 @@ export async function compareOptimizers(
   seed: number,
   steps: number,
   maxBatch = Infinity,
+  progress: CompareProgress = () => {},
 ): Promise<OptimizerComparison> {
+  let done = 0;
+  const next = async (what: string) => progress(what, done++, COMPARE_RUNS);
   const mean = (rows: number[][]) => rows.map((r) => r.reduce((a, v) => a + v, 0) / r.length);
   const finite = (x: number) => (Number.isFinite(x) ? x : Infinity);
   const batch = Math.max(1, Math.floor(maxBatch));
@@ -83,6 +93,7 @@ export async function compareOptimizers(
   for (const kind of COORD_OPTIMIZERS) {
     let best = Infinity;
     for (const candidate of BASELINE_LRS) {
+      await next(`tuning ${kind} at lr ${candidate} on ${Math.min(tasks, TUNING_TASKS)} training tasks`);
       const tuning = mean(
         await baseline(kind, candidate, Math.min(tasks, TUNING_TASKS), seed + TUNING_SEED_OFFSET, 0),
       );
@@ -90,10 +101,12 @@ export async function compareOptimizers(
       if (f < best || lr[kind] === undefined) [best, lr[kind]] = [f, candidate];
     }
   }
+  await next(`the learned optimizer on ${tasks} held-out tasks`);
   const lopt = await inBatches(tasks, seed, batch, (t, s) => src.lossCurve(t, s, steps));
   const curves = { lopt: mean(lopt) } as OptimizerComparison['curves'];
   const final = { lopt: lopt[steps] } as OptimizerComparison['final'];
   for (const kind of COORD_OPTIMIZERS) {
+    await next(`${kind} at lr ${lr[kind]} on ${tasks} held-out tasks`);
     const c = await baseline(kind, lr[kind], tasks, seed, 1);
     curves[kind] = mean(c);
     final[kind] = c[steps];

@@ -63,7 +63,9 @@ export type TrainEvent =
       /** Forecasters: the forecast after each of TrainRunArgs.forecasts' contexts. */
       forecasts?: number[][] | null;
     }
-  | { type: 'recovered'; lostAt: number; step: number; reason: string };
+  | { type: 'recovered'; lostAt: number; step: number; reason: string }
+  /** Progress of a long call that is not training (a learned optimizer's comparison): `done` of `total` runs. */
+  | { type: 'work'; what: string; done: number; total: number };
 
 export interface TrainRunArgs {
   config: MetaConfig;
