@@ -91,7 +91,7 @@ export function loadOmniglot(zip: Uint8Array, options: OmniglotLoadOptions = {})
   const images = new Float32Array(index.imageCount * pixels);
   options.onProgress?.(0, index.imageCount);
   paths.forEach((f, at) => {
-    images.set(omniglotImageFromPng(files[f], f, { name, size }), at * pixels);
+    omniglotImageFromPng(files[f], f, { name, size }, images.subarray(at * pixels, (at + 1) * pixels));
     if ((at + 1) % 64 === 0 || at + 1 === index.imageCount) options.onProgress?.(at + 1, index.imageCount);
   });
   return { size, images, ...index };
@@ -164,11 +164,27 @@ export function omniglotImageFromPng(
   bytes: Uint8Array,
   path: string,
   options: OmniglotLoadOptions = {},
+  out?: Float32Array,
 ): Float32Array {
   const size = options.size ?? OMNIGLOT_SIZE;
   const { ink, width, height } = decodeInk(bytes, path, options.name ?? 'the zip');
-  return resample(ink, width, areaWeights(width, size), areaWeights(height, size));
+  return resample(ink, width, weightsFor(width, size), weightsFor(height, size), out);
 }
+
+/** areaWeights(n, m), computed once per pair (every image of a data set usually shares one). */
+const weightTables = new Map<string, ReturnType<typeof areaWeights>>();
+function weightsFor(n: number, m: number): ReturnType<typeof areaWeights> {
+  const key = `${n}x${m}`;
+  let w = weightTables.get(key);
+  if (!w) weightTables.set(key, (w = areaWeights(n, m)));
+  return w;
+}
+
+/**
+ * decodeInk's output, kept between calls (a browser allocates typed arrays several times slower than Node);
+ * the ink it returns is a view of it, valid until the next call.
+ */
+let inkScratch = new Float32Array(0);
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -247,7 +263,10 @@ function drawerOf(path: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** Ink in [0, 1] per source pixel (1 − luminance; transparent counts as white). Checks the size first. */
+/**
+ * Ink in [0, 1] per source pixel (1 − luminance; transparent counts as white). Checks the size first. The ink
+ * is a view of inkScratch: read it before the next call.
+ */
 function decodeInk(
   bytes: Uint8Array,
   path: string,
@@ -265,7 +284,8 @@ function decodeInk(
     throw e;
   }
   const { data, depth, channels, palette, width: w, height: h } = png;
-  const ink = new Float32Array(w * h);
+  if (inkScratch.length < w * h) inkScratch = new Float32Array(w * h);
+  const ink = inkScratch.subarray(0, w * h);
   const rowBytes = Math.ceil((w * channels * depth) / 8);
   if (depth === 1 && channels === 1 && !palette) {
     // Omniglot's own format: one bit per pixel, most significant first, 1 = white.

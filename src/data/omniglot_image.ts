@@ -26,20 +26,30 @@ export function areaWeights(n: number, m: number): { first: number; w: number[] 
 }
 
 /**
+ * The float64 intermediate of resample, kept between calls: a browser allocates a typed array several times
+ * slower than Node (its backing store lives outside the JS heap), and a data set resamples thousands of images.
+ */
+let rowsScratch = new Float64Array(0);
+
+/**
  * Separable area resampling of a width×height image (row-major; height = src.length / width) to
  * xWeights.length × yWeights.length: rows first, then columns, through a float64 intermediate. With one
  * weight table for both axes this is the square case that every 105×105 Omniglot image goes through.
+ * Writes into `out` when given (e.g. the image's place in a data set), else into a new array.
  */
 export function resample(
   src: Float32Array,
   width: number,
   xWeights: { first: number; w: number[] }[],
   yWeights: { first: number; w: number[] }[] = xWeights,
+  out: Float32Array = new Float32Array(xWeights.length * yWeights.length),
 ): Float32Array {
   const height = src.length / width;
   const mx = xWeights.length;
   const my = yWeights.length;
-  const rows = new Float64Array(height * mx); // [height source rows, mx output columns]
+  if (out.length !== my * mx) throw new Error(`resample: out holds ${out.length} values, not ${my}×${mx}`);
+  if (rowsScratch.length < height * mx) rowsScratch = new Float64Array(height * mx);
+  const rows = rowsScratch; // [height source rows, mx output columns]
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < mx; x++) {
       const { first, w } = xWeights[x];
@@ -48,7 +58,6 @@ export function resample(
       rows[y * mx + x] = s;
     }
   }
-  const out = new Float32Array(my * mx);
   for (let y = 0; y < my; y++) {
     const { first, w } = yWeights[y];
     for (let x = 0; x < mx; x++) {

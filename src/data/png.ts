@@ -296,6 +296,7 @@ export function crc32(bytes: Uint8Array): number {
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]; // the usual single IDAT: no copy
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
