@@ -86,11 +86,16 @@ test('eval --run-steps --compare-tasks --task-hidden --optimizee: paired compari
     '2',
     '--compare-tasks',
     '2',
+    '--baselines',
+    'adam',
   );
   expect(text.code, text.stderr).toBe(0);
   expect(text.stdout).toMatch(
     /lopt − adam per task: [\d.e+-]+ ± [\d.e+-]+ \(95% interval\); lopt lower on \d of 2 tasks/,
   );
+  // Adam alone: 9 tuning runs, the learned optimizer and Adam on the held-out tasks; no other baseline.
+  expect(text.stderr).toMatch(/^compare: run 11\/11, \d+:\d\d elapsed: 4 inner steps: adam at lr /m);
+  expect(text.stdout + text.stderr).not.toMatch(/sgd|rmsprop/);
 });
 
 test('eval refuses bad learned-optimizer options in one line', async () => {
@@ -99,6 +104,13 @@ test('eval refuses bad learned-optimizer options in one line', async () => {
     ['--run-steps', '4,x', '--run-steps "x": expected an integer >= 1'],
     ['--compare-tasks', '1', '--compare-tasks "1": expected an integer >= 2'],
     ['--task-hidden', '2.5', '--task-hidden "2.5": expected an integer >= 1'],
+    [
+      '--baselines',
+      'sgd,rmsprop',
+      '--baselines sgd,rmsprop: must include adam (the paired difference and the wins are against tuned Adam)',
+    ],
+    ['--baselines', 'adam,lbfgs', '--baselines: unknown optimizer "lbfgs"; allowed: sgd, rmsprop, adam'],
+    ['--baselines', 'adam,adam', '--baselines names an optimizer twice'],
     [
       '--optimizee',
       'mlp',

@@ -85,7 +85,7 @@ for (const m of models.filter(isLopt)) {
   test(`models/${m} gives its figure on 16 held-out tasks again and ends below tuned Adam`, async () => {
     const r = await cli(
       ...['eval', '--checkpoint', join(MODELS, m), '--episodes', '16', '--run-steps', '50'],
-      ...['--compare-tasks', '16', '--json'],
+      ...['--compare-tasks', '16', '--baselines', 'adam', '--json'],
     );
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as {

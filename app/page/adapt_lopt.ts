@@ -39,12 +39,10 @@ export function loptAdapter(box: HTMLElement, testSeed: (c: RunConfig) => number
     });
     // A log axis cannot show zeros: clamp to a floor far below any loss worth plotting.
     const floor = (v: number[]) => v.map((x) => Math.max(x, 1e-8));
-    plot.setData([
-      r.curves.lopt.map((_, s) => s),
-      ...KINDS.map((k) => floor(r.curves[k])),
-    ] as uPlot.AlignedData);
+    const curve = (k: (typeof KINDS)[number]) => r.curves[k] ?? []; // the page runs all three baselines
+    plot.setData([r.curves.lopt.map((_, s) => s), ...KINDS.map((k) => floor(curve(k)))] as uPlot.AlignedData);
     box.dataset.points = String(r.curves.lopt.length);
-    const last = (k: (typeof KINDS)[number]) => fmt(r.curves[k][steps], 3);
+    const last = (k: (typeof KINDS)[number]) => fmt(curve(k)[steps], 3);
     return (
       `Tasks ${index * TASKS + 1}–${(index + 1) * TASKS}: mean loss after ${steps} inner steps · learned ` +
       `${last('lopt')}, Adam ${last('adam')}, RMSprop ${last('rmsprop')}, SGD ${last('sgd')} ` +

@@ -19,7 +19,8 @@ import { compareProgressLine, formatComparison } from './train_command';
 import { EVAL_SEED_OFFSET } from '../meta/learner';
 import { DEFAULT_LOPT, type LoptConfig } from '../meta/lopt';
 import { OPTIMIZEES, type Optimizee } from '../meta/lopt_tasks';
-import { comparisonStats, type ComparisonStats } from '../meta/lopt_compare';
+import { checkBaselines, comparisonStats, type ComparisonStats } from '../meta/lopt_compare';
+import type { CoordOptimizer } from '../layout/coord_map';
 
 export interface EvalSummary {
   task: MetaConfig['task'];
@@ -78,8 +79,8 @@ function loptEvalOptions(
   opts: EvalOptions,
   learner: string,
   episodes: number,
-): { runSteps?: number[]; tasks: number; config: LoptConfig } {
-  const keys = ['runSteps', 'compareTasks', 'taskHidden', 'optimizee'] as const;
+): { runSteps?: number[]; tasks: number; config: LoptConfig; baselines?: CoordOptimizer[] } {
+  const keys = ['runSteps', 'compareTasks', 'taskHidden', 'optimizee', 'baselines'] as const;
   const given = keys.filter((k) => opts[k] !== undefined);
   if (given.length && learner !== 'lopt') {
     const flag = {
@@ -87,6 +88,7 @@ function loptEvalOptions(
       compareTasks: '--compare-tasks',
       taskHidden: '--task-hidden',
       optimizee: '--optimizee',
+      baselines: '--baselines',
     };
     throw new InputError(
       `${flag[given[0]]} applies to learned optimizers (lopt); this run’s learner is ${learner}`,
@@ -111,7 +113,8 @@ function loptEvalOptions(
       );
     config.optimizee = opts.optimizee as Optimizee;
   }
-  return { runSteps, tasks, config };
+  const baselines = opts.baselines === undefined ? undefined : checkBaselines(opts.baselines.split(','));
+  return { runSteps, tasks, config, baselines };
 }
 
 /** The instances Santoro et al. 2016 report. */
@@ -157,6 +160,7 @@ interface EvalOptions {
   compareTasks?: string;
   taskHidden?: string;
   optimizee?: string;
+  baselines?: string;
 }
 
 const EVAL_SPLITS: readonly EvalSplit[] = ['test', 'validation'];
@@ -209,6 +213,11 @@ export function register(program: Command): void {
     )
     .option('--task-hidden <n>', "lopt: optimise task models of this GRU width instead of the run's")
     .option(
+      '--baselines <list>',
+      'lopt: the tuned optimizers to compare with, comma-separated subset of sgd,rmsprop,adam that includes adam ' +
+        '(default: all three; adam alone takes a third of the time)',
+    )
+    .option(
       '--optimizee <family>',
       'lopt: the task models to optimise: sinusoid (as trained) or forecast (a GRU reading windows of 8 ' +
         'values of a forecasting series: another optimizee)',
@@ -260,7 +269,8 @@ export function register(program: Command): void {
           if (e.type === 'work') console.error(compareProgressLine(e, started));
         });
         const started = performance.now();
-        return [r, await runner.call('compareRun', config, run.resume, tasks, seed, steps)] as const;
+        const cmps = await runner.call('compareRun', config, run.resume, tasks, seed, steps, lopt.baselines);
+        return [r, cmps] as const;
       });
       const { task, learner, ways, shots } = config;
       const summary: EvalSummary = {

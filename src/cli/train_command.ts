@@ -233,9 +233,10 @@ export function compareProgressLine(e: Extract<TrainEvent, { type: 'work' }>, st
 /** One line per optimizer: final mean task loss after `steps` inner steps, and the tuned learning rate. */
 export function formatComparison(c: OptimizerComparison): string {
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  const parts = (['lopt', 'adam', 'rmsprop', 'sgd'] as const).map(
-    (k) => `${k} ${mean(c.final[k]).toPrecision(3)}${k === 'lopt' ? '' : ` (lr ${c.lr[k]})`}`,
-  );
+  const parts = (['lopt', 'adam', 'rmsprop', 'sgd'] as const).flatMap((k) => {
+    const v = c.final[k];
+    return v ? [`${k} ${mean(v).toPrecision(3)}${k === 'lopt' ? '' : ` (lr ${c.lr[k]})`}`] : [];
+  });
   return `after ${c.steps} inner steps, mean task loss: ${parts.join(', ')}`;
 }
 

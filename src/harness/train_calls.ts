@@ -20,6 +20,7 @@ import {
 import type { EvalSplit } from '../data/omniglot_split';
 import { LearnedOptimizer } from '../meta/lopt';
 import type { OptimizerComparison } from '../meta/lopt_compare';
+import type { CoordOptimizer } from '../layout/coord_map';
 import { evaluateOmniglotRuns, learnerClassifier, parseOmniglotRuns } from '../meta/omniglot_runs';
 import { trainWithRecovery } from '../meta/recovery';
 import { checkCanTrain, loadLearner, type TrainCallbacks } from '../meta/trainer';
@@ -219,7 +220,14 @@ export function trainCalls(
      * A learned optimizer against SGD, RMSprop and Adam (each with its learning rate tuned on training tasks)
      * on `tasks` held-out tasks, for each run length in `steps` (LearnedOptimizer.compare).
      */
-    async compareRun(config: MetaConfig, resume: Resume, tasks: number, seed: number, steps: number[]) {
+    async compareRun(
+      config: MetaConfig,
+      resume: Resume,
+      tasks: number,
+      seed: number,
+      steps: number[],
+      baselines?: CoordOptimizer[],
+    ) {
       const learner = await loadLearner(await getGpu(), scoring(config), taskData(), resume);
       try {
         if (!(learner instanceof LearnedOptimizer))
@@ -228,7 +236,7 @@ export function trainCalls(
         for (const n of steps) {
           const progress = (what: string, done: number, total: number) =>
             send({ type: 'work', what: `${n} inner steps: ${what}`, done, total });
-          out.push(await learner.compare(tasks, seed, n, progress));
+          out.push(await learner.compare(tasks, seed, n, progress, baselines));
         }
         return out;
       } finally {

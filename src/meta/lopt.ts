@@ -493,6 +493,7 @@ export class LearnedOptimizer extends LearnerCore {
     seed: number,
     steps: number,
     progress?: CompareProgress,
+    baselines?: readonly CoordOptimizer[],
   ): Promise<OptimizerComparison> {
     return compareOptimizers(
       {
@@ -504,6 +505,7 @@ export class LearnedOptimizer extends LearnerCore {
       steps,
       this.maxTasksPerRun(),
       progress,
+      baselines,
     );
   }
 

@@ -4,6 +4,7 @@
  * seed, at most TUNING_TASKS of them), then every optimizer runs on the same held-out tasks from the same initial weights.
  */
 import { COORD_OPTIMIZERS, type CoordOptimizer } from '../layout/coord_map';
+import { InputError } from '../runtime/errors';
 
 /** Learning rates tried for each hand-designed optimizer (log grid); the best on training tasks is used. */
 export const BASELINE_LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1];
@@ -17,15 +18,36 @@ export const TUNING_TASKS = 64;
 /** Offset of the tuning runs' seed from the comparison's: tuning never sees the held-out tasks. */
 const TUNING_SEED_OFFSET = 7919;
 
+/**
+ * Per optimizer: the learned one and tuned Adam always (the paired statistics are against Adam), SGD and
+ * RMSprop when the comparison ran them (compareOptimizers' `baselines`).
+ */
+export type PerOptimizer<T> = Record<'lopt' | 'adam', T> & Partial<Record<CoordOptimizer, T>>;
+
 /** Mean task loss at each inner step 0..steps for the learned optimizer and each tuned baseline. */
 export interface OptimizerComparison {
   steps: number;
   tasks: number;
-  curves: Record<'lopt' | CoordOptimizer, number[]>;
+  curves: PerOptimizer<number[]>;
   /** Final loss per held-out task, per optimizer. */
-  final: Record<'lopt' | CoordOptimizer, number[]>;
+  final: PerOptimizer<number[]>;
   /** The learning rate each baseline was tuned to (on training tasks). */
-  lr: Record<CoordOptimizer, number>;
+  lr: Record<'adam', number> & Partial<Record<CoordOptimizer, number>>;
+}
+
+/** The hand-designed optimizers a comparison runs (`--baselines`): a subset of COORD_OPTIMIZERS with Adam in it. */
+export function checkBaselines(names: readonly string[]): CoordOptimizer[] {
+  const allowed = COORD_OPTIMIZERS.join(', ');
+  for (const n of names) {
+    if (!(COORD_OPTIMIZERS as readonly string[]).includes(n))
+      throw new InputError(`--baselines: unknown optimizer ${JSON.stringify(n)}; allowed: ${allowed}`);
+  }
+  if (new Set(names).size !== names.length) throw new InputError(`--baselines names an optimizer twice`);
+  if (!names.includes('adam'))
+    throw new InputError(
+      `--baselines ${names.join(',')}: must include adam (the paired difference and the wins are against tuned Adam)`,
+    );
+  return COORD_OPTIMIZERS.filter((k) => names.includes(k));
 }
 
 /** Per-task loss curves [steps + 1][tasks] of one optimizer on the runs `r` describes. */
@@ -66,13 +88,15 @@ async function inBatches(
 /** Called before each optimisation run of a comparison: what runs next, and how many of `total` are done. */
 export type CompareProgress = (what: string, done: number, total: number) => unknown;
 
-/** Optimisation runs in one comparison: every baseline at every grid rate, then the four on held-out tasks. */
-export const COMPARE_RUNS = COORD_OPTIMIZERS.length * BASELINE_LRS.length + 1 + COORD_OPTIMIZERS.length;
+/** Optimisation runs in a comparison of `baselines`: each at every grid rate, then all on held-out tasks. */
+export const compareRuns = (baselines = COORD_OPTIMIZERS.length) =>
+  baselines * BASELINE_LRS.length + 1 + baselines;
 
 /**
  * `maxBatch`: tasks one curve call may run at once (the learned optimizer's recurrence is one row per
  * coordinate, and a dispatch's workgroups are bounded); more run in batches (inBatches). `progress` hears of
- * each of the COMPARE_RUNS runs before it starts (a comparison on a software adapter takes minutes).
+ * each of the compareRuns() runs before it starts (a comparison on a software adapter takes minutes).
+ * `baselines`: the hand-designed optimizers to run (checkBaselines; default all three).
  */
 export async function compareOptimizers(
   src: CurveSource,
@@ -81,16 +105,19 @@ export async function compareOptimizers(
   steps: number,
   maxBatch = Infinity,
   progress: CompareProgress = () => {},
+  baselines: readonly CoordOptimizer[] = COORD_OPTIMIZERS,
 ): Promise<OptimizerComparison> {
+  const kinds = checkBaselines(baselines);
   let done = 0;
-  const next = async (what: string) => progress(what, done++, COMPARE_RUNS);
+  const total = compareRuns(kinds.length);
+  const next = async (what: string) => progress(what, done++, total);
   const mean = (rows: number[][]) => rows.map((r) => r.reduce((a, v) => a + v, 0) / r.length);
   const finite = (x: number) => (Number.isFinite(x) ? x : Infinity);
   const batch = Math.max(1, Math.floor(maxBatch));
   const baseline = (kind: CoordOptimizer, lr: number, n: number, s: number, stream: number) =>
     inBatches(n, s, batch, (t, ts) => src.baselineCurve(kind, lr, { tasks: t, seed: ts, stream, steps }));
-  const lr = {} as Record<CoordOptimizer, number>;
-  for (const kind of COORD_OPTIMIZERS) {
+  const lr = {} as OptimizerComparison['lr'];
+  for (const kind of kinds) {
     let best = Infinity;
     for (const candidate of BASELINE_LRS) {
       await next(`tuning ${kind} at lr ${candidate} on ${Math.min(tasks, TUNING_TASKS)} training tasks`);
@@ -105,9 +132,9 @@ export async function compareOptimizers(
   const lopt = await inBatches(tasks, seed, batch, (t, s) => src.lossCurve(t, s, steps));
   const curves = { lopt: mean(lopt) } as OptimizerComparison['curves'];
   const final = { lopt: lopt[steps] } as OptimizerComparison['final'];
-  for (const kind of COORD_OPTIMIZERS) {
+  for (const kind of kinds) {
     await next(`${kind} at lr ${lr[kind]} on ${tasks} held-out tasks`);
-    const c = await baseline(kind, lr[kind], tasks, seed, 1);
+    const c = await baseline(kind, lr[kind]!, tasks, seed, 1);
     curves[kind] = mean(c);
     final[kind] = c[steps];
   }

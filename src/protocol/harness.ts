@@ -7,6 +7,7 @@
 import type { MetaConfig } from '../io/meta_config';
 import type { EvalResult } from '../meta/learner';
 import type { OptimizerComparison } from '../meta/lopt_compare';
+import type { CoordOptimizer } from '../layout/coord_map';
 import type { RunsResult } from '../meta/omniglot_runs';
 import type { AdapterSummary } from '../runtime/gpu';
 import type { Resume, TrainRunArgs, TrainRunResult } from './training';
@@ -107,13 +108,14 @@ export interface HarnessCalls {
     split?: EvalSplit,
     options?: EvalOptions,
   ): Promise<EvalResult>;
-  /** A learned optimizer against tuned SGD, RMSprop and Adam, for each run length in `steps`. */
+  /** A learned optimizer against tuned SGD, RMSprop and Adam (or `baselines`), for each run length in `steps`. */
   compareRun(
     config: MetaConfig,
     resume: Resume,
     tasks: number,
     seed: number,
     steps: number[],
+    baselines?: CoordOptimizer[],
   ): Promise<OptimizerComparison[]>;
   /** Lake et al.'s 20-way one-shot runs (all_runs.zip, as base64) through a trained classifier. */
   runsEvalRun(config: MetaConfig, resume: Resume, runsZipBase64: string): Promise<RunsResult>;

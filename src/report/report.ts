@@ -60,11 +60,11 @@ export interface OptimizerCurves {
   steps: number;
   tasks: number;
   /** Mean task loss at each inner step 0..steps, per optimizer. */
-  curves: Readonly<Record<'lopt' | BaselineOptimizer, readonly number[]>>;
+  curves: Readonly<Partial<Record<'lopt' | BaselineOptimizer, readonly number[]>>>;
   /** Final loss per held-out task, per optimizer. */
-  final: Readonly<Record<'lopt' | BaselineOptimizer, readonly number[]>>;
+  final: Readonly<Partial<Record<'lopt' | BaselineOptimizer, readonly number[]>>>;
   /** The learning rate each baseline was tuned to. */
-  lr: Readonly<Record<BaselineOptimizer, number>>;
+  lr: Readonly<Partial<Record<BaselineOptimizer, number>>>;
 }
 
 export interface TestResult {
@@ -154,11 +154,14 @@ function forecastCharts(panels: readonly ForecastPanel[]): string {
 
 const OPTIMIZER_COLORS = { lopt: '#1f6fd1', adam: '#d1401f', rmsprop: '#2a9d5c', sgd: '#888' } as const;
 
+/** The optimizers a comparison ran, in the report's order. */
+const ran = (c: OptimizerCurves) => (['lopt', 'adam', 'rmsprop', 'sgd'] as const).filter((k) => c.final[k]);
+
 function optimizerSection(runs: readonly OptimizerCurves[]): string {
   const charts = runs.map((c) => {
-    const series: Series[] = (['lopt', 'adam', 'rmsprop', 'sgd'] as const).map((k) => ({
-      name: k === 'lopt' ? 'learned (GRU)' : `${k}, lr ${fmt(c.lr[k])}`,
-      points: c.curves[k].map((v, s) => [s, v] as const),
+    const series: Series[] = ran(c).map((k) => ({
+      name: k === 'lopt' ? 'learned (GRU)' : `${k}, lr ${fmt(c.lr[k] ?? NaN)}`,
+      points: (c.curves[k] ?? []).map((v, s) => [s, v] as const),
       color: OPTIMIZER_COLORS[k],
       dash: k === 'sgd' ? '5 3' : undefined,
     }));
@@ -173,11 +176,11 @@ function optimizerSection(runs: readonly OptimizerCurves[]): string {
   });
   const rows = runs
     .flatMap((c) =>
-      (['lopt', 'adam', 'rmsprop', 'sgd'] as const).map((k) => {
-        const v = c.final[k];
+      ran(c).map((k) => {
+        const v = c.final[k] ?? [];
         const mean = v.reduce((a, b) => a + b, 0) / v.length;
         const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, v.length - 1));
-        const lr = k === 'lopt' ? 'learned' : fmt(c.lr[k]);
+        const lr = k === 'lopt' ? 'learned' : fmt(c.lr[k] ?? NaN);
         return `<tr><td>${c.steps}</td><td>${k}</td><td>${lr}</td><td>${fmt(mean)} ± ${fmt((1.96 * sd) / Math.sqrt(v.length))}</td></tr>`;
       }),
     )
