@@ -60,3 +60,27 @@ test('a comparison that fits in one batch is one call per optimizer, with the co
     expect.stringMatching(/ 5@42$/),
   ]);
 });
+
+test('progress before every run, and --baselines: Adam alone runs only Adam, the same Adam as in the full set', async () => {
+  const full = source();
+  const seen: string[] = [];
+  const all = await compareOptimizers(full.src, 5, 42, 1, 5, (what, done, total) => {
+    seen.push(`${done}/${total} ${what}`);
+  });
+  // 3 baselines × 9 grid rates, then the learned optimizer and the 3 tuned baselines on held-out tasks.
+  expect(seen).toHaveLength(31);
+  expect(seen[0]).toBe('0/31 tuning sgd at lr 0.0001 on 5 training tasks');
+  expect(seen[27]).toBe('27/31 the learned optimizer on 5 held-out tasks');
+  expect(seen[30]).toBe('30/31 adam at lr 0.01 on 5 held-out tasks');
+
+  const adam = source();
+  const only = await compareOptimizers(adam.src, 5, 42, 1, 5, () => {}, ['adam']);
+  expect(adam.calls.some((x) => /^(sgd|rmsprop) /.test(x))).toBe(false);
+  expect(adam.calls).toHaveLength(9 + 1 + 1);
+  expect(Object.keys(only.final).sort()).toEqual(['adam', 'lopt']);
+  expect(only.final.adam).toEqual(all.final.adam);
+  expect(only.lr).toEqual({ adam: all.lr.adam });
+  await expect(compareOptimizers(adam.src, 5, 42, 1, 5, () => {}, ['sgd'])).rejects.toThrow(
+    /must include adam/,
+  );
+});
