@@ -113,7 +113,8 @@ function loptEvalOptions(
       );
     config.optimizee = opts.optimizee as Optimizee;
   }
-  const baselines = opts.baselines === undefined ? undefined : checkBaselines(opts.baselines.split(','));
+  const baselines =
+    opts.baselines === undefined ? undefined : checkBaselines(opts.baselines.split(',').map((s) => s.trim()));
   return { runSteps, tasks, config, baselines };
 }
 
