@@ -54,6 +54,50 @@ for (const s of shapes) {
   });
 }
 
+// Scoring thousands of episodes at once can need more than 65,535 workgroups of tiles: dispatchLinear then
+// continues the tiles in z. The variant 'linear.fold' forces that path at a small size; 4 slices of 3
+// workgroups for 9 workgroups' worth of tiles also leaves invocations past the end, which must store nothing.
+test('linear forward and backward-input with their tiles folded into z', async ({ gpu }) => {
+  const s = { groups: 2, rowsPerGroup: 700, inF: 5, outF: 9 };
+  const rand = rng(Date.now() & 0xffff);
+  const rows = s.groups * s.rowsPerGroup;
+  const x = uniform(rand, rows * s.inF);
+  const w = uniform(rand, s.groups * s.outF * s.inF);
+  const b = uniform(rand, s.groups * s.outF);
+  const dy = uniform(rand, rows * s.outF);
+  const out = await gpu.evaluate(
+    async ({ s, x, w, b, dy, rows }) => {
+      const h = window.harness;
+      const g = await h.gpu();
+      const tx = await h.tensor([rows, s.inF], x);
+      const tw = await h.tensor([s.groups, s.outF, s.inF], w);
+      const tb = await h.tensor([s.groups, s.outF], b);
+      const tdy = await h.tensor([rows, s.outF], dy);
+      const ty = await h.tensor([rows, s.outF]);
+      const tdx = await h.tensor([rows, s.inF]);
+      g.variants.chosen.set('linear.fold', '4');
+      try {
+        let workgroups: number[][] = [];
+        await h.run((rec) => {
+          h.lib.linearForward(rec, s, { x: tx, w: tw, b: tb, y: ty });
+          h.lib.linearBackwardInput(rec, s, { dy: tdy, w: tw, dx: tdx });
+          workgroups = rec.workgroups;
+        });
+        return { y: await h.read(ty), dx: await h.read(tdx), workgroups };
+      } finally {
+        g.variants.chosen.delete('linear.fold');
+      }
+    },
+    { s, x, w, b, dy, rows },
+  );
+  expect(out.workgroups).toEqual([
+    [3, 2, 4],
+    [2, 2, 4],
+  ]);
+  expectClose(out.y, linearForwardRef(s, x, w, b), 'y');
+  expectClose(out.dx, linearBackwardInputRef(s, dy, w), 'dx');
+});
+
 test('linear forward with accumulate adds x·Wᵀ + b into y (no bias: x·Wᵀ)', async ({ gpu }) => {
   const s = { groups: 2, rowsPerGroup: 5, inF: 6, outF: 7 };
   const rand = rng(Date.now() & 0xffff);

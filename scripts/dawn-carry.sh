@@ -12,7 +12,7 @@ PKG=${2:-/tmp/dawn/package}
 node "$ROOT/scripts/dawn-build.mjs" "$DIR/.lib"
 mv "$DIR/.lib/metarnn-dawn.js" "$DIR/metarnn-dawn.mjs" # .mjs: ESM wherever it lands
 rmdir "$DIR/.lib"
-cp "$ROOT/scripts/dawn-run.mjs" "$ROOT/scripts/dawn-probe.mjs" "$DIR/"
+cp "$ROOT/scripts/dawn-run.mjs" "$ROOT/scripts/dawn-probe.mjs" "$ROOT/scripts/pack-best.py" "$DIR/"
 cp "$ROOT/scripts/dawn-device.sh" "$DIR/run.sh"
 cp "$ROOT"/scripts/plans/*.json "$DIR/" # main.json, lopt.json, omniglot.json, smoke.json: the plans BENCHMARKS.md cites
 # The Omniglot plans read the zips beside them (the shared data folder does not travel to the device machine).

@@ -10,9 +10,10 @@
 @group(0) @binding(4) var<storage, read> dY: array<f32>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let g = gid.y;
-  let tile = tileOf(gid.x, p.rowsPerGroup, p.inF);
+  // Tiles past 65,535 workgroups continue in z (dispatchLinear's fold).
+  let tile = tileOf(gid.x + gid.z * nwg.x * 64u, p.rowsPerGroup, p.inF);
   if (!tile.valid) { return; }
   let i0 = tile.col0;
   let r0 = tile.row0;

@@ -21,10 +21,15 @@ test('train 20-way 1-shot on the small1 zip, then score the one-shot runs', asyn
     const train = await cli(
       'train', '--task', 'omniglot', '--learner', 'blackbox', '--data', SMALL1, '--ways', '20', '--shots', '1',
       '--queries', '1', '--meta-batch', '2', '--hidden', '16', '--steps', '2', '--pretrain-steps', '1', '--eval-every', '2',
-      '--eval-tasks', '2', '--log-every', '1', '--out', out,
+      '--eval-tasks', '2', '--log-every', '1', '--channels', '8,16', '--embed', '12', '--out', out,
     ); // prettier-ignore
     expect(train.code, train.stderr).toBe(0);
-    expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(true);
+    // --channels and --embed shape the encoder; the runs' scorer below rebuilds it from config.json.
+    const tensors = readTensorsFile(join(out, 'checkpoint.safetensors')).tensors;
+    expect(tensors.get('encoder.conv0.bias')?.shape).toEqual([8]);
+    expect(tensors.get('encoder.conv1.bias')?.shape).toEqual([16]);
+    expect(tensors.has('encoder.conv2.bias')).toBe(false);
+    expect(tensors.get('encoder.fc.bias')?.shape).toEqual([12]);
 
     const runs = join(dir, 'all_runs.zip');
     writeFileSync(runs, runsFixture(true).zip);
@@ -179,7 +184,7 @@ test.describe('eval on an omniglot run', () => {
  * Each refused with exit 2 and one line naming the value and what is allowed, and nothing written. The checks
  * run in Node on the zip's listing before any browser starts, so the calls run a few at a time.
  */
-test('bad splits: one line naming the value and what is allowed, exit 2, no run directory', async () => {
+test('bad splits and encoder widths: one line naming the value and what is allowed, exit 2, no run directory', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'metarnn-omniglot-'));
   try {
     const base = ['train', '--task', 'omniglot', '--data', SMALL1, '--steps', '2', '--pretrain-steps', '1'];
@@ -198,6 +203,15 @@ test('bad splits: one line naming the value and what is allowed, exit 2, no run 
       [['--alphabets', 'Latin,Greek,Korean'], /no validation alphabets: .* name them with --val-alphabets/],
       [['--ways', '30'], /30-way episodes need 30 classes, but the test alphabets Latin has only 26/],
       [['--shots', '15', '--queries', '10'], /= 25 images per class, but a character has only 20 drawings/],
+      [
+        ['--channels', '32,x'],
+        /--channels '32,x' is not a list of channel counts: give comma-separated integers/,
+      ],
+      [
+        ['--encoder', 'mlp', '--channels', '8'],
+        /--channels sets the conv encoder's widths, but --encoder is mlp/,
+      ],
+      [['--embed', '0'], /--embed/],
     ];
     const outs = cases.map((_, i) => join(dir, `run-${i}`));
     const ran = await mapLimit(cases, 4, ([args], i) => cli(...base, ...args, '--out', outs[i]));

@@ -295,6 +295,8 @@ export function register(program: Command): void {
     .option('--pretrain-steps <n>', 'omniglot: first n steps pretrain the image encoder as a classifier')
     .option('--encoder-lr <x>', 'omniglot: the encoder’s learning rate after pretraining')
     .option('--encoder <kind>', 'omniglot: image encoder, conv or mlp')
+    .option('--channels <list>', 'omniglot: the conv encoder’s channels, e.g. 32,64,64 (default 16,32,32)')
+    .option('--embed <n>', 'omniglot: the image embedding’s width (default 16)')
     .option('--shift <px>', 'omniglot: move training images by up to px pixels at random (0: off)')
     .option('--labels <how>', 'omniglot: support labels paired with their image, or delayed one step')
     .option(

@@ -125,6 +125,8 @@ const OPTIONAL_KEYS = [
   'pretrainSteps',
   'encoderLr',
   'encoder',
+  'channels',
+  'embed',
   'shift',
   'labels',
   'memory',

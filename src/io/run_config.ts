@@ -7,6 +7,7 @@ import { OMNIGLOT_MAX_SHIFT } from '../layout/omniglot_codes';
 import { LOSS_WEIGHTS, type LossWeight } from '../data/series_windows';
 import { LEARNERS, TASKS, type MetaConfig } from './meta_config';
 import { InputError } from '../runtime/errors';
+import { parseChannels } from '../layout/encoder_channels';
 
 /**
  * MetaConfig plus task-specific settings that learners read when they need them (omniglot data); without
@@ -44,6 +45,10 @@ export interface RunConfig extends Omit<MetaConfig, 'scoring'> {
   layout?: 'omniglot' | 'tree';
   /** Omniglot image encoder: 'conv' or 'mlp' (blackbox_classifier.ts ENCODERS). */
   encoder?: 'mlp' | 'conv';
+  /** Omniglot conv encoder: its channels, comma-separated (default 16,32,32; classifier_config.ts). */
+  channels?: string;
+  /** Omniglot image encoder: the embedding's width (default 16). */
+  embed?: number;
   /** Omniglot augmentation: training images move by up to this many pixels at random (0: none). */
   shift?: number;
   /** Omniglot black-box learner: support labels 'paired' with their image or 'delayed' one step. */
@@ -110,6 +115,8 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   yScale: { kind: 'number', above: 0 },
   layout: { kind: 'enum', values: ['omniglot', 'tree'] },
   encoder: { kind: 'enum', values: ['mlp', 'conv'] },
+  channels: { kind: 'string' },
+  embed: { kind: 'int', min: 1, max: 4096 },
   shift: { kind: 'int', min: 0, max: OMNIGLOT_MAX_SHIFT },
   labels: { kind: 'enum', values: ['paired', 'delayed'] },
   memory: { kind: 'enum', values: ['none', 'attention'] },
@@ -211,6 +218,20 @@ export function checkRunConfig(
         `the encoder and the GRU would never meta-train (the result is chance). Pretraining is part of ` +
         `${name('steps')}: give ${name('steps')} greater than ${pretrain}, or fewer ${name('pretrainSteps')}`,
     );
+  }
+  if (c.channels !== undefined) {
+    if (!parseChannels(c.channels)) {
+      throw new InputError(
+        `${name('channels')} '${c.channels}' is not a list of channel counts: give comma-separated integers ` +
+          `from 1 to 4096, one per stride-2 convolution (e.g. 32,64,64)`,
+      );
+    }
+    if (c.encoder === 'mlp') {
+      throw new InputError(
+        `${name('channels')} sets the conv encoder's widths, but ${name('encoder')} is mlp: drop ` +
+          `${name('channels')} or use ${name('encoder')} conv`,
+      );
+    }
   }
   checkSecondOrderKeys(c, name);
   if (c.learner === 'lopt') {

@@ -22,6 +22,6 @@ export function linearBackwardInput(
     },
     s,
     { x: t.dx, xRows: t.dxRows, w: t.w, y: t.dy, yLayout: t.dyLayout },
-    { rows: s.rowsPerGroup, cols: s.inF },
+    { rows: s.rowsPerGroup, cols: s.inF, fold: true },
   );
 }

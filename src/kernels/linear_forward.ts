@@ -35,6 +35,6 @@ export function linearForward(
     },
     s,
     t,
-    { rows: s.rowsPerGroup, cols: s.outF },
+    { rows: s.rowsPerGroup, cols: s.outF, fold: true },
   );
 }

@@ -103,13 +103,26 @@ export function dispatchLinear(
   call: Pick<KernelCall, 'kernel' | 'source' | 'defines' | 'buffers'>,
   s: LinearShape,
   o: LinearOperands,
-  grid: { rows: number; cols: number; splits?: number; workgroups?: [number, number] },
+  grid: { rows: number; cols: number; splits?: number; workgroups?: [number, number]; fold?: boolean },
 ): void {
+  const tiles = linearTiles(grid.rows, grid.cols);
+  const z = grid.fold ? foldCount(rec.variants, tiles) : (grid.splits ?? 1);
   rec.dispatch({
     ...call,
     uniforms: linearParams(s, o.x, o.xRows ?? contiguousRows(s.inF), o.w, o.b, o.y, o.yLayout),
-    workgroups: grid.workgroups ?? [linearTiles(grid.rows, grid.cols), s.groups, grid.splits ?? 1],
+    workgroups: grid.workgroups ?? [grid.fold ? Math.ceil(tiles / z) : tiles, s.groups, z],
   });
+}
+
+/**
+ * Into how many z-slices a `fold` dispatch cuts its tiles' workgroups: enough to keep x within the 65,535 per
+ * dimension every adapter allows (scoring thousands of episodes at once, one group, can need more); the
+ * variant 'linear.fold' forces a count, so that tests reach the folded path at small sizes. The kernel's tile
+ * index is then gid.x + gid.z · nwg.x · 64.
+ */
+function foldCount(variants: KernelVariants, tiles: number): number {
+  const forced = Number(variants.chosen.get('linear.fold'));
+  return Number.isInteger(forced) && forced >= 1 ? forced : Math.max(1, Math.ceil(tiles / 65535));
 }
 
 /** Workgroups of 64 invocations that one 4x4 tile per invocation over [rows, cols] takes, per group. */

@@ -5,6 +5,8 @@
 import type { EvalResult, MetaConfig, MetaLearner } from './learner';
 import type { EncoderSpec } from './image_encoder';
 import { lrFactor } from './optimizer';
+import { InputError } from '../runtime/errors';
+import { parseChannels } from '../layout/encoder_channels';
 export { heldOutAlphabets } from '../data/omniglot_split';
 
 /**
@@ -18,6 +20,28 @@ export const ENCODERS = {
 } as const satisfies Record<string, EncoderSpec>;
 /** The default: the convnet generalises to held-out alphabets better than the MLP (BENCHMARKS.md). */
 export const ENCODER: EncoderSpec = ENCODERS.conv;
+
+/** The encoder a config asks for: the named (or given) spec with `channels` and `embed` applied. */
+export function encoderSpecOf(o: OmniglotConfig): EncoderSpec {
+  const spec = o.encoder ?? ENCODER;
+  const base: EncoderSpec = typeof spec === 'string' ? ENCODERS[spec] : spec;
+  if (base === undefined)
+    throw new InputError(
+      `unknown encoder '${String(spec)}': valid encoders are ${Object.keys(ENCODERS).join(', ')}`,
+    );
+  let out: EncoderSpec = o.embed === undefined ? base : { ...base, embed: o.embed };
+  if (o.channels !== undefined) {
+    const conv = parseChannels(o.channels);
+    if (!conv)
+      throw new InputError(
+        `channels must be 1 to 8 comma-separated integers from 1 to 4096 (e.g. 32,64,64), got '${String(o.channels)}'`,
+      );
+    if (!('conv' in out))
+      throw new InputError(`channels sets the conv encoder's widths; this encoder is an MLP`);
+    out = { ...out, conv };
+  }
+  return out;
+}
 
 /**
  * Omniglot settings a run's config may carry beyond MetaConfig (the CLI's RunConfig adds `data` and
@@ -36,6 +60,10 @@ export interface OmniglotConfig {
   rotations?: boolean;
   /** The image encoder: one of ENCODERS by name, or any EncoderSpec (default ENCODER). */
   encoder?: EncoderSpec | keyof typeof ENCODERS;
+  /** The conv encoder's channels in place of the named encoder's ("32,64,64" or [32, 64, 64]). */
+  channels?: string | number[];
+  /** The embedding's width in place of the named encoder's. */
+  embed?: number;
   /**
    * Augmentation: every training image (pretraining and meta-training episodes; never held-out ones) moves
    * by a random whole number of pixels in [−shift, shift] on each axis (default 0: none).

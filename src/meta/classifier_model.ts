@@ -8,7 +8,7 @@ import { gruParamLayout, type GruShape, type ParamEntry } from '../layout/gru_la
 import { labelBindWidth } from '../kernels/label_bind';
 import type { OmniglotDataset } from '../data/omniglot';
 import { classifierSplit, type OmniglotSplit } from '../data/omniglot_split';
-import { encoderSchedule, ENCODER, ENCODERS, type OmniglotConfig } from './classifier_config';
+import { encoderSchedule, encoderSpecOf, type OmniglotConfig } from './classifier_config';
 import { gruHeadEntries } from './gru_head';
 import { AttentionMemory, attentionMemoryEntries, MEMORY } from './attention_memory';
 import { imageEncoder, type ImageEncoder } from './image_encoder';
@@ -42,8 +42,7 @@ export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): C
   if (!(Number.isInteger(pretrainSteps) && pretrainSteps >= 0))
     throw new InputError(`pretrainSteps must be an integer ≥ 0, got ${pretrainSteps}`);
   if (!(encoderLr >= 0)) throw new InputError(`encoderLr must be ≥ 0, got ${encoderLr}`);
-  const spec = o.encoder ?? ENCODER;
-  const encoder = imageEncoder(typeof spec === 'string' ? ENCODERS[spec] : spec, dataset.size);
+  const encoder = imageEncoder(encoderSpecOf(o), dataset.size);
   const gru = {
     layers: config.layers,
     inputSize: labelBindWidth({ embed: encoder.embed, ways: N }),

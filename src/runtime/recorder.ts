@@ -105,6 +105,11 @@ export class Recorder {
     return this.#steps.flatMap((s) => (s.kind === 'dispatch' ? [s.call.kernel] : []));
   }
 
+  /** Workgroup counts of the dispatches recorded so far, in launch order (for tests). */
+  get workgroups(): number[][] {
+    return this.#steps.flatMap((s) => (s.kind === 'dispatch' ? [s.call.workgroups.map((n) => n ?? 1)] : []));
+  }
+
   async finish(label = 'program'): Promise<Program> {
     const device = this.device;
     const uniformBuffer = device.createBuffer({
