@@ -24,6 +24,7 @@ export { sinusoidSequences, sinusoidSequenceLayout } from '../src/kernels/sinuso
 export { reluForward, reluBackward } from '../src/kernels/relu';
 export { layerNormForward, layerNormBackward } from '../src/kernels/layer_norm';
 export { labelBindForward, labelBindBackward } from '../src/kernels/label_bind';
+export { rowGather } from '../src/kernels/row_gather';
 export { causalAttentionForward, causalAttentionBackward } from '../src/kernels/causal_attention';
 export * from '../src/kernels/im2col';
 export { omniglotTasks, omniglotGather, packOmniglotTable } from '../src/kernels/omniglot_tasks';

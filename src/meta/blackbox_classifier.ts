@@ -36,6 +36,7 @@ import { recordPretrain, type ClassifierPass } from './classifier_pretrain';
 import { OmniglotSampler } from './omniglot_sampler';
 import { fitPretrainHead } from './classifier_checkpoint';
 import { checkEpisodes, inductiveAccuracy, InstanceTally, packQueryRows } from './classifier_episodes';
+import { rowGather } from '../kernels/row_gather';
 import { MetaOptimizer } from './optimizer';
 import { LinearHead } from './gru_head';
 import type { AttentionMemory } from './attention_memory';
@@ -181,7 +182,8 @@ export class BlackBoxClassifier extends LearnerCore {
   /**
    * Records one pass over `tasks` episodes of `steps` steps. 'train' and 'eval' sample on the GPU (train
    * pool, stream 0 / the `split` pool, stream 1); 'external' runs whatever the caller wrote into `pixels`,
-   * `labels` and the label slots of `episode`. Only 'train' runs backward and the update.
+   * `labels` and the label slots of `episode`, and with `images` takes `pixels` as that many distinct images
+   * and `index` as the image of each step row. Only 'train' runs backward and the update.
    */
   async #record(
     tasks: number,
@@ -189,6 +191,7 @@ export class BlackBoxClassifier extends LearnerCore {
     seed: number,
     steps = this.steps,
     split: EvalSplit = 'test',
+    images?: number,
   ): Promise<ClassifierPass> {
     const { gpu, shape, config } = this;
     const { ways: N, shots: K, queries: Q, hidden: H } = config;
@@ -203,8 +206,14 @@ export class BlackBoxClassifier extends LearnerCore {
     const labels = episode.view(0, [R]);
     const x = episode.view(R, [tasks, T, I]);
     const codes = gpu.tensor([R], undefined, 'u32');
-    const pixels = gpu.tensor([R, this.#size ** 2]);
-    const enc = this.#encoder.alloc(gpu, R, train);
+    // 'external' with `images`: each image once, its embedding placed in the rows that show it (row_gather).
+    const imageRows = images ?? R;
+    const pixels = gpu.tensor([imageRows, this.#size ** 2]);
+    const enc = this.#encoder.alloc(gpu, imageRows, train);
+    const gather =
+      images === undefined
+        ? null
+        : { emb: gpu.tensor([imageRows, E]), index: gpu.tensor([R], undefined, 'u32') };
     const bind = { rows: R, steps: T, embed: E, ways: N, lag: this.#paired ? 0 : 1 } as const;
     const bufs = allocGruBuffers(gpu, shape, run);
     const logits = gpu.tensor([R, N]);
@@ -213,6 +222,7 @@ export class BlackBoxClassifier extends LearnerCore {
     const mem = this.#memory?.alloc(gpu, R, train) ?? null;
     const tensors = [episode, codes, pixels, ...enc.tensors, ...bufs.tensors, logits, loss, correct];
     if (mem) tensors.push(...mem.tensors);
+    if (gather) tensors.push(gather.emb, gather.index);
     const encoderEntries = this.#encoderEntries;
     const out = gruOutput(shape, run, bufs.hs);
 
@@ -237,7 +247,16 @@ export class BlackBoxClassifier extends LearnerCore {
       });
     }
     const encT = { params: this.params, entries: encoderEntries, pixels, bufs: enc };
-    this.#encoder.forward(rec, R, { ...encT, out: x, outStride: I });
+    if (gather) {
+      this.#encoder.forward(rec, imageRows, { ...encT, out: gather.emb, outStride: E });
+      rowGather(
+        rec,
+        { rows: R, inRows: imageRows, cols: E },
+        { x: gather.emb, index: gather.index, y: x, yStride: I },
+      );
+    } else {
+      this.#encoder.forward(rec, R, { ...encT, out: x, outStride: I });
+    }
     labelBindForward(rec, bind, { x });
     gruForward(rec, shape, run, { params: this.params, x, hs: bufs.hs, gates: bufs.gates });
     const outRows = { tensor: out.tensor, rows: out.rows };
@@ -277,7 +296,19 @@ export class BlackBoxClassifier extends LearnerCore {
       this.encoderOptimizer.record(rec);
     }
     const program = await rec.finish(`blackbox_classifier.${mode}`);
-    return { program, rows: R, labels, loss, correct, logits, episode, codes, pixels, tensors };
+    return {
+      program,
+      rows: R,
+      labels,
+      loss,
+      correct,
+      logits,
+      episode,
+      codes,
+      pixels,
+      index: gather?.index,
+      tensors,
+    };
   }
 
   step(): void {
@@ -401,25 +432,25 @@ export class BlackBoxClassifier extends LearnerCore {
     const N = this.config.ways;
     const px = this.#size ** 2;
     const S = checkEpisodes(episodes, N, px);
-    const rows = episodes.flatMap((e) => e.queries.map((q) => ({ e, q })));
+    const rows = episodes.flatMap((e) => e.queries.map(() => e));
     if (!rows.length) return episodes.map(() => []);
     const T = S + 1;
-    const pass = await this.#record(rows.length, 'external', 0, T);
-    const g = {
+    const { pixels, index, episode, images } = packQueryRows(episodes, {
       support: S,
       pixels: px,
       width: this.inputSize,
       embed: this.#encoder.embed,
       paired: this.#paired,
-    };
-    const { pixels, episode } = packQueryRows(rows, g);
+    });
+    const pass = await this.#record(rows.length, 'external', 0, T, 'test', images);
     try {
       this.gpu.write(pass.pixels, pixels);
+      this.gpu.write(pass.index!, index);
       this.gpu.write(pass.episode, episode);
       pass.program.run();
       const logits = await this.gpu.read(pass.logits);
       const out = episodes.map(() => [] as number[][]);
-      rows.forEach(({ e }, b) => {
+      rows.forEach((e, b) => {
         const at = (b * T + S) * N;
         out[episodes.indexOf(e)].push(Array.from(logits.subarray(at, at + N)));
       });

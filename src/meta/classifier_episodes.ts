@@ -68,30 +68,42 @@ export function checkEpisodes(episodes: ClassifierEpisode[], ways: number, pixel
 }
 
 /**
- * One sequence per (episode, query): the support steps, then the query. Returns the images [rows · T, pixels]
- * and the episode buffer as the recorded pass reads it: labels [rows · T] (−1: not predicted), then the GRU
- * input [rows · T, width] with each support label's slot (at `embed` + label) set.
+ * One sequence per (episode, query): the support steps, then the query. Each image is given once — `pixels`
+ * [images, pixels]: every episode's support images, then its queries — and `index` [rows · T] names the image
+ * each sequence step shows (the encoder embeds each image once; row_gather places it). `episode` is the buffer
+ * the recorded pass reads: labels [rows · T] (−1: not predicted), then the GRU input [rows · T, width] with each
+ * support label's slot (at `embed` + label) set. Rows come episode by episode, queries in order.
  */
 export function packQueryRows(
-  rows: { e: ClassifierEpisode; q: ArrayLike<number> }[],
+  episodes: ClassifierEpisode[],
   g: { support: number; pixels: number; width: number; embed: number; paired: boolean },
-): { pixels: Float32Array; episode: Float32Array } {
+): { pixels: Float32Array; index: Uint32Array; episode: Float32Array; images: number } {
   const { support: S, pixels: px, width: I, embed: E, paired } = g;
   const T = S + 1;
-  const R = rows.length * T;
-  const pixels = new Float32Array(R * px);
+  const rows = episodes.reduce((n, e) => n + e.queries.length, 0);
+  const images = episodes.reduce((n, e) => n + S + e.queries.length, 0);
+  const R = rows * T;
+  const pixels = new Float32Array(images * px);
+  const index = new Uint32Array(R);
   const episode = new Float32Array(R + R * I);
-  rows.forEach(({ e, q }, b) => {
-    e.support.forEach((s, t) => {
-      pixels.set(s.image, (b * T + t) * px);
-      // Paired: the label comes with its image (and is not predicted); delayed: one step later.
-      episode[b * T + t] = paired ? -1 : s.label;
-      episode[R + (b * T + t + (paired ? 0 : 1)) * I + E + s.label] = 1;
-    });
-    pixels.set(q, (b * T + S) * px);
-    episode[b * T + S] = -1; // unknown: no loss
-  });
-  return { pixels, episode };
+  let b = 0;
+  let base = 0;
+  for (const e of episodes) {
+    e.support.forEach((s, t) => pixels.set(s.image, (base + t) * px));
+    e.queries.forEach((q, j) => pixels.set(q, (base + S + j) * px));
+    for (let j = 0; j < e.queries.length; j++, b++) {
+      e.support.forEach((s, t) => {
+        index[b * T + t] = base + t;
+        // Paired: the label comes with its image (and is not predicted); delayed: one step later.
+        episode[b * T + t] = paired ? -1 : s.label;
+        episode[R + (b * T + t + (paired ? 0 : 1)) * I + E + s.label] = 1;
+      });
+      index[b * T + S] = base + S + j;
+      episode[b * T + S] = -1; // unknown: no loss
+    }
+    base += S + e.queries.length;
+  }
+  return { pixels, index, episode, images };
 }
 
 /** Index of the largest value. */

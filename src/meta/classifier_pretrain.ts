@@ -27,6 +27,8 @@ export interface ClassifierPass extends Pass {
   episode: Tensor;
   codes: Tensor;
   pixels: Tensor;
+  /** predict()'s pass: the image each step row shows, when each image is given once (row_gather). */
+  index?: Tensor;
 }
 
 export interface PretrainModel {

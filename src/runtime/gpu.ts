@@ -172,7 +172,15 @@ export class Gpu {
         `write: tensor [${t.shape.join(', ')}] has ${t.size} elements, data has ${data.length}`,
       );
     }
-    const arr = t.dtype === 'u32' ? Uint32Array.from(data) : Float32Array.from(data);
+    // Already the tensor's type: written as it is (no copy of a large upload).
+    const arr =
+      t.dtype === 'u32'
+        ? data instanceof Uint32Array
+          ? data
+          : Uint32Array.from(data)
+        : data instanceof Float32Array
+          ? data
+          : Float32Array.from(data);
     this.device.queue.writeBuffer(t.buffer, t.offset * 4, arr.buffer, arr.byteOffset, arr.byteLength);
   }
 
