@@ -85,6 +85,7 @@ export class TrainRecorder implements Interruptible {
   #interrupted: StopSignal | null = null;
   /** The latest evaluation: a checkpoint at its step carries its figure (the best is chosen by it). */
   #lastEval: { step: number; validation: CheckpointValidation } | null = null;
+  #warnedConstant = false;
   readonly #title: string;
   readonly #plots: ReturnType<typeof sinusoidPlots>;
   readonly #series: ReturnType<typeof forecastPlots>;
@@ -279,6 +280,18 @@ export class TrainRecorder implements Interruptible {
     this.bar.note(
       `validation ${r.metric} ${r.mean.toPrecision(4)} ± ${r.ci95.toPrecision(2)} (${e.tasks} tasks)`,
     );
+    const ways = this.plan.config.ways;
+    // After pretraining only: until then the GRU is untrained and may well answer alike.
+    const meta = e.step > (this.plan.config.pretrainSteps ?? 0);
+    if (r.metric === 'accuracy' && meta && !this.#warnedConstant && constantOutput(r, e.tasks, ways)) {
+      this.#warnedConstant = true;
+      this.bar.note(
+        `warning: every validation episode scored exactly chance (1/${ways}) at step ${e.step}: the classifier's ` +
+          `output no longer depends on its input (its encoder's units have likely all switched off, which it ` +
+          `cannot recover from; BENCHMARKS.md, "A sweep on the H200"). Stop it and train again with another ` +
+          `--seed or a wider --embed`,
+      );
+    }
   }
 
   #checkpoint(e: Event<'checkpoint'>): void {
@@ -305,4 +318,12 @@ export class TrainRecorder implements Interruptible {
             : `running: checkpoint at step ${e.step} of ${c.steps}`;
     this.writeReport();
   }
+}
+
+/**
+ * Whether an evaluation says the classifier answers the same whatever it reads: every episode exactly at
+ * chance (mean 1/ways, no spread beyond rounding) over at least 20 episodes — a working model varies.
+ */
+export function constantOutput(r: { mean: number; ci95: number }, tasks: number, ways: number): boolean {
+  return tasks >= 20 && r.ci95 < 1e-9 && Math.abs(r.mean - 1 / ways) < 1e-9;
 }
