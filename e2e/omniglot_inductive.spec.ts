@@ -27,6 +27,7 @@ function classifierLogitsRef(
   query: number[],
   paired: boolean,
   memory: boolean,
+  layers = 1,
 ): number[] {
   const { ways: N, hidden: H, embed: E, encoderHidden: M } = SHAPE;
   const get = (name: string) => {
@@ -48,7 +49,7 @@ function classifierLogitsRef(
   images.forEach((img, t) => x.splice(t * W, E, ...embed(img)));
   support.forEach((s, t) => (x[(paired ? t : t + 1) * W + E + s.label] = 1));
   const bound = labelBindRef(x, { steps: T, embed: E, ways: N, lag: paired ? 0 : 1 });
-  const shape = { layers: 1, inputSize: W, hiddenSize: H, groups: 1 };
+  const shape = { layers, inputSize: W, hiddenSize: H, groups: 1 };
   const gru = params.slice(0, gruParamLayout(shape).size);
   const { output } = gruForwardRef(shape, { batch: 1, steps: T }, gru, bound);
   const last = Array.from(output.subarray((T - 1) * H, T * H));
@@ -77,18 +78,21 @@ function classifierLogitsRef(
 test.describe('inductive scoring (black-box classifier on small1)', () => {
   test.skip(!haveSmall1, `needs ${SMALL1} (the shared Omniglot data)`);
 
-  for (const [labels, memory] of [
-    ['paired', 'none'],
-    ['delayed', 'none'],
-    ['paired', 'attention'],
+  // Paired labels run the support set once and each query one step from its state (classifier_fork.ts);
+  // delayed labels run one sequence per query. Both must give what one sequence per query gives.
+  for (const [labels, memory, layers] of [
+    ['paired', 'none', 1],
+    ['delayed', 'none', 1],
+    ['paired', 'attention', 1],
+    ['paired', 'attention', 2],
   ] as const) {
-    test(`a query's logits match the float64 reference on support + that query, unchanged when the other queries are permuted or removed (${labels} labels, memory ${memory})`, async ({
+    test(`a query's logits match the float64 reference on support + that query, unchanged when the other queries are permuted or removed (${labels} labels, memory ${memory}, ${layers} layer${layers > 1 ? 's' : ''})`, async ({
       gpu,
     }) => {
       await loadSmall1(gpu);
       const seed = Date.now() % 100000;
       const r = await gpu.evaluate(
-        async ({ s, labels, memory, seed }) => {
+        async ({ s, labels, memory, layers, seed }) => {
           const h = window.harness;
           const lib = h.lib;
           const g = await h.gpu();
@@ -100,7 +104,7 @@ test.describe('inductive scoring (black-box classifier on small1)', () => {
             queries: s.queries,
             metaBatch: 2,
             hidden: s.hidden,
-            layers: 1,
+            layers,
             seed,
             labels,
             memory,
@@ -127,17 +131,19 @@ test.describe('inductive scoring (black-box classifier on small1)', () => {
               task,
             }),
           );
-          const logits = await l.predict(
-            episodes.map((e) => ({ support: e.support, queries: e.queries.map((q) => q.image) })),
-          );
+          const given = episodes.map((e) => ({ support: e.support, queries: e.queries.map((q) => q.image) }));
+          const logits = await l.predict(given);
+          // Several episodes in one call give what each gives alone.
+          const single = [];
+          for (const e of given) single.push((await l.predict([e]))[0]);
           const truth = episodes.map((e) => e.queries.map((q) => q.label));
           const params = Array.from(await g.read(l.params));
           const entries = l.entries;
           l.destroy();
           g.throwIfErrors();
-          return { support, queries, all, reversed, alone, result, logits, truth, params, entries };
+          return { support, queries, all, reversed, alone, result, logits, single, truth, params, entries };
         },
-        { s: SHAPE, labels, memory, seed },
+        { s: SHAPE, labels, memory, layers, seed },
       );
       // Against the float64 reference: each query alone after the support set.
       r.queries.forEach((q, j) => {
@@ -148,9 +154,11 @@ test.describe('inductive scoring (black-box classifier on small1)', () => {
           q,
           labels === 'paired',
           memory === 'attention',
+          layers,
         );
         expectClose(r.all[j], ref, `query ${j}`, 1e-4);
       });
+      r.single.forEach((ep, i) => expectClose(r.logits[i].flat(), ep.flat(), `episode ${i} alone`, 1e-6));
       // The other queries do not matter: the same numbers whatever their order, or with none of them.
       expect(r.reversed).toEqual([...r.all].reverse());
       expect(r.alone).toEqual([r.all[1]]);

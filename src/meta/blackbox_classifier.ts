@@ -37,6 +37,7 @@ import { OmniglotSampler } from './omniglot_sampler';
 import { fitPretrainHead } from './classifier_checkpoint';
 import { checkEpisodes, inductiveAccuracy, InstanceTally, packQueryRows } from './classifier_episodes';
 import { rowGather } from '../kernels/row_gather';
+import { forkIndices, packFork, recordFork } from './classifier_fork';
 import { MetaOptimizer } from './optimizer';
 import { LinearHead } from './gru_head';
 import type { AttentionMemory } from './attention_memory';
@@ -434,6 +435,7 @@ export class BlackBoxClassifier extends LearnerCore {
     const S = checkEpisodes(episodes, N, px);
     const rows = episodes.flatMap((e) => e.queries.map(() => e));
     if (!rows.length) return episodes.map(() => []);
+    if (this.#paired && S > 0) return this.#predictForked(episodes, S);
     const T = S + 1;
     const { pixels, index, episode, images } = packQueryRows(episodes, {
       support: S,
@@ -453,6 +455,45 @@ export class BlackBoxClassifier extends LearnerCore {
       rows.forEach((e, b) => {
         const at = (b * T + S) * N;
         out[episodes.indexOf(e)].push(Array.from(logits.subarray(at, at + N)));
+      });
+      return out;
+    } finally {
+      this.free(pass);
+    }
+  }
+
+  /** predict() with the support set run once per episode (classifier_fork.ts); the same logits. */
+  async #predictForked(episodes: ClassifierEpisode[], S: number): Promise<number[][][]> {
+    const I = this.inputSize;
+    const g = { support: S, pixels: this.#size ** 2, width: I, embed: this.#encoder.embed };
+    const { pixels, xSupport, episodeOf, counts } = packFork(episodes, g);
+    const pass = await recordFork(
+      {
+        gpu: this.gpu,
+        shape: this.shape,
+        params: this.params,
+        encoder: this.#encoder,
+        encoderEntries: this.#encoderEntries,
+        head: this.#head,
+        memory: this.#memory ?? null,
+        inputSize: I,
+        ways: this.config.ways,
+        size: this.#size,
+      },
+      counts,
+    );
+    try {
+      this.gpu.write(pass.pixels, pixels);
+      this.gpu.write(pass.index, forkIndices(counts, this.shape.layers, episodeOf));
+      this.gpu.write(pass.xSupport, xSupport);
+      this.gpu.write(pass.xQuery, new Float32Array(counts.rows * I));
+      pass.program.run();
+      const logits = await this.gpu.read(pass.logits);
+      const N = this.config.ways;
+      const out = episodes.map(() => [] as number[][]);
+      episodeOf.forEach((b, j) => {
+        const at = (j * (S + 1) + S) * N;
+        out[b].push(Array.from(logits.subarray(at, at + N)));
       });
       return out;
     } finally {

@@ -149,7 +149,7 @@ export abstract class LearnerCore implements MetaLearner {
     }
   }
 
-  protected free(pass: Pass): void {
+  protected free(pass: Pick<Pass, 'program' | 'tensors' | 'release'>): void {
     pass.program.destroy();
     pass.release?.();
     for (const t of pass.tensors) this.gpu.release(t);
