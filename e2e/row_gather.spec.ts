@@ -45,7 +45,9 @@ test('row_gather copies the indexed rows into strided output rows and leaves the
   expect(out).toEqual(want.map((v) => Math.fround(v)));
 });
 
-test('row_gather refuses an index tensor that is not u32 or too short', async ({ gpu }) => {
+test('row_gather refuses an index tensor that is not u32 or too short, and y in the buffer it reads', async ({
+  gpu,
+}) => {
   const errors = await gpu.evaluate(async () => {
     const h = window.harness;
     const x = await h.tensor([8]);
@@ -54,9 +56,15 @@ test('row_gather refuses an index tensor that is not u32 or too short', async ({
     const short = await h.tensor([2], [0, 1], 'u32');
     const s = { rows: 4, inRows: 4, cols: 2 };
     const out: string[] = [];
-    for (const index of [f32, short]) {
+    const index4 = await h.tensor([4], [0, 1, 2, 3], 'u32');
+    const cases = [
+      { x, index: f32, y },
+      { x, index: short, y },
+      { x, index: index4, y: x },
+    ];
+    for (const c of cases) {
       try {
-        await h.run((rec) => h.lib.rowGather(rec, s, { x, index, y }));
+        await h.run((rec) => h.lib.rowGather(rec, s, c));
         out.push('no error');
       } catch (e) {
         out.push((e as Error).message);
@@ -64,5 +72,9 @@ test('row_gather refuses an index tensor that is not u32 or too short', async ({
     }
     return out;
   });
-  expect(errors).toEqual(['rowGather: index must be a u32 tensor', 'rowGather: index has 2 entries, need 4']);
+  expect(errors).toEqual([
+    'rowGather: index must be a u32 tensor',
+    'rowGather: index has 2 entries, need 4',
+    'rowGather: y must not share a buffer with x or index (read and written at once)',
+  ]);
 });

@@ -21,7 +21,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= p.rows * p.cols) { return; }
   let r = i / p.cols;
   let c = i % p.cols;
-  // An index past In's rows reads its last row rather than out of bounds (the wrapper checks indices it is given).
+  // An index past In's rows reads its last row rather than out of bounds (indices live on the GPU: the
+  // wrapper cannot check them).
   let src = min(Index[p.indexOffset + r], p.inRows - 1u);
   Out[p.outOffset + r * p.outStride + c] = In[p.inOffset + src * p.inStride + c];
 }

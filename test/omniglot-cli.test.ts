@@ -21,7 +21,7 @@ test('train 20-way 1-shot on the small1 zip, then score the one-shot runs', asyn
     const train = await cli(
       'train', '--task', 'omniglot', '--learner', 'blackbox', '--data', SMALL1, '--ways', '20', '--shots', '1',
       '--queries', '1', '--meta-batch', '2', '--hidden', '16', '--steps', '2', '--pretrain-steps', '1', '--eval-every', '2',
-      '--eval-tasks', '2', '--log-every', '1', '--channels', '8,16', '--embed', '12', '--out', out,
+      '--eval-tasks', '2', '--log-every', '1', '--channels', '8, 16', '--embed', '12', '--out', out,
     ); // prettier-ignore
     expect(train.code, train.stderr).toBe(0);
     // --channels and --embed shape the encoder; the runs' scorer below rebuilds it from config.json.
@@ -30,6 +30,11 @@ test('train 20-way 1-shot on the small1 zip, then score the one-shot runs', asyn
     expect(tensors.get('encoder.conv1.bias')?.shape).toEqual([16]);
     expect(tensors.has('encoder.conv2.bias')).toBe(false);
     expect(tensors.get('encoder.fc.bias')?.shape).toEqual([12]);
+    // One spelling of the list in config.json, whatever spaces were typed.
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({
+      channels: '8,16',
+      embed: 12,
+    });
 
     const runs = join(dir, 'all_runs.zip');
     writeFileSync(runs, runsFixture(true).zip);

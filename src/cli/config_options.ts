@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { MetaConfig } from '../io/meta_config';
 import { InputError } from '../runtime/errors';
+import { parseChannels } from '../layout/encoder_channels';
 import {
   allowed,
   checkConfigObject,
@@ -55,7 +56,8 @@ export function configFromOptions(opts: Record<string, unknown>): Partial<RunCon
           : text;
     if (!fits(f, v))
       throw new InputError(`${optionName(key)} ${JSON.stringify(text)}: expected ${allowed(f)}`);
-    out[key] = v;
+    // One spelling of a channel list ("32, 64,64" → "32,64,64"), so that a resumed run compares like with like.
+    out[key] = key === 'channels' ? (parseChannels(text)?.join(',') ?? v) : v;
   }
   return out as Partial<RunConfig>;
 }

@@ -86,6 +86,8 @@ export class TrainRecorder implements Interruptible {
   /** The latest evaluation: a checkpoint at its step carries its figure (the best is chosen by it). */
   #lastEval: { step: number; validation: CheckpointValidation } | null = null;
   #warnedConstant = false;
+  /** Evaluations in a row (after pretraining) at which the classifier answered alike whatever it read. */
+  #constantRun = 0;
   readonly #title: string;
   readonly #plots: ReturnType<typeof sinusoidPlots>;
   readonly #series: ReturnType<typeof forecastPlots>;
@@ -283,13 +285,16 @@ export class TrainRecorder implements Interruptible {
     const ways = this.plan.config.ways;
     // After pretraining only: until then the GRU is untrained and may well answer alike.
     const meta = e.step > (this.plan.config.pretrainSteps ?? 0);
-    if (r.metric === 'accuracy' && meta && !this.#warnedConstant && constantOutput(r, e.tasks, ways)) {
+    const constant = r.metric === 'accuracy' && meta && constantOutput(r, e.tasks, ways);
+    this.#constantRun = constant ? this.#constantRun + 1 : 0;
+    // Twice in a row: a model on an early plateau may answer alike once and still recover.
+    if (this.#constantRun >= 2 && !this.#warnedConstant) {
       this.#warnedConstant = true;
       this.bar.note(
-        `warning: every validation episode scored exactly chance (1/${ways}) at step ${e.step}: the classifier's ` +
-          `output no longer depends on its input (its encoder's units have likely all switched off, which it ` +
-          `cannot recover from; BENCHMARKS.md, "A sweep on the H200"). Stop it and train again with another ` +
-          `--seed or a wider --embed`,
+        `warning: every validation episode scored exactly chance (1/${ways}) at two evaluations in a row, the ` +
+          `last at step ${e.step}: the classifier answers alike whatever it reads. If it persists, its encoder's ` +
+          `units have likely all switched off, which training does not undo (BENCHMARKS.md, "A sweep on the ` +
+          `H200"): train again with another --seed or a wider --embed`,
       );
     }
   }

@@ -105,6 +105,7 @@ export function dispatchLinear(
   o: LinearOperands,
   grid: { rows: number; cols: number; splits?: number; workgroups?: [number, number]; fold?: boolean },
 ): void {
+  if (grid.fold && grid.splits) throw new Error(`${call.kernel}: fold and splits both use z`);
   const tiles = linearTiles(grid.rows, grid.cols);
   const z = grid.fold ? foldCount(rec.variants, tiles) : (grid.splits ?? 1);
   rec.dispatch({

@@ -29,6 +29,8 @@ export function rowGather(
     throw new InputError(`rowGather: x is too small for ${s.inRows} rows of ${s.cols} (stride ${xStride})`);
   if (s.rows && t.y.size < (s.rows - 1) * yStride + s.cols)
     throw new InputError(`rowGather: y is too small for ${s.rows} rows of ${s.cols} (stride ${yStride})`);
+  if (t.y.buffer === t.x.buffer || t.y.buffer === t.index.buffer)
+    throw new InputError('rowGather: y must not share a buffer with x or index (read and written at once)');
   rec.dispatch({
     kernel: 'row_gather',
     source,
