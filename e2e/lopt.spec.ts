@@ -123,7 +123,7 @@ test('lopt_features (v2): inputs and carried state against float64, at a run’s
   ).toEqual(gatherRef(MAP, g2));
 });
 
-test('lopt_update and lopt_credit (plain and log meta-loss) against float64', async ({ gpu }) => {
+test('lopt_update and lopt_credit (plain, log meta-loss, bounded steps) against float64', async ({ gpu }) => {
   const seed = Date.now() & 0xffff;
   const rand = rng(seed);
   const weights = uniform(rand, W);
@@ -133,8 +133,11 @@ test('lopt_update and lopt_credit (plain and log meta-loss) against float64', as
   const raw = uniform(rand, C * (T + 1));
   const losses = uniform(rand, (T + 1) * tasks, 0.01, 3);
   const taskOf = Array.from({ length: C }, () => Math.floor(rand() * tasks));
+  // Bounded steps: outputs up to ±3, so 0.1 · u reaches 6× the bound and the tanh bends well away from linear.
+  const outputs = uniform(rand, C * T, -3, 3);
+  const bound = 0.05;
   const out = await gpu.evaluate(
-    async ({ weights, update, raw, losses, taskOf, tasks, MAP, C, T }) => {
+    async ({ weights, update, raw, losses, taskOf, tasks, MAP, C, T, outputs, bound }) => {
       const h = window.harness;
       const w = await h.tensor([weights.length], weights);
       const u = await h.tensor([update.length], update);
@@ -143,15 +146,27 @@ test('lopt_update and lopt_credit (plain and log meta-loss) against float64', as
       const task = await h.tensor([C], taskOf, 'u32');
       const d = await h.tensor([C * T]);
       const dLog = await h.tensor([C * T]);
+      const wb = await h.tensor([weights.length], weights);
+      const us = await h.tensor([C * T], outputs);
+      const dBound = await h.tensor([C * T]);
       await h.run((rec) => {
         h.lib.loptUpdate(rec, MAP, { update: u, weights: w }, 0.1);
+        h.lib.loptUpdate(rec, MAP, { update: u, weights: wb }, 0.1, bound);
         h.lib.loptCredit(rec, { coords: C, steps: T }, { raw: r, dUpdate: d }, 0.1);
         const log = { losses: f, taskOf: task, tasks };
         h.lib.loptCredit(rec, { coords: C, steps: T }, { raw: r, dUpdate: dLog, log }, 0.1);
+        const b = { updates: us, b: bound };
+        h.lib.loptCredit(rec, { coords: C, steps: T }, { raw: r, dUpdate: dBound, log, bound: b }, 0.1);
       });
-      return { w: await h.read(w), d: await h.read(d), dLog: await h.read(dLog) };
+      return {
+        w: await h.read(w),
+        wb: await h.read(wb),
+        d: await h.read(d),
+        dLog: await h.read(dLog),
+        dBound: await h.read(dBound),
+      };
     },
-    { weights, update, raw, losses, taskOf, tasks, MAP, C, T },
+    { weights, update, raw, losses, taskOf, tasks, MAP, C, T, outputs, bound },
   );
   const want = Float64Array.from(weights);
   loptUpdateRef(MAP, want, update, f32(0.1));
@@ -159,6 +174,21 @@ test('lopt_update and lopt_credit (plain and log meta-loss) against float64', as
   expectClose(out.d, loptCreditRef(raw, C, T, f32(0.1)), `lopt_credit (seed ${seed})`);
   const log = { losses, taskOf, tasks };
   expectClose(out.dLog, loptCreditRef(raw, C, T, f32(0.1), log), `lopt_credit, log (seed ${seed})`);
+  const wantBound = Float64Array.from(weights);
+  loptUpdateRef(MAP, wantBound, update, f32(0.1), f32(bound));
+  expectClose(out.wb, wantBound, `lopt_update, bounded (seed ${seed})`);
+  const b = { updates: outputs, b: f32(bound) };
+  const dBound = loptCreditRef(raw, C, T, f32(0.1), log, b);
+  expectClose(out.dBound, dBound, `lopt_credit, bounded (seed ${seed})`);
+  // Positive control: the bound changes both (a kernel ignoring it would fail above).
+  expect(
+    Math.max(...dBound.map((v, i) => Math.abs(v - out.dLog[i]))),
+    'bounded credit differs',
+  ).toBeGreaterThan(1e-3 * Math.max(...dBound.map(Math.abs)));
+  expect(
+    Math.max(...wantBound.map((v, i) => Math.abs(v - out.w[i]))),
+    'bounded step differs',
+  ).toBeGreaterThan(1e-3);
 });
 
 for (const kind of ['sgd', 'rmsprop', 'adam'] as const) {
@@ -200,15 +230,20 @@ for (const kind of ['sgd', 'rmsprop', 'adam'] as const) {
   });
 }
 
-for (const features of ['v1', 'v2'] as const) {
-  test(`learned optimizer (${features}): the meta-gradient of a truncation matches float64 (fresh run and continued)`, async ({
+for (const [features, maxUpdate] of [
+  ['v1', 0],
+  ['v2', 0],
+  ['v2', 0.02],
+] as const) {
+  const what = maxUpdate ? `${features}, steps bounded by ${maxUpdate}` : features;
+  test(`learned optimizer (${what}): the meta-gradient of a truncation matches float64 (fresh run and continued)`, async ({
     gpu,
   }) => {
     const F = features === 'v2' ? V2_FEATURES : 2;
     const shape = { layers: 2, inputSize: F, hiddenSize: 4, groups: 1 };
     const T = 3;
     const out = await gpu.evaluate(
-      async ({ T, features }) => {
+      async ({ T, features, maxUpdate }) => {
         const h = window.harness;
         const g = await h.gpu();
         const config = {
@@ -219,7 +254,7 @@ for (const features of ['v1', 'v2'] as const) {
           shots: 5,
           seed: Date.now() & 0xffff,
         };
-        const opts = { taskHidden: 3, unroll: T, runSteps: 2 * T, features };
+        const opts = { taskHidden: 3, unroll: T, runSteps: 2 * T, features, maxUpdate };
         const l = await h.lib.LearnedOptimizer.create(g, config, opts);
         const steps = [];
         for (let k = 0; k < 2; k++) {
@@ -243,7 +278,7 @@ for (const features of ['v1', 'v2'] as const) {
         l.destroy();
         return { steps, coords, seed: config.seed };
       },
-      { T, features },
+      { T, features, maxUpdate },
     );
     const { coordCount: C } = { coordCount: out.coords };
     // 2 tasks × (3·3 input weights, skip 3·3·3 recurrent, 2·9 biases + 3 + 1 head) = 2 × 31 coordinates.
@@ -268,8 +303,14 @@ for (const features of ['v1', 'v2'] as const) {
       const log = { losses: s.losses, taskOf: s.taskOf, tasks: 2 };
       expect(new Set(s.taskOf), 'tasks of the coordinates').toEqual(new Set([0, 1]));
       const h0 = k === 0 ? undefined : s.start;
-      const want = loptMetaGradientRef(shape, s.params, s.x, s.raw, h0, C, T, f32(0.1), log);
+      const want = loptMetaGradientRef(shape, s.params, s.x, s.raw, h0, C, T, f32(0.1), log, f32(maxUpdate));
       expectClose(s.grads, want, `meta-gradient, step ${k + 1} (seed ${out.seed})`, 2e-4);
+      if (maxUpdate) {
+        // Positive control: with these outputs the bound bends the steps, so the unbounded credit differs.
+        const free = loptMetaGradientRef(shape, s.params, s.x, s.raw, h0, C, T, f32(0.1), log);
+        const gap = Math.max(...free.map((v, i) => Math.abs(v - want[i])));
+        expect(gap, 'bounded meta-gradient differs').toBeGreaterThan(1e-3 * Math.max(...want.map(Math.abs)));
+      }
     });
   });
 }

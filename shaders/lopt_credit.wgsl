@@ -6,10 +6,13 @@
 // ℓ(f) = f, or with LOG ℓ(f) = log f: then ℓ' = 1 / f of the coordinate's own task (F [T+1, tasks] holds each
 // task's loss at each step, Task [C] each coordinate's task), so late steps, where the loss is already
 // small, weigh as much as early ones.
+// With BOUND the steps were b · tanh(scale · u_s / b) (lopt_update.wgsl): D[c, s] also carries that step's
+// derivative over scale, 1 − tanh²(scale · u_s / b), from the outputs U [C, T].
 
 struct Params {
   coords: u32, steps: u32, rawOffset: u32, dOffset: u32,
-  scale: f32, lossOffset: u32, tasks: u32, _p0: u32,
+  scale: f32, lossOffset: u32, tasks: u32, uOffset: u32,
+  outScale: f32, bound: f32, _p0: u32, _p1: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -18,6 +21,9 @@ struct Params {
 #if ${LOG}
 @group(0) @binding(3) var<storage, read> F: array<f32>;
 @group(0) @binding(4) var<storage, read> Task: array<u32>;
+#endif
+#if ${BOUND}
+@group(0) @binding(5) var<storage, read> U: array<f32>;
 #endif
 
 @compute @workgroup_size(64)
@@ -35,6 +41,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     g /= max(F[p.lossOffset + s * p.tasks + task], 1e-12);
 #endif
     acc += g;
+#if ${BOUND}
+    let th = tanh(p.outScale * U[p.uOffset + c * T + s - 1u] / p.bound);
+    D[p.dOffset + c * T + s - 1u] = p.scale * acc * (1.0 - th * th);
+#else
     D[p.dOffset + c * T + s - 1u] = p.scale * acc;
+#endif
   }
 }

@@ -1,7 +1,9 @@
 // Applies the learned optimizer's output: θ[i(c)] += scale · U[c] for every coordinate c (the trainable
 // weights of a per-task buffer, two ranges as in lopt_input.wgsl). `scale` is the paper's output factor 0.1.
+// With BOUND the step is bounded softly per coordinate: θ[i(c)] += b · tanh(scale · U[c] / b), |step| < b, so
+// that an output far outside what training produced cannot throw a weight far away in one step.
 
-struct Params { o0: u32, n0: u32, o1: u32, n1: u32, pOffset: u32, uOffset: u32, scale: f32, _p0: u32 }
+struct Params { o0: u32, n0: u32, o1: u32, n1: u32, pOffset: u32, uOffset: u32, scale: f32, bound: f32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> U: array<f32>;
@@ -11,5 +13,10 @@ struct Params { o0: u32, n0: u32, o1: u32, n1: u32, pOffset: u32, uOffset: u32, 
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;
   if (c >= coordCount()) { return; }
-  W[p.pOffset + weightIndex(c)] += p.scale * U[p.uOffset + c];
+  let step = p.scale * U[p.uOffset + c];
+#if ${BOUND}
+  W[p.pOffset + weightIndex(c)] += p.bound * tanh(step / p.bound);
+#else
+  W[p.pOffset + weightIndex(c)] += step;
+#endif
 }

@@ -146,3 +146,40 @@ test('inner-loop options are checked and recorded: --inner-steps, --inner-lr', a
     'metarnn: --task-hidden applies to learned optimizers (lopt); this run’s learner is fomaml',
   );
 });
+
+test('train --max-update bounds the steps and is kept in config.json; eval --split validation scores the validation stream', async () => {
+  test.setTimeout(240_000);
+  for (const [args, want] of [
+    [['--learner', 'lopt', '--max-update', '0'], '--max-update "0": expected a number > 0'],
+    [['--learner', 'maml', '--max-update', '0.1'], 'sets the learned optimizer (--learner lopt), not'],
+  ] as const) {
+    const r = await cli('train', ...args, '--out', join(dir, 'refused'));
+    expect(r.code, args.join(' ')).not.toBe(0);
+    expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    expect(r.stderr).toContain(want);
+  }
+  const run = join(dir, 'bounded');
+  const every = ['--log-every', '2', '--eval-every', '2', '--eval-tasks', '2'];
+  const r = await cli(
+    'train',
+    '--learner',
+    'lopt',
+    ...TINY,
+    ...every,
+    '--steps',
+    '2',
+    '--max-update',
+    '0.05',
+    '--out',
+    run,
+  );
+  expect(r.code, r.stderr).toBe(0);
+  expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({ maxUpdate: 0.05 });
+  const ev = (split: string) =>
+    cli('eval', '--checkpoint', run, '--episodes', '2', '--baselines', 'adam', '--split', split, '--json');
+  const [val, test2] = [await ev('validation'), await ev('test')];
+  expect(val.code, val.stderr).toBe(0);
+  expect(test2.code, test2.stderr).toBe(0);
+  // Two different task streams: the validation tasks training chose on, and the test tasks.
+  expect(JSON.parse(val.stdout).mean).not.toBe(JSON.parse(test2.stdout).mean);
+});

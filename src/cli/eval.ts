@@ -191,7 +191,11 @@ export function register(program: Command): void {
       '--alphabets <list>',
       "omniglot: comma-separated test alphabets to score on (default: the run's test alphabets)",
     )
-    .option('--split <name>', 'omniglot: score on the test or the validation alphabets', 'test')
+    .option(
+      '--split <name>',
+      'test or validation: the alphabets (omniglot), series (series) or task stream (sinusoid, forecast) scored',
+      'test',
+    )
     .option(
       '--within-alphabet',
       "omniglot: each episode's classes from one test alphabet (as Lake et al.'s runs); needs --alphabets or a run that named them",
@@ -296,6 +300,7 @@ export function register(program: Command): void {
         };
         summary.comparisons = cmps.map((x) => ({ ...comparisonStats(x), lr: x.lr, ...other }));
       }
+      if (split !== 'test') summary.split = split; // synthetic tasks: the validation stream
       if (task === 'omniglot' && r.byInstance) Object.assign(summary, perPresentation(r.byInstance));
       if (r.perAlphabet && r.skipped) {
         Object.assign(summary, {

@@ -21,13 +21,19 @@ export interface SplitOptions {
 /** A run trained before its config recorded validation alphabets: it chose on its held-out (now test) ones. */
 export const chosenOnTest = (c: RunConfig) => c.task === 'omniglot' && c.valAlphabets === undefined;
 
+/**
+ * Tasks `eval --split validation` applies to: held-out alphabets or series, or for synthetic tasks the stream
+ * of validation tasks training chose on (seed + EVAL_SEED_OFFSET.validation).
+ */
+const SPLIT_TASKS: readonly string[] = ['omniglot', 'series', 'sinusoid', 'forecast'];
+
 /** Refuses options that do not apply to this run or would mix splits. */
 export function checkEvalOptions(run: SavedRun, opts: SplitOptions, split: EvalSplit): void {
   const omniglotOnly = opts.alphabets !== undefined || opts.withinAlphabet;
-  const splitOnly = split !== 'test' && !['omniglot', 'series'].includes(run.config.task);
+  const splitOnly = split !== 'test' && !SPLIT_TASKS.includes(run.config.task);
   if ((run.config.task !== 'omniglot' && omniglotOnly) || splitOnly) {
     throw new InputError(
-      `--alphabets and --within-alphabet apply to omniglot runs, --split to omniglot and series runs; ` +
+      `--alphabets and --within-alphabet apply to omniglot runs, --split to ${SPLIT_TASKS.join(', ')} runs; ` +
         `${opts.checkpoint} holds ${run.config.task}`,
     );
   }

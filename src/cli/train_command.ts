@@ -292,6 +292,10 @@ export function register(program: Command): void {
       'lopt: draw each run’s length log-uniformly up to n inner steps (0: fixed)',
     )
     .option('--task-hidden <n>', 'lopt: GRU width of the task models it optimises (default 32)')
+    .option(
+      '--max-update <x>',
+      'lopt: bound each coordinate’s step softly, x · tanh(step / x) (default: none)',
+    )
     .option('--pretrain-steps <n>', 'omniglot: first n steps pretrain the image encoder as a classifier')
     .option('--encoder-lr <x>', 'omniglot: the encoder’s learning rate after pretraining')
     .option('--encoder <kind>', 'omniglot: image encoder, conv or mlp')

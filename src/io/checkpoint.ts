@@ -122,6 +122,7 @@ const OPTIONAL_KEYS = [
   'features',
   'maxRunSteps',
   'taskHidden',
+  'maxUpdate',
   'pretrainSteps',
   'encoderLr',
   'encoder',

@@ -73,11 +73,12 @@ export interface MetaConfig {
    * The learned optimizer (lopt) only: its per-coordinate inputs ('v1' Andrychowicz et al.'s, 'v2' with
    * momenta, RMS, parameter and step count; absent: 'v1', as configs written before it), a heavy-tailed run
    * length up to maxRunSteps inner steps (absent or 0: every run innerSteps long), and the task models' GRU
-   * width (absent: 32).
+   * width (absent: 32); maxUpdate, a soft bound on each coordinate's step (absent: none).
    */
   features?: 'v1' | 'v2';
   maxRunSteps?: number;
   taskHidden?: number;
+  maxUpdate?: number;
   /**
    * Omniglot black-box classifier: steps that first pretrain the image encoder as a classifier over the
    * training classes (part of `steps`; absent: 0), and the encoder's learning rate in meta-training

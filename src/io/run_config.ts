@@ -96,6 +96,7 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   features: { kind: 'enum', values: ['v1', 'v2'] },
   maxRunSteps: { kind: 'int', min: 0 },
   taskHidden: posInt,
+  maxUpdate: { kind: 'number', above: 0 },
   pretrainSteps: { kind: 'int', min: 0 },
   encoderLr: { kind: 'number', above: 0 },
   data: { kind: 'string' },
@@ -309,7 +310,7 @@ function checkSecondOrderKeys(c: RunConfig, name: (key: keyof RunConfig) => stri
         `and its next value; give ${name('cellSteps')} below ${c.shots}`,
     );
   }
-  for (const key of ['features', 'maxRunSteps', 'taskHidden'] as const) {
+  for (const key of ['features', 'maxRunSteps', 'taskHidden', 'maxUpdate'] as const) {
     if (c[key] !== undefined && c.learner !== 'lopt')
       throw new InputError(
         `${name(key)} ${String(c[key])} sets the learned optimizer (--learner lopt), not '${c.learner}'; leave it out`,

@@ -75,6 +75,13 @@ export interface LoptOptions {
    * late steps of runs far longer than `runSteps` (a multiple of unroll).
    */
   maxRunSteps: number;
+  /**
+   * 0: each coordinate steps by outputScale · u. Otherwise the step is soft-bounded, b · tanh(outputScale ·
+   * u / b) with b = maxUpdate (|step| < b; the same as unbounded for steps well below b), in meta-training
+   * (whose credit then carries the tanh's derivative) and wherever the optimizer runs, so an output far
+   * outside what training produced (on an unseen task model) cannot throw a weight far away in one step.
+   */
+  maxUpdate: number;
 }
 
 export type LoptFeatures = 'v1' | 'v2';
@@ -90,6 +97,8 @@ export interface LoptConfig {
   taskHidden?: number;
   /** Another optimizee family for the same optimizer (eval --optimizee; runs meta-train on sinusoids). */
   optimizee?: Optimizee;
+  /** The soft bound on each coordinate's step (LoptOptions.maxUpdate; absent: none). */
+  maxUpdate?: number;
 }
 export const LOPT_FEATURES: readonly LoptFeatures[] = ['v1', 'v2'];
 
@@ -118,6 +127,7 @@ export const DEFAULT_LOPT: LoptOptions = {
   logLoss: true,
   features: 'v1',
   maxRunSteps: 0,
+  maxUpdate: 0,
 };
 
 /** Held-out tasks optimised at once in evaluate(). */
@@ -155,19 +165,21 @@ export class LearnedOptimizer extends LearnerCore {
   #fresh: Program | null = null;
   /** Per-task loss at each inner step 0..unroll of the last meta-step [unroll + 1, tasks]. */
   readonly #curve: Tensor;
-  /** Optimizer inputs X [C, T, F], raw gradients [C, T+1], dL/du [C, T], dL/d(GRU output) [C, T, H]. */
+  /** Optimizer inputs X [C, T, F], raw gradients [C, T+1], dL/du [C, T], dL/d(GRU output) [C, T, H], u. */
   readonly #work: {
     /** Each coordinate's task [C] (u32), for the log meta-loss. */
     taskOf: Tensor;
     x: Tensor;
     raw: Tensor;
     dUpdate: Tensor;
+    /** The optimizer's outputs u [C, T] over the truncation, for the bounded steps' credit (maxUpdate). */
+    updates: Tensor | null;
     dOut: Tensor;
     full: ReturnType<typeof allocGruBuffers>;
   };
 
   private constructor(gpu: Gpu, config: MetaConfig, opts: LoptOptions) {
-    const { runSteps, unroll, outputScale, taskHidden, features, maxRunSteps, optimizee } = opts;
+    const { runSteps, unroll, outputScale, taskHidden, features, maxRunSteps, optimizee, maxUpdate } = opts;
     if (!(Number.isInteger(unroll) && unroll >= 1 && Number.isInteger(runSteps) && runSteps % unroll === 0))
       throw new InputError(
         `lopt: runSteps (${runSteps}) must be a positive multiple of unroll (${unroll}), both integers`,
@@ -183,6 +195,10 @@ export class LearnedOptimizer extends LearnerCore {
       throw new InputError(
         `lopt: maxRunSteps (${maxRunSteps}) must be 0 (every run runSteps long) or a positive multiple of ` +
           `unroll (${unroll})`,
+      );
+    if (!(maxUpdate >= 0 && Number.isFinite(maxUpdate)))
+      throw new InputError(
+        `lopt: maxUpdate must be 0 (no bound) or a bound > 0 on each step, got ${maxUpdate}`,
       );
     const H = config.hidden;
     const F = featureCount(features);
@@ -210,6 +226,7 @@ export class LearnedOptimizer extends LearnerCore {
       x: this.#own(gpu.tensor([C * unroll * F])),
       raw: this.#own(gpu.tensor([C * (unroll + 1)])),
       dUpdate: this.#own(gpu.tensor([C * unroll])),
+      updates: maxUpdate > 0 ? this.#own(gpu.tensor([C * unroll])) : null,
       dOut: this.#own(gpu.tensor([C * unroll * H])),
       full,
     };
@@ -226,6 +243,7 @@ export class LearnedOptimizer extends LearnerCore {
     if (config.maxRunSteps !== undefined) own.maxRunSteps = config.maxRunSteps;
     if (config.taskHidden !== undefined) own.taskHidden = config.taskHidden;
     if (config.optimizee !== undefined) own.optimizee = config.optimizee;
+    if (config.maxUpdate !== undefined) own.maxUpdate = config.maxUpdate;
     const l = new LearnedOptimizer(gpu, config, { ...DEFAULT_LOPT, ...own, ...opts });
     if (config.scoring) return l; // compare and evaluate record their own runs
     l.#fresh = await l.#recordTraining(true);
@@ -299,7 +317,13 @@ export class LearnedOptimizer extends LearnerCore {
     });
     const out = gruOutput(this.shape, run, st.step.hs);
     this.head.forward(rec, this.params, b.coords, { tensor: out.tensor, rows: out.rows }, st.update);
-    loptUpdate(rec, b.map, { update: st.update, weights: b.theta }, this.opts.outputScale);
+    loptUpdate(
+      rec,
+      b.map,
+      { update: st.update, weights: b.theta },
+      this.opts.outputScale,
+      this.opts.maxUpdate,
+    );
   }
 
   /** A meta-step: one truncation of `unroll` inner steps, the meta-gradient, Adam. */
@@ -310,7 +334,7 @@ export class LearnedOptimizer extends LearnerCore {
     const T = this.opts.unroll;
     const C = b.coords;
     const G = b.tasks;
-    const { x, raw, dUpdate, dOut, full } = this.#work;
+    const { x, raw, dUpdate, dOut, full, updates } = this.#work;
 
     const rec = gpu.recorder();
     if (fresh) this.#tasks.recordFreshRun(rec, b, this.config.seed, 0);
@@ -330,13 +354,16 @@ export class LearnedOptimizer extends LearnerCore {
     b.pass.recordGradient(rec, b.theta, b.x, b.y, b.grads, { loss: this.#curve.view(T * G, [G]) });
     loptInput(rec, b.map, { grads: b.grads, raw: { tensor: raw, stride: T + 1, slot: T } });
 
-    // Backward: credit each update, re-run the optimizer over the saved inputs, BPTT.
-    const log = this.opts.logLoss ? { losses: this.#curve, taskOf: this.#work.taskOf, tasks: G } : null;
-    loptCredit(rec, { coords: C, steps: T }, { raw, dUpdate, log }, this.opts.outputScale);
+    // Backward: re-run the optimizer over the saved inputs, credit each update, BPTT.
     const run = { batch: C, steps: T };
     gruForward(rec, this.shape, run, { params: this.params, x, h0, hs: full.hs, gates: full.gates });
     const out = gruOutput(this.shape, run, full.hs);
     const outRows = { tensor: out.tensor, rows: out.rows };
+    const log = this.opts.logLoss ? { losses: this.#curve, taskOf: this.#work.taskOf, tasks: G } : null;
+    // Bounded steps: the credit needs each output u again (the head on the re-run's states).
+    if (updates) this.head.forward(rec, this.params, C * T, outRows, updates);
+    const bound = updates ? { updates, b: this.opts.maxUpdate } : null;
+    loptCredit(rec, { coords: C, steps: T }, { raw, dUpdate, log, bound }, this.opts.outputScale);
     this.head.backward(rec, this.params, C * T, {
       x: outRows,
       dy: dUpdate,

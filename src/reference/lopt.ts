@@ -53,14 +53,26 @@ export function gatherRef(m: CoordMap, grads: ArrayLike<number>): number[] {
   return Array.from({ length: coordCount(m) }, (_, c) => grads[coordWeight(m, c)]);
 }
 
-/** weights[i(c)] += scale · update[c], in place. */
-export function loptUpdateRef(m: CoordMap, weights: Float64Array, update: ArrayLike<number>, scale: number) {
-  for (let c = 0; c < coordCount(m); c++) weights[coordWeight(m, c)] += scale * update[c];
+/** The step a coordinate takes for output u: scale · u, or soft-bounded by b > 0, b · tanh(scale · u / b). */
+export function loptStepRef(u: number, scale: number, bound = 0): number {
+  return bound > 0 ? bound * Math.tanh((scale * u) / bound) : scale * u;
+}
+
+/** weights[i(c)] += loptStepRef(update[c]), in place. */
+export function loptUpdateRef(
+  m: CoordMap,
+  weights: Float64Array,
+  update: ArrayLike<number>,
+  scale: number,
+  bound = 0,
+) {
+  for (let c = 0; c < coordCount(m); c++) weights[coordWeight(m, c)] += loptStepRef(update[c], scale, bound);
 }
 
 /**
  * D[c, s] = scale / T · Σ_{t>s} R[c, t] (· 1 / f_t[task(c)] with `log`), R [C, T+1], D [C, T]; `log` gives
- * the per-task losses [T+1, tasks] and each coordinate's task.
+ * the per-task losses [T+1, tasks] and each coordinate's task. With `bound`, the steps were soft-bounded
+ * (loptStepRef): D[c, s] also carries 1 − tanh²(scale · U[c, s] / b), U the outputs [C, T].
  */
 export function loptCreditRef(
   raw: ArrayLike<number>,
@@ -68,6 +80,7 @@ export function loptCreditRef(
   T: number,
   scale: number,
   log?: { losses: ArrayLike<number>; taskOf: ArrayLike<number>; tasks: number },
+  bound?: { updates: ArrayLike<number>; b: number },
 ): number[] {
   const d = new Array<number>(C * T);
   for (let c = 0; c < C; c++) {
@@ -75,7 +88,8 @@ export function loptCreditRef(
     for (let s = T - 1; s >= 0; s--) {
       const f = log ? Math.max(log.losses[(s + 1) * log.tasks + log.taskOf[c]], 1e-12) : 1;
       acc += raw[c * (T + 1) + s + 1] / f;
-      d[c * T + s] = (scale / T) * acc;
+      const th = bound ? Math.tanh((scale * bound.updates[c * T + s]) / bound.b) : 0;
+      d[c * T + s] = (scale / T) * acc * (1 - th * th);
     }
   }
   return d;
@@ -115,7 +129,8 @@ export function coordOptimRef(
 /**
  * The learned optimizer's meta-gradient for one truncation of T steps, in float64, from what the GPU saved:
  * inputs X [C, T, F] (F = shape.inputSize: 2, or 11 with the 'v2' features), raw gradients R [C, T+1], the optimizer's start state h0 [L, C, H] (zeros if absent),
- * and with `log` (meta-loss mean log f) the per-task losses and each coordinate's task.
+ * and with `log` (meta-loss mean log f) the per-task losses and each coordinate's task; `bound` > 0: the
+ * steps were soft-bounded (loptStepRef).
  * Params are the GRU's (gruParamLayout, groups 1) followed by the head's weight [H] and bias [1].
  */
 export function loptMetaGradientRef(
@@ -128,14 +143,22 @@ export function loptMetaGradientRef(
   T: number,
   outputScale: number,
   log?: { losses: ArrayLike<number>; taskOf: ArrayLike<number>; tasks: number },
+  bound = 0,
 ): Float64Array {
   const H = shape.hiddenSize;
   const gruSize = gruParamLayout(shape).size;
   const gruParams = Array.from(params).slice(0, gruSize);
   const headW = Array.from(params).slice(gruSize, gruSize + H);
-  const dU = loptCreditRef(raw, C, T, outputScale, log);
+  const headB = params[gruSize + H];
   const run = { batch: C, steps: T };
   const { output } = gruForwardRef(shape, run, gruParams, x, h0);
+  // The outputs u [C, T] the bounded steps' derivatives need: the head on every step's top-layer state.
+  const updates = Array.from({ length: C * T }, (_, q) => {
+    let u = headB;
+    for (let j = 0; j < H; j++) u += headW[j] * output[q * H + j];
+    return u;
+  });
+  const dU = loptCreditRef(raw, C, T, outputScale, log, bound > 0 ? { updates, b: bound } : undefined);
   const grads = new Float64Array(gruSize + H + 1);
   const dOut = new Float64Array(C * T * H);
   for (let q = 0; q < C * T; q++) {
