@@ -4,6 +4,8 @@ import {
   loptCreditRef,
   loptFeaturesRef,
   loptMetaGradientRef,
+  loptOutputsRef,
+  loptStepRef,
   loptUpdateRef,
   preprocessRef,
   V2_FEATURES,
@@ -11,6 +13,7 @@ import {
 import { rng, uniform } from '../src/layout/random';
 import { initUniform } from '../src/meta/init';
 import { cellLossGradRef } from '../src/reference/maml';
+import { gruForwardRef } from '../src/reference/gru';
 import { expect, expectClose, test } from './fixtures';
 
 // A per-task weight buffer of W elements; coordinates skip the middle range [o0 + n0, o1), as the learned
@@ -306,9 +309,26 @@ for (const [features, maxUpdate] of [
       const want = loptMetaGradientRef(shape, s.params, s.x, s.raw, h0, C, T, f32(0.1), log, f32(maxUpdate));
       expectClose(s.grads, want, `meta-gradient, step ${k + 1} (seed ${out.seed})`, 2e-4);
       if (maxUpdate) {
+        // The forward applied the bounded steps: θ (input 7 of 'v2') moves by loptStepRef(u) from t to t + 1.
+        const { output } = gruForwardRef(shape, { batch: C, steps: T }, s.params, s.x, h0);
+        const u = loptOutputsRef(shape, s.params, output, C * T);
+        const moved: number[] = [];
+        const bounded: number[] = [];
+        const free: number[] = [];
+        for (let c = 0; c < C; c++) {
+          for (let t = 0; t + 1 < T; t++) {
+            moved.push(s.x[(c * T + t + 1) * F + 7] - s.x[(c * T + t) * F + 7]);
+            bounded.push(loptStepRef(u[c * T + t], f32(0.1), f32(maxUpdate)));
+            free.push(loptStepRef(u[c * T + t], f32(0.1)));
+          }
+        }
+        expectClose(moved, bounded, `bounded steps, step ${k + 1} (seed ${out.seed})`);
+        expect(Math.max(...free.map((v, i) => Math.abs(v - bounded[i]))), 'the bound bends').toBeGreaterThan(
+          0.01 * Math.max(...bounded.map(Math.abs)),
+        );
         // Positive control: with these outputs the bound bends the steps, so the unbounded credit differs.
-        const free = loptMetaGradientRef(shape, s.params, s.x, s.raw, h0, C, T, f32(0.1), log);
-        const gap = Math.max(...free.map((v, i) => Math.abs(v - want[i])));
+        const unbounded = loptMetaGradientRef(shape, s.params, s.x, s.raw, h0, C, T, f32(0.1), log);
+        const gap = Math.max(...unbounded.map((v, i) => Math.abs(v - want[i])));
         expect(gap, 'bounded meta-gradient differs').toBeGreaterThan(1e-3 * Math.max(...want.map(Math.abs)));
       }
     });

@@ -42,7 +42,7 @@ export function checkEvalOptions(run: SavedRun, opts: SplitOptions, split: EvalS
     (opts.alphabets !== undefined || opts.data !== undefined || opts.withinAlphabet)
   ) {
     throw new InputError(
-      `--split validation scores the run's own validation ${run.config.task === 'series' ? 'series' : 'alphabets'}: it takes no --alphabets, --data or ` +
+      `--split validation scores the run's own validation ${{ series: 'series', omniglot: 'alphabets' }[run.config.task as string] ?? 'tasks'}: it takes no --alphabets, --data or ` +
         '--within-alphabet (those choose test episodes)',
     );
   }

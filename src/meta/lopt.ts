@@ -78,8 +78,9 @@ export interface LoptOptions {
   /**
    * 0: each coordinate steps by outputScale · u. Otherwise the step is soft-bounded, b · tanh(outputScale ·
    * u / b) with b = maxUpdate (|step| < b; the same as unbounded for steps well below b), in meta-training
-   * (whose credit then carries the tanh's derivative) and wherever the optimizer runs, so an output far
-   * outside what training produced (on an unseen task model) cannot throw a weight far away in one step.
+   * (whose credit then carries the tanh's derivative) and wherever the optimizer runs. The unbounded step is
+   * already below outputScale · (‖head weight‖₁ + |head bias|) (the GRU's states lie in (−1, 1)); a bound under
+   * that caps the steps a task model the optimizer never trained on can take.
    */
   maxUpdate: number;
 }

@@ -127,6 +127,25 @@ export function coordOptimRef(
 }
 
 /**
+ * The optimizer's outputs u [rows] (the head on each row of the GRU's top-layer states `output` [rows, H]);
+ * params as loptMetaGradientRef's. The GRU's states lie in (−1, 1), so |u| ≤ ‖head weight‖₁ + |head bias|.
+ */
+export function loptOutputsRef(
+  shape: GruShape,
+  params: ArrayLike<number>,
+  output: ArrayLike<number>,
+  rows: number,
+) {
+  const H = shape.hiddenSize;
+  const at = gruParamLayout(shape).size;
+  return Array.from({ length: rows }, (_, q) => {
+    let u = params[at + H];
+    for (let j = 0; j < H; j++) u += params[at + j] * output[q * H + j];
+    return u;
+  });
+}
+
+/**
  * The learned optimizer's meta-gradient for one truncation of T steps, in float64, from what the GPU saved:
  * inputs X [C, T, F] (F = shape.inputSize: 2, or 11 with the 'v2' features), raw gradients R [C, T+1], the optimizer's start state h0 [L, C, H] (zeros if absent),
  * and with `log` (meta-loss mean log f) the per-task losses and each coordinate's task; `bound` > 0: the
@@ -149,15 +168,9 @@ export function loptMetaGradientRef(
   const gruSize = gruParamLayout(shape).size;
   const gruParams = Array.from(params).slice(0, gruSize);
   const headW = Array.from(params).slice(gruSize, gruSize + H);
-  const headB = params[gruSize + H];
   const run = { batch: C, steps: T };
   const { output } = gruForwardRef(shape, run, gruParams, x, h0);
-  // The outputs u [C, T] the bounded steps' derivatives need: the head on every step's top-layer state.
-  const updates = Array.from({ length: C * T }, (_, q) => {
-    let u = headB;
-    for (let j = 0; j < H; j++) u += headW[j] * output[q * H + j];
-    return u;
-  });
+  const updates = loptOutputsRef(shape, params, output, C * T);
   const dU = loptCreditRef(raw, C, T, outputScale, log, bound > 0 ? { updates, b: bound } : undefined);
   const grads = new Float64Array(gruSize + H + 1);
   const dOut = new Float64Array(C * T * H);
