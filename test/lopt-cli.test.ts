@@ -182,4 +182,5 @@ test('train --max-update bounds the steps and is kept in config.json; eval --spl
   expect(test2.code, test2.stderr).toBe(0);
   // Two different task streams: the validation tasks training chose on, and the test tasks.
   expect(JSON.parse(val.stdout).mean).not.toBe(JSON.parse(test2.stdout).mean);
+  expect(JSON.parse(val.stdout)).toMatchObject({ split: 'validation', comparisons: [{ maxUpdate: 0.05 }] });
 });

@@ -294,9 +294,11 @@ export function register(program: Command): void {
         const final = Object.fromEntries(Object.entries(c.final).map(([k, v]) => [k, mean(v)]));
         summary.optimizers = { steps: c.steps, tasks: c.tasks, final, lr: c.lr };
         const { taskHidden, optimizee } = lopt.config;
+        const { maxUpdate } = run.config;
         const other = {
           ...(taskHidden === undefined ? {} : { taskHidden }),
           ...(optimizee === undefined ? {} : { optimizee }),
+          ...(maxUpdate === undefined ? {} : { maxUpdate }),
         };
         summary.comparisons = cmps.map((x) => ({ ...comparisonStats(x), lr: x.lr, ...other }));
       }
@@ -364,6 +366,7 @@ export function register(program: Command): void {
           `${c.tasks} tasks`,
           ...(optimizee ? [`${optimizee} optimizee`] : []),
           ...(taskHidden ? [`task GRU ${taskHidden} units`] : []),
+          ...(run.config.maxUpdate ? [`steps bounded by ${run.config.maxUpdate}`] : []),
         ];
         console.log(`${formatComparison(c)} (${on.join(', ')})`);
         console.log(
