@@ -182,5 +182,10 @@ test('train --max-update bounds the steps and is kept in config.json; eval --spl
   expect(test2.code, test2.stderr).toBe(0);
   // Two different task streams: the validation tasks training chose on, and the test tasks.
   expect(JSON.parse(val.stdout).mean).not.toBe(JSON.parse(test2.stdout).mean);
-  expect(JSON.parse(val.stdout)).toMatchObject({ split: 'validation', comparisons: [{ maxUpdate: 0.05 }] });
+  const v = JSON.parse(val.stdout);
+  expect(v).toMatchObject({ split: 'validation', comparisons: [{ maxUpdate: 0.05 }] });
+  // Each task's final loss per optimizer, summing to the means.
+  const { perTask, final } = v.comparisons[0];
+  expect(perTask.lopt).toHaveLength(2);
+  expect((perTask.adam[0] + perTask.adam[1]) / 2).toBeCloseTo(final.adam.mean, 10);
 });

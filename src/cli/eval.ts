@@ -38,12 +38,15 @@ export interface EvalSummary {
   optimizers?: { steps: number; tasks: number; final: Record<string, number>; lr: Record<string, number> };
   /**
    * Learned optimizer only: for each run length compared (--run-steps), each optimizer's final loss as mean
-   * and 95% interval over the tasks, the paired difference learned − tuned Adam, and the tuned learning rates.
+   * and 95% interval over the tasks, the paired difference learned − tuned Adam, the tuned learning rates, the
+   * run's bound on its steps (maxUpdate, when it has one), and each optimizer's final loss task by task.
    */
   comparisons?: (ComparisonStats & {
     lr: Record<string, number>;
     taskHidden?: number;
     optimizee?: Optimizee;
+    maxUpdate?: number;
+    perTask: Record<string, number[]>;
   })[];
   /**
    * Omniglot only: Santoro et al. 2016's accuracy at a class's 1st, 2nd, 5th and 10th instance (a step
@@ -300,7 +303,13 @@ export function register(program: Command): void {
           ...(optimizee === undefined ? {} : { optimizee }),
           ...(maxUpdate === undefined ? {} : { maxUpdate }),
         };
-        summary.comparisons = cmps.map((x) => ({ ...comparisonStats(x), lr: x.lr, ...other }));
+        // perTask: each optimizer's final loss on each held-out task (the same tasks, in the same order).
+        summary.comparisons = cmps.map((x) => ({
+          ...comparisonStats(x),
+          lr: x.lr,
+          ...other,
+          perTask: x.final,
+        }));
       }
       if (split !== 'test') summary.split = split; // synthetic tasks: the validation stream
       if (task === 'omniglot' && r.byInstance) Object.assign(summary, perPresentation(r.byInstance));
