@@ -1,6 +1,7 @@
 import { gruParamLayout, type GruShape } from '../src/layout/gru_layout';
 import { rng, uniform } from '../src/layout/random';
 import { gruTangentRef } from '../src/reference/gru_tangent';
+import { perEntryError as perEntry } from '../test/rel_error';
 import { expect, expectClose, test } from './fixtures';
 
 // The tangent kernels (gru_forward_tangent, gru_backward_tangent and their linear parts) against the float64
@@ -28,22 +29,6 @@ const cases: Case[] = [
   { L: 3, B: 5, T: 8, I: 2, H: 7, G: 5, tx: false },
   { L: 1, B: 1, T: 2, I: 2, H: 260, G: 1, tx: true },
 ];
-
-/**
- * Per-entry relative error as the issue states it: |a − e| / max(|e|, 1e-6 · max |e|); the worst entry.
- * Stricter than expectClose's one scale per tensor: small entries must be right on their own scale too.
- */
-function perEntry(a: ArrayLike<number>, e: ArrayLike<number>, above = 0): number {
-  let top = 0;
-  for (let i = 0; i < e.length; i++) top = Math.max(top, Math.abs(e[i]));
-  let worst = 0;
-  for (let i = 0; i < e.length; i++) {
-    if (Math.abs(e[i]) < above * top) continue;
-    const r = Math.abs(a[i] - e[i]) / Math.max(Math.abs(e[i]), 1e-6 * top);
-    if (!(r <= worst)) worst = r;
-  }
-  return worst;
-}
 
 for (const c of cases) {
   test(`gru tangent kernels match float64 ${JSON.stringify(c)}`, async ({ gpu }) => {

@@ -3,6 +3,7 @@ import { gruParamLayout, type GruShape } from '../src/layout/gru_layout';
 import { rng, uniform } from '../src/layout/random';
 import { gruBackwardRef, gruForwardRef } from '../src/reference/gru';
 import { gruTangentRef } from '../src/reference/gru_tangent';
+import { perEntryError } from './rel_error';
 
 // The float64 tangent reference checks itself before it is trusted to check the GPU: its forward tangent and
 // its gradient tangent (a Hessian-vector product when dOut is a loss gradient) against central differences of
@@ -55,5 +56,49 @@ for (const c of cases) {
     const b0 = gruBackwardRef(shape, run, params, x, undefined, dOut, undefined);
     expect(maxRel(got.grads, b0.grads)).toBeLessThan(1e-12);
     expect(maxRel(got.dx, b0.dx)).toBeLessThan(1e-12);
+  });
+}
+
+// Issue 15 asks for Hv within 1e-4 of every entry, floored at 1e-6 of the largest. That floor is finer than
+// float32 can resolve, whatever the kernels: moving every input (weights, direction, x, dOut and its tangent)
+// by one float32 rounding (relative 2^-24, random sign) — less than any float32 evaluation rounds its own
+// intermediates (each product, each stored state) — moves the smallest entries of the float64 Hv by more than
+// 1e-4 of the floor, at the e2e test's shapes and scales (e2e/gru_tangent.spec.ts), while the entries ≥ 1e-2 of
+// the largest stay within 1e-4. The GPU's measured per-entry errors sit at the same level (BENCHMARKS.md).
+const tangentCases = [
+  { L: 1, B: 6, T: 8, I: 1, H: 32, G: 3, tx: false },
+  { L: 2, B: 8, T: 9, I: 3, H: 20, G: 2, tx: true },
+  { L: 2, B: 18, T: 4, I: 2, H: 33, G: 2, tx: true },
+  { L: 3, B: 5, T: 8, I: 2, H: 7, G: 5, tx: false },
+];
+for (const c of tangentCases) {
+  test(`Hv's smallest entries move by more than 1e-4 under one float32 rounding of the inputs ${JSON.stringify(c)}`, () => {
+    const rand = rng(4200 + c.H);
+    const shape: GruShape = { layers: c.L, inputSize: c.I, hiddenSize: c.H, groups: c.G };
+    const run = { batch: c.B, steps: c.T };
+    const size = gruParamLayout(shape).size;
+    const scale = 2 / Math.sqrt(c.H);
+    const f32 = (a: ArrayLike<number>) => Float64Array.from(Float32Array.from(a));
+    const inputs = [
+      f32(uniform(rand, size, -scale, scale)),
+      f32(uniform(rand, size, -scale, scale)),
+      f32(uniform(rand, c.B * c.T * c.I, -1, 1)),
+      c.tx ? f32(uniform(rand, c.B * c.T * c.I, -1, 1)) : undefined,
+      f32(uniform(rand, c.B * c.T * c.H, -1, 1)),
+      f32(uniform(rand, c.B * c.T * c.H, -1, 1)),
+    ] as const;
+    const hv = (a: typeof inputs) => gruTangentRef(shape, run, a[0], a[1], a[2], a[3], a[4], a[5]).tgrads;
+    const exact = hv(inputs);
+    const sign = rng(77 + c.H);
+    const round = (a: Float64Array | undefined) =>
+      a?.map((v) => v * (1 + 2 ** -24 * (sign() < 0.5 ? -1 : 1)));
+    const moved = hv(inputs.map(round) as unknown as typeof inputs);
+    const all = perEntryError(moved, exact);
+    const large = perEntryError(moved, exact, 1e-2);
+    console.log(
+      `Hv under one float32 rounding ${JSON.stringify(c)}: all ${all.toExponential(2)}, ≥1e-2 ${large.toExponential(2)}`,
+    );
+    expect(all, 'the floor is finer than float32 resolves').toBeGreaterThan(1e-4);
+    expect(large, 'large entries are well conditioned').toBeLessThan(1e-4);
   });
 }

@@ -14,3 +14,20 @@ export function relError(a: ArrayLike<number> | null, e: ArrayLike<number>): num
   }
   return worst / scale;
 }
+
+/**
+ * Issue 15's per-entry relative error: |a − e| / max(|e|, 1e-6 · max |e|), the worst entry, over the entries
+ * at least `above` · max |e| (0: all). Stricter than relError's one scale per tensor: small entries must be
+ * right on their own scale too. NaN counts as the worst.
+ */
+export function perEntryError(a: ArrayLike<number>, e: ArrayLike<number>, above = 0): number {
+  let top = 0;
+  for (let i = 0; i < e.length; i++) top = Math.max(top, Math.abs(e[i]));
+  let worst = 0;
+  for (let i = 0; i < e.length; i++) {
+    if (Math.abs(e[i]) < above * top) continue;
+    const r = Math.abs(a[i] - e[i]) / Math.max(Math.abs(e[i]), 1e-6 * top);
+    if (!(r <= worst)) worst = r;
+  }
+  return worst;
+}
