@@ -9,11 +9,15 @@ import { localTarget } from '../bench/local';
 import type { BenchTarget } from '../bench/run';
 import { acquireGpu, type Gpu } from '../src/runtime/gpu';
 import { tuneGpu } from '../src/kernels/gru_probe';
+import { forceVariants } from '../src/kernels/forced_variants';
 
 let gpu: Promise<Gpu> | null = null;
 
 export const bench: BenchTarget = localTarget(
-  () => (gpu ??= acquireGpu().then(tuneGpu)),
+  () =>
+    (gpu ??= acquireGpu()
+      .then(tuneGpu)
+      .then((g) => forceVariants(g, new URLSearchParams(location.search).get('variants')))),
   async (peer, c, o) => {
     const { benchPeer } = await import('../bench/peers');
     return benchPeer(peer, c, o);

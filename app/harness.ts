@@ -14,6 +14,7 @@ import { TRAIN_EVENT_FUNCTION } from '../src/protocol/training';
 
 const calls = createHarness({
   userAgent: navigator.userAgent,
+  variants: new URLSearchParams(location.search).get('variants'),
   send: async (e) => window[TRAIN_EVENT_FUNCTION]?.(e),
 });
 

@@ -264,3 +264,139 @@ for (const c of blockedCases) {
     expectClose(out.y, c.accumulate ? Array.from(ref, (v, i) => v + y0[i]) : ref, 'y');
   });
 }
+
+// VEC4 (the software adapter's default where rows are aligned: useVec4 in src/kernels/linear_tile.ts): forward
+// and backward-to-weights read rows as vec4s, the latter in 8 × 8 tiles. Each case runs with the variant forced
+// on and off against float64: strided X rows at an offset with gaps between blocks, dY rows with a gap and
+// the GRU's column skip (W_hh's gradient), edges that are not multiples of the tiles, per-task and shared
+// weights, bias or none, accumulate. Rows that are not aligned (inF = 6; an offset of 2) must take the scalar
+// loads even when the variant is forced on.
+const vec4Cases = [
+  {
+    s: { groups: 2, rowsPerGroup: 13, inF: 12, outF: 20 },
+    xOffset: 4,
+    gap: 4,
+    dyRow: 28,
+    split: 12,
+    skip: 4,
+    bias: true,
+    accumulate: false,
+    aligned: true,
+  },
+  {
+    s: { groups: 3, rowsPerGroup: 7, inF: 8, outF: 4, sharedWeights: true },
+    xOffset: 0,
+    gap: 0,
+    dyRow: 4,
+    split: 4,
+    skip: 0,
+    bias: false,
+    accumulate: true,
+    aligned: true,
+  },
+  {
+    s: { groups: 1, rowsPerGroup: 9, inF: 6, outF: 8 },
+    xOffset: 0,
+    gap: 0,
+    dyRow: 8,
+    split: 8,
+    skip: 0,
+    bias: true,
+    accumulate: false,
+    aligned: false,
+  },
+  {
+    s: { groups: 2, rowsPerGroup: 5, inF: 8, outF: 16 },
+    xOffset: 2,
+    gap: 0,
+    dyRow: 16,
+    split: 16,
+    skip: 0,
+    bias: true,
+    accumulate: false,
+    aligned: false,
+  },
+];
+for (const c of vec4Cases) {
+  for (const mode of ['on', 'off']) {
+    test(`linear forward and backward-weight with vec4 rows ${mode} ${JSON.stringify(c)}`, async ({
+      gpu,
+    }) => {
+      const { s } = c;
+      const rand = rng(Date.now() & 0xffff);
+      const nW = s.sharedWeights ? 1 : s.groups;
+      const rows = s.groups * s.rowsPerGroup;
+      const x = uniform(rand, rows * s.inF);
+      const w = uniform(rand, nW * s.outF * s.inF);
+      const b = uniform(rand, nW * s.outF);
+      const dy = uniform(rand, rows * s.outF);
+      const y0 = uniform(rand, rows * s.outF);
+      const before = uniform(rand, nW * s.outF * (s.inF + 1));
+      // X: blocks of 5 rows, `gap` floats after each block, the whole at `xOffset`; poison (1e6) in between.
+      const block = 5;
+      const xRows = { block, blockStride: block * s.inF + c.gap, rowStride: s.inF };
+      const xLen = c.xOffset + Math.ceil(rows / block) * xRows.blockStride;
+      const xBuf = new Array<number>(Math.ceil(xLen / 4) * 4).fill(1e6);
+      for (let q = 0; q < rows; q++) {
+        const at = c.xOffset + Math.floor(q / block) * xRows.blockStride + (q % block) * s.inF;
+        for (let i = 0; i < s.inF; i++) xBuf[at + i] = x[q * s.inF + i];
+      }
+      // dY: rows of dyRow floats; column o at o, or o + skip from split on.
+      const dyBuf = new Array<number>(rows * c.dyRow).fill(1e6);
+      for (let q = 0; q < rows; q++) {
+        for (let o = 0; o < s.outF; o++)
+          dyBuf[q * c.dyRow + o + (o >= c.split ? c.skip : 0)] = dy[q * s.outF + o];
+      }
+      const out = await gpu.evaluate(
+        async ({ c, mode, xBuf, xRows, w, b, dyBuf, y0, before, rows, nW }) => {
+          const h = window.harness;
+          const g = await h.gpu();
+          const { s } = c;
+          const xAll = await h.tensor([xBuf.length], xBuf);
+          const tx = xAll.view(c.xOffset, [xBuf.length - c.xOffset]);
+          const tw = await h.tensor([nW, s.outF, s.inF], w);
+          const tb = c.bias ? await h.tensor([nW, s.outF], b) : null;
+          const tdy = await h.tensor([dyBuf.length], dyBuf);
+          const ty = c.accumulate ? await h.tensor([rows, s.outF], y0) : await h.tensor([rows, s.outF]);
+          const tgrad = c.accumulate
+            ? await h.tensor([before.length], before)
+            : await h.tensor([before.length]);
+          const tdw = tgrad.view(0, [nW, s.outF, s.inF]);
+          const tdb = c.bias ? tgrad.view(nW * s.outF * s.inF, [nW, s.outF]) : null;
+          g.variants.chosen.set('linear.vec4', mode);
+          try {
+            let defines: Record<string, unknown>[] = [];
+            await h.run((rec) => {
+              h.lib.linearForward(rec, s, { x: tx, xRows, w: tw, b: tb, y: ty, accumulate: c.accumulate });
+              h.lib.linearBackwardWeight(rec, s, {
+                x: tx,
+                xRows,
+                dy: tdy,
+                dyLayout: { rowStride: c.dyRow, split: c.split, skip: c.skip },
+                dw: tdw,
+                db: tdb,
+                accumulate: c.accumulate,
+              });
+              defines = rec.defines;
+            });
+            return { y: await h.read(ty), grad: await h.read(tgrad), vec4: defines.map((d) => d.VEC4) };
+          } finally {
+            g.variants.chosen.delete('linear.vec4');
+          }
+        },
+        { c, mode, xBuf, xRows, w, b, dyBuf, y0, before, rows, nW },
+      );
+      const vec4 = mode === 'on' && c.aligned;
+      expect(out.vec4, 'variant taken by forward and backward-weight').toEqual([vec4, vec4]);
+      const ref = linearForwardRef(s, x, w, c.bias ? b : undefined);
+      expectClose(out.y, c.accumulate ? Array.from(ref, (v, i) => v + y0[i]) : ref, 'y');
+      const g = linearBackwardWeightRef(s, x, dy);
+      const nw = g.dw.length;
+      const plus = (v: ArrayLike<number>, at: number) =>
+        Array.from(v, (y, i) => (c.accumulate ? y + before[at + i] : y));
+      expectClose(out.grad.slice(0, nw), plus(g.dw, 0), 'dW');
+      if (c.bias) expectClose(out.grad.slice(nw), plus(g.db, nw), 'db');
+      else expect(out.grad.slice(nw)).toEqual(before.slice(nw).map((v) => Math.fround(v)));
+    });
+  }
+}

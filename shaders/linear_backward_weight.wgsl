@@ -12,11 +12,19 @@
 // in the last column), and a second dispatch of this file with COMBINE sums the partials into dW / db. Summing
 // thousands of rows serially in a dozen workgroups is latency on a GPU; the split spreads it over hundreds.
 
+#if ${VEC4}
+@group(0) @binding(1) var<storage, read> X4: array<vec4<f32>>;
+#else
 @group(0) @binding(1) var<storage, read> X: array<f32>;
+#endif
 // dW and db live in the same buffer (a model's flat gradient buffer): WebGPU forbids two writable bindings
 // of one buffer, so a single binding holds both.
 @group(0) @binding(2) var<storage, read_write> dW: array<f32>;
+#if ${VEC4}
+@group(0) @binding(4) var<storage, read> dY4: array<vec4<f32>>;
+#else
 @group(0) @binding(4) var<storage, read> dY: array<f32>;
+#endif
 #if ${PARTIAL}
 @group(0) @binding(5) var<storage, read_write> Part: array<f32>; // [SPLITS, groups, outF, inF + 1]
 #endif
@@ -57,6 +65,84 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var s = 0u; s < ${SPLITS}u; s++) { v += Part[s * p.groups * per + idx]; }
   if (i < p.inF || ${HAS_BIAS}) { store(g, o, i, v); }
 }
+#elif ${VEC4}
+// VEC4 (the software adapter, where every row read starts at a multiple of 4 floats: useVec4 in
+// src/kernels/linear_tile.ts): an 8-output x 8-input tile of dW per invocation, its rows of X and dY read as
+// vec4s — 4 loads per row for 64 FMAs, against 8 loads for 16 in the 4x4 tile below. On SwiftShader an
+// invocation is a SIMD lane and each load a gather with a bounds check, dearer than the FMAs it feeds; and
+// its accumulators are named, since an indexed array of them spills to memory there (2.6x slower, measured).
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let g = gid.y;
+  let tile = tileOfSide(gid.x, p.outF, p.inF, 8u);
+  if (!tile.valid) { return; }
+  let i0 = tile.col0;
+  let o0 = tile.row0;
+  let ic = array<vec4<u32>, 2>(clamp4(i0, p.inF), clamp4(i0 + 4u, p.inF));
+  var oc = array<vec4<u32>, 2>(clamp4(o0, p.outF), clamp4(o0 + 4u, p.outF));
+  for (var h = 0u; h < 2u; h++) {
+    oc[h] += select(vec4<u32>(0u), vec4<u32>(p.ySkip), oc[h] >= vec4<u32>(p.ySplit));
+  }
+
+  // aJH: output o0 + J, inputs i0 + 4H .. i0 + 4H + 3. A vec4 starting past the edge (clamp4) is a valid
+  // one whose sums are not stored.
+  var a00 = vec4<f32>(0.0);
+  var a01 = vec4<f32>(0.0);
+  var a10 = vec4<f32>(0.0);
+  var a11 = vec4<f32>(0.0);
+  var a20 = vec4<f32>(0.0);
+  var a21 = vec4<f32>(0.0);
+  var a30 = vec4<f32>(0.0);
+  var a31 = vec4<f32>(0.0);
+  var a40 = vec4<f32>(0.0);
+  var a41 = vec4<f32>(0.0);
+  var a50 = vec4<f32>(0.0);
+  var a51 = vec4<f32>(0.0);
+  var a60 = vec4<f32>(0.0);
+  var a61 = vec4<f32>(0.0);
+  var a70 = vec4<f32>(0.0);
+  var a71 = vec4<f32>(0.0);
+  var b0 = vec4<f32>(0.0);
+  var b1 = vec4<f32>(0.0);
+  for (var r = 0u; r < p.rowsPerGroup; r++) {
+    let q = g * p.rowsPerGroup + r;
+    let xr = xRow(q);
+    let yr = p.yOffset + q * p.yRowStride;
+    let x0 = X4[(xr + ic[0].x) / 4u];
+    let x1 = X4[(xr + ic[1].x) / 4u];
+    let d0 = dY4[(yr + oc[0].x) / 4u];
+    let d1 = dY4[(yr + oc[1].x) / 4u];
+    a00 += d0.x * x0;
+    a01 += d0.x * x1;
+    a10 += d0.y * x0;
+    a11 += d0.y * x1;
+    a20 += d0.z * x0;
+    a21 += d0.z * x1;
+    a30 += d0.w * x0;
+    a31 += d0.w * x1;
+    a40 += d1.x * x0;
+    a41 += d1.x * x1;
+    a50 += d1.y * x0;
+    a51 += d1.y * x1;
+    a60 += d1.z * x0;
+    a61 += d1.z * x1;
+    a70 += d1.w * x0;
+    a71 += d1.w * x1;
+    b0 += d0;
+    b1 += d1;
+  }
+  let acc = array<vec4<f32>, 16>(a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51, a60, a61, a70, a71);
+  let bacc = array<vec4<f32>, 2>(b0, b1);
+  for (var j = 0u; j < 8u; j++) {
+    if (o0 + j >= p.outF) { break; }
+    for (var c = 0u; c < 8u; c++) {
+      if (i0 + c < p.inF) { store(g, o0 + j, i0 + c, acc[2u * j + c / 4u][c % 4u]); }
+    }
+    // Tiles in the first input column also carry the bias.
+    if (i0 == 0u) { store(g, o0 + j, p.inF, bacc[j / 4u][j % 4u]); }
+  }
+}
+
 #else
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

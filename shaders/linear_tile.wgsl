@@ -17,14 +17,19 @@ fn xRow(q: u32) -> u32 {
   return p.xOffset + (q / p.xBlock) * p.xBlockStride + (q % p.xBlock) * p.xRowStride;
 }
 
-// The tile invocation t owns in a grid of 4x4 tiles over [rows, cols], column tiles fastest, as linearTiles
-// sizes the dispatch: its first row and column; past the last tile, valid is false and the invocation returns.
+// The tile invocation t owns in a grid of n x n tiles (n = 4, or 8 for linear_backward_weight's VEC4) over
+// [rows, cols], column tiles fastest, as linearTiles sizes the dispatch: its first row and column; past the
+// last tile, valid is false and the invocation returns.
 struct Tile { row0: u32, col0: u32, valid: bool }
 
+fn tileOfSide(t: u32, rows: u32, cols: u32, n: u32) -> Tile {
+  let colTiles = (cols + n - 1u) / n;
+  let rowTiles = (rows + n - 1u) / n;
+  return Tile((t / colTiles) * n, (t % colTiles) * n, t < colTiles * rowTiles);
+}
+
 fn tileOf(t: u32, rows: u32, cols: u32) -> Tile {
-  let colTiles = (cols + 3u) / 4u;
-  let rowTiles = (rows + 3u) / 4u;
-  return Tile((t / colTiles) * 4u, (t % colTiles) * 4u, t < colTiles * rowTiles);
+  return tileOfSide(t, rows, cols, 4u);
 }
 
 // Indices i0 .. i0 + 3 clamped to n − 1: a tile's edge loads repeat the last element instead of branching in

@@ -74,8 +74,11 @@ for (const m of models.filter((m) => taskOf(m) === 'series')) {
 
 /**
  * The learned optimizers' figure on the first 16 held-out tasks after 50 inner steps (the same tasks and initial
- * weights on any adapter, so the same figure to float32), and a small comparison with tuned Adam: the shipped
- * model's full figures (256 tasks at 50 steps, 64 at 500) are in BENCHMARKS.md with their commands.
+ * weights on any adapter), and a small comparison with tuned Adam: the shipped model's full figures (256 tasks
+ * at 50 steps, 64 at 500) are in BENCHMARKS.md with their commands. Not the same to float32: 50 steps of a
+ * learned optimizer amplify rounding, and a kernel variant that sums in another order (linear_forward's vec4
+ * rows) moved the unbounded model's figure by 1.4% (0.032003 → 0.031561), the bounded one's by 0.2%; a broken
+ * optimizer or task model moves it far more than the 3% allowed.
  */
 const LOPT_FIGURES: Record<string, number> = {
   'sinusoid-lopt': 0.032003,
@@ -95,7 +98,7 @@ for (const m of models.filter(isLopt)) {
     };
     const want = LOPT_FIGURES[m];
     expect(want, `${m}: its figure in LOPT_FIGURES`).toBeTruthy();
-    expect(Math.abs(j.mean - want)).toBeLessThan(0.01 * want);
+    expect(Math.abs(j.mean - want)).toBeLessThan(0.03 * want);
     expect(j.comparisons[0].steps).toBe(50);
     expect(j.comparisons[0].final.lopt.mean).toBeLessThan(j.comparisons[0].final.adam.mean);
   });

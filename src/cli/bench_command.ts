@@ -17,6 +17,7 @@ import { InputError, MetarnnError } from '../runtime/errors';
 import { formatBenchReport } from './bench_report';
 import { APP_DIR } from './server';
 import { resolveBackend } from './runner';
+import { forceVariants } from '../kernels/forced_variants';
 
 export type { BenchOptions, CaseReport, OursEntry, PeerEntry } from '../../bench/run';
 
@@ -117,7 +118,7 @@ async function benchOnDawn(): Promise<((o: BenchOptions) => Promise<BenchReport>
     import('../runtime/dawn'),
     import('../../bench/local'),
   ]);
-  const gpu = nodeGpu();
+  const gpu = nodeGpu().then((g) => forceVariants(g, process.env.METARNN_VARIANTS));
   const target = localTarget(
     () => gpu,
     // TF.js (webgpu on Dawn, wasm, cpu) is loaded with the first peer measured, never for ours alone.

@@ -66,6 +66,9 @@ export function register(program: Command): void {
           `weights in ${report.gruTiles.weights} memory ` +
           `(${TILE_SOURCE[report.gruTiles.source] ?? report.gruTiles.source})` +
           (report.gruTiles.error ? `; the probe failed: ${report.gruTiles.error}` : ''),
+        ...(report.forced?.length
+          ? [`variants  ${report.forced.join(', ')} (forced by METARNN_VARIANTS)`]
+          : []),
         'limits',
         ...Object.entries(report.limits).map(
           ([k, v]) => `  ${k.padEnd(36)} ${v}${BYTE_LIMITS.has(k) && v >= 1024 ? ` (${bytes(v)})` : ''}`,

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { parseForcedVariants } from '../kernels/forced_variants';
 import { MetarnnError } from '../runtime/errors';
 import { allowBrowserInstall } from './browser';
 import { exitCodeFor } from './exit_codes';
@@ -53,7 +54,9 @@ function createProgram(): Command {
         'or auto (Dawn when installed and on a hardware adapter, else the browser)',
       process.env.METARNN_BACKEND ?? 'auto',
     )
-    .hook('preAction', (cmd) => setBackend(cmd.opts().backend as string));
+    .hook('preAction', (cmd) => setBackend(cmd.opts().backend as string))
+    // Kernel variants forced in the environment are checked before any device starts (one line if bad).
+    .hook('preAction', () => void parseForcedVariants(process.env.METARNN_VARIANTS));
   for (const add of COMMANDS) add(program);
   return program;
 }

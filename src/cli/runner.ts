@@ -124,6 +124,7 @@ async function dawnRunner(dawn: Dawn): Promise<(Runner & { software: boolean }) 
   const harness = createHarness({
     acquire: { gpu },
     userAgent: `Node ${process.version}, Dawn (npm webgpu ${dawn.version})`,
+    variants: process.env.METARNN_VARIANTS,
     send: async (e) => handler?.(e),
   });
   return {

@@ -48,7 +48,10 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   try {
     page = await browser.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.url}/${pageFile}`);
+    // Kernel variants forced for the run (src/kernels/forced_variants.ts) reach the page in its address.
+    const variants = process.env.METARNN_VARIANTS;
+    const query = variants ? `?variants=${encodeURIComponent(variants)}` : '';
+    await page.goto(`${server.url}/${pageFile}${query}`);
     await page.waitForFunction((name) => name in window, global, { timeout: 30_000 });
   } catch (e) {
     // Nothing may outlive a failed start: an open browser or server would keep the process from exiting.

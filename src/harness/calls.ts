@@ -6,6 +6,7 @@
 import { acquireGpu, type AcquireOptions, type Gpu } from '../runtime/gpu';
 import { gruProbeOf, tuneGpu } from '../kernels/gru_probe';
 import { gruTiles } from '../kernels/gru_tuning';
+import { forceVariants, forcedVariantsOf } from '../kernels/forced_variants';
 import { loadOmniglotSources, type ImageLayout } from '../data/omniglot_merge';
 import { InputError } from '../runtime/errors';
 import type { TaskData } from '../meta/learner';
@@ -21,6 +22,8 @@ export interface HarnessOptions {
   userAgent: string;
   /** Carries a training event to the CLI and returns its answer. */
   send: (e: TrainEvent) => Promise<unknown>;
+  /** Kernel variants forced for the run (`METARNN_VARIANTS`, see src/kernels/forced_variants.ts). */
+  variants?: string | null;
 }
 
 /** HarnessCalls plus the device and data they share. */
@@ -41,7 +44,7 @@ export function createHarness(o: HarnessOptions): Harness {
       // One promise: concurrent callers share one device. tuneGpu picks the GRU tiles for the adapter.
       gpu ??= acquireGpu(o.acquire)
         .then(tuneGpu)
-        .then((g) => (current = g));
+        .then((g) => (current = forceVariants(g, o.variants)));
       return gpu;
     },
     ...trainCalls(
@@ -79,6 +82,7 @@ export function createHarness(o: HarnessOptions): Harness {
         limits: Object.fromEntries(DOCTOR_LIMITS.map((k) => [k, g.limits[k]])) as DoctorReport['limits'],
         userAgent: o.userAgent,
         gruTiles: gruTilesReport(g),
+        forced: forcedVariantsOf(g),
       };
     },
     async gruRun(a) {

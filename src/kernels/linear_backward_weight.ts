@@ -6,6 +6,8 @@ import {
   dispatchLinear,
   linearWorkgroups,
   splitCount,
+  starts4,
+  useVec4,
   type LinearShape,
   type RowLayout,
   type YLayout,
@@ -48,17 +50,23 @@ export function linearBackwardWeight(
   const defines = { HAS_BIAS: Boolean(t.db), ACCUMULATE: Boolean(t.accumulate), SPLITS: splits };
   const operands = { x: t.x, xRows: t.xRows, w: t.dw, b: t.db, y: t.dy, yLayout: t.dyLayout };
   if (splits === 1) {
+    // VEC4: 8 × 8 tiles of dW, X's rows read along inF and dY's along outF as vec4s.
+    const xr = t.xRows ?? { blockStride: 0, rowStride: s.inF };
+    const yl = t.dyLayout ?? {};
+    const starts = [s.inF, s.outF, t.x.offset, xr.blockStride, xr.rowStride, t.dy.offset];
+    starts.push(yl.rowStride ?? s.outF, yl.split ?? 0, yl.skip ?? 0);
+    const vec4 = useVec4(rec.variants, starts4(starts, [t.x.buffer, t.dy.buffer]));
     dispatchLinear(
       rec,
       {
         kernel: 'linear_backward_weight',
         source,
-        defines: { ...defines, PARTIAL: false, COMBINE: false },
+        defines: { ...defines, PARTIAL: false, COMBINE: false, VEC4: vec4 },
         buffers: [t.x.buffer, t.dw.buffer, null, t.dy.buffer],
       },
       s,
       operands,
-      { rows: s.outF, cols: s.inF },
+      { rows: s.outF, cols: s.inF, side: vec4 ? 8 : 4 },
     );
     return;
   }
@@ -69,7 +77,7 @@ export function linearBackwardWeight(
     {
       kernel: 'linear_backward_weight',
       source,
-      defines: { ...defines, PARTIAL: true, COMBINE: false },
+      defines: { ...defines, PARTIAL: true, COMBINE: false, VEC4: false },
       buffers: [t.x.buffer, null, null, t.dy.buffer, part],
     },
     s,
@@ -82,7 +90,7 @@ export function linearBackwardWeight(
     {
       kernel: 'linear_backward_weight',
       source,
-      defines: { ...defines, PARTIAL: true, COMBINE: true },
+      defines: { ...defines, PARTIAL: true, COMBINE: true, VEC4: false },
       buffers: [null, t.dw.buffer, null, null, part],
     },
     s,

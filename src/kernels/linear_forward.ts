@@ -1,12 +1,19 @@
 import type { Recorder } from '../runtime/recorder';
 import common from '../../shaders/linear_tile.wgsl?raw';
 import body from '../../shaders/linear_forward.wgsl?raw';
-import { dispatchLinear, type LinearOperands, type LinearShape } from './linear_tile';
+import {
+  contiguousRows,
+  dispatchLinear,
+  starts4,
+  useVec4,
+  type LinearOperands,
+  type LinearShape,
+} from './linear_tile';
 import { linearForwardBlocked, useBlockedLinear } from './linear_forward_blocked';
 
 // The shapes and row layouts of the linear kernels live in linear_tile.ts; modules outside src/kernels import
 // them from here, next to linearForward.
-export { contiguousRows } from './linear_tile';
+export { contiguousRows };
 export type { LinearShape, RowLayout, YLayout } from './linear_tile';
 
 const source = `${common}\n${body}`;
@@ -25,12 +32,16 @@ export function linearForward(
     linearForwardBlocked(rec, s, t);
     return;
   }
+  // VEC4 reads X's and W's rows along inF as vec4s.
+  const xr = t.xRows ?? contiguousRows(s.inF);
+  const starts = [s.inF, t.x.offset, xr.blockStride, xr.rowStride, t.w.offset];
+  const vec4 = useVec4(rec.variants, starts4(starts, [t.x.buffer, t.w.buffer]));
   dispatchLinear(
     rec,
     {
       kernel: 'linear_forward',
       source,
-      defines: { HAS_BIAS: Boolean(t.b), ACCUMULATE: Boolean(t.accumulate) },
+      defines: { HAS_BIAS: Boolean(t.b), ACCUMULATE: Boolean(t.accumulate), VEC4: vec4 },
       buffers: [t.x.buffer, t.w.buffer, t.b?.buffer ?? null, t.y.buffer],
     },
     s,

@@ -80,8 +80,27 @@ export function splitCount(
   return Math.max(1, n);
 }
 
-function linearTiles(rows: number, cols: number): number {
-  return Math.ceil((Math.ceil(rows / 4) * Math.ceil(cols / 4)) / 64);
+/**
+ * Whether a linear kernel reads its operands as vec4s (VEC4 in linear_forward.wgsl and
+ * linear_backward_weight.wgsl): `aligned` says every row it reads, and every 4 columns, start at a multiple
+ * of 4 floats in buffers of whole vec4s (see `starts4`). The software adapter then takes it: there each
+ * invocation is a SIMD lane and each load a gather with a bounds check, dearer than the FMAs it feeds (the
+ * 1024³ matmul 1.35× faster, W_hh's gradient 1.55×; BENCHMARKS.md). GPUs keep the scalar loads, not measured
+ * there. `variants.chosen` 'linear.vec4' forces it ('on', where aligned) or not ('off'), for tests.
+ */
+export function useVec4(variants: KernelVariants, aligned: boolean): boolean {
+  const forced = variants.chosen.get('linear.vec4');
+  if (forced === 'off' || !aligned) return false;
+  return forced === 'on' || softwareAdapter(variants);
+}
+
+/** Whether every offset, stride and width is a multiple of 4 floats and every buffer holds whole vec4s. */
+export function starts4(values: number[], buffers: GPUBuffer[]): boolean {
+  return values.every((v) => v % 4 === 0) && buffers.every((b) => b.size % 16 === 0);
+}
+
+function linearTiles(rows: number, cols: number, side = 4): number {
+  return Math.ceil((Math.ceil(rows / side) * Math.ceil(cols / side)) / 64);
 }
 
 /** The operands as Params names them: x rows (default contiguous, inF wide), weights w, bias b, y rows. */
@@ -95,18 +114,26 @@ export interface LinearOperands {
 }
 
 /**
- * Dispatches one of the linear kernels: Params from `o`, and one invocation per 4x4 tile of the kernel's
- * [rows, cols] output grid in each group (tileOf in shaders/linear_tile.wgsl).
+ * Dispatches one of the linear kernels: Params from `o`, and one invocation per 4x4 tile (or `side` ×
+ * `side`) of the kernel's [rows, cols] output grid in each group (tileOfSide in shaders/linear_tile.wgsl).
  */
 export function dispatchLinear(
   rec: Recorder,
   call: Pick<KernelCall, 'kernel' | 'source' | 'defines' | 'buffers'>,
   s: LinearShape,
   o: LinearOperands,
-  grid: { rows: number; cols: number; splits?: number; workgroups?: [number, number]; fold?: boolean },
+  grid: {
+    rows: number;
+    cols: number;
+    /** Side of each invocation's square tile (default 4). */
+    side?: number;
+    splits?: number;
+    workgroups?: [number, number];
+    fold?: boolean;
+  },
 ): void {
   if (grid.fold && grid.splits) throw new Error(`${call.kernel}: fold and splits both use z`);
-  const tiles = linearTiles(grid.rows, grid.cols);
+  const tiles = linearTiles(grid.rows, grid.cols, grid.side);
   const z = grid.fold ? foldCount(rec.variants, tiles) : (grid.splits ?? 1);
   rec.dispatch({
     ...call,

@@ -33,6 +33,8 @@ export interface DoctorReport {
   userAgent: string;
   /** The GRU recurrences' tiles on this adapter and how they were chosen (src/kernels/gru_probe.ts). */
   gruTiles: { rows: number; units: number; weights: string; source: string; error?: string };
+  /** Kernel variants forced for this run, `key=value` (METARNN_VARIANTS, src/kernels/forced_variants.ts). */
+  forced?: string[];
 }
 
 /** One GRU forward (and backward, given a gradient) on your data: what `metarnn gru` runs. groups 1. */

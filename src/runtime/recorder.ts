@@ -105,6 +105,11 @@ export class Recorder {
     return this.#steps.flatMap((s) => (s.kind === 'dispatch' ? [s.call.kernel] : []));
   }
 
+  /** Defines of the dispatches recorded so far, in launch order: which variant each took (for tests). */
+  get defines(): Defines[] {
+    return this.#steps.flatMap((s) => (s.kind === 'dispatch' ? [s.call.defines ?? {}] : []));
+  }
+
   /** Workgroup counts of the dispatches recorded so far, in launch order (for tests). */
   get workgroups(): number[][] {
     return this.#steps.flatMap((s) => (s.kind === 'dispatch' ? [s.call.workgroups.map((n) => n ?? 1)] : []));
