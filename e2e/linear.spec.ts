@@ -265,8 +265,9 @@ for (const c of blockedCases) {
   });
 }
 
-// VEC4 (the software adapter's default where rows are aligned: useVec4 in src/kernels/linear_tile.ts): forward
-// and backward-to-weights read rows as vec4s, the latter in 8 × 8 tiles. Each case runs with the variant forced
+// VEC4 (the software adapter's default where rows are aligned: useVec4 in src/kernels/linear_tile.ts): forward,
+// backward-to-input and backward-to-weights read rows as vec4s, the last in 8 × 8 tiles (backward-to-input
+// reads no X, so an X offset of 2 leaves it aligned). Each case runs with the variant forced
 // on and off against float64: strided X rows at an offset with gaps between blocks, dY rows with a gap and
 // the GRU's column skip (W_hh's gradient), edges that are not multiples of the tiles, per-task and shared
 // weights, bias or none, accumulate. Rows that are not aligned (inF = 6; an offset of 2) must take the scalar
@@ -282,6 +283,7 @@ const vec4Cases = [
     bias: true,
     accumulate: false,
     aligned: true,
+    dxAligned: true,
   },
   {
     s: { groups: 3, rowsPerGroup: 7, inF: 8, outF: 4, sharedWeights: true },
@@ -293,6 +295,7 @@ const vec4Cases = [
     bias: false,
     accumulate: true,
     aligned: true,
+    dxAligned: true,
   },
   {
     s: { groups: 1, rowsPerGroup: 9, inF: 6, outF: 8 },
@@ -304,6 +307,7 @@ const vec4Cases = [
     bias: true,
     accumulate: false,
     aligned: false,
+    dxAligned: false,
   },
   {
     s: { groups: 2, rowsPerGroup: 5, inF: 8, outF: 16 },
@@ -315,13 +319,12 @@ const vec4Cases = [
     bias: true,
     accumulate: false,
     aligned: false,
+    dxAligned: true,
   },
 ];
 for (const c of vec4Cases) {
   for (const mode of ['on', 'off']) {
-    test(`linear forward and backward-weight with vec4 rows ${mode} ${JSON.stringify(c)}`, async ({
-      gpu,
-    }) => {
+    test(`linear forward and backward with vec4 rows ${mode} ${JSON.stringify(c)}`, async ({ gpu }) => {
       const { s } = c;
       const rand = rng(Date.now() & 0xffff);
       const nW = s.sharedWeights ? 1 : s.groups;
@@ -343,12 +346,17 @@ for (const c of vec4Cases) {
       }
       // dY: rows of dyRow floats; column o at o, or o + skip from split on.
       const dyBuf = new Array<number>(rows * c.dyRow).fill(1e6);
+      // dY for backward-to-input, which has no column skip: rows of dyRow floats.
+      const dyPlain = new Array<number>(rows * c.dyRow).fill(1e6);
       for (let q = 0; q < rows; q++) {
-        for (let o = 0; o < s.outF; o++)
+        for (let o = 0; o < s.outF; o++) {
           dyBuf[q * c.dyRow + o + (o >= c.split ? c.skip : 0)] = dy[q * s.outF + o];
+          dyPlain[q * c.dyRow + o] = dy[q * s.outF + o];
+        }
       }
+      const dx0 = uniform(rand, rows * s.inF);
       const out = await gpu.evaluate(
-        async ({ c, mode, xBuf, xRows, w, b, dyBuf, y0, before, rows, nW }) => {
+        async ({ c, mode, xBuf, xRows, w, b, dyBuf, dyPlain, dx0, y0, before, rows, nW }) => {
           const h = window.harness;
           const g = await h.gpu();
           const { s } = c;
@@ -357,6 +365,8 @@ for (const c of vec4Cases) {
           const tw = await h.tensor([nW, s.outF, s.inF], w);
           const tb = c.bias ? await h.tensor([nW, s.outF], b) : null;
           const tdy = await h.tensor([dyBuf.length], dyBuf);
+          const tdyPlain = await h.tensor([dyPlain.length], dyPlain);
+          const tdx = c.accumulate ? await h.tensor([rows, s.inF], dx0) : await h.tensor([rows, s.inF]);
           const ty = c.accumulate ? await h.tensor([rows, s.outF], y0) : await h.tensor([rows, s.outF]);
           const tgrad = c.accumulate
             ? await h.tensor([before.length], before)
@@ -368,6 +378,13 @@ for (const c of vec4Cases) {
             let defines: Record<string, unknown>[] = [];
             await h.run((rec) => {
               h.lib.linearForward(rec, s, { x: tx, xRows, w: tw, b: tb, y: ty, accumulate: c.accumulate });
+              h.lib.linearBackwardInput(rec, s, {
+                dy: tdyPlain,
+                dyLayout: { rowStride: c.dyRow },
+                w: tw,
+                dx: tdx,
+                accumulate: c.accumulate,
+              });
               h.lib.linearBackwardWeight(rec, s, {
                 x: tx,
                 xRows,
@@ -379,15 +396,27 @@ for (const c of vec4Cases) {
               });
               defines = rec.defines;
             });
-            return { y: await h.read(ty), grad: await h.read(tgrad), vec4: defines.map((d) => d.VEC4) };
+            return {
+              y: await h.read(ty),
+              dx: await h.read(tdx),
+              grad: await h.read(tgrad),
+              vec4: defines.map((d) => d.VEC4),
+            };
           } finally {
             g.variants.chosen.delete('linear.vec4');
           }
         },
-        { c, mode, xBuf, xRows, w, b, dyBuf, y0, before, rows, nW },
+        { c, mode, xBuf, xRows, w, b, dyBuf, dyPlain, dx0, y0, before, rows, nW },
       );
       const vec4 = mode === 'on' && c.aligned;
-      expect(out.vec4, 'variant taken by forward and backward-weight').toEqual([vec4, vec4]);
+      const dxVec4 = mode === 'on' && c.dxAligned;
+      expect(out.vec4, 'variant taken by forward, backward-input and backward-weight').toEqual([
+        vec4,
+        dxVec4,
+        vec4,
+      ]);
+      const dxRef = linearBackwardInputRef(s, dy, w);
+      expectClose(out.dx, c.accumulate ? Array.from(dxRef, (v, i) => v + dx0[i]) : dxRef, 'dx');
       const ref = linearForwardRef(s, x, w, c.bias ? b : undefined);
       expectClose(out.y, c.accumulate ? Array.from(ref, (v, i) => v + y0[i]) : ref, 'y');
       const g = linearBackwardWeightRef(s, x, dy);

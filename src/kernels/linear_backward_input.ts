@@ -2,7 +2,14 @@ import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import common from '../../shaders/linear_tile.wgsl?raw';
 import body from '../../shaders/linear_backward_input.wgsl?raw';
-import { dispatchLinear, type LinearShape, type RowLayout, type YLayout } from './linear_tile';
+import {
+  dispatchLinear,
+  starts4,
+  useVec4,
+  type LinearShape,
+  type RowLayout,
+  type YLayout,
+} from './linear_tile';
 
 const source = `${common}\n${body}`;
 
@@ -12,12 +19,15 @@ export function linearBackwardInput(
   s: LinearShape,
   t: { dy: Tensor; dyLayout?: YLayout; w: Tensor; dx: Tensor; dxRows?: RowLayout; accumulate?: boolean },
 ): void {
+  // VEC4 reads W's rows along inF and dY's along outF as vec4s (dX is written as before, any layout).
+  const starts = [s.inF, s.outF, t.w.offset, t.dy.offset, t.dyLayout?.rowStride ?? s.outF];
+  const vec4 = useVec4(rec.variants, starts4(starts, [t.w.buffer, t.dy.buffer]));
   dispatchLinear(
     rec,
     {
       kernel: 'linear_backward_input',
       source,
-      defines: { ACCUMULATE: Boolean(t.accumulate) },
+      defines: { ACCUMULATE: Boolean(t.accumulate), VEC4: vec4 },
       buffers: [t.dx.buffer, t.w.buffer, null, t.dy.buffer],
     },
     s,
