@@ -15,7 +15,8 @@ interface Case {
 }
 
 // Edge shapes the issue names: I = 1, H = 1, H not a multiple of the workgroup size, more hidden units than
-// threads (H = 260 > 256), T = 1, L = 1..3, B = 1, G = 1..8, partial row blocks (9 rows per group, 8 per workgroup).
+// threads (H = 260 > 256), T = 1, L = 1..3, B = 1, G = 1..8, partial row blocks (9 rows per group, 8 per workgroup),
+// and 1, 2, 3, 6 and 8 rows per workgroup (the recurrences name one sum per row).
 const cases: Case[] = [
   { L: 1, B: 1, T: 1, I: 1, H: 1, G: 1 },
   { L: 1, B: 3, T: 5, I: 4, H: 7, G: 1, h0: true },
@@ -24,6 +25,7 @@ const cases: Case[] = [
   { L: 2, B: 18, T: 3, I: 2, H: 70, G: 2 },
   { L: 1, B: 1, T: 2, I: 3, H: 260, G: 1, h0: true },
   { L: 3, B: 5, T: 7, I: 1, H: 12, G: 5, h0: true },
+  { L: 1, B: 6, T: 4, I: 2, H: 9, G: 1 },
 ];
 
 /** Runs forward and backward on the GPU for one case; returns everything as plain arrays. */
