@@ -266,67 +266,51 @@ for (const c of blockedCases) {
 }
 
 // VEC4 (the software adapter's default where rows are aligned: useVec4 in src/kernels/linear_tile.ts): forward,
-// backward-to-input and backward-to-weights read rows as vec4s, the last in 8 × 8 tiles (backward-to-input
-// reads no X, so an X offset of 2 leaves it aligned). Each case runs with the variant forced
-// on and off against float64: strided X rows at an offset with gaps between blocks, dY rows with a gap and
-// the GRU's column skip (W_hh's gradient), edges that are not multiples of the tiles, per-task and shared
-// weights, bias or none, accumulate. Rows that are not aligned (inF = 6; an offset of 2) must take the scalar
-// loads even when the variant is forced on.
+// backward-to-input and backward-to-weights read rows as vec4s, the last in 8 × 8 tiles. Each case runs with
+// the variant forced on and off against float64: strided X rows at an offset with gaps between blocks, W and dY
+// as views at an offset, dY rows with a gap and the GRU's column skip (W_hh's gradient), edges that are not
+// multiples of the tiles, per-task and shared weights, bias or none, accumulate, tiles folded into z. `want` is
+// which kernels take vec4 rows when forced on (forward, backward-input, backward-weight): a kernel whose rows
+// are not all aligned (inF 6; an X, W offset of 2; outF 10 where it reads along outF) keeps the scalar loads.
 const vec4Cases = [
   {
     s: { groups: 2, rowsPerGroup: 13, inF: 12, outF: 20 },
-    xOffset: 4,
-    gap: 4,
-    dyRow: 28,
-    split: 12,
-    skip: 4,
-    bias: true,
-    accumulate: false,
-    aligned: true,
-    dxAligned: true,
+    ...{ xOffset: 4, gap: 4, wOffset: 8, dyOffset: 4, dyRow: 28, split: 12, skip: 4 },
+    ...{ bias: true, accumulate: false, fold: true, want: [true, true, true] },
   },
   {
     s: { groups: 3, rowsPerGroup: 7, inF: 8, outF: 4, sharedWeights: true },
-    xOffset: 0,
-    gap: 0,
-    dyRow: 4,
-    split: 4,
-    skip: 0,
-    bias: false,
-    accumulate: true,
-    aligned: true,
-    dxAligned: true,
+    ...{ xOffset: 0, gap: 0, wOffset: 0, dyOffset: 0, dyRow: 4, split: 4, skip: 0 },
+    ...{ bias: false, accumulate: true, fold: false, want: [true, true, true] },
   },
   {
     s: { groups: 1, rowsPerGroup: 9, inF: 6, outF: 8 },
-    xOffset: 0,
-    gap: 0,
-    dyRow: 8,
-    split: 8,
-    skip: 0,
-    bias: true,
-    accumulate: false,
-    aligned: false,
-    dxAligned: false,
+    ...{ xOffset: 0, gap: 0, wOffset: 0, dyOffset: 0, dyRow: 8, split: 8, skip: 0 },
+    ...{ bias: true, accumulate: false, fold: false, want: [false, false, false] },
   },
   {
     s: { groups: 2, rowsPerGroup: 5, inF: 8, outF: 16 },
-    xOffset: 2,
-    gap: 0,
-    dyRow: 16,
-    split: 16,
-    skip: 0,
-    bias: true,
-    accumulate: false,
-    aligned: false,
-    dxAligned: true,
+    ...{ xOffset: 2, gap: 0, wOffset: 0, dyOffset: 0, dyRow: 16, split: 16, skip: 0 },
+    ...{ bias: true, accumulate: false, fold: false, want: [false, true, false] },
+  },
+  {
+    s: { groups: 2, rowsPerGroup: 6, inF: 8, outF: 10 },
+    ...{ xOffset: 0, gap: 0, wOffset: 4, dyOffset: 0, dyRow: 12, split: 10, skip: 0 },
+    ...{ bias: true, accumulate: false, fold: false, want: [true, false, false] },
+  },
+  {
+    s: { groups: 1, rowsPerGroup: 7, inF: 8, outF: 8 },
+    ...{ xOffset: 0, gap: 0, wOffset: 2, dyOffset: 0, dyRow: 8, split: 8, skip: 0 },
+    ...{ bias: false, accumulate: false, fold: false, want: [false, false, true] },
   },
 ];
 for (const c of vec4Cases) {
   for (const mode of ['on', 'off']) {
     test(`linear forward and backward with vec4 rows ${mode} ${JSON.stringify(c)}`, async ({ gpu }) => {
       const { s } = c;
-      const rand = rng(Date.now() & 0xffff);
+      const seed = Date.now() & 0xffffff;
+      test.info().annotations.push({ type: 'seed', description: String(seed) });
+      const rand = rng(seed);
       const nW = s.sharedWeights ? 1 : s.groups;
       const rows = s.groups * s.rowsPerGroup;
       const x = uniform(rand, rows * s.inF);
@@ -334,38 +318,43 @@ for (const c of vec4Cases) {
       const b = uniform(rand, nW * s.outF);
       const dy = uniform(rand, rows * s.outF);
       const y0 = uniform(rand, rows * s.outF);
+      const dx0 = uniform(rand, rows * s.inF);
       const before = uniform(rand, nW * s.outF * (s.inF + 1));
-      // X: blocks of 5 rows, `gap` floats after each block, the whole at `xOffset`; poison (1e6) in between.
+      // Poison (1e6) wherever a kernel must not read: gaps, and the floats before each view.
+      const padded = (offset: number, n: number) =>
+        new Array<number>(Math.ceil((offset + n) / 4) * 4).fill(1e6);
+      // X: blocks of 5 rows, `gap` floats after each block, the whole at `xOffset`.
       const block = 5;
       const xRows = { block, blockStride: block * s.inF + c.gap, rowStride: s.inF };
-      const xLen = c.xOffset + Math.ceil(rows / block) * xRows.blockStride;
-      const xBuf = new Array<number>(Math.ceil(xLen / 4) * 4).fill(1e6);
+      const xBuf = padded(c.xOffset, Math.ceil(rows / block) * xRows.blockStride);
       for (let q = 0; q < rows; q++) {
         const at = c.xOffset + Math.floor(q / block) * xRows.blockStride + (q % block) * s.inF;
         for (let i = 0; i < s.inF; i++) xBuf[at + i] = x[q * s.inF + i];
       }
-      // dY: rows of dyRow floats; column o at o, or o + skip from split on.
-      const dyBuf = new Array<number>(rows * c.dyRow).fill(1e6);
-      // dY for backward-to-input, which has no column skip: rows of dyRow floats.
-      const dyPlain = new Array<number>(rows * c.dyRow).fill(1e6);
+      const wBuf = padded(c.wOffset, w.length);
+      w.forEach((v, i) => (wBuf[c.wOffset + i] = v));
+      // dY at dyOffset, rows of dyRow floats; for backward-weight column o at o, or o + skip from split on;
+      // backward-input has no column skip.
+      const dyBuf = padded(c.dyOffset, rows * c.dyRow);
+      const dyPlain = padded(c.dyOffset, rows * c.dyRow);
       for (let q = 0; q < rows; q++) {
         for (let o = 0; o < s.outF; o++) {
-          dyBuf[q * c.dyRow + o + (o >= c.split ? c.skip : 0)] = dy[q * s.outF + o];
-          dyPlain[q * c.dyRow + o] = dy[q * s.outF + o];
+          dyBuf[c.dyOffset + q * c.dyRow + o + (o >= c.split ? c.skip : 0)] = dy[q * s.outF + o];
+          dyPlain[c.dyOffset + q * c.dyRow + o] = dy[q * s.outF + o];
         }
       }
-      const dx0 = uniform(rand, rows * s.inF);
       const out = await gpu.evaluate(
-        async ({ c, mode, xBuf, xRows, w, b, dyBuf, dyPlain, dx0, y0, before, rows, nW }) => {
+        async ({ c, mode, xBuf, xRows, wBuf, b, dyBuf, dyPlain, dx0, y0, before, rows, nW }) => {
           const h = window.harness;
           const g = await h.gpu();
           const { s } = c;
-          const xAll = await h.tensor([xBuf.length], xBuf);
-          const tx = xAll.view(c.xOffset, [xBuf.length - c.xOffset]);
-          const tw = await h.tensor([nW, s.outF, s.inF], w);
+          const view = async (data: number[], offset: number) =>
+            (await h.tensor([data.length], data)).view(offset, [data.length - offset]);
+          const tx = await view(xBuf, c.xOffset);
+          const tw = (await view(wBuf, c.wOffset)).view(0, [nW, s.outF, s.inF]);
+          const tdy = await view(dyBuf, c.dyOffset);
+          const tdyPlain = await view(dyPlain, c.dyOffset);
           const tb = c.bias ? await h.tensor([nW, s.outF], b) : null;
-          const tdy = await h.tensor([dyBuf.length], dyBuf);
-          const tdyPlain = await h.tensor([dyPlain.length], dyPlain);
           const tdx = c.accumulate ? await h.tensor([rows, s.inF], dx0) : await h.tensor([rows, s.inF]);
           const ty = c.accumulate ? await h.tensor([rows, s.outF], y0) : await h.tensor([rows, s.outF]);
           const tgrad = c.accumulate
@@ -374,8 +363,10 @@ for (const c of vec4Cases) {
           const tdw = tgrad.view(0, [nW, s.outF, s.inF]);
           const tdb = c.bias ? tgrad.view(nW * s.outF * s.inF, [nW, s.outF]) : null;
           g.variants.chosen.set('linear.vec4', mode);
+          if (c.fold) g.variants.chosen.set('linear.fold', '2');
           try {
             let defines: Record<string, unknown>[] = [];
+            let workgroups: number[][] = [];
             await h.run((rec) => {
               h.lib.linearForward(rec, s, { x: tx, xRows, w: tw, b: tb, y: ty, accumulate: c.accumulate });
               h.lib.linearBackwardInput(rec, s, {
@@ -395,37 +386,41 @@ for (const c of vec4Cases) {
                 accumulate: c.accumulate,
               });
               defines = rec.defines;
+              workgroups = rec.workgroups;
             });
             return {
               y: await h.read(ty),
               dx: await h.read(tdx),
               grad: await h.read(tgrad),
               vec4: defines.map((d) => d.VEC4),
+              workgroups,
             };
           } finally {
             g.variants.chosen.delete('linear.vec4');
+            g.variants.chosen.delete('linear.fold');
           }
         },
-        { c, mode, xBuf, xRows, w, b, dyBuf, dyPlain, dx0, y0, before, rows, nW },
+        { c, mode, xBuf, xRows, wBuf, b, dyBuf, dyPlain, dx0, y0, before, rows, nW },
       );
-      const vec4 = mode === 'on' && c.aligned;
-      const dxVec4 = mode === 'on' && c.dxAligned;
-      expect(out.vec4, 'variant taken by forward, backward-input and backward-weight').toEqual([
-        vec4,
-        dxVec4,
-        vec4,
-      ]);
-      const dxRef = linearBackwardInputRef(s, dy, w);
-      expectClose(out.dx, c.accumulate ? Array.from(dxRef, (v, i) => v + dx0[i]) : dxRef, 'dx');
+      expect(out.vec4, 'variant taken by forward, backward-input and backward-weight').toEqual(
+        c.want.map((v) => mode === 'on' && v),
+      );
+      if (c.fold) expect(out.workgroups[0][2], 'forward tiles folded into z').toBe(2);
       const ref = linearForwardRef(s, x, w, c.bias ? b : undefined);
       expectClose(out.y, c.accumulate ? Array.from(ref, (v, i) => v + y0[i]) : ref, 'y');
+      const dxRef = linearBackwardInputRef(s, dy, w);
+      expectClose(out.dx, c.accumulate ? Array.from(dxRef, (v, i) => v + dx0[i]) : dxRef, 'dx');
       const g = linearBackwardWeightRef(s, x, dy);
       const nw = g.dw.length;
       const plus = (v: ArrayLike<number>, at: number) =>
         Array.from(v, (y, i) => (c.accumulate ? y + before[at + i] : y));
       expectClose(out.grad.slice(0, nw), plus(g.dw, 0), 'dW');
       if (c.bias) expectClose(out.grad.slice(nw), plus(g.db, nw), 'db');
-      else expect(out.grad.slice(nw)).toEqual(before.slice(nw).map((v) => Math.fround(v)));
+      // Without a bias its slots are untouched: the accumulated starting values, or the NaN poison, stay.
+      else
+        expect(out.grad.slice(nw)).toEqual(
+          before.slice(nw).map((v) => (c.accumulate ? Math.fround(v) : NaN)),
+        );
     });
   }
 }

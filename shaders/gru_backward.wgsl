@@ -61,6 +61,9 @@ fn loadStep(
 }
 
 
+// The recurrence keeps one named sum per row: gruGeometry never gives more than 8 rows.
+const_assert ROWS <= 8u;
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let g = wid.y;

@@ -51,6 +51,9 @@ fn loadGi(t: u32, lx: u32, row: ptr<function, array<u32, ROWS>>, gi: ptr<functio
 }
 
 
+// The recurrence keeps one named sum per row: gruGeometry never gives more than 8 rows.
+const_assert ROWS <= 8u;
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let g = wid.y;

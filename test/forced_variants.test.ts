@@ -22,6 +22,9 @@ test('parseForcedVariants: the forcible keys and values, nothing else', () => {
     'reduce.splits=65',
     'reduce.splits=2.5',
     'linear.blocked=on,linear.blocked=off',
+    'constructor=x',
+    '__proto__=1',
+    'toString=1',
   ]) {
     expect(() => parseForcedVariants(bad), bad).toThrow(InputError);
   }

@@ -10,7 +10,8 @@ export function relError(a: ArrayLike<number> | null, e: ArrayLike<number>): num
   for (let i = 0; i < e.length; i++) {
     scale = Math.max(scale, Math.abs(e[i]));
     const err = Math.abs(a[i] - e[i]);
-    if (!(err <= worst)) worst = err; // NaN sticks
+    if (Number.isNaN(err)) return Infinity; // NaN (an unwritten, poisoned output) is the worst
+    if (err > worst) worst = err;
   }
   return worst / scale;
 }
@@ -18,7 +19,7 @@ export function relError(a: ArrayLike<number> | null, e: ArrayLike<number>): num
 /**
  * Issue 15's per-entry relative error: |a − e| / max(|e|, 1e-6 · max |e|), the worst entry, over the entries
  * at least `above` · max |e| (0: all). Stricter than relError's one scale per tensor: small entries must be
- * right on their own scale too. NaN counts as the worst.
+ * right on their own scale too. NaN counts as the worst (Infinity).
  */
 export function perEntryError(a: ArrayLike<number>, e: ArrayLike<number>, above = 0): number {
   let top = 0;
@@ -27,7 +28,8 @@ export function perEntryError(a: ArrayLike<number>, e: ArrayLike<number>, above 
   for (let i = 0; i < e.length; i++) {
     if (Math.abs(e[i]) < above * top) continue;
     const r = Math.abs(a[i] - e[i]) / Math.max(Math.abs(e[i]), 1e-6 * top);
-    if (!(r <= worst)) worst = r;
+    if (Number.isNaN(r)) return Infinity;
+    if (r > worst) worst = r;
   }
   return worst;
 }

@@ -5,7 +5,8 @@ import { InputError } from '../runtime/errors';
  * Kernel variants a user can force for a whole run — to compare variants on one adapter (BENCHMARKS.md's A/B
  * figures) or to step around a driver's bug — with `METARNN_VARIANTS=key=value,…` in the CLI's environment
  * (passed to the pages as `?variants=`). Each key is the one its wrapper reads from `variants.chosen`:
- * - `linear.vec4`: `on` | `off` — vec4 rows in linear_forward and linear_backward_weight (useVec4);
+ * - `linear.vec4`: `on` | `off` — vec4 rows in linear_forward, linear_backward_input and
+ *   linear_backward_weight where aligned (useVec4; backward-weight only when its reduction is not split);
  * - `linear.blocked`: `on` | `off` — linear_forward's blocked kernel (useBlockedLinear);
  * - `reduce.splits`: a count ≥ 1 — the split reductions' chunks (splitCount).
  * The GRU's tiles have their own probe and cache (gru_probe.ts) and are not forced here.
@@ -23,7 +24,7 @@ export function parseForcedVariants(spec: string | null | undefined): Map<string
   for (const entry of (spec ?? '').split(',').map((s) => s.trim())) {
     if (!entry) continue;
     const [key, value, ...rest] = entry.split('=').map((s) => s.trim());
-    if (value === undefined || rest.length || !(key in FORCIBLE) || !FORCIBLE[key](value)) {
+    if (value === undefined || rest.length || !Object.hasOwn(FORCIBLE, key) || !FORCIBLE[key](value)) {
       throw new InputError(
         `METARNN_VARIANTS: '${entry}' is not a variant this build can force (allowed: ${ALLOWED})`,
       );
@@ -42,5 +43,5 @@ export function forceVariants(gpu: Gpu, spec: string | null | undefined): Gpu {
 
 /** The forcible variants set on this device (`doctor` shows them), as `key=value`. */
 export function forcedVariantsOf(gpu: Gpu): string[] {
-  return [...gpu.variants.chosen].filter(([k]) => k in FORCIBLE).map(([k, v]) => `${k}=${v}`);
+  return [...gpu.variants.chosen].filter(([k]) => Object.hasOwn(FORCIBLE, k)).map(([k, v]) => `${k}=${v}`);
 }
