@@ -3,6 +3,7 @@ import type { Tensor } from '../runtime/tensor';
 import common from '../../shaders/linear_tile.wgsl?raw';
 import body from '../../shaders/linear_backward_weight.wgsl?raw';
 import {
+  contiguousRows,
   dispatchLinear,
   linearWorkgroups,
   splitCount,
@@ -51,7 +52,7 @@ export function linearBackwardWeight(
   const operands = { x: t.x, xRows: t.xRows, w: t.dw, b: t.db, y: t.dy, yLayout: t.dyLayout };
   if (splits === 1) {
     // VEC4: 8 × 8 tiles of dW, X's rows read along inF and dY's along outF as vec4s.
-    const xr = t.xRows ?? { blockStride: 0, rowStride: s.inF };
+    const xr = t.xRows ?? contiguousRows(s.inF);
     const yl = t.dyLayout ?? {};
     const starts = [s.inF, s.outF, t.x.offset, xr.blockStride, xr.rowStride, t.dy.offset];
     starts.push(yl.rowStride ?? s.outF, yl.split ?? 0, yl.skip ?? 0);

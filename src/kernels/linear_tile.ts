@@ -82,11 +82,12 @@ export function splitCount(
 
 /**
  * Whether a linear kernel reads its operands as vec4s (VEC4 in linear_forward.wgsl, linear_backward_input.wgsl
- * and linear_backward_weight.wgsl, the last only when its reduction is not split): `aligned` says every row it reads, and every 4 columns, start at a multiple
- * of 4 floats in buffers of whole vec4s (see `starts4`). The software adapter then takes it: there each
- * invocation is a SIMD lane and each load a gather with a bounds check, dearer than the FMAs it feeds (the
- * 1024³ matmul 1.35× faster, W_hh's gradient 1.55×; BENCHMARKS.md). GPUs keep the scalar loads, not measured
- * there. `variants.chosen` 'linear.vec4' forces it ('on', where aligned) or not ('off'), for tests.
+ * and linear_backward_weight.wgsl, the last only when its reduction is not split): `aligned` says every row it
+ * reads, and every 4 columns, start at a multiple of 4 floats in buffers of whole vec4s (see `starts4`). The
+ * software adapter then takes it: there each invocation is a SIMD lane and each load a gather with a bounds
+ * check, dearer than the FMAs it feeds (the 1024³ matmul 1.5× faster, W_hh's gradient 1.7×; BENCHMARKS.md).
+ * GPUs keep the scalar loads, not measured there. `variants.chosen` 'linear.vec4' forces it ('on', where
+ * aligned) or not ('off'), for tests.
  */
 export function useVec4(variants: KernelVariants, aligned: boolean): boolean {
   const forced = variants.chosen.get('linear.vec4');
