@@ -117,20 +117,22 @@ function outputsFromHs(c: Case, hs: number[]): number[] {
 }
 
 // Every shape with two tiles (src/kernels/gru_tuning.ts): the software adapter's default (8 rows per
-// workgroup, a unit per thread, weights in private memory) and another (1 or 2 rows, 2 or 4 units per thread,
-// weights read from storage or private). H 260 holds too many weights for a private copy and reads storage
-// whichever is asked.
+// workgroup, a unit per thread — two in gru_backward, whose loop then shares each load between them — weights
+// in private memory) and another (1, 2 or 4 rows, 1 to 4 units per thread, weights read from storage or
+// private). H 260 holds too many weights for a private copy and reads storage whichever is asked; H 33, 70
+// and 260 make a thread's second unit real (H 33: 31 of the 32 threads' second unit past H).
 const TILES: GruTiles[] = [
-  { rows: 8, units: 1, weights: 'private' },
+  { rows: 8, units: 1, backwardUnits: 2, weights: 'private' },
   { rows: 1, units: 2, weights: 'storage' },
   { rows: 2, units: 4, weights: 'private' },
+  { rows: 4, units: 2, backwardUnits: 1, weights: 'private' },
 ];
 const variants = cases.flatMap((c, i) => [
   { c, w: TILES[0] },
-  { c, w: TILES[1 + (i % 2)] },
+  { c, w: TILES[1 + (i % 3)] },
 ]);
 for (const { c, w } of variants) {
-  const name = `rows ${w.rows}, units ${w.units}, weights ${w.weights}`;
+  const name = `rows ${w.rows}, units ${w.units}${w.backwardUnits ? ` (backward ${w.backwardUnits})` : ''}, weights ${w.weights}`;
   test(`gru forward + backward match float64 reference ${JSON.stringify(c)}, ${name}`, async ({ gpu }) => {
     const seed = Date.now() & 0xffffff;
     test.info().annotations.push({ type: 'seed', description: String(seed) });
@@ -152,7 +154,7 @@ for (const { c, w } of variants) {
 }
 
 for (const w of TILES.slice(0, 2))
-  test(`gru gradients match central finite differences (GPU vs float64 forward), rows ${w.rows}, units ${w.units}, weights ${w.weights}`, async ({
+  test(`gru gradients match central finite differences (GPU vs float64 forward), rows ${w.rows}, units ${w.units}${w.backwardUnits ? ` (backward ${w.backwardUnits})` : ''}, weights ${w.weights}`, async ({
     gpu,
   }) => {
     const c: Case = { L: 2, B: 4, T: 3, I: 3, H: 5, G: 2, h0: true };

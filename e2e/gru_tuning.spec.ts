@@ -41,7 +41,7 @@ test('the GRU tile probe times its candidates, keeps the fastest and caches it p
   test.info().annotations.push({ type: 'probe', description: JSON.stringify(out.first) });
   expect(out.adapter.isFallbackAdapter || out.adapter.architecture === 'swiftshader').toBe(true);
   expect(out.byDefault).toEqual({
-    tiles: { rows: 8, units: 1, weights: 'private' },
+    tiles: { rows: 8, units: 1, backwardUnits: 2, weights: 'private' },
     timings: [],
     source: 'default',
   });

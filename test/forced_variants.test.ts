@@ -7,9 +7,10 @@ import { cliWithEnv } from './cli_helper';
 // in one line before any device starts, and seen by the device the CLI drives (doctor lists them).
 
 test('parseForcedVariants: the forcible keys and values, nothing else', () => {
-  expect([...parseForcedVariants('linear.vec4=off, reduce.splits=12')]).toEqual([
+  expect([...parseForcedVariants('linear.vec4=off, reduce.splits=12, gru.backward-units=1')]).toEqual([
     ['linear.vec4', 'off'],
     ['reduce.splits', '12'],
+    ['gru.backward-units', '1'],
   ]);
   expect(parseForcedVariants(undefined).size).toBe(0);
   expect(parseForcedVariants(' , ').size).toBe(0);
@@ -18,6 +19,8 @@ test('parseForcedVariants: the forcible keys and values, nothing else', () => {
     'linear.vec4',
     'linear.vec4=on=off',
     'gru.tiles=8',
+    'gru.backward-units=3',
+    'gru.backward-units=',
     'reduce.splits=0',
     'reduce.splits=65',
     'reduce.splits=2.5',
@@ -43,6 +46,6 @@ test('METARNN_VARIANTS reaches the device (doctor lists it) and a bad one is ref
   expect(bad.code).not.toBe(0);
   expect(bad.stderr.trim().split('\n')).toEqual([
     "metarnn: METARNN_VARIANTS: 'linear.vec4=fast' is not a variant this build can force " +
-      '(allowed: linear.vec4=on|off, linear.blocked=on|off, reduce.splits=1..64)',
+      '(allowed: linear.vec4=on|off, linear.blocked=on|off, reduce.splits=1..64, gru.backward-units=1|2|4)',
   ]);
 });

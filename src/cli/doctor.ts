@@ -62,7 +62,10 @@ export function register(program: Command): void {
         `adapter   ${a.vendor || '?'} / ${a.architecture || '?'}${a.description ? ` — ${a.description}` : ''}` +
           (a.isFallbackAdapter ? ' (fallback adapter: software, expect CPU speed)' : ''),
         `features  ${report.features.join(', ') || 'none'}`,
-        `GRU tiles ${report.gruTiles.rows} rows per workgroup, ${report.gruTiles.units} units per thread, ` +
+        `GRU tiles ${report.gruTiles.rows} rows per workgroup, ${report.gruTiles.units} unit${report.gruTiles.units === 1 ? '' : 's'} per thread` +
+          (report.gruTiles.backwardUnits && report.gruTiles.backwardUnits !== report.gruTiles.units
+            ? ` (${report.gruTiles.backwardUnits} in gru_backward), `
+            : ', ') +
           `weights in ${report.gruTiles.weights} memory ` +
           `(${TILE_SOURCE[report.gruTiles.source] ?? report.gruTiles.source})` +
           (report.gruTiles.error ? `; the probe failed: ${report.gruTiles.error}` : ''),

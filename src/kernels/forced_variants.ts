@@ -8,15 +8,17 @@ import { InputError } from '../runtime/errors';
  * - `linear.vec4`: `on` | `off` — vec4 rows in linear_forward, linear_backward_input and
  *   linear_backward_weight where aligned (useVec4; backward-weight only when its reduction is not split);
  * - `linear.blocked`: `on` | `off` — linear_forward's blocked kernel (useBlockedLinear);
- * - `reduce.splits`: a count ≥ 1 — the split reductions' chunks (splitCount).
- * The GRU's tiles have their own probe and cache (gru_probe.ts) and are not forced here.
+ * - `reduce.splits`: a count ≥ 1 — the split reductions' chunks (splitCount);
+ * - `gru.backward-units`: `1` | `2` | `4` — hidden units per thread in gru_backward (gru_tuning.ts).
+ * The GRU's other tiles have their own probe and cache (gru_probe.ts) and are not forced here.
  */
 const FORCIBLE: Record<string, (v: string) => boolean> = {
   'linear.vec4': (v) => v === 'on' || v === 'off',
   'linear.blocked': (v) => v === 'on' || v === 'off',
   'reduce.splits': (v) => /^[1-9][0-9]*$/.test(v) && Number(v) <= 64,
+  'gru.backward-units': (v) => v === '1' || v === '2' || v === '4',
 };
-const ALLOWED = 'linear.vec4=on|off, linear.blocked=on|off, reduce.splits=1..64';
+const ALLOWED = 'linear.vec4=on|off, linear.blocked=on|off, reduce.splits=1..64, gru.backward-units=1|2|4';
 
 /** Parses `key=value,…` (empty or absent: nothing forced); a bad entry is an InputError naming it. */
 export function parseForcedVariants(spec: string | null | undefined): Map<string, string> {

@@ -3,7 +3,7 @@ import type { Tensor } from '../runtime/tensor';
 import common from '../../shaders/gru_rows.wgsl?raw';
 import body from '../../shaders/gru_backward.wgsl?raw';
 import { checkGruShape, gruGeometry, type GruRun } from './gru_forward';
-import { gruWeights } from './gru_tuning';
+import { gruTiles, gruWeights } from './gru_tuning';
 import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { linearBackwardInput } from './linear_backward_input';
 import { linearBackwardWeight } from './linear_backward_weight';
@@ -45,7 +45,7 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
   const { layers: L, hiddenSize: H, groups: G } = shape;
   const { batch: B, steps: T } = run;
   const layout = gruParamLayout(shape, 0);
-  const geo = gruGeometry(H, rowsPerGroup, rec);
+  const geo = gruGeometry(H, rowsPerGroup, rec, undefined, gruTiles(rec.variants).backwardUnits);
   const dy = t.workDy ?? null;
   if (L > 1 && !dy)
     throw new RangeError('gruBackward: a stacked GRU needs workDy [B, T, H] for the gradient between layers');
@@ -68,6 +68,7 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
         ...geo.defines,
         SBUF: 2 * geo.rows * 3 * Math.ceil(H / 4),
         WREG: gruWeights(rec.variants, geo.weightVec4s) === 'private',
+        PAIR: geo.units === 2,
         CARRY: geo.units * geo.rows,
         HAS_DOUT: Boolean(dOut),
         HAS_DHN: Boolean(t.dhN),

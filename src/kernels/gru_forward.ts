@@ -40,16 +40,18 @@ export interface GruForwardTensors {
  * Launch geometry shared by the recurrent kernels: threads split hidden units, a workgroup owns `rows` batch
  * rows (weights loaded once feed all of them), bounded by workgroup memory: `sharedPerRow` floats per row
  * (gru_backward's [2, rows, 3, ⌈H/4⌉] vec4s: 24⌈H/4⌉; gru_forward_tangent's [2, rows, 2, ⌈H/4⌉]: 16⌈H/4⌉;
- * gru_backward_tangent's [2, rows, 6, ⌈H/4⌉]: 48⌈H/4⌉).
+ * gru_backward_tangent's [2, rows, 6, ⌈H/4⌉]: 48⌈H/4⌉). `unitsPerThread` replaces the tiles' units (gru_backward's
+ * own, `backwardUnits`).
  */
 export function gruGeometry(
   hidden: number,
   rowsPerGroup: number,
   rec: { limits: GPUSupportedLimits; variants: KernelVariants },
   sharedPerRow = 6 * 4 * Math.ceil(hidden / 4),
+  unitsPerThread?: 1 | 2 | 4,
 ) {
   const limits = rec.limits;
-  const tiles = gruTiles(rec.variants);
+  const tiles = { ...gruTiles(rec.variants), ...(unitsPerThread ? { units: unitsPerThread } : {}) };
   const wg = Math.min(
     limits.maxComputeInvocationsPerWorkgroup,
     limits.maxComputeWorkgroupSizeX,

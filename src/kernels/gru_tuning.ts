@@ -8,6 +8,10 @@ import type { KernelVariants } from '../runtime/recorder';
  *   cores wants many small workgroups, each step's latency being what counts.
  * - `units`: hidden units per thread (threads per workgroup ⌈H/32⌉·32/units). More units per thread share
  *   each load of h (forward) or d(gh) (backward) between more dot products, over fewer threads per barrier.
+ * - `backwardUnits`: units per thread in gru_backward when it differs from `units`. With 2, gru_backward runs
+ *   both units in one loop, so each vec4 of d(gh) it loads feeds two sums (the software adapter: its
+ *   workgroup-memory loads are dear; gru_backward 1.4× faster there, BENCHMARKS.md). gru_forward's loads of h
+ *   already feed three gates each, and its sums would not fit twice.
  * - `weights`: where gru_forward / gru_backward keep each thread's W_hh entries across the T steps.
  *   `private` copies them once into private memory (on SwiftShader a private array is laid out lane by lane,
  *   so a uniform index is one vector load: ~5% faster there); `storage` re-reads the storage buffer at every
@@ -16,6 +20,7 @@ import type { KernelVariants } from '../runtime/recorder';
 export interface GruTiles {
   rows: 1 | 2 | 4 | 8;
   units: 1 | 2 | 4;
+  backwardUnits?: 1 | 2 | 4;
   weights: 'private' | 'storage';
 }
 
@@ -31,19 +36,37 @@ const KEY = 'gru.tiles';
 
 /**
  * Measured on the software adapter (B 32, T 50, H 64): 8 rows 1.3× faster than 4 and 2× faster than 1;
- * private weights ~5% faster than storage. GPUs start from one row per workgroup until a probe says better.
+ * private weights ~5% faster than storage; gru_backward with 2 units per thread 1.4× faster than with 1. GPUs start from one row per workgroup until a probe says better.
  */
 export function defaultGruTiles(adapter: KernelVariants['adapter']): GruTiles {
   const software = adapter !== null && (adapter.isFallbackAdapter || adapter.architecture === 'swiftshader');
-  return software ? { rows: 8, units: 1, weights: 'private' } : { rows: 1, units: 1, weights: 'storage' };
+  return software
+    ? { rows: 8, units: 1, backwardUnits: 2, weights: 'private' }
+    : { rows: 1, units: 1, weights: 'storage' };
 }
 
-/** The tiles for a recording: the probe's (or a forced) choice when there is one, else the default. */
+/**
+ * The tiles for a recording: the probe's (or a forced) choice when there is one, else the default;
+ * `METARNN_VARIANTS=gru.backward-units=N` (forced_variants.ts) overrides gru_backward's units of either.
+ */
 export function gruTiles(variants: KernelVariants): GruTiles {
+  const backward = variants.chosen.get('gru.backward-units');
+  const tiles = chosenTiles(variants);
+  return backward ? { ...tiles, backwardUnits: Number(backward) as GruTiles['units'] } : tiles;
+}
+
+function chosenTiles(variants: KernelVariants): GruTiles {
   const chosen = variants.chosen.get(KEY);
   if (chosen) {
     const t = JSON.parse(chosen) as GruTiles;
-    if (GRU_ROWS.includes(t.rows) && GRU_UNITS.includes(t.units) && GRU_WEIGHTS.includes(t.weights)) return t;
+    const backwardOk = t.backwardUnits === undefined || GRU_UNITS.includes(t.backwardUnits);
+    if (
+      GRU_ROWS.includes(t.rows) &&
+      GRU_UNITS.includes(t.units) &&
+      GRU_WEIGHTS.includes(t.weights) &&
+      backwardOk
+    )
+      return t;
   }
   return defaultGruTiles(variants.adapter);
 }
@@ -53,8 +76,13 @@ export function gruWeights(variants: KernelVariants, vec4PerThread: number): Gru
   return vec4PerThread > GRU_PRIVATE_MAX ? 'storage' : gruTiles(variants).weights;
 }
 
-/** Forces tiles on this device (tests, benchmarks, the probe); null returns to the default. */
+/**
+ * Forces tiles on this device (tests, benchmarks, the probe); null returns to the default. Fields not given
+ * keep their current value, except that new `units` without `backwardUnits` apply to gru_backward too.
+ */
 export function setGruTiles(gpu: Gpu, tiles: Partial<GruTiles> | null): void {
-  if (tiles === null) gpu.variants.chosen.delete(KEY);
-  else gpu.variants.chosen.set(KEY, JSON.stringify({ ...gruTiles(gpu.variants), ...tiles }));
+  if (tiles === null) return void gpu.variants.chosen.delete(KEY);
+  const next = { ...gruTiles(gpu.variants), ...tiles };
+  if (tiles.units !== undefined && tiles.backwardUnits === undefined) delete next.backwardUnits;
+  gpu.variants.chosen.set(KEY, JSON.stringify(next));
 }

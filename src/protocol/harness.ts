@@ -32,7 +32,14 @@ export interface DoctorReport {
   limits: Record<(typeof DOCTOR_LIMITS)[number], number>;
   userAgent: string;
   /** The GRU recurrences' tiles on this adapter and how they were chosen (src/kernels/gru_probe.ts). */
-  gruTiles: { rows: number; units: number; weights: string; source: string; error?: string };
+  gruTiles: {
+    rows: number;
+    units: number;
+    backwardUnits?: number;
+    weights: string;
+    source: string;
+    error?: string;
+  };
   /** Kernel variants forced for this run, `key=value` (METARNN_VARIANTS, src/kernels/forced_variants.ts). */
   forced?: string[];
 }
