@@ -272,36 +272,38 @@ for (const c of blockedCases) {
 // multiples of the tiles, per-task and shared weights, bias or none, accumulate, tiles folded into z. `want` is
 // which kernels take vec4 rows when forced on (forward, backward-input, backward-weight): a kernel whose rows
 // are not all aligned (inF 6; an X, W offset of 2; outF 10 where it reads along outF) keeps the scalar loads.
+// The forward writes Y at `yOffset` in rows of `yRow` floats (poison in the gaps must stay); `y4` is whether it
+// stores them as vec4s when forced on (Y's offset, row stride and outF multiples of 4; Y4 in linear_forward).
 const vec4Cases = [
   {
     s: { groups: 2, rowsPerGroup: 13, inF: 12, outF: 20 },
-    ...{ xOffset: 4, gap: 4, wOffset: 8, dyOffset: 4, dyRow: 28, split: 12, skip: 4 },
-    ...{ bias: true, accumulate: false, fold: true, want: [true, true, true] },
+    ...{ xOffset: 4, gap: 4, wOffset: 8, dyOffset: 4, dyRow: 28, split: 12, skip: 4, yOffset: 4, yRow: 24 },
+    ...{ bias: true, accumulate: false, fold: true, want: [true, true, true], y4: true },
   },
   {
     s: { groups: 3, rowsPerGroup: 7, inF: 8, outF: 4, sharedWeights: true },
-    ...{ xOffset: 0, gap: 0, wOffset: 0, dyOffset: 0, dyRow: 4, split: 4, skip: 0 },
-    ...{ bias: false, accumulate: true, fold: false, want: [true, true, true] },
+    ...{ xOffset: 0, gap: 0, wOffset: 0, dyOffset: 0, dyRow: 4, split: 4, skip: 0, yOffset: 0, yRow: 4 },
+    ...{ bias: false, accumulate: true, fold: false, want: [true, true, true], y4: true },
   },
   {
     s: { groups: 1, rowsPerGroup: 9, inF: 6, outF: 8 },
-    ...{ xOffset: 0, gap: 0, wOffset: 0, dyOffset: 0, dyRow: 8, split: 8, skip: 0 },
-    ...{ bias: true, accumulate: false, fold: false, want: [false, false, false] },
+    ...{ xOffset: 0, gap: 0, wOffset: 0, dyOffset: 0, dyRow: 8, split: 8, skip: 0, yOffset: 0, yRow: 8 },
+    ...{ bias: true, accumulate: false, fold: false, want: [false, false, false], y4: true },
   },
   {
     s: { groups: 2, rowsPerGroup: 5, inF: 8, outF: 16 },
-    ...{ xOffset: 2, gap: 0, wOffset: 0, dyOffset: 0, dyRow: 16, split: 16, skip: 0 },
-    ...{ bias: true, accumulate: false, fold: false, want: [false, true, false] },
+    ...{ xOffset: 2, gap: 0, wOffset: 0, dyOffset: 0, dyRow: 16, split: 16, skip: 0, yOffset: 2, yRow: 16 },
+    ...{ bias: true, accumulate: false, fold: false, want: [false, true, false], y4: false },
   },
   {
     s: { groups: 2, rowsPerGroup: 6, inF: 8, outF: 10 },
-    ...{ xOffset: 0, gap: 0, wOffset: 4, dyOffset: 0, dyRow: 12, split: 10, skip: 0 },
-    ...{ bias: true, accumulate: false, fold: false, want: [true, false, false] },
+    ...{ xOffset: 0, gap: 0, wOffset: 4, dyOffset: 0, dyRow: 12, split: 10, skip: 0, yOffset: 0, yRow: 12 },
+    ...{ bias: true, accumulate: false, fold: false, want: [true, false, false], y4: false },
   },
   {
     s: { groups: 1, rowsPerGroup: 7, inF: 8, outF: 8 },
-    ...{ xOffset: 0, gap: 0, wOffset: 2, dyOffset: 0, dyRow: 8, split: 8, skip: 0 },
-    ...{ bias: false, accumulate: false, fold: false, want: [false, false, true] },
+    ...{ xOffset: 0, gap: 0, wOffset: 2, dyOffset: 0, dyRow: 8, split: 8, skip: 0, yOffset: 8, yRow: 12 },
+    ...{ bias: false, accumulate: true, fold: false, want: [false, false, true], y4: true },
   },
 ];
 for (const c of vec4Cases) {
@@ -343,8 +345,13 @@ for (const c of vec4Cases) {
           dyPlain[c.dyOffset + q * c.dyRow + o] = dy[q * s.outF + o];
         }
       }
+      // Y at yOffset, rows of yRow floats: y0 (accumulate) or poison in the rows, poison in the gaps.
+      const yBuf = padded(c.yOffset, rows * c.yRow);
+      if (c.accumulate)
+        for (let q = 0; q < rows; q++)
+          for (let o = 0; o < s.outF; o++) yBuf[c.yOffset + q * c.yRow + o] = y0[q * s.outF + o];
       const out = await gpu.evaluate(
-        async ({ c, mode, xBuf, xRows, wBuf, b, dyBuf, dyPlain, dx0, y0, before, rows, nW }) => {
+        async ({ c, mode, xBuf, xRows, wBuf, b, dyBuf, dyPlain, dx0, yBuf, before, rows, nW }) => {
           const h = window.harness;
           const g = await h.gpu();
           const { s } = c;
@@ -356,7 +363,7 @@ for (const c of vec4Cases) {
           const tdyPlain = await view(dyPlain, c.dyOffset);
           const tb = c.bias ? await h.tensor([nW, s.outF], b) : null;
           const tdx = c.accumulate ? await h.tensor([rows, s.inF], dx0) : await h.tensor([rows, s.inF]);
-          const ty = c.accumulate ? await h.tensor([rows, s.outF], y0) : await h.tensor([rows, s.outF]);
+          const ty = await view(yBuf, c.yOffset);
           const tgrad = c.accumulate
             ? await h.tensor([before.length], before)
             : await h.tensor([before.length]);
@@ -368,7 +375,10 @@ for (const c of vec4Cases) {
             let defines: Record<string, unknown>[] = [];
             let workgroups: number[][] = [];
             await h.run((rec) => {
-              h.lib.linearForward(rec, s, { x: tx, xRows, w: tw, b: tb, y: ty, accumulate: c.accumulate });
+              h.lib.linearForward(rec, s, {
+                ...{ x: tx, xRows, w: tw, b: tb, y: ty },
+                ...{ yLayout: { rowStride: c.yRow }, accumulate: c.accumulate },
+              });
               h.lib.linearBackwardInput(rec, s, {
                 dy: tdyPlain,
                 dyLayout: { rowStride: c.dyRow },
@@ -393,6 +403,7 @@ for (const c of vec4Cases) {
               dx: await h.read(tdx),
               grad: await h.read(tgrad),
               vec4: defines.map((d) => d.VEC4),
+              y4: defines[0].Y4,
               workgroups,
             };
           } finally {
@@ -400,14 +411,22 @@ for (const c of vec4Cases) {
             g.variants.chosen.delete('linear.fold');
           }
         },
-        { c, mode, xBuf, xRows, wBuf, b, dyBuf, dyPlain, dx0, y0, before, rows, nW },
+        { c, mode, xBuf, xRows, wBuf, b, dyBuf, dyPlain, dx0, yBuf, before, rows, nW },
       );
       expect(out.vec4, 'variant taken by forward, backward-input and backward-weight').toEqual(
         c.want.map((v) => mode === 'on' && v),
       );
+      expect(out.y4, 'forward stores vec4s').toBe(mode === 'on' && c.y4);
       if (c.fold) expect(out.workgroups[0][2], 'forward tiles folded into z').toBe(2);
       const ref = linearForwardRef(s, x, w, c.bias ? b : undefined);
-      expectClose(out.y, c.accumulate ? Array.from(ref, (v, i) => v + y0[i]) : ref, 'y');
+      const yGot: number[] = [];
+      for (let q = 0; q < rows; q++) for (let o = 0; o < s.outF; o++) yGot.push(out.y[q * c.yRow + o]);
+      expectClose(yGot, c.accumulate ? Array.from(ref, (v, i) => v + y0[i]) : ref, 'y');
+      const gaps = out.y.filter((_, i) => i % c.yRow >= s.outF || i >= rows * c.yRow);
+      expect(
+        gaps.every((v) => v === 1e6),
+        'Y between and after its rows untouched',
+      ).toBe(true);
       const dxRef = linearBackwardInputRef(s, dy, w);
       expectClose(out.dx, c.accumulate ? Array.from(dxRef, (v, i) => v + dx0[i]) : dxRef, 'dx');
       const g = linearBackwardWeightRef(s, x, dy);

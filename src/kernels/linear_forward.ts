@@ -36,12 +36,15 @@ export function linearForward(
   const xr = t.xRows ?? contiguousRows(s.inF);
   const starts = [s.inF, t.x.offset, xr.blockStride, xr.rowStride, t.w.offset];
   const vec4 = useVec4(rec.variants, starts4(starts, [t.x.buffer, t.w.buffer]));
+  // Y4 stores each row's 4 outputs of a tile as one vec4.
+  const yStarts = [s.outF, t.y.offset, t.yLayout?.rowStride ?? s.outF];
+  const y4 = useVec4(rec.variants, starts4(yStarts, [t.y.buffer]));
   dispatchLinear(
     rec,
     {
       kernel: 'linear_forward',
       source,
-      defines: { HAS_BIAS: Boolean(t.b), ACCUMULATE: Boolean(t.accumulate), VEC4: vec4 },
+      defines: { HAS_BIAS: Boolean(t.b), ACCUMULATE: Boolean(t.accumulate), VEC4: vec4, Y4: y4 },
       buffers: [t.x.buffer, t.w.buffer, t.b?.buffer ?? null, t.y.buffer],
     },
     s,
