@@ -38,7 +38,7 @@ export function probeCandidates(gpu: Gpu): GruTiles[] {
 }
 
 /** Bump when the kernels change enough that an old probe's answer may no longer hold. */
-const PROBE_VERSION = 2; // 2: the recurrences prefetch the next step's loads (2026-12-04)
+const PROBE_VERSION = 3; // 2: the recurrences prefetch the next step's loads (2026-12-04); 3: gru_backward's 2-unit loop
 
 function cacheKey(gpu: Gpu): string {
   const a = gpu.adapter;
