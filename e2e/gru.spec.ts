@@ -12,6 +12,8 @@ interface Case {
   H: number;
   G: number;
   h0?: boolean;
+  /** No dL/dh_T in and no dL/dh0 out (the kernels' HAS_DHN and HAS_DH0 off). */
+  bare?: boolean;
 }
 
 // Edge shapes the issue names: I = 1, H = 1, H not a multiple of the workgroup size, more hidden units than
@@ -26,6 +28,7 @@ const cases: Case[] = [
   { L: 1, B: 1, T: 2, I: 3, H: 260, G: 1, h0: true },
   { L: 3, B: 5, T: 7, I: 1, H: 12, G: 5, h0: true },
   { L: 1, B: 6, T: 4, I: 2, H: 9, G: 1 },
+  { L: 2, B: 10, T: 4, I: 4, H: 40, G: 1, bare: true },
 ];
 
 /** Runs forward and backward on the GPU for one case; returns everything as plain arrays. */
@@ -48,17 +51,20 @@ async function runGpu(
       const x = await h.tensor([c.B, c.T, c.I], inputs.x);
       const h0 = inputs.h0 ? await h.tensor([c.L, c.B, c.H], inputs.h0) : null;
       const dOut = await h.tensor([c.B, c.T, c.H], inputs.dOut);
-      const dhN = await h.tensor([c.L, c.B, c.H], inputs.dhN);
+      const dhN = c.bare ? null : await h.tensor([c.L, c.B, c.H], inputs.dhN);
       const bufs = h.lib.allocGruBuffers(gpu, shape, run);
       for (const t of [bufs.hs, bufs.gates]) gpu.fill(t, NaN);
       const hN = await h.tensor([c.L, c.B, c.H]);
       const grads = await h.tensor([size]);
       const dx = await h.tensor([c.B, c.T, c.I]);
-      const dh0 = await h.tensor([c.L, c.B, c.H]);
-      const forwardDispatches = await h.run((rec) =>
-        h.lib.gruForward(rec, shape, run, { params, x, h0, hN, ...bufs }),
-      );
-      const backwardDispatches = await h.run((rec) =>
+      const dh0 = c.bare ? null : await h.tensor([c.L, c.B, c.H]);
+      let unrolled: unknown[] = [];
+      const forwardDispatches = await h.run((rec) => {
+        h.lib.gruForward(rec, shape, run, { params, x, h0, hN, ...bufs });
+        unrolled = rec.defines.filter((d) => 'UNROLL' in d).map((d) => d.UNROLL);
+      });
+      let paired: unknown[] = [];
+      const backwardDispatches = await h.run((rec) => {
         h.lib.gruBackward(rec, shape, run, {
           params,
           x,
@@ -70,16 +76,19 @@ async function runGpu(
           dx,
           dh0,
           workDy: bufs.workDy,
-        }),
-      );
+        });
+        paired = rec.defines.filter((d) => 'PAIR' in d).map((d) => d.PAIR);
+      });
       h.lib.setGruTiles(gpu, null);
       return {
         used,
+        unrolled,
+        paired,
         hs: await h.read(bufs.hs),
         hN: await h.read(hN),
         grads: await h.read(grads),
         dx: await h.read(dx),
-        dh0: await h.read(dh0),
+        dh0: dh0 ? await h.read(dh0) : [],
         forwardDispatches,
         backwardDispatches,
       };
@@ -102,7 +111,7 @@ function makeInputs(c: Case, seed: number) {
     x: uniform(rand, c.B * c.T * c.I),
     h0: c.h0 ? uniform(rand, c.L * c.B * c.H) : undefined,
     dOut: uniform(rand, c.B * c.T * c.H),
-    dhN: uniform(rand, c.L * c.B * c.H),
+    dhN: c.bare ? new Array<number>(c.L * c.B * c.H).fill(0) : uniform(rand, c.L * c.B * c.H),
   };
 }
 
@@ -119,8 +128,9 @@ function outputsFromHs(c: Case, hs: number[]): number[] {
 // Every shape with two tiles (src/kernels/gru_tuning.ts): the software adapter's default (8 rows per
 // workgroup, a unit per thread — two in gru_backward, whose loop then shares each load between them — weights
 // in private memory) and another (1, 2 or 4 rows, 1 to 4 units per thread, weights read from storage or
-// private). H 260 holds too many weights for a private copy and reads storage whichever is asked; H 33, 70
-// and 260 make a thread's second unit real (H 33: 31 of the 32 threads' second unit past H).
+// private). H 260 holds too many weights for a private copy and reads storage whichever is asked (and gets 2
+// units per thread from any tile: 256 threads at most); H 33, 40, 70 and 260 make a thread's second unit real
+// (H 33: 31 of the 32 threads' second unit past H). Each case checks which variants the kernels compiled.
 const TILES: GruTiles[] = [
   { rows: 8, units: 1, backwardUnits: 2, weights: 'private' },
   { rows: 1, units: 2, weights: 'storage' },
@@ -145,8 +155,18 @@ for (const { c, w } of variants) {
     const bwd = gruBackwardRef(inp.shape, run, inp.params, inp.x, inp.h0, inp.dOut, inp.dhN);
     expectClose(got.grads, bwd.grads, `weight/bias grads (seed ${seed})`);
     expectClose(got.dx, bwd.dx, `dx (seed ${seed})`);
-    expectClose(got.dh0, bwd.dh0, `dh0 (seed ${seed})`);
+    if (!c.bare) expectClose(got.dh0, bwd.dh0, `dh0 (seed ${seed})`);
     expect(got.used, 'the tiles the kernels ran').toEqual(w);
+    // gru_forward's steps run unrolled with one unit per thread, W_hh private, H ≤ 64 (gruGeometry's units).
+    const units = Math.ceil(c.H / Math.min(256, Math.ceil(c.H / 32) * (32 / w.units)));
+    const unroll = units === 1 && w.weights === 'private' && c.H <= 64;
+    expect(got.unrolled, 'gru_forward unrolled, per layer').toEqual(new Array<boolean>(c.L).fill(unroll));
+    // gru_backward pairs units when its geometry gives 2 per thread (backwardUnits, else units).
+    const bwd2 =
+      Math.ceil(c.H / Math.min(256, Math.ceil(c.H / 32) * (32 / (w.backwardUnits ?? w.units)))) === 2;
+    expect(got.paired, 'gru_backward with 2 units per thread, per layer').toEqual(
+      new Array<boolean>(c.L).fill(bwd2),
+    );
     // Fused: 2 dispatches per layer forward, 4 per layer backward (with dx), whatever T is.
     expect(got.forwardDispatches).toBe(2 * c.L);
     expect(got.backwardDispatches).toBe(4 * c.L);
@@ -157,7 +177,8 @@ for (const w of TILES.slice(0, 2))
   test(`gru gradients match central finite differences (GPU vs float64 forward), rows ${w.rows}, units ${w.units}${w.backwardUnits ? ` (backward ${w.backwardUnits})` : ''}, weights ${w.weights}`, async ({
     gpu,
   }) => {
-    const c: Case = { L: 2, B: 4, T: 3, I: 3, H: 5, G: 2, h0: true };
+    // H 20: the default tile's gru_backward pairs units (16 threads, the second unit past H for 12 of them).
+    const c: Case = { L: 2, B: 4, T: 3, I: 3, H: 20, G: 2, h0: true };
     const seed = Date.now() & 0xffffff;
     const inp = makeInputs(c, seed);
     const got = await runGpu(gpu, c, inp, w);

@@ -51,6 +51,37 @@ fn loadGi(t: u32, lx: u32, row: ptr<function, array<u32, ROWS>>, gi: ptr<functio
 }
 
 
+#if ${UNROLL}
+// UNROLL's end of a step for unit j (one per thread) and every row: gates, new state into half hx of hbuf (h read
+// from half hc), and what backward needs; ar, az, an are the recurrent sums W_h* h of each row, before b_hh (at bh).
+fn finishStep(
+  t: u32, j: u32, hc: u32, hx: u32, bh: u32, ar: array<f32, 8>, az: array<f32, 8>, an: array<f32, 8>,
+  giNow: array<vec3<f32>, UNITS * ROWS>, row: array<u32, ROWS>, valid: array<bool, ROWS>,
+) {
+  let br = params[bh + j];
+  let bz = params[bh + H + j];
+  let bn = params[bh + 2u * H + j];
+  for (var i = 0u; i < ROWS; i++) {
+    let s = p.gatesOffset + (row[i] * p.steps + t) * 4u * H;
+    let x = giNow[i];
+    let r = sigmoid(x.x + ar[i] + br);
+    let z = sigmoid(x.y + az[i] + bz);
+    let hnv = an[i] + bn;
+    let n = tanh(clamp(x.z + r * hnv, -15.0, 15.0)); // as in main
+    let hp = hbuf[hc + i * HV + j / 4u][j % 4u];
+    let hnew = (1.0 - z) * n + z * hp;
+    hbuf[hx + i * HV + j / 4u][j % 4u] = hnew;
+    if (valid[i]) {
+      hs[p.hsOffset + (row[i] * (p.steps + 1u) + t + 1u) * H + j] = hnew;
+      gates[s + j] = r;
+      gates[s + H + j] = z;
+      gates[s + 2u * H + j] = n;
+      gates[s + 3u * H + j] = hnv;
+    }
+  }
+}
+#endif
+
 // The recurrence keeps one named sum per row: gruGeometry never gives more than 8 rows.
 const_assert ROWS <= 8u;
 
@@ -91,6 +122,38 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var gi = array<vec3<f32>, UNITS * ROWS>();
   loadGi(0u, lid.x, &row, &gi);
   var cur = 0u;
+#if ${UNROLL}
+  // UNROLL (the software adapter, one unit per thread, W_hh in private memory, H ≤ 64: gruForward): the steps go
+  // in pairs, one per half of the double buffer, and each step's sums are straight-line code generated for
+  // this H and ROWS (unrolledMatvec in src/kernels/gru_forward.ts), in which every index into W_hh's private
+  // copy and into h is a constant. SwiftShader then loads W_hh as vectors and h as one broadcast per vec4
+  // component instead of gathering every lane's copy: this kernel 1.19× faster there (BENCHMARKS.md).
+  for (var t0 = 0u; t0 < p.steps; t0 += 2u) {
+    {
+      let t = t0;
+      let giNow = gi;
+      if (t + 1u < p.steps) { loadGi(t + 1u, lid.x, &row, &gi); }
+      if (lid.x < H) {
+        ${MATVEC0}
+        finishStep(t, lid.x, 0u, ROWS * HV, bh, array(r0, r1, r2, r3, r4, r5, r6, r7),
+          array(z0, z1, z2, z3, z4, z5, z6, z7), array(n0, n1, n2, n3, n4, n5, n6, n7), giNow, row, valid);
+      }
+      workgroupBarrier();
+    }
+    if (t0 + 1u < p.steps) {
+      let t = t0 + 1u;
+      let giNow = gi;
+      if (t + 1u < p.steps) { loadGi(t + 1u, lid.x, &row, &gi); }
+      if (lid.x < H) {
+        ${MATVEC1}
+        finishStep(t, lid.x, ROWS * HV, 0u, bh, array(r0, r1, r2, r3, r4, r5, r6, r7),
+          array(z0, z1, z2, z3, z4, z5, z6, z7), array(n0, n1, n2, n3, n4, n5, n6, n7), giNow, row, valid);
+      }
+      workgroupBarrier();
+    }
+  }
+  cur = p.steps % 2u; // the half the last step wrote
+#else
   for (var t = 0u; t < p.steps; t++) {
     let hc = cur * ROWS * HV;
     let hx = (1u - cur) * ROWS * HV;
@@ -220,6 +283,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
     cur = 1u - cur;
   }
+#endif
 
 #if ${HAS_HN}
   for (var m = 0u; m < UNITS; m++) {

@@ -21,6 +21,7 @@ test('parseForcedVariants: the forcible keys and values, nothing else', () => {
     'gru.tiles=8',
     'gru.backward-units=3',
     'gru.backward-units=',
+    'gru.unroll=yes',
     'reduce.splits=0',
     'reduce.splits=65',
     'reduce.splits=2.5',
@@ -46,6 +47,6 @@ test('METARNN_VARIANTS reaches the device (doctor lists it) and a bad one is ref
   expect(bad.code).not.toBe(0);
   expect(bad.stderr.trim().split('\n')).toEqual([
     "metarnn: METARNN_VARIANTS: 'linear.vec4=fast' is not a variant this build can force " +
-      '(allowed: linear.vec4=on|off, linear.blocked=on|off, reduce.splits=1..64, gru.backward-units=1|2|4)',
+      '(allowed: linear.vec4=on|off, linear.blocked=on|off, reduce.splits=1..64, gru.backward-units=1|2|4, gru.unroll=on|off)',
   ]);
 });

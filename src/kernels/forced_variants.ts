@@ -6,10 +6,12 @@ import { InputError } from '../runtime/errors';
  * figures) or to step around a driver's bug — with `METARNN_VARIANTS=key=value,…` in the CLI's environment
  * (passed to the pages as `?variants=`). Each key is the one its wrapper reads from `variants.chosen`:
  * - `linear.vec4`: `on` | `off` — vec4 rows in linear_forward, linear_backward_input and
- *   linear_backward_weight where aligned (useVec4; backward-weight only when its reduction is not split);
+ *   linear_backward_weight where aligned (useVec4; backward-weight only when its reduction is not split), and
+ *   linear_forward's vec4 stores where Y is aligned;
  * - `linear.blocked`: `on` | `off` — linear_forward's blocked kernel (useBlockedLinear);
  * - `reduce.splits`: a count ≥ 1 — the split reductions' chunks (splitCount);
- * - `gru.backward-units`: `1` | `2` | `4` — hidden units per thread in gru_backward (gru_tuning.ts).
+ * - `gru.backward-units`: `1` | `2` | `4` — hidden units per thread asked of gru_backward (gru_tuning.ts);
+ * - `gru.unroll`: `on` | `off` — gru_forward's generated straight-line steps where they apply (useUnrolledGru).
  * The GRU's other tiles have their own probe and cache (gru_probe.ts) and are not forced here.
  */
 const FORCIBLE: Record<string, (v: string) => boolean> = {
@@ -17,8 +19,10 @@ const FORCIBLE: Record<string, (v: string) => boolean> = {
   'linear.blocked': (v) => v === 'on' || v === 'off',
   'reduce.splits': (v) => /^[1-9][0-9]*$/.test(v) && Number(v) <= 64,
   'gru.backward-units': (v) => v === '1' || v === '2' || v === '4',
+  'gru.unroll': (v) => v === 'on' || v === 'off',
 };
-const ALLOWED = 'linear.vec4=on|off, linear.blocked=on|off, reduce.splits=1..64, gru.backward-units=1|2|4';
+const ALLOWED =
+  'linear.vec4=on|off, linear.blocked=on|off, reduce.splits=1..64, gru.backward-units=1|2|4, gru.unroll=on|off';
 
 /** Parses `key=value,…` (empty or absent: nothing forced); a bad entry is an InputError naming it. */
 export function parseForcedVariants(spec: string | null | undefined): Map<string, string> {

@@ -5,6 +5,7 @@ import common from '../../shaders/gru_rows.wgsl?raw';
 import body from '../../shaders/gru_forward.wgsl?raw';
 import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { linearForward } from './linear_forward';
+import { softwareAdapter } from './linear_tile';
 import type { RowLayout } from './linear_tile';
 import { gruTiles, gruWeights } from './gru_tuning';
 import type { KernelVariants } from '../runtime/recorder';
@@ -112,6 +113,8 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
   const { batch: B, steps: T } = run;
   const layout = gruParamLayout(shape);
   const geo = gruGeometry(H, rowsPerGroup, rec);
+  const wreg = gruWeights(rec.variants, geo.weightVec4s) === 'private';
+  const unroll = useUnrolledGru(rec.variants, geo.units, wreg, H);
   for (let l = 0; l < L; l++) {
     const lo = layout.layers[l];
     const x = l === 0 ? t.x : t.hs;
@@ -137,7 +140,10 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
       defines: {
         ...geo.defines,
         HBUF: 2 * geo.rows * Math.ceil(H / 4),
-        WREG: gruWeights(rec.variants, geo.weightVec4s) === 'private',
+        WREG: wreg,
+        UNROLL: unroll,
+        MATVEC0: unroll ? unrolledMatvec(geo.rows, Math.ceil(H / 4), 0, Boolean(t.h0)) : '',
+        MATVEC1: unroll ? unrolledMatvec(geo.rows, Math.ceil(H / 4), 1, Boolean(t.h0)) : '',
         HAS_H0: Boolean(t.h0),
         HAS_HN: Boolean(t.hN),
       },
@@ -157,4 +163,49 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
       workgroups: [Math.ceil(rowsPerGroup / geo.rows), G],
     });
   }
+}
+
+/** The largest hidden size whose step gru_forward unrolls (16 vec4s of h: 384 dot products a step at 8 rows). */
+export const GRU_UNROLL_MAX_HIDDEN = 64;
+
+/**
+ * Whether gru_forward runs its steps as generated straight-line code (UNROLL in shaders/gru_forward.wgsl): on
+ * the software adapter, with one unit per thread and W_hh in private memory, up to GRU_UNROLL_MAX_HIDDEN.
+ * `variants.chosen` 'gru.unroll' forces it ('on', where those hold) or not ('off').
+ */
+export function useUnrolledGru(
+  variants: KernelVariants,
+  units: number,
+  wreg: boolean,
+  hidden: number,
+): boolean {
+  const forced = variants.chosen.get('gru.unroll');
+  if (forced === 'off' || units !== 1 || !wreg || hidden > GRU_UNROLL_MAX_HIDDEN) return false;
+  return forced === 'on' || softwareAdapter(variants);
+}
+
+/**
+ * UNROLL's sums for one step reading half `phase` of h (gru_forward.wgsl): r0..r7, z0..z7, n0..n7 declared
+ * (rows past `rows` stay 0), then for every vec4 kk of h and every row i, W_h{r,z,n}[j, 4kk..4kk+3] · h_i —
+ * with constant indices into the thread's private copy of W_hh (wreg) and into hbuf. Without h0 the first
+ * step's h is 0 and its sums are skipped, as in the loop.
+ */
+export function unrolledMatvec(rows: number, hv: number, phase: 0 | 1, hasH0: boolean): string {
+  const lines: string[] = [];
+  for (let i = 0; i < 8; i++) lines.push(`var r${i} = 0.0;`, `var z${i} = 0.0;`, `var n${i} = 0.0;`);
+  lines.push(hasH0 ? 'if (true) {' : 'if (t > 0u) {');
+  for (let kk = 0; kk < hv; kk++) {
+    lines.push(
+      `let a${kk} = wreg[${kk}u];`,
+      `let b${kk} = wreg[${hv + kk}u];`,
+      `let c${kk} = wreg[${2 * hv + kk}u];`,
+    );
+    for (let i = 0; i < rows; i++) {
+      const h = `h${kk}_${i}`;
+      lines.push(`let ${h} = hbuf[${(phase * rows + i) * hv + kk}u];`);
+      lines.push(`r${i} += dot(a${kk}, ${h});`, `z${i} += dot(b${kk}, ${h});`, `n${i} += dot(c${kk}, ${h});`);
+    }
+  }
+  lines.push('}');
+  return lines.join('\n');
 }

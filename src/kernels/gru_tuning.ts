@@ -82,7 +82,7 @@ export function gruWeights(variants: KernelVariants, vec4PerThread: number): Gru
  */
 export function setGruTiles(gpu: Gpu, tiles: Partial<GruTiles> | null): void {
   if (tiles === null) return void gpu.variants.chosen.delete(KEY);
-  const next = { ...gruTiles(gpu.variants), ...tiles };
+  const next = { ...chosenTiles(gpu.variants), ...tiles }; // not METARNN_VARIANTS' override: it stays apart
   if (tiles.units !== undefined && tiles.backwardUnits === undefined) delete next.backwardUnits;
   gpu.variants.chosen.set(KEY, JSON.stringify(next));
 }
