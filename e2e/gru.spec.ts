@@ -157,9 +157,9 @@ for (const { c, w } of variants) {
     expectClose(got.dx, bwd.dx, `dx (seed ${seed})`);
     if (!c.bare) expectClose(got.dh0, bwd.dh0, `dh0 (seed ${seed})`);
     expect(got.used, 'the tiles the kernels ran').toEqual(w);
-    // gru_forward's steps run unrolled with one unit per thread, W_hh private, H ≤ 64 (gruGeometry's units).
+    // gru_forward's steps run unrolled with one unit per thread, W_hh private, H ≤ 64 (gruGeometry's units), T > 1.
     const units = Math.ceil(c.H / Math.min(256, Math.ceil(c.H / 32) * (32 / w.units)));
-    const unroll = units === 1 && w.weights === 'private' && c.H <= 64;
+    const unroll = units === 1 && w.weights === 'private' && c.H <= 64 && c.T > 1;
     expect(got.unrolled, 'gru_forward unrolled, per layer').toEqual(new Array<boolean>(c.L).fill(unroll));
     // gru_backward pairs units when its geometry gives 2 per thread (backwardUnits, else units).
     const bwd2 =

@@ -114,7 +114,8 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
   const layout = gruParamLayout(shape);
   const geo = gruGeometry(H, rowsPerGroup, rec);
   const wreg = gruWeights(rec.variants, geo.weightVec4s) === 'private';
-  const unroll = useUnrolledGru(rec.variants, geo.units, wreg, H);
+  // A single step gains nothing (without h0 its sums are skipped) and measured slower so: MAML's one-step cells.
+  const unroll = T > 1 && useUnrolledGru(rec.variants, geo.units, wreg, H);
   for (let l = 0; l < L; l++) {
     const lo = layout.layers[l];
     const x = l === 0 ? t.x : t.hs;
