@@ -36,7 +36,8 @@ const KEY = 'gru.tiles';
 
 /**
  * Measured on the software adapter (B 32, T 50, H 64): 8 rows 1.3× faster than 4 and 2× faster than 1;
- * private weights ~5% faster than storage; gru_backward with 2 units per thread 1.4× faster than with 1. GPUs start from one row per workgroup until a probe says better.
+ * private weights ~5% faster than storage; gru_backward with 2 units per thread 1.4× faster than with 1.
+ * GPUs start from one row per workgroup until a probe says better.
  */
 export function defaultGruTiles(adapter: KernelVariants['adapter']): GruTiles {
   const software = adapter !== null && (adapter.isFallbackAdapter || adapter.architecture === 'swiftshader');
