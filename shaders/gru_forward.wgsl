@@ -51,11 +51,10 @@ fn loadGi(t: u32, lx: u32, row: ptr<function, array<u32, ROWS>>, gi: ptr<functio
 }
 
 
-#if ${UNROLL}
-// UNROLL's end of a step for unit j (one per thread) and every row: gates, new state into half hx of hbuf (h read
+// The end of a step for unit j (the thread's m-th) and every row: gates, new state into half hx of hbuf (h read
 // from half hc), and what backward needs; ar, az, an are the recurrent sums W_h* h of each row, before b_hh (at bh).
 fn finishStep(
-  t: u32, j: u32, hc: u32, hx: u32, bh: u32, ar: array<f32, 8>, az: array<f32, 8>, an: array<f32, 8>,
+  t: u32, j: u32, m: u32, hc: u32, hx: u32, bh: u32, ar: array<f32, 8>, az: array<f32, 8>, an: array<f32, 8>,
   giNow: array<vec3<f32>, UNITS * ROWS>, row: array<u32, ROWS>, valid: array<bool, ROWS>,
 ) {
   let br = params[bh + j];
@@ -63,11 +62,13 @@ fn finishStep(
   let bn = params[bh + 2u * H + j];
   for (var i = 0u; i < ROWS; i++) {
     let s = p.gatesOffset + (row[i] * p.steps + t) * 4u * H;
-    let x = giNow[i];
+    let x = giNow[m * ROWS + i];
     let r = sigmoid(x.x + ar[i] + br);
     let z = sigmoid(x.y + az[i] + bz);
     let hnv = an[i] + bn;
-    let n = tanh(clamp(x.z + r * hnv, -15.0, 15.0)); // as in main
+    // tanh overflows to NaN for large arguments on some adapters (SwiftShader: |a| ≳ 90); tanh(±15) is
+    // already ±1 in f32, so clamping changes no finite result.
+    let n = tanh(clamp(x.z + r * hnv, -15.0, 15.0));
     let hp = hbuf[hc + i * HV + j / 4u][j % 4u];
     let hnew = (1.0 - z) * n + z * hp;
     hbuf[hx + i * HV + j / 4u][j % 4u] = hnew;
@@ -80,7 +81,6 @@ fn finishStep(
     }
   }
 }
-#endif
 
 // The recurrence keeps one named sum per row: gruGeometry never gives more than 8 rows.
 const_assert ROWS <= 8u;
@@ -135,7 +135,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       if (t + 1u < p.steps) { loadGi(t + 1u, lid.x, &row, &gi); }
       if (lid.x < H) {
         ${MATVEC0}
-        finishStep(t, lid.x, 0u, ROWS * HV, bh, array(r0, r1, r2, r3, r4, r5, r6, r7),
+        finishStep(t, lid.x, 0u, 0u, ROWS * HV, bh, array(r0, r1, r2, r3, r4, r5, r6, r7),
           array(z0, z1, z2, z3, z4, z5, z6, z7), array(n0, n1, n2, n3, n4, n5, n6, n7), giNow, row, valid);
       }
       workgroupBarrier();
@@ -146,7 +146,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       if (t + 1u < p.steps) { loadGi(t + 1u, lid.x, &row, &gi); }
       if (lid.x < H) {
         ${MATVEC1}
-        finishStep(t, lid.x, ROWS * HV, 0u, bh, array(r0, r1, r2, r3, r4, r5, r6, r7),
+        finishStep(t, lid.x, 0u, ROWS * HV, 0u, bh, array(r0, r1, r2, r3, r4, r5, r6, r7),
           array(z0, z1, z2, z3, z4, z5, z6, z7), array(n0, n1, n2, n3, n4, n5, n6, n7), giNow, row, valid);
       }
       workgroupBarrier();
@@ -251,33 +251,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             n7 += dot(c, hv7);
           }
         }
-        let ar = array<f32, 8>(r0, r1, r2, r3, r4, r5, r6, r7);
-        let az = array<f32, 8>(z0, z1, z2, z3, z4, z5, z6, z7);
-        let an = array<f32, 8>(n0, n1, n2, n3, n4, n5, n6, n7);
-        let br = params[bh + j];
-        let bz = params[bh + H + j];
-        let bn = params[bh + 2u * H + j];
-        for (var i = 0u; i < ROWS; i++) {
-          let q = row[i] * p.steps + t; // (b, t) row of gates
-          let s = p.gatesOffset + q * 4u * H;
-          let x = giNow[m * ROWS + i];
-          let r = sigmoid(x.x + ar[i] + br);
-          let z = sigmoid(x.y + az[i] + bz);
-          let hnv = an[i] + bn;
-          // tanh overflows to NaN for large arguments on some adapters (SwiftShader: |a| ≳ 90); tanh(±15) is
-          // already ±1 in f32, so clamping changes no finite result.
-          let n = tanh(clamp(x.z + r * hnv, -15.0, 15.0));
-          let hp = hbuf[hc + i * HV + j / 4u][j % 4u];
-          let hnew = (1.0 - z) * n + z * hp;
-          hbuf[hx + i * HV + j / 4u][j % 4u] = hnew;
-          if (valid[i]) {
-            hs[p.hsOffset + (row[i] * (p.steps + 1u) + t + 1u) * H + j] = hnew;
-            gates[s + j] = r;
-            gates[s + H + j] = z;
-            gates[s + 2u * H + j] = n;
-            gates[s + 3u * H + j] = hnv;
-          }
-        }
+        finishStep(t, j, m, hc, hx, bh, array(r0, r1, r2, r3, r4, r5, r6, r7),
+          array(z0, z1, z2, z3, z4, z5, z6, z7), array(n0, n1, n2, n3, n4, n5, n6, n7), giNow, row, valid);
       }
     }
     workgroupBarrier();
