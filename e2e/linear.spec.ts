@@ -370,6 +370,8 @@ for (const c of vec4Cases) {
           const tdw = tgrad.view(0, [nW, s.outF, s.inF]);
           const tdb = c.bias ? tgrad.view(nW * s.outF * s.inF, [nW, s.outF]) : null;
           g.variants.chosen.set('linear.vec4', mode);
+          // The tiles' VEC4 path, not the broadcast kernel that aligned forwards take by default here.
+          g.variants.chosen.set('linear.broadcast', 'off');
           if (c.fold) g.variants.chosen.set('linear.fold', '2');
           try {
             let defines: Record<string, unknown>[] = [];
@@ -408,6 +410,7 @@ for (const c of vec4Cases) {
             };
           } finally {
             g.variants.chosen.delete('linear.vec4');
+            g.variants.chosen.delete('linear.broadcast');
             g.variants.chosen.delete('linear.fold');
           }
         },

@@ -9,6 +9,7 @@ import { InputError } from '../runtime/errors';
  *   linear_backward_weight where aligned (useVec4; backward-weight only when its reduction is not split), and
  *   linear_forward's vec4 stores where Y is aligned;
  * - `linear.blocked`: `on` | `off` — linear_forward's blocked kernel (useBlockedLinear);
+ * - `linear.broadcast`: `on` | `off` — linear_forward's broadcast kernel (useBroadcastLinear);
  * - `reduce.splits`: a count ≥ 1 — the split reductions' chunks (splitCount);
  * - `gru.backward-units`: `1` | `2` | `4` — hidden units per thread asked of gru_backward (gru_tuning.ts);
  * - `gru.unroll`: `on` | `off` — gru_forward's generated straight-line steps where they apply (useUnrolledGru).
@@ -17,12 +18,13 @@ import { InputError } from '../runtime/errors';
 const FORCIBLE: Record<string, (v: string) => boolean> = {
   'linear.vec4': (v) => v === 'on' || v === 'off',
   'linear.blocked': (v) => v === 'on' || v === 'off',
+  'linear.broadcast': (v) => v === 'on' || v === 'off',
   'reduce.splits': (v) => /^[1-9][0-9]*$/.test(v) && Number(v) <= 64,
   'gru.backward-units': (v) => v === '1' || v === '2' || v === '4',
   'gru.unroll': (v) => v === 'on' || v === 'off',
 };
 const ALLOWED =
-  'linear.vec4=on|off, linear.blocked=on|off, reduce.splits=1..64, gru.backward-units=1|2|4, gru.unroll=on|off';
+  'linear.vec4=on|off, linear.blocked=on|off, linear.broadcast=on|off, reduce.splits=1..64, gru.backward-units=1|2|4, gru.unroll=on|off';
 
 /** Parses `key=value,…` (empty or absent: nothing forced); a bad entry is an InputError naming it. */
 export function parseForcedVariants(spec: string | null | undefined): Map<string, string> {

@@ -10,6 +10,7 @@ import {
   type LinearShape,
 } from './linear_tile';
 import { linearForwardBlocked, useBlockedLinear } from './linear_forward_blocked';
+import { broadcastAligned, linearForwardBroadcast, useBroadcastLinear } from './linear_forward_broadcast';
 
 // The shapes and row layouts of the linear kernels live in linear_tile.ts; modules outside src/kernels import
 // them from here, next to linearForward.
@@ -21,7 +22,8 @@ const source = `${common}\n${body}`;
 /**
  * y[q, :] = x[q, :] · W[g]ᵀ + b[g] for every row q of every group g (see shaders/linear_forward.wgsl); with
  * `accumulate`, y[q, :] += that instead. Large problems on GPUs take the blocked kernel
- * (linear_forward_blocked.ts), with the same result.
+ * (linear_forward_blocked.ts) and the software adapter's small shared dimensions the broadcast kernel
+ * (linear_forward_broadcast.ts), with the same result.
  */
 export function linearForward(
   rec: Recorder,
@@ -30,6 +32,10 @@ export function linearForward(
 ): void {
   if (useBlockedLinear(rec.variants, s)) {
     linearForwardBlocked(rec, s, t);
+    return;
+  }
+  if (useBroadcastLinear(rec.variants, s, broadcastAligned(s, t))) {
+    linearForwardBroadcast(rec, s, t);
     return;
   }
   // VEC4 reads X's and W's rows along inF as vec4s.

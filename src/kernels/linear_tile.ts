@@ -129,7 +129,7 @@ export function dispatchLinear(
     /** Side of each invocation's square tile (default 4). */
     side?: number;
     splits?: number;
-    workgroups?: [number, number];
+    workgroups?: [number, number] | [number, number, number];
     fold?: boolean;
   },
 ): void {

@@ -1,0 +1,109 @@
+import { linearForwardRef } from '../src/reference/linear';
+import { rng, uniform } from '../src/layout/random';
+import { expect, expectClose, test } from './fixtures';
+
+// The software adapter's broadcast kernel (shaders/linear_forward_broadcast.wgsl, useBroadcastLinear) against
+// float64: X rows strided (blocks of 5 rows, `gap` poisoned floats after each) at an offset, W at an offset,
+// Y written at `yOffset` in rows of `yRow` floats (the poison between rows must stay), per-task and shared
+// weights, bias or none, overwrite or accumulate; rows that are not a multiple of the 4-row block, several
+// row chunks per group, outputs past one workgroup's 256 (a second, mostly idle block), inF from 4 to the
+// unrolled maximum 64. `take` is whether linearForward takes the kernel when it is forced on: not past
+// inF 64, not for fewer than 16 outputs, not where a row starts off a multiple of 4 floats.
+const cases = [
+  {
+    s: { groups: 2, rowsPerGroup: 13, inF: 12, outF: 20 },
+    ...{ xOffset: 4, gap: 4, wOffset: 8, yOffset: 4, yRow: 24, bias: true, accumulate: false, take: true },
+  },
+  {
+    s: { groups: 3, rowsPerGroup: 50, inF: 64, outF: 264, sharedWeights: true },
+    ...{ xOffset: 0, gap: 0, wOffset: 0, yOffset: 0, yRow: 264, bias: false, accumulate: true, take: true },
+  },
+  {
+    s: { groups: 1, rowsPerGroup: 103, inF: 4, outF: 16 },
+    ...{ xOffset: 8, gap: 8, wOffset: 4, yOffset: 0, yRow: 20, bias: true, accumulate: true, take: true },
+  },
+  {
+    s: { groups: 1, rowsPerGroup: 9, inF: 68, outF: 16 },
+    ...{ xOffset: 0, gap: 0, wOffset: 0, yOffset: 0, yRow: 16, bias: true, accumulate: false, take: false },
+  },
+  {
+    s: { groups: 2, rowsPerGroup: 6, inF: 8, outF: 32 },
+    ...{ xOffset: 2, gap: 0, wOffset: 0, yOffset: 0, yRow: 32, bias: true, accumulate: false, take: false },
+  },
+  {
+    s: { groups: 2, rowsPerGroup: 6, inF: 8, outF: 12 },
+    ...{ xOffset: 0, gap: 0, wOffset: 0, yOffset: 0, yRow: 12, bias: false, accumulate: false, take: false },
+  },
+];
+
+for (const c of cases) {
+  for (const mode of ['on', 'default', 'off']) {
+    if (mode === 'default' && !c.take) continue;
+    test(`linear_forward_broadcast (${mode}) against float64 ${JSON.stringify(c)}`, async ({ gpu }) => {
+      const { s } = c;
+      const seed = Date.now() & 0xffffff;
+      test.info().annotations.push({ type: 'seed', description: String(seed) });
+      const rand = rng(seed);
+      const nW = s.sharedWeights ? 1 : s.groups;
+      const rows = s.groups * s.rowsPerGroup;
+      const x = uniform(rand, rows * s.inF);
+      const w = uniform(rand, nW * s.outF * s.inF);
+      const b = uniform(rand, nW * s.outF);
+      const y0 = uniform(rand, rows * s.outF);
+      const padded = (offset: number, n: number) =>
+        new Array<number>(Math.ceil((offset + n) / 4) * 4).fill(1e6);
+      const block = 5;
+      const xRows = { block, blockStride: block * s.inF + c.gap, rowStride: s.inF };
+      const xBuf = padded(c.xOffset, Math.ceil(rows / block) * xRows.blockStride);
+      for (let q = 0; q < rows; q++) {
+        const at = c.xOffset + Math.floor(q / block) * xRows.blockStride + (q % block) * s.inF;
+        for (let i = 0; i < s.inF; i++) xBuf[at + i] = x[q * s.inF + i];
+      }
+      const wBuf = padded(c.wOffset, w.length);
+      w.forEach((v, i) => (wBuf[c.wOffset + i] = v));
+      const yBuf = padded(c.yOffset, rows * c.yRow);
+      if (c.accumulate)
+        for (let q = 0; q < rows; q++)
+          for (let o = 0; o < s.outF; o++) yBuf[c.yOffset + q * c.yRow + o] = y0[q * s.outF + o];
+      const out = await gpu.evaluate(
+        async ({ c, mode, xBuf, xRows, wBuf, b, yBuf, nW }) => {
+          const h = window.harness;
+          const g = await h.gpu();
+          const { s } = c;
+          const view = async (data: number[], offset: number) =>
+            (await h.tensor([data.length], data)).view(offset, [data.length - offset]);
+          const tx = await view(xBuf, c.xOffset);
+          const tw = (await view(wBuf, c.wOffset)).view(0, [nW, s.outF, s.inF]);
+          const tb = c.bias ? await h.tensor([nW, s.outF], b) : null;
+          const ty = await view(yBuf, c.yOffset);
+          if (mode !== 'default') g.variants.chosen.set('linear.broadcast', mode);
+          try {
+            let kernels: string[] = [];
+            await h.run((rec) => {
+              h.lib.linearForward(rec, s, {
+                ...{ x: tx, xRows, w: tw, b: tb, y: ty },
+                ...{ yLayout: { rowStride: c.yRow }, accumulate: c.accumulate },
+              });
+              kernels = rec.kernels;
+            });
+            return { y: await h.read(ty), kernels };
+          } finally {
+            g.variants.chosen.delete('linear.broadcast');
+          }
+        },
+        { c, mode, xBuf, xRows, wBuf, b, yBuf, nW },
+      );
+      const want = mode !== 'off' && c.take ? 'linear_forward_broadcast' : 'linear_forward';
+      expect(out.kernels, 'the kernel linearForward took').toEqual([want]);
+      const ref = linearForwardRef(s, x, w, c.bias ? b : undefined);
+      const got: number[] = [];
+      for (let q = 0; q < rows; q++) for (let o = 0; o < s.outF; o++) got.push(out.y[q * c.yRow + o]);
+      expectClose(got, c.accumulate ? Array.from(ref, (v, i) => v + y0[i]) : ref, 'y');
+      const gaps = out.y.filter((_, i) => i % c.yRow >= s.outF || i >= rows * c.yRow);
+      expect(
+        gaps.every((v) => v === 1e6),
+        'Y between and after its rows untouched',
+      ).toBe(true);
+    });
+  }
+}
