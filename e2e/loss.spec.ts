@@ -3,8 +3,9 @@ import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
 
 // Inputs and outputs sit PAD elements into their buffers, so that every element offset is exercised and a
-// write outside a view shows up as a changed (no longer NaN) padding element.
-const PAD = 3;
+// write outside a view shows up as a changed (no longer NaN) padding element (an mse case may set its own).
+const PAD_DEFAULT = 3;
+const PAD = PAD_DEFAULT;
 
 /** Central difference of f at x[i] in float64; with h = 1e-6 its error is far below float32 rounding. */
 function centralDiff(f: (x: number[]) => number, x: number[], i: number, h = 1e-6): number {
@@ -42,8 +43,8 @@ function checkGradientByFd(
   );
 }
 
-function expectPaddingUntouched(buffer: number[], what: string) {
-  expect(buffer.slice(0, PAD).every(Number.isNaN), `${what}: elements before the view were written`).toBe(
+function expectPaddingUntouched(buffer: number[], pad: number, what: string) {
+  expect(buffer.slice(0, pad).every(Number.isNaN), `${what}: elements before the view were written`).toBe(
     true,
   );
 }
@@ -62,6 +63,13 @@ const mseCases = [
   // chunks into partial sums, then their sum per group, 2 dispatches per loss.
   { groups: 2, rowsPerGroup: 70, features: 3, splits: 5 },
   { groups: 4, rowsPerGroup: 6, features: 5, scale: 0.25, steps: 3, splits: 3 },
+  // VEC4 (the software adapter where features and every offset are multiples of 4: `pad` floats before each
+  // view), plain and read as a GRU's output; a single group of ≥ 4,096 elements, which the software adapter
+  // splits over 2 workgroups (2 more dispatches), with and without VEC4.
+  { groups: 2, rowsPerGroup: 9, features: 8, pad: 4, vec4: true },
+  { groups: 3, rowsPerGroup: 5, features: 12, scale: 0.5, steps: 5, pad: 4, vec4: true },
+  { groups: 1, rowsPerGroup: 300, features: 16, pad: 8, vec4: true, softwareSplit: true },
+  { groups: 1, rowsPerGroup: 300, features: 15, pad: 8, softwareSplit: true },
 ];
 
 for (const c of mseCases) {
@@ -69,36 +77,38 @@ for (const c of mseCases) {
     const seed = Date.now() & 0xffff;
     const what = `mse (seed ${seed})`;
     const rand = rng(seed);
+    const pad = c.pad ?? PAD_DEFAULT;
     const s = { groups: c.groups, rowsPerGroup: c.rowsPerGroup, features: c.features };
     const F = c.features;
     const rows = c.groups * c.rowsPerGroup;
     const scale = c.scale ?? 1;
     const T = c.steps ?? rows;
     const predRows = c.steps ? { block: T, blockStride: (T + 1) * F, rowStride: F } : undefined;
-    const predBuffer = uniform(rand, PAD + (rows / T) * (T + (c.steps ? 1 : 0)) * F);
-    const predOffset = PAD + (c.steps ? F : 0);
+    const predBuffer = uniform(rand, pad + (rows / T) * (T + (c.steps ? 1 : 0)) * F);
+    const predOffset = pad + (c.steps ? F : 0);
     const pred: number[] = [];
     for (let q = 0; q < rows; q++) {
       const at = predOffset + Math.floor(q / T) * (predRows?.blockStride ?? 0) + (q % T) * F;
       pred.push(...predBuffer.slice(at, at + F));
     }
-    const target = uniform(rand, PAD + rows * F);
+    const target = uniform(rand, pad + rows * F);
 
     const out = await gpu.evaluate(
-      async ({ s, predBuffer, predOffset, predRows, target, rows, scale, PAD, splits }) => {
+      async ({ s, predBuffer, predOffset, predRows, target, rows, scale, pad, splits }) => {
         const h = window.harness;
         const g = await h.gpu();
         const n = rows * s.features;
         const tPred = (await h.tensor([predBuffer.length], predBuffer)).view(predOffset, [rows, s.features]);
-        const tTarget = (await h.tensor([PAD + n], target)).view(PAD, [rows, s.features]);
+        const tTarget = (await h.tensor([pad + n], target)).view(pad, [rows, s.features]);
         const [lossBuf, gradBuf, lossOnlyBuf] = await Promise.all([
-          h.tensor([PAD + s.groups]),
-          h.tensor([PAD + n]),
-          h.tensor([PAD + s.groups]),
+          h.tensor([pad + s.groups]),
+          h.tensor([pad + n]),
+          h.tensor([pad + s.groups]),
         ]);
-        const loss = lossBuf.view(PAD, [s.groups]);
-        const grad = gradBuf.view(PAD, [rows, s.features]);
+        const loss = lossBuf.view(pad, [s.groups]);
+        const grad = gradBuf.view(pad, [rows, s.features]);
         if (splits) g.variants.chosen.set('reduce.splits', String(splits));
+        let vec4: unknown[] = [];
         const dispatches = await h
           .run((rec) => {
             h.lib.mseLoss(rec, s, { pred: tPred, predRows, target: tTarget, loss, grad }, scale);
@@ -106,33 +116,39 @@ for (const c of mseCases) {
               pred: tPred,
               predRows,
               target: tTarget,
-              loss: lossOnlyBuf.view(PAD, [s.groups]),
+              loss: lossOnlyBuf.view(pad, [s.groups]),
             });
+            vec4 = rec.defines.map((d) => d.VEC4);
           })
           .finally(() => g.variants.chosen.delete('reduce.splits'));
         return {
           dispatches,
+          vec4,
           loss: await h.read(lossBuf),
           grad: await h.read(gradBuf),
           lossOnly: await h.read(lossOnlyBuf),
         };
       },
-      { s, predBuffer, predOffset, predRows, target, rows, scale, PAD, splits: c.splits ?? 0 },
+      { s, predBuffer, predOffset, predRows, target, rows, scale, pad, splits: c.splits ?? 0 },
     );
 
-    expect(out.dispatches).toBe(c.splits ? 4 : 2);
-    const tgt = target.slice(PAD);
+    expect(out.dispatches).toBe(c.splits || c.softwareSplit ? 4 : 2);
+    expect(
+      out.vec4.every((v) => v === Boolean(c.vec4)),
+      'VEC4 taken where aligned',
+    ).toBe(true);
+    const tgt = target.slice(pad);
     const ref = mseLossRef(s, pred, tgt, scale);
-    expectPaddingUntouched(out.loss, `${what} loss`);
-    expectPaddingUntouched(out.grad, `${what} grad`);
-    expectClose(out.loss.slice(PAD), ref.loss, `${what} loss`);
-    expectClose(out.lossOnly.slice(PAD), ref.loss, `${what} loss without grad`);
-    expectClose(out.grad.slice(PAD), ref.grad, `${what} grad`);
+    expectPaddingUntouched(out.loss, pad, `${what} loss`);
+    expectPaddingUntouched(out.grad, pad, `${what} grad`);
+    expectClose(out.loss.slice(pad), ref.loss, `${what} loss`);
+    expectClose(out.lossOnly.slice(pad), ref.loss, `${what} loss without grad`);
+    expectClose(out.grad.slice(pad), ref.grad, `${what} grad`);
     checkGradientByFd(
       (x) => mseLossRef(s, x, tgt).loss,
       pred,
       ref.grad,
-      out.grad.slice(PAD),
+      out.grad.slice(pad),
       scale,
       rand,
       what,
@@ -223,7 +239,7 @@ for (const c of ceCases) {
     );
 
     const ref = softmaxCrossEntropyRef(s, logits, labels, scale);
-    for (const k of ['loss', 'grad', 'correct'] as const) expectPaddingUntouched(out[k], `${what} ${k}`);
+    for (const k of ['loss', 'grad', 'correct'] as const) expectPaddingUntouched(out[k], PAD, `${what} ${k}`);
     expectClose(out.loss.slice(PAD), ref.loss, `${what} loss`);
     expectClose(out.lossOnly.slice(PAD), ref.loss, `${what} loss without grad`);
     expectClose(out.grad.slice(PAD), ref.grad, `${what} grad`);

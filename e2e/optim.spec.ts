@@ -61,6 +61,8 @@ async function replaySteps(
     lrs: number[];
     norm: boolean;
     momentum: boolean;
+    /** Floats before each tensor (default PAD). */
+    pad?: number;
   },
 ) {
   return page.evaluate(
@@ -87,6 +89,7 @@ async function replaySteps(
           hyper: tHyper,
           momentum: momentum ? state.buf : null,
         });
+      const vec4 = rec.defines.map((d) => d.VEC4);
       const program = await rec.finish();
       const trace: { params: number[]; m: number[]; v: number[]; buf: number[]; hyper: number[] }[] = [];
       for (let k = 0; k < grads.length; k++) {
@@ -107,9 +110,9 @@ async function replaySteps(
       }
       program.destroy();
       g.throwIfErrors();
-      return { trace, skipped: (await h.read(tHyper))[lib.OPTIM_SLOT.skipped] };
+      return { trace, skipped: (await h.read(tHyper))[lib.OPTIM_SLOT.skipped], vec4 };
     },
-    { ...args, PAD },
+    { ...args, PAD: args.pad ?? PAD },
   );
 }
 
@@ -130,10 +133,13 @@ function expectSkipsUntouched(c: OptimCase, trace: { params: number[] }[], what:
   }
 }
 
-const adamCases: (OptimCase & { beta1?: number; beta2?: number; weightDecay?: number })[] = [
+// `pad` 4 with n a multiple of 4: the software adapter's VEC4 step (adamStep), which the test checks it took.
+const adamCases: (OptimCase & { beta1?: number; beta2?: number; weightDecay?: number; pad?: number })[] = [
   { name: 'Adam without gradNorm', n: 1, steps: 4, norm: false, lr: () => 0.01 },
+  { name: 'Adam, vec4s, n not a multiple of 4', n: 301, steps: 3, norm: true, lr: () => 0.01, pad: 4 },
   {
     name: 'AdamW, lr changed by the host',
+    pad: 4,
     n: 300,
     steps: 5,
     norm: true,
@@ -143,6 +149,7 @@ const adamCases: (OptimCase & { beta1?: number; beta2?: number; weightDecay?: nu
   { name: 'Adam clipped', n: 1000, steps: 5, norm: true, beta1: 0.8, beta2: 0.99, clip: 0.5, lr: () => 0.01 },
   {
     name: 'Adam non-finite skip',
+    pad: 4,
     n: 600,
     steps: 6,
     norm: true,
@@ -186,7 +193,9 @@ for (const c of adamCases) {
       lrs,
       norm: c.norm,
       momentum: false,
+      pad: c.pad,
     });
+    expect(out.vec4.at(-1), 'VEC4 taken').toBe(c.pad === 4 && c.n % 4 === 0);
 
     const st = { params: Float64Array.from(params), m: new Float64Array(c.n), v: new Float64Array(c.n) };
     const counts = { skipped: 0, inARow: 0 };

@@ -13,10 +13,17 @@
 struct Params { n: u32, paramsOffset: u32, gradsOffset: u32, mOffset: u32, vOffset: u32, hyperOffset: u32, _p0: u32, _p1: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> P: array<f32>;
-@group(0) @binding(2) var<storage, read> G: array<f32>;
-@group(0) @binding(3) var<storage, read_write> M: array<f32>;
-@group(0) @binding(4) var<storage, read_write> V: array<f32>;
+#if ${VEC4}
+// VEC4 (the software adapter, where n and the four offsets are multiples of 4: adamStep): the same step on
+// vec4s, n / 4 of them, so each load and store moves 4 elements.
+alias T = vec4<f32>;
+#else
+alias T = f32;
+#endif
+@group(0) @binding(1) var<storage, read_write> P: array<T>;
+@group(0) @binding(2) var<storage, read> G: array<T>;
+@group(0) @binding(3) var<storage, read_write> M: array<T>;
+@group(0) @binding(4) var<storage, read_write> V: array<T>;
 @group(0) @binding(5) var<storage, read_write> H: array<f32>;
 
 const IN_A_ROW = ${IN_A_ROW}u;

@@ -11,6 +11,8 @@
 // pred rows may be strided (row q at predOffset + (q / predBlock) * predBlockStride + (q % predBlock) *
 // predRowStride, as in linear_forward) so that a GRU's hidden sequence [B, T+1, H] is read in place.
 // target and grad are contiguous [groups * rowsPerGroup, features].
+// VEC4 reads and writes 4 features at a time where every row is aligned; the software adapter then also splits
+// a single large group over 2 workgroups (its 2 cores) instead of one (mseLoss in src/kernels/mse_loss.ts).
 
 struct Params {
   groups: u32, rowsPerGroup: u32, features: u32, predOffset: u32,
@@ -19,11 +21,20 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
+#if ${VEC4}
+@group(0) @binding(1) var<storage, read> Pred4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> Target4: array<vec4<f32>>;
+#else
 @group(0) @binding(1) var<storage, read> Pred: array<f32>;
 @group(0) @binding(2) var<storage, read> Target: array<f32>;
+#endif
 @group(0) @binding(3) var<storage, read_write> Loss: array<f32>;
 #if ${HAS_GRAD}
+#if ${VEC4}
+@group(0) @binding(4) var<storage, read_write> Grad4: array<vec4<f32>>;
+#else
 @group(0) @binding(4) var<storage, read_write> Grad: array<f32>;
+#endif
 #endif
 #if ${PARTIAL}
 @group(0) @binding(5) var<storage, read_write> Part: array<f32>; // [groups, SPLITS]
@@ -50,9 +61,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let g = wid.y;
   let n = p.rowsPerGroup * p.features;
   let inv = 1.0 / f32(n);
+  var acc = 0.0;
+#if ${VEC4}
+  // VEC4 (the software adapter, where features and every offset and row stride are multiples of 4: mseLoss):
+  // 4 features per load and one index computation per 4, the chunks of whole vec4s.
+  let f4 = p.features / 4u;
+  let chunk4 = (n / 4u + ${SPLITS}u - 1u) / ${SPLITS}u;
+  let end4 = min(wid.x * chunk4 + chunk4, n / 4u);
+  for (var e = wid.x * chunk4 + lid; e < end4; e += WG) {
+    let r = e / f4;
+    let f = (e - r * f4) * 4u;
+    let q = g * p.rowsPerGroup + r;
+    let d = Pred4[(predRow(q) + f) / 4u] - Target4[(p.targetOffset + q * p.features + f) / 4u];
+    acc += dot(d, d);
+#if ${HAS_GRAD}
+    Grad4[(p.gradOffset + q * p.features + f) / 4u] = p.scale * 2.0 * inv * d;
+#endif
+  }
+#else
   let chunk = (n + ${SPLITS}u - 1u) / ${SPLITS}u;
   let end = min(wid.x * chunk + chunk, n);
-  var acc = 0.0;
   for (var i = wid.x * chunk + lid; i < end; i += WG) {
     let q = g * p.rowsPerGroup + i / p.features;
     let f = i % p.features;
@@ -62,6 +90,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     Grad[p.gradOffset + q * p.features + f] = p.scale * 2.0 * inv * d;
 #endif
   }
+#endif
   treeSum(acc, lid);
 #if ${PARTIAL}
   if (lid == 0u) { Part[g * ${SPLITS}u + wid.x] = partial[0]; }

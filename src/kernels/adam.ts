@@ -3,6 +3,7 @@ import type { Tensor } from '../runtime/tensor';
 import common from '../../shaders/optim_step.wgsl?raw';
 import body from '../../shaders/adam.wgsl?raw';
 import { checkOptimizerSizes, OPTIM_SLOT } from './grad_norm';
+import { softwareAdapter, starts4 } from './linear_tile';
 
 const source = `${common}\n${body}`;
 
@@ -57,6 +58,13 @@ export function adamStep(
   t: { params: Tensor; grads: Tensor; m: Tensor; v: Tensor; hyper: Tensor },
 ): void {
   const n = checkOptimizerSizes('adamStep', { params: t.params, grads: t.grads, m: t.m, v: t.v });
+  // VEC4 on the software adapter where n and every offset are multiples of 4: 4 elements per load there.
+  const views = [t.params, t.grads, t.m, t.v];
+  const aligned = starts4(
+    [n, ...views.map((x) => x.offset)],
+    views.map((x) => x.buffer),
+  );
+  const w = aligned && softwareAdapter(rec.variants) ? 4 : 1;
   rec.dispatch({
     kernel: 'adam',
     source,
@@ -71,10 +79,12 @@ export function adamStep(
       EPS: ADAM_SLOT.eps,
       WEIGHT_DECAY: ADAM_SLOT.weightDecay,
       STEP: ADAM_SLOT.step,
+      VEC4: w === 4,
     },
+    // Sizes and offsets in the kernel's elements (vec4s under VEC4); the hyper-parameters stay floats.
     // prettier-ignore
-    uniforms: new Uint32Array([n, t.params.offset, t.grads.offset, t.m.offset, t.v.offset, t.hyper.offset, 0, 0]),
+    uniforms: new Uint32Array([n / w, t.params.offset / w, t.grads.offset / w, t.m.offset / w, t.v.offset / w, t.hyper.offset, 0, 0]),
     buffers: [t.params.buffer, t.grads.buffer, t.m.buffer, t.v.buffer, t.hyper.buffer],
-    workgroups: [Math.ceil(n / 256)], // 64 invocations × 4 elements each
+    workgroups: [Math.ceil(n / w / 256)], // 64 invocations × 4 elements (or vec4s) each
   });
 }

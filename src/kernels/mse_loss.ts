@@ -3,7 +3,7 @@ import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import treeSum from '../../shaders/tree_sum.wgsl?raw';
 import body from '../../shaders/mse_loss.wgsl?raw';
-import { contiguousRows, splitCount, type RowLayout } from './linear_tile';
+import { contiguousRows, softwareAdapter, splitCount, starts4, type RowLayout } from './linear_tile';
 
 const source = `${treeSum}\n${body}`;
 
@@ -39,14 +39,23 @@ export function mseLoss(
   new Float32Array(u.buffer)[10] = scale;
   const n = s.rowsPerGroup * s.features;
   // A GPU's split reduction (splitCount): chunks of at least 1,024 elements, then a sum of the partials.
-  const splits = splitCount(rec.variants, {
+  let splits = splitCount(rec.variants, {
     rows: n,
     workgroups: s.groups,
     partialFloats: s.groups,
     minRows: 1024,
   });
+  // The software adapter's split is 1, but a single large group would then run on one of its cores.
+  const software = softwareAdapter(rec.variants);
+  if (software && splits === 1 && s.groups === 1 && n >= 4096 && !rec.variants.chosen.has('reduce.splits'))
+    splits = 2;
+  // VEC4: 4 features per load where every row read or written starts at a multiple of 4 floats.
+  const aligned = [s.features, t.pred.offset, rows.blockStride, rows.rowStride, t.target.offset];
+  if (t.grad) aligned.push(t.grad.offset);
+  const buffers = [t.pred.buffer, t.target.buffer, ...(t.grad ? [t.grad.buffer] : [])];
+  const vec4 = software && starts4(aligned, buffers);
   const part = splits > 1 ? rec.scratch(s.groups * splits, 'mse_loss') : null;
-  const defines = { HAS_GRAD: Boolean(t.grad), SPLITS: splits, PARTIAL: part !== null };
+  const defines = { HAS_GRAD: Boolean(t.grad), SPLITS: splits, PARTIAL: part !== null, VEC4: vec4 };
   rec.dispatch({
     kernel: 'mse_loss',
     source,
