@@ -66,12 +66,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i < p.inF || ${HAS_BIAS}) { store(g, o, i, v); }
 }
 #elif ${VEC4}
+const VEC4_WG = 16u;
 // VEC4 (the software adapter, where every row read starts at a multiple of 4 floats: useVec4 in
 // src/kernels/linear_tile.ts): an 8-output x 8-input tile of dW per invocation, its rows of X and dY read as
 // vec4s — 4 loads per row for 64 FMAs, against 8 loads for 16 in the 4x4 tile below. On SwiftShader an
 // invocation is a SIMD lane and each load a gather with a bounds check, dearer than the FMAs it feeds; and
 // its accumulators are named, since an indexed array of them spills to memory there (2.6x slower, measured).
-@compute @workgroup_size(64)
+// Workgroups of VEC4_WG (16) invocations: W_hh's 192 tiles in 64s made 3 workgroups for 2 cores, one core
+// idle a third of the time (W_hh's gradient 12.4 → 10.1 ms, W_ih's 4.6 → 3.5 in 16s).
+@compute @workgroup_size(VEC4_WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let g = gid.y;
   let tile = tileOfSide(gid.x, p.outF, p.inF, 8u);

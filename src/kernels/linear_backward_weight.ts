@@ -67,7 +67,9 @@ export function linearBackwardWeight(
       },
       s,
       operands,
-      { rows: s.outF, cols: s.inF, side: vec4 ? 8 : 4 },
+      vec4
+        ? { rows: s.outF, cols: s.inF, side: 8, workgroups: [vec4Workgroups(s), s.groups] }
+        : { rows: s.outF, cols: s.inF },
     );
     return;
   }
@@ -98,4 +100,9 @@ export function linearBackwardWeight(
     operands,
     { rows: s.outF, cols: s.inF, workgroups: [x, y] },
   );
+}
+
+/** Workgroups of VEC4's 8 × 8 tiles per group, 16 tiles each (VEC4_WG in linear_backward_weight.wgsl). */
+function vec4Workgroups(s: LinearShape): number {
+  return Math.ceil((Math.ceil(s.outF / 8) * Math.ceil(s.inF / 8)) / 16);
 }
