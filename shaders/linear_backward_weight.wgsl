@@ -107,14 +107,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var a71 = vec4<f32>(0.0);
   var b0 = vec4<f32>(0.0);
   var b1 = vec4<f32>(0.0);
+  // X's row q = g · rowsPerGroup + r walked without xRow's two divisions per row (SwiftShader divides lane by
+  // lane): its block and place in the block start from one xRow and step on, and every index is in vec4s.
+  let q0 = g * p.rowsPerGroup;
+  var inBlock = q0 % p.xBlock;
+  var x4 = xRow(q0) / 4u;
+  let xStep = p.xRowStride / 4u;
+  let xWrap = (p.xBlockStride - (p.xBlock - 1u) * p.xRowStride) / 4u; // last row of a block → first of the next
+  var y4 = (p.yOffset + q0 * p.yRowStride) / 4u;
+  let yStep = p.yRowStride / 4u;
+  let ic4 = vec2<u32>(ic[0].x, ic[1].x) / 4u;
+  let oc4 = vec2<u32>(oc[0].x, oc[1].x) / 4u;
   for (var r = 0u; r < p.rowsPerGroup; r++) {
-    let q = g * p.rowsPerGroup + r;
-    let xr = xRow(q);
-    let yr = p.yOffset + q * p.yRowStride;
-    let x0 = X4[(xr + ic[0].x) / 4u];
-    let x1 = X4[(xr + ic[1].x) / 4u];
-    let d0 = dY4[(yr + oc[0].x) / 4u];
-    let d1 = dY4[(yr + oc[1].x) / 4u];
+    let x0 = X4[x4 + ic4.x];
+    let x1 = X4[x4 + ic4.y];
+    let d0 = dY4[y4 + oc4.x];
+    let d1 = dY4[y4 + oc4.y];
+    inBlock += 1u;
+    if (inBlock == p.xBlock) {
+      inBlock = 0u;
+      x4 += xWrap;
+    } else {
+      x4 += xStep;
+    }
+    y4 += yStep;
     a00 += d0.x * x0;
     a01 += d0.x * x1;
     a10 += d0.y * x0;
