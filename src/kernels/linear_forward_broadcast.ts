@@ -14,8 +14,13 @@ const source = `${common}\n${body}`;
 
 /** The longest shared dimension the broadcast kernel unrolls (its sums are IN × RB generated lines). */
 export const BROADCAST_MAX_IN = 64;
-/** Rows per block in workgroup memory: 4 vec4 accumulators per invocation (8 spilled, measured slower). */
-const RB = 4;
+/**
+ * Rows per block in workgroup memory, one vec4 accumulator each: 4 for long sums (8 spilled at 64 inputs,
+ * measured slower), 8 where the sums are short and the block's loads and barriers weigh more (≤ 32 inputs).
+ */
+function rowsPerBlock(inF: number): number {
+  return inF <= 32 ? 8 : 4;
+}
 /** Workgroups the rows are cut into, over all groups and output blocks: enough for the software adapter's cores. */
 const TARGET_WORKGROUPS = 8;
 
@@ -46,6 +51,7 @@ export function linearForwardBroadcast(
   s: LinearShape,
   t: LinearOperands & { accumulate?: boolean },
 ): void {
+  const RB = rowsPerBlock(s.inF);
   const wg = Math.min(64, Math.ceil(s.outF / 4));
   const outBlocks = Math.ceil(s.outF / (4 * wg));
   const blocks = Math.ceil(s.rowsPerGroup / RB);
