@@ -446,3 +446,51 @@ for (const c of vec4Cases) {
     });
   }
 }
+
+// linear_backward_weight reading X time-major — row q = b · T + t of group-ordered rows stored at
+// t · B · inF + b · inF — so that X's next block starts *before* the previous block's last row (blockStride
+// inF < (T − 1) · rowStride): VEC4's row walk wraps back through u32 arithmetic, the tiles' xRow does not.
+for (const mode of ['on', 'off']) {
+  test(`linear_backward_weight reads a time-major X (blocks stepping back), vec4 ${mode}`, async ({
+    gpu,
+  }) => {
+    const [B, T, inF, outF] = [3, 5, 8, 12];
+    const s = { groups: 1, rowsPerGroup: B * T, inF, outF };
+    const rand = rng(Date.now() & 0xffffff);
+    const x = uniform(rand, B * T * inF); // x[q = b·T + t]
+    const dy = uniform(rand, B * T * outF);
+    const xBuf = new Array<number>(B * T * inF).fill(0);
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T; t++)
+        for (let i = 0; i < inF; i++) xBuf[t * B * inF + b * inF + i] = x[(b * T + t) * inF + i];
+    const xRows = { block: T, blockStride: inF, rowStride: B * inF };
+    const out = await gpu.evaluate(
+      async ({ s, xBuf, xRows, dy, mode }) => {
+        const h = window.harness;
+        const g = await h.gpu();
+        const tx = await h.tensor([xBuf.length], xBuf);
+        const tdy = await h.tensor([s.rowsPerGroup, s.outF], dy);
+        const tgrad = await h.tensor([s.outF * (s.inF + 1)]);
+        g.variants.chosen.set('linear.vec4', mode);
+        try {
+          let vec4: unknown;
+          await h.run((rec) => {
+            h.lib.linearBackwardWeight(rec, s, {
+              ...{ x: tx, xRows, dy: tdy },
+              ...{ dw: tgrad.view(0, [s.outF, s.inF]), db: tgrad.view(s.outF * s.inF, [s.outF]) },
+            });
+            vec4 = rec.defines[0].VEC4;
+          });
+          return { grad: await h.read(tgrad), vec4 };
+        } finally {
+          g.variants.chosen.delete('linear.vec4');
+        }
+      },
+      { s, xBuf, xRows, dy, mode },
+    );
+    expect(out.vec4, 'VEC4 taken').toBe(mode === 'on');
+    const ref = linearBackwardWeightRef(s, x, dy);
+    expectClose(out.grad.slice(0, outF * inF), ref.dw, 'dW');
+    expectClose(out.grad.slice(outF * inF), ref.db, 'db');
+  });
+}

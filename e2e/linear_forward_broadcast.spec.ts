@@ -8,7 +8,8 @@ import { expect, expectClose, test } from './fixtures';
 // weights, bias or none, overwrite or accumulate; rows that are not a multiple of the 4-row block, several
 // row chunks per group, outputs past one workgroup's 256 (a second, mostly idle block), inF from 4 to the
 // unrolled maximum 64. `take` is whether linearForward takes the kernel when it is forced on: not past
-// inF 64, not for fewer than 16 outputs, not where a row starts off a multiple of 4 floats.
+// inF 64, not for fewer than 16 outputs, not where a row of X, W or Y starts off a multiple of 4 floats
+// (an X offset of 2, Y rows of 18 floats, inF 6).
 const cases = [
   {
     s: { groups: 2, rowsPerGroup: 13, inF: 12, outF: 20 },
@@ -29,6 +30,14 @@ const cases = [
   {
     s: { groups: 2, rowsPerGroup: 6, inF: 8, outF: 32 },
     ...{ xOffset: 2, gap: 0, wOffset: 0, yOffset: 0, yRow: 32, bias: true, accumulate: false, take: false },
+  },
+  {
+    s: { groups: 1, rowsPerGroup: 9, inF: 8, outF: 16 },
+    ...{ xOffset: 0, gap: 0, wOffset: 0, yOffset: 0, yRow: 18, bias: true, accumulate: false, take: false },
+  },
+  {
+    s: { groups: 1, rowsPerGroup: 9, inF: 6, outF: 16 },
+    ...{ xOffset: 0, gap: 2, wOffset: 0, yOffset: 0, yRow: 16, bias: false, accumulate: true, take: false },
   },
   {
     s: { groups: 2, rowsPerGroup: 6, inF: 8, outF: 12 },

@@ -73,7 +73,7 @@ const VEC4_WG = 16u;
 // invocation is a SIMD lane and each load a gather with a bounds check, dearer than the FMAs it feeds; and
 // its accumulators are named, since an indexed array of them spills to memory there (2.6x slower, measured).
 // Workgroups of VEC4_WG (16) invocations: W_hh's 192 tiles in 64s made 3 workgroups for 2 cores, one core
-// idle a third of the time (W_hh's gradient 12.4 → 10.1 ms, W_ih's 4.6 → 3.5 in 16s).
+// idle a third of the time (alone, GRU 1×64: W_hh's gradient 15.6–15.9 → 12.1–12.3 ms, W_ih's 6.9–7.0 → 4.6).
 @compute @workgroup_size(VEC4_WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let g = gid.y;
@@ -113,7 +113,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var inBlock = q0 % p.xBlock;
   var x4 = xRow(q0) / 4u;
   let xStep = p.xRowStride / 4u;
-  let xWrap = (p.xBlockStride - (p.xBlock - 1u) * p.xRowStride) / 4u; // last row of a block → first of the next
+  // Last row of a block → first of the next, in vec4s before subtracting, so that a layout stepping back
+  // (blockStride below (block − 1) · rowStride, as a time-major read) wraps around u32 correctly.
+  let xWrap = p.xBlockStride / 4u - (p.xBlock - 1u) * (p.xRowStride / 4u);
   var y4 = (p.yOffset + q0 * p.yRowStride) / 4u;
   let yStep = p.yRowStride / 4u;
   let ic4 = vec2<u32>(ic[0].x, ic[1].x) / 4u;

@@ -14,7 +14,8 @@
 // vec4 was slower too), each summed across once at the end. On SwiftShader every load is a gather with a
 // bounds check, dearer than the FMAs it feeds: the 1024³ matmul runs 1.5× faster.
 // Y4 (the same adapters, where Y's offset, row stride and outF are multiples of 4): each row's 4 outputs are
-// stored as one vec4 and the rows named, not indexed: the GRU's input projection (16 → 192) 1.28× faster.
+// stored as one vec4 and the rows named, not indexed: the GRU's input projection (16 → 192) 1.28× faster
+// (measured before the software adapter took linear_forward_broadcast for it).
 
 #if ${VEC4}
 @group(0) @binding(1) var<storage, read> X4: array<vec4<f32>>;

@@ -10,8 +10,9 @@
 //   the IN inputs), one vec4 accumulator per row;
 // - rows are cut into nwg.x chunks of whole RB-row blocks; workgroup (chunk, g, z) takes outputs from
 //   z · WG · 4 on.
-// 1.6–1.9× linear_forward's VEC4 tiles on the GRU's 64 → 192 projection (BENCHMARKS.md). The wrapper
-// (src/kernels/linear_forward_broadcast.ts) takes this kernel only where IN ≤ 64 (the unrolled sums' length),
+// About 2× linear_forward's VEC4 tiles on the GRU's 64 → 192 projection (21–22 → 10.2–10.3 ms alone;
+// BENCHMARKS.md). The wrapper (useBroadcastLinear in src/kernels/linear_forward_broadcast.ts) takes this kernel
+// on the software adapter (or when forced) only where 4 ≤ IN ≤ 64 (the unrolled sums' length), outF ≥ 16,
 // X's and W's rows start at multiples of 4 floats, and Y's offset, row stride and outF are multiples of 4
 // (each row's 4 outputs stored as one vec4).
 

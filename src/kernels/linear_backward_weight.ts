@@ -56,7 +56,9 @@ export function linearBackwardWeight(
     const yl = t.dyLayout ?? {};
     const starts = [s.inF, s.outF, t.x.offset, xr.blockStride, xr.rowStride, t.dy.offset];
     starts.push(yl.rowStride ?? s.outF, yl.split ?? 0, yl.skip ?? 0);
-    const vec4 = useVec4(rec.variants, starts4(starts, [t.x.buffer, t.dy.buffer]));
+    // Workgroups of 16 tiles: past 65,535 per group (outF · inF ≥ 2^26) the 4 × 4 tiles' 64s take over.
+    const vec4 =
+      vec4Workgroups(s) <= 65535 && useVec4(rec.variants, starts4(starts, [t.x.buffer, t.dy.buffer]));
     dispatchLinear(
       rec,
       {

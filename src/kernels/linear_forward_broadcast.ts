@@ -26,13 +26,21 @@ const TARGET_WORKGROUPS = 8;
 
 /**
  * Whether linearForward takes the broadcast kernel (shaders/linear_forward_broadcast.wgsl): on the software
- * adapter, where inF ≤ BROADCAST_MAX_IN, outF ≥ 16, and every row read or written is aligned to 4 floats
+ * adapter, where 4 ≤ inF ≤ BROADCAST_MAX_IN, outF ≥ 16, and every row read or written is aligned to 4 floats
  * (`aligned`: starts4 over X's, W's and Y's offsets and strides, inF and outF). `variants.chosen`
- * 'linear.broadcast' forces it ('on', where those shapes hold, on any adapter) or not ('off').
+ * 'linear.broadcast' forces it ('on', where those shapes hold, on any adapter — where linearForward has not taken the blocked
+ * kernel first) or not ('off').
  */
 export function useBroadcastLinear(variants: KernelVariants, s: LinearShape, aligned: boolean): boolean {
   const forced = variants.chosen.get('linear.broadcast');
-  if (forced === 'off' || !aligned || s.inF > BROADCAST_MAX_IN || s.outF < 16 || s.groups > 65535)
+  if (
+    forced === 'off' ||
+    !aligned ||
+    s.inF < 4 ||
+    s.inF > BROADCAST_MAX_IN ||
+    s.outF < 16 ||
+    s.groups > 65535
+  )
     return false;
   return forced === 'on' || softwareAdapter(variants);
 }
