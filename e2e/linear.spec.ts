@@ -1,6 +1,7 @@
 import { linearBackwardInputRef, linearBackwardWeightRef, linearForwardRef } from '../src/reference/linear';
 import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
+import { blockedRows, outputRows, placed, poisoned } from './linear_layouts';
 
 // Shapes cover 1-wide edges, sizes that are not multiples of the 4x4 tile, and up to 8 per-task groups.
 const shapes = [
@@ -323,22 +324,13 @@ for (const c of vec4Cases) {
       const dx0 = uniform(rand, rows * s.inF);
       const before = uniform(rand, nW * s.outF * (s.inF + 1));
       // Poison (1e6) wherever a kernel must not read: gaps, and the floats before each view.
-      const padded = (offset: number, n: number) =>
-        new Array<number>(Math.ceil((offset + n) / 4) * 4).fill(1e6);
       // X: blocks of 5 rows, `gap` floats after each block, the whole at `xOffset`.
-      const block = 5;
-      const xRows = { block, blockStride: block * s.inF + c.gap, rowStride: s.inF };
-      const xBuf = padded(c.xOffset, Math.ceil(rows / block) * xRows.blockStride);
-      for (let q = 0; q < rows; q++) {
-        const at = c.xOffset + Math.floor(q / block) * xRows.blockStride + (q % block) * s.inF;
-        for (let i = 0; i < s.inF; i++) xBuf[at + i] = x[q * s.inF + i];
-      }
-      const wBuf = padded(c.wOffset, w.length);
-      w.forEach((v, i) => (wBuf[c.wOffset + i] = v));
+      const { xRows, xBuf } = blockedRows(x, rows, s.inF, c.xOffset, c.gap);
+      const wBuf = placed(w, c.wOffset);
       // dY at dyOffset, rows of dyRow floats; for backward-weight column o at o, or o + skip from split on;
       // backward-input has no column skip.
-      const dyBuf = padded(c.dyOffset, rows * c.dyRow);
-      const dyPlain = padded(c.dyOffset, rows * c.dyRow);
+      const dyBuf = poisoned(c.dyOffset, rows * c.dyRow);
+      const dyPlain = poisoned(c.dyOffset, rows * c.dyRow);
       for (let q = 0; q < rows; q++) {
         for (let o = 0; o < s.outF; o++) {
           dyBuf[c.dyOffset + q * c.dyRow + o + (o >= c.split ? c.skip : 0)] = dy[q * s.outF + o];
@@ -346,10 +338,7 @@ for (const c of vec4Cases) {
         }
       }
       // Y at yOffset, rows of yRow floats: y0 (accumulate) or poison in the rows, poison in the gaps.
-      const yBuf = padded(c.yOffset, rows * c.yRow);
-      if (c.accumulate)
-        for (let q = 0; q < rows; q++)
-          for (let o = 0; o < s.outF; o++) yBuf[c.yOffset + q * c.yRow + o] = y0[q * s.outF + o];
+      const yBuf = outputRows(rows, s.outF, c.yOffset, c.yRow, c.accumulate ? y0 : undefined);
       const out = await gpu.evaluate(
         async ({ c, mode, xBuf, xRows, wBuf, b, dyBuf, dyPlain, dx0, yBuf, before, rows, nW }) => {
           const h = window.harness;

@@ -1,6 +1,7 @@
 import { linearForwardRef } from '../src/reference/linear';
 import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
+import { blockedRows, outputRows, placed } from './linear_layouts';
 
 // The software adapter's broadcast kernel (shaders/linear_forward_broadcast.wgsl, useBroadcastLinear) against
 // float64: X rows strided (blocks of 5 rows, `gap` poisoned floats after each) at an offset, W at an offset,
@@ -59,21 +60,9 @@ for (const c of cases) {
       const w = uniform(rand, nW * s.outF * s.inF);
       const b = uniform(rand, nW * s.outF);
       const y0 = uniform(rand, rows * s.outF);
-      const padded = (offset: number, n: number) =>
-        new Array<number>(Math.ceil((offset + n) / 4) * 4).fill(1e6);
-      const block = 5;
-      const xRows = { block, blockStride: block * s.inF + c.gap, rowStride: s.inF };
-      const xBuf = padded(c.xOffset, Math.ceil(rows / block) * xRows.blockStride);
-      for (let q = 0; q < rows; q++) {
-        const at = c.xOffset + Math.floor(q / block) * xRows.blockStride + (q % block) * s.inF;
-        for (let i = 0; i < s.inF; i++) xBuf[at + i] = x[q * s.inF + i];
-      }
-      const wBuf = padded(c.wOffset, w.length);
-      w.forEach((v, i) => (wBuf[c.wOffset + i] = v));
-      const yBuf = padded(c.yOffset, rows * c.yRow);
-      if (c.accumulate)
-        for (let q = 0; q < rows; q++)
-          for (let o = 0; o < s.outF; o++) yBuf[c.yOffset + q * c.yRow + o] = y0[q * s.outF + o];
+      const { xRows, xBuf } = blockedRows(x, rows, s.inF, c.xOffset, c.gap);
+      const wBuf = placed(w, c.wOffset);
+      const yBuf = outputRows(rows, s.outF, c.yOffset, c.yRow, c.accumulate ? y0 : undefined);
       const out = await gpu.evaluate(
         async ({ c, mode, xBuf, xRows, wBuf, b, yBuf, nW }) => {
           const h = window.harness;
