@@ -29,6 +29,10 @@ const cases: Case[] = [
   { L: 3, B: 5, T: 7, I: 1, H: 12, G: 5, h0: true },
   { L: 1, B: 6, T: 4, I: 2, H: 9, G: 1 },
   { L: 2, B: 10, T: 4, I: 4, H: 40, G: 1, bare: true },
+  // gru_backward_broadcast (the software adapter, H a multiple of 4 up to 64): one thread (H 4), a block of 2
+  // rows and a partial one (3 rows per group), an odd T (its steps go in pairs), H 64 (its largest).
+  { L: 2, B: 3, T: 2, I: 2, H: 4, G: 1 },
+  { L: 1, B: 6, T: 5, I: 3, H: 64, G: 2, h0: true },
 ];
 
 /** Runs forward and backward on the GPU for one case; returns everything as plain arrays. */
@@ -37,12 +41,14 @@ async function runGpu(
   c: Case,
   inputs: { params: number[]; x: number[]; h0?: number[]; dOut: number[]; dhN: number[] },
   tiles: GruTiles,
+  broadcast: 'on' | 'off' | 'auto' = 'auto',
 ) {
   return page.evaluate(
-    async ({ c, inputs, tiles }) => {
+    async ({ c, inputs, tiles, broadcast }) => {
       const h = window.harness;
       const gpu = await h.gpu();
       h.lib.setGruTiles(gpu, tiles); // the adapter-chosen tiles of the recurrences (src/kernels/gru_tuning.ts)
+      if (broadcast !== 'auto') gpu.variants.chosen.set('gru.broadcast', broadcast);
       const used = h.lib.gruTiles(gpu.variants);
       const shape = { layers: c.L, inputSize: c.I, hiddenSize: c.H, groups: c.G };
       const run = { batch: c.B, steps: c.T };
@@ -64,6 +70,7 @@ async function runGpu(
         unrolled = rec.defines.filter((d) => 'UNROLL' in d).map((d) => d.UNROLL);
       });
       let paired: unknown[] = [];
+      let recurrences: string[] = [];
       const backwardDispatches = await h.run((rec) => {
         h.lib.gruBackward(rec, shape, run, {
           params,
@@ -78,12 +85,15 @@ async function runGpu(
           workDy: bufs.workDy,
         });
         paired = rec.defines.filter((d) => 'PAIR' in d).map((d) => d.PAIR);
+        recurrences = rec.kernels.filter((k) => k.startsWith('gru_backward'));
       });
       h.lib.setGruTiles(gpu, null);
+      gpu.variants.chosen.delete('gru.broadcast');
       return {
         used,
         unrolled,
         paired,
+        recurrences,
         hs: await h.read(bufs.hs),
         hN: await h.read(hN),
         grads: await h.read(grads),
@@ -96,6 +106,7 @@ async function runGpu(
     {
       c,
       tiles,
+      broadcast,
       inputs: { params: inputs.params, x: inputs.x, h0: inputs.h0, dOut: inputs.dOut, dhN: inputs.dhN },
     },
   );
@@ -137,17 +148,19 @@ const TILES: GruTiles[] = [
   { rows: 2, units: 4, weights: 'private' },
   { rows: 4, units: 2, backwardUnits: 1, weights: 'private' },
 ];
+// The default tile runs gru_backward_broadcast where it applies (the software adapter's choice, useBroadcastGruBackward);
+// the other tiles turn it off, so that gru_backward's own tiles are checked on those shapes too.
 const variants = cases.flatMap((c, i) => [
-  { c, w: TILES[0] },
-  { c, w: TILES[1 + (i % 3)] },
+  { c, w: TILES[0], broadcast: 'auto' as const },
+  { c, w: TILES[1 + (i % 3)], broadcast: 'off' as const },
 ]);
-for (const { c, w } of variants) {
-  const name = `rows ${w.rows}, units ${w.units}${w.backwardUnits ? ` (backward ${w.backwardUnits})` : ''}, weights ${w.weights}`;
+for (const { c, w, broadcast } of variants) {
+  const name = `rows ${w.rows}, units ${w.units}${w.backwardUnits ? ` (backward ${w.backwardUnits})` : ''}, weights ${w.weights}, broadcast ${broadcast}`;
   test(`gru forward + backward match float64 reference ${JSON.stringify(c)}, ${name}`, async ({ gpu }) => {
     const seed = Date.now() & 0xffffff;
     test.info().annotations.push({ type: 'seed', description: String(seed) });
     const inp = makeInputs(c, seed);
-    const got = await runGpu(gpu, c, inp, w);
+    const got = await runGpu(gpu, c, inp, w, broadcast);
     const run = { batch: c.B, steps: c.T };
     const fwd = gruForwardRef(inp.shape, run, inp.params, inp.x, inp.h0);
     expectClose(outputsFromHs(c, got.hs), fwd.output, `output (seed ${seed})`);
@@ -161,11 +174,16 @@ for (const { c, w } of variants) {
     const units = Math.ceil(c.H / Math.min(256, Math.ceil(c.H / 32) * (32 / w.units)));
     const unroll = units === 1 && w.weights === 'private' && c.H <= 64 && c.T > 1;
     expect(got.unrolled, 'gru_forward unrolled, per layer').toEqual(new Array<boolean>(c.L).fill(unroll));
-    // gru_backward pairs units when its geometry gives 2 per thread (backwardUnits, else units).
+    // The backward recurrence: the broadcast kernel on the software adapter for H = 4, 8, …, 64 unless turned off;
+    // else gru_backward, which pairs units when its geometry gives 2 per thread (backwardUnits, else units).
+    const bcast = broadcast === 'auto' && c.H % 4 === 0 && c.H <= 64;
+    expect(got.recurrences, 'the backward recurrence, per layer').toEqual(
+      new Array<string>(c.L).fill(bcast ? 'gru_backward_broadcast' : 'gru_backward'),
+    );
     const bwd2 =
       Math.ceil(c.H / Math.min(256, Math.ceil(c.H / 32) * (32 / (w.backwardUnits ?? w.units)))) === 2;
     expect(got.paired, 'gru_backward with 2 units per thread, per layer').toEqual(
-      new Array<boolean>(c.L).fill(bwd2),
+      new Array<boolean>(bcast ? 0 : c.L).fill(bwd2),
     );
     // Fused: 2 dispatches per layer forward, 4 per layer backward (with dx), whatever T is.
     expect(got.forwardDispatches).toBe(2 * c.L);
@@ -173,15 +191,24 @@ for (const { c, w } of variants) {
   });
 }
 
-for (const w of TILES.slice(0, 2))
-  test(`gru gradients match central finite differences (GPU vs float64 forward), rows ${w.rows}, units ${w.units}${w.backwardUnits ? ` (backward ${w.backwardUnits})` : ''}, weights ${w.weights}`, async ({
+// H 20: the default tile runs gru_backward_broadcast, and with it turned off gru_backward pairs units (16 threads,
+// the second unit past H for 12 of them).
+const FD_RUNS = [
+  { w: TILES[0], broadcast: 'auto' as const },
+  { w: TILES[0], broadcast: 'off' as const },
+  { w: TILES[1], broadcast: 'off' as const },
+];
+for (const { w, broadcast } of FD_RUNS)
+  test(`gru gradients match central finite differences (GPU vs float64 forward), rows ${w.rows}, units ${w.units}${w.backwardUnits ? ` (backward ${w.backwardUnits})` : ''}, weights ${w.weights}, broadcast ${broadcast}`, async ({
     gpu,
   }) => {
-    // H 20: the default tile's gru_backward pairs units (16 threads, the second unit past H for 12 of them).
     const c: Case = { L: 2, B: 4, T: 3, I: 3, H: 20, G: 2, h0: true };
     const seed = Date.now() & 0xffffff;
     const inp = makeInputs(c, seed);
-    const got = await runGpu(gpu, c, inp, w);
+    const got = await runGpu(gpu, c, inp, w, broadcast);
+    expect(got.recurrences).toEqual(
+      new Array<string>(c.L).fill(broadcast === 'auto' ? 'gru_backward_broadcast' : 'gru_backward'),
+    );
     const run = { batch: c.B, steps: c.T };
     const probe = (p: number[], x: number[], h0: number[]) =>
       gruProbeLoss(inp.shape, run, p, x, h0, inp.dOut!, inp.dhN!);

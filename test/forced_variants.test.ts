@@ -47,6 +47,6 @@ test('METARNN_VARIANTS reaches the device (doctor lists it) and a bad one is ref
   expect(bad.code).not.toBe(0);
   expect(bad.stderr.trim().split('\n')).toEqual([
     "metarnn: METARNN_VARIANTS: 'linear.vec4=fast' is not a variant this build can force " +
-      '(allowed: linear.vec4=on|off, linear.blocked=on|off, linear.broadcast=on|off, reduce.splits=1..64, gru.backward-units=1|2|4, gru.unroll=on|off)',
+      '(allowed: linear.vec4=on|off, linear.blocked=on|off, linear.broadcast=on|off, reduce.splits=1..64, gru.backward-units=1|2|4, gru.unroll=on|off, gru.broadcast=on|off)',
   ]);
 });

@@ -12,7 +12,8 @@ import { InputError } from '../runtime/errors';
  * - `linear.broadcast`: `on` | `off` — linear_forward's broadcast kernel (useBroadcastLinear);
  * - `reduce.splits`: a count ≥ 1 — the split reductions' chunks (splitCount);
  * - `gru.backward-units`: `1` | `2` | `4` — hidden units per thread asked of gru_backward (gru_tuning.ts);
- * - `gru.unroll`: `on` | `off` — gru_forward's generated straight-line steps where they apply (useUnrolledGru).
+ * - `gru.unroll`: `on` | `off` — gru_forward's generated straight-line steps where they apply (useUnrolledGru);
+ * - `gru.broadcast`: `on` | `off` — gru_backward_broadcast in place of gru_backward (useBroadcastGruBackward).
  * The GRU's other tiles have their own probe and cache (gru_probe.ts) and are not forced here.
  */
 const FORCIBLE: Record<string, (v: string) => boolean> = {
@@ -22,9 +23,10 @@ const FORCIBLE: Record<string, (v: string) => boolean> = {
   'reduce.splits': (v) => /^[1-9][0-9]*$/.test(v) && Number(v) <= 64,
   'gru.backward-units': (v) => v === '1' || v === '2' || v === '4',
   'gru.unroll': (v) => v === 'on' || v === 'off',
+  'gru.broadcast': (v) => v === 'on' || v === 'off',
 };
 const ALLOWED =
-  'linear.vec4=on|off, linear.blocked=on|off, linear.broadcast=on|off, reduce.splits=1..64, gru.backward-units=1|2|4, gru.unroll=on|off';
+  'linear.vec4=on|off, linear.blocked=on|off, linear.broadcast=on|off, reduce.splits=1..64, gru.backward-units=1|2|4, gru.unroll=on|off, gru.broadcast=on|off';
 
 /** Parses `key=value,…` (empty or absent: nothing forced); a bad entry is an InputError naming it. */
 export function parseForcedVariants(spec: string | null | undefined): Map<string, string> {

@@ -4,6 +4,11 @@ import common from '../../shaders/gru_rows.wgsl?raw';
 import body from '../../shaders/gru_backward.wgsl?raw';
 import { checkGruShape, gruGeometry, type GruRun } from './gru_forward';
 import { gruTiles, gruWeights } from './gru_tuning';
+import {
+  broadcastBackwardKernel,
+  source as broadcastSource,
+  useBroadcastGruBackward,
+} from './gru_backward_broadcast';
 import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { linearBackwardInput } from './linear_backward_input';
 import { linearBackwardWeight } from './linear_backward_weight';
@@ -46,6 +51,7 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
   const { batch: B, steps: T } = run;
   const layout = gruParamLayout(shape, 0);
   const geo = gruGeometry(H, rowsPerGroup, rec, undefined, gruTiles(rec.variants).backwardUnits);
+  const broadcast = useBroadcastGruBackward(rec.variants, H);
   const dy = t.workDy ?? null;
   if (L > 1 && !dy)
     throw new RangeError('gruBackward: a stacked GRU needs workDy [B, T, H] for the gradient between layers');
@@ -61,19 +67,30 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
     const dg = t.gates.view(l * B * T * 4 * H, [B, T, 4 * H]);
     const dgi = { rowStride: 4 * H };
     const dgh = { rowStride: 4 * H, split: 2 * H, skip: H };
+    const flags = { HAS_DOUT: Boolean(dOut), HAS_DHN: Boolean(t.dhN), HAS_DH0: Boolean(t.dh0) };
+    const recurrence = broadcast
+      ? {
+          kernel: 'gru_backward_broadcast',
+          source: broadcastSource,
+          ...broadcastBackwardKernel(H, rowsPerGroup, flags),
+        }
+      : {
+          kernel: 'gru_backward',
+          source,
+          defines: {
+            ...geo.defines,
+            SBUF: 2 * geo.rows * 3 * Math.ceil(H / 4),
+            WREG: gruWeights(rec.variants, geo.weightVec4s) === 'private',
+            PAIR: geo.units === 2,
+            CARRY: geo.units * geo.rows,
+            ...flags,
+          },
+          blocks: Math.ceil(rowsPerGroup / geo.rows),
+        };
     rec.dispatch({
-      kernel: 'gru_backward',
-      source,
-      defines: {
-        ...geo.defines,
-        SBUF: 2 * geo.rows * 3 * Math.ceil(H / 4),
-        WREG: gruWeights(rec.variants, geo.weightVec4s) === 'private',
-        PAIR: geo.units === 2,
-        CARRY: geo.units * geo.rows,
-        HAS_DOUT: Boolean(dOut),
-        HAS_DHN: Boolean(t.dhN),
-        HAS_DH0: Boolean(t.dh0),
-      },
+      kernel: recurrence.kernel,
+      source: recurrence.source,
+      defines: recurrence.defines,
       uniforms: new Uint32Array([
         B, T, rowsPerGroup, 0,
         dOut?.offset ?? 0, (t.dhN?.offset ?? 0) + l * B * H, t.params.offset + lo.whh, 3 * H * H,
@@ -88,7 +105,7 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
         t.gates.buffer,
         t.dh0?.buffer ?? null,
       ],
-      workgroups: [Math.ceil(rowsPerGroup / geo.rows), G],
+      workgroups: [recurrence.blocks, G],
     });
 
     const rows = { groups: G, rowsPerGroup: rowsPerGroup * T, outF: 3 * H };
