@@ -33,6 +33,7 @@ const cases: Case[] = [
   // rows and a partial one (3 rows per group), an odd T (its steps go in pairs), H 64 (its largest).
   { L: 2, B: 3, T: 2, I: 2, H: 4, G: 1 },
   { L: 1, B: 6, T: 5, I: 3, H: 64, G: 2, h0: true },
+  { L: 1, B: 4, T: 1, I: 2, H: 8, G: 2, h0: true },
 ];
 
 /** Runs forward and backward on the GPU for one case; returns everything as plain arrays. */
@@ -65,9 +66,11 @@ async function runGpu(
       const dx = await h.tensor([c.B, c.T, c.I]);
       const dh0 = c.bare ? null : await h.tensor([c.L, c.B, c.H]);
       let unrolled: unknown[] = [];
+      let forwardRecurrences: string[] = [];
       const forwardDispatches = await h.run((rec) => {
         h.lib.gruForward(rec, shape, run, { params, x, h0, hN, ...bufs });
         unrolled = rec.defines.filter((d) => 'UNROLL' in d).map((d) => d.UNROLL);
+        forwardRecurrences = rec.kernels.filter((k) => k.startsWith('gru_forward'));
       });
       let paired: unknown[] = [];
       let recurrences: string[] = [];
@@ -92,6 +95,7 @@ async function runGpu(
       return {
         used,
         unrolled,
+        forwardRecurrences,
         paired,
         recurrences,
         hs: await h.read(bufs.hs),
@@ -170,15 +174,21 @@ for (const { c, w, broadcast } of variants) {
     expectClose(got.dx, bwd.dx, `dx (seed ${seed})`);
     if (!c.bare) expectClose(got.dh0, bwd.dh0, `dh0 (seed ${seed})`);
     expect(got.used, 'the tiles the kernels ran').toEqual(w);
-    // gru_forward's steps run unrolled with one unit per thread, W_hh private, H ≤ 64 (gruGeometry's units), T > 1.
-    const units = Math.ceil(c.H / Math.min(256, Math.ceil(c.H / 32) * (32 / w.units)));
-    const unroll = units === 1 && w.weights === 'private' && c.H <= 64 && c.T > 1;
-    expect(got.unrolled, 'gru_forward unrolled, per layer').toEqual(new Array<boolean>(c.L).fill(unroll));
-    // The backward recurrence: the broadcast kernel on the software adapter for H = 4, 8, …, 64 unless turned off;
-    // else gru_backward, which pairs units when its geometry gives 2 per thread (backwardUnits, else units).
-    const bcast = broadcast === 'auto' && c.H % 4 === 0 && c.H <= 64;
+    // The recurrences: their broadcast kernels on the software adapter for H = 4, 8, …, 64 and T > 1 unless turned
+    // off; else gru_forward, whose steps run unrolled with one unit per thread, W_hh private, H ≤ 64
+    // (gruGeometry's units), T > 1, and gru_backward, which pairs units when its geometry gives 2 per thread
+    // (backwardUnits, else units).
+    const bcast = broadcast === 'auto' && c.H % 4 === 0 && c.H <= 64 && c.T > 1;
+    expect(got.forwardRecurrences, 'the forward recurrence, per layer').toEqual(
+      new Array<string>(c.L).fill(bcast ? 'gru_forward_broadcast' : 'gru_forward'),
+    );
     expect(got.recurrences, 'the backward recurrence, per layer').toEqual(
       new Array<string>(c.L).fill(bcast ? 'gru_backward_broadcast' : 'gru_backward'),
+    );
+    const units = Math.ceil(c.H / Math.min(256, Math.ceil(c.H / 32) * (32 / w.units)));
+    const unroll = units === 1 && w.weights === 'private' && c.H <= 64 && c.T > 1;
+    expect(got.unrolled, 'gru_forward unrolled, per layer').toEqual(
+      new Array<boolean>(bcast ? 0 : c.L).fill(unroll),
     );
     const bwd2 =
       Math.ceil(c.H / Math.min(256, Math.ceil(c.H / 32) * (32 / (w.backwardUnits ?? w.units)))) === 2;
@@ -191,8 +201,8 @@ for (const { c, w, broadcast } of variants) {
   });
 }
 
-// H 20: the default tile runs gru_backward_broadcast, and with it turned off gru_backward pairs units (16 threads,
-// the second unit past H for 12 of them).
+// H 20: the default tile runs the broadcast recurrences, and with them turned off gru_backward pairs units (16
+// threads, the second unit past H for 12 of them).
 const FD_RUNS = [
   { w: TILES[0], broadcast: 'auto' as const },
   { w: TILES[0], broadcast: 'off' as const },
@@ -206,9 +216,11 @@ for (const { w, broadcast } of FD_RUNS)
     const seed = Date.now() & 0xffffff;
     const inp = makeInputs(c, seed);
     const got = await runGpu(gpu, c, inp, w, broadcast);
-    expect(got.recurrences).toEqual(
-      new Array<string>(c.L).fill(broadcast === 'auto' ? 'gru_backward_broadcast' : 'gru_backward'),
-    );
+    const kind = broadcast === 'auto' ? '_broadcast' : '';
+    expect([got.forwardRecurrences, got.recurrences]).toEqual([
+      new Array<string>(c.L).fill(`gru_forward${kind}`),
+      new Array<string>(c.L).fill(`gru_backward${kind}`),
+    ]);
     const run = { batch: c.B, steps: c.T };
     const probe = (p: number[], x: number[], h0: number[]) =>
       gruProbeLoss(inp.shape, run, p, x, h0, inp.dOut!, inp.dhN!);
@@ -233,23 +245,25 @@ for (const { w, broadcast } of FD_RUNS)
     check('h0', inp.h0!, got.dh0, (h0) => probe(inp.params, inp.x, h0));
   });
 
-test('gru forward stays finite for huge gate inputs (tanh saturates instead of overflowing)', async ({
-  gpu,
-}) => {
-  const out = await gpu.evaluate(async () => {
-    const h = window.harness;
-    const g = await h.gpu();
-    const shape = { layers: 1, inputSize: 1, hiddenSize: 2, groups: 1 };
-    const run = { batch: 1, steps: 2 };
-    const size = h.lib.gruParamLayout(shape).size;
-    const params = await h.tensor(
-      [size],
-      Array.from({ length: size }, () => 50),
-    );
-    const x = await h.tensor([1, 2, 1], [100, -100]);
-    const bufs = h.lib.allocGruBuffers(g, shape, run);
-    await h.run((rec) => h.lib.gruForward(rec, shape, run, { params, x, ...bufs }));
-    return h.read(bufs.hs);
+// H 2 runs gru_forward, H 4 gru_forward_broadcast (each clamps tanh's argument).
+for (const hidden of [2, 4])
+  test(`gru forward stays finite for huge gate inputs (tanh saturates instead of overflowing), H ${hidden}`, async ({
+    gpu,
+  }) => {
+    const out = await gpu.evaluate(async (hidden) => {
+      const h = window.harness;
+      const g = await h.gpu();
+      const shape = { layers: 1, inputSize: 1, hiddenSize: hidden, groups: 1 };
+      const run = { batch: 1, steps: 2 };
+      const size = h.lib.gruParamLayout(shape).size;
+      const params = await h.tensor(
+        [size],
+        Array.from({ length: size }, () => 50),
+      );
+      const x = await h.tensor([1, 2, 1], [100, -100]);
+      const bufs = h.lib.allocGruBuffers(g, shape, run);
+      await h.run((rec) => h.lib.gruForward(rec, shape, run, { params, x, ...bufs }));
+      return h.read(bufs.hs);
+    }, hidden);
+    expect(out.every(Number.isFinite), `hs = ${out}`).toBe(true);
   });
-  expect(out.every(Number.isFinite), `hs = ${out}`).toBe(true);
-});

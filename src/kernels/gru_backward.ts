@@ -3,12 +3,8 @@ import type { Tensor } from '../runtime/tensor';
 import common from '../../shaders/gru_rows.wgsl?raw';
 import body from '../../shaders/gru_backward.wgsl?raw';
 import { checkGruShape, gruGeometry, type GruRun } from './gru_forward';
-import { gruTiles, gruWeights } from './gru_tuning';
-import {
-  broadcastBackwardKernel,
-  source as broadcastSource,
-  useBroadcastGruBackward,
-} from './gru_backward_broadcast';
+import { gruTiles, gruWeights, useBroadcastGru } from './gru_tuning';
+import { broadcastBackwardKernel, source as broadcastSource } from './gru_backward_broadcast';
 import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { linearBackwardInput } from './linear_backward_input';
 import { linearBackwardWeight } from './linear_backward_weight';
@@ -51,7 +47,7 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
   const { batch: B, steps: T } = run;
   const layout = gruParamLayout(shape, 0);
   const geo = gruGeometry(H, rowsPerGroup, rec, undefined, gruTiles(rec.variants).backwardUnits);
-  const broadcast = useBroadcastGruBackward(rec.variants, H);
+  const broadcast = T > 1 && useBroadcastGru(rec.variants, H); // as gruForward's
   const dy = t.workDy ?? null;
   if (L > 1 && !dy)
     throw new RangeError('gruBackward: a stacked GRU needs workDy [B, T, H] for the gradient between layers');

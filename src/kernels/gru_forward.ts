@@ -7,7 +7,8 @@ import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { linearForward } from './linear_forward';
 import { softwareAdapter } from './linear_tile';
 import type { RowLayout } from './linear_tile';
-import { gruTiles, gruWeights } from './gru_tuning';
+import { gruTiles, gruWeights, useBroadcastGru } from './gru_tuning';
+import { broadcastForwardKernel, source as broadcastSource } from './gru_forward_broadcast';
 import type { KernelVariants } from '../runtime/recorder';
 
 const source = `${common}\n${body}`;
@@ -116,6 +117,9 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
   const wreg = gruWeights(rec.variants, geo.weightVec4s) === 'private';
   // A single step gains nothing (without h0 its sums are skipped) and measured slower so: MAML's one-step cells.
   const unroll = T > 1 && useUnrolledGru(rec.variants, geo.units, wreg, H);
+  // The software adapter's form (gru_tuning.ts), where it applies. One-step cells (MAML's) keep gru_forward, as for
+  // the unrolling.
+  const broadcast = T > 1 && useBroadcastGru(rec.variants, H);
   for (let l = 0; l < L; l++) {
     const lo = layout.layers[l];
     const x = l === 0 ? t.x : t.hs;
@@ -135,19 +139,31 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
         yLayout: { rowStride: 4 * H },
       },
     );
+    const flags = { HAS_H0: Boolean(t.h0), HAS_HN: Boolean(t.hN) };
+    const recurrence = broadcast
+      ? {
+          kernel: 'gru_forward_broadcast',
+          source: broadcastSource,
+          ...broadcastForwardKernel(H, rowsPerGroup, flags),
+        }
+      : {
+          kernel: 'gru_forward',
+          source,
+          defines: {
+            ...geo.defines,
+            HBUF: 2 * geo.rows * Math.ceil(H / 4),
+            WREG: wreg,
+            UNROLL: unroll,
+            MATVEC0: unroll ? unrolledMatvec(geo.rows, Math.ceil(H / 4), 0, flags.HAS_H0) : '',
+            MATVEC1: unroll ? unrolledMatvec(geo.rows, Math.ceil(H / 4), 1, flags.HAS_H0) : '',
+            ...flags,
+          },
+          blocks: Math.ceil(rowsPerGroup / geo.rows),
+        };
     rec.dispatch({
-      kernel: 'gru_forward',
-      source,
-      defines: {
-        ...geo.defines,
-        HBUF: 2 * geo.rows * Math.ceil(H / 4),
-        WREG: wreg,
-        UNROLL: unroll,
-        MATVEC0: unroll ? unrolledMatvec(geo.rows, Math.ceil(H / 4), 0, Boolean(t.h0)) : '',
-        MATVEC1: unroll ? unrolledMatvec(geo.rows, Math.ceil(H / 4), 1, Boolean(t.h0)) : '',
-        HAS_H0: Boolean(t.h0),
-        HAS_HN: Boolean(t.hN),
-      },
+      kernel: recurrence.kernel,
+      source: recurrence.source,
+      defines: recurrence.defines,
       uniforms: new Uint32Array([
         B, T, rowsPerGroup, 3 * H,
         0, t.params.offset + lo.whh, t.params.offset + lo.bhh, 3 * H * H,
@@ -161,7 +177,7 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
         t.gates.buffer,
         t.hN?.buffer ?? null,
       ],
-      workgroups: [Math.ceil(rowsPerGroup / geo.rows), G],
+      workgroups: [recurrence.blocks, G],
     });
   }
 }

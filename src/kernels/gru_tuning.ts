@@ -1,5 +1,6 @@
 import type { Gpu } from '../runtime/gpu';
 import type { KernelVariants } from '../runtime/recorder';
+import { softwareAdapter } from './linear_tile';
 
 /**
  * The tiles of the GRU recurrences (gru_forward, gru_backward and their tangents), chosen per adapter:
@@ -86,4 +87,32 @@ export function setGruTiles(gpu: Gpu, tiles: Partial<GruTiles> | null): void {
   const next = { ...chosenTiles(gpu.variants), ...tiles }; // not METARNN_VARIANTS' override: it stays apart
   if (tiles.units !== undefined && tiles.backwardUnits === undefined) delete next.backwardUnits;
   gpu.variants.chosen.set(KEY, JSON.stringify(next));
+}
+
+/** The largest hidden size the broadcast recurrences unroll (their steps are 3H · rows generated lines). */
+export const GRU_BROADCAST_MAX_HIDDEN = 64;
+/** Batch rows per workgroup in the broadcast recurrences: their sums cost the same at 1, 2 or 4 rows (measured),
+ *  and fewer rows compile less code. */
+export const GRU_BROADCAST_ROWS = 2;
+
+/**
+ * Whether the GRU's recurrences take their broadcast form (gru_forward_broadcast and gru_backward_broadcast in
+ * shaders/): on the software adapter, for hidden sizes that are multiples of 4 from 4 to
+ * GRU_BROADCAST_MAX_HIDDEN. `variants.chosen` 'gru.broadcast' forces it ('on', where those sizes hold, on any
+ * adapter) or not ('off').
+ */
+export function useBroadcastGru(variants: KernelVariants, hidden: number): boolean {
+  const forced = variants.chosen.get('gru.broadcast');
+  if (forced === 'off' || hidden % 4 !== 0 || hidden < 4 || hidden > GRU_BROADCAST_MAX_HIDDEN) return false;
+  return forced === 'on' || softwareAdapter(variants);
+}
+
+/** Launch geometry and shared defines of the broadcast recurrences: 4 units per thread, GRU_BROADCAST_ROWS rows. */
+export function broadcastGeometry(hidden: number, rowsPerGroup: number) {
+  const rows = Math.min(GRU_BROADCAST_ROWS, rowsPerGroup);
+  return {
+    rows,
+    blocks: Math.ceil(rowsPerGroup / rows),
+    defines: { HIDDEN: hidden, ROWS: rows, WG: hidden / 4, UNITS: 4 },
+  };
 }
