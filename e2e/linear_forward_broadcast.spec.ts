@@ -1,7 +1,7 @@
-import { linearForwardRef } from '../src/reference/linear';
+import { linearBackwardInputRef, linearForwardRef } from '../src/reference/linear';
 import { rng, uniform } from '../src/layout/random';
 import { expect, expectClose, test } from './fixtures';
-import { blockedRows, outputRows, placed } from './linear_layouts';
+import { blockedRows, outputRows, placed, poisoned } from './linear_layouts';
 
 // The software adapter's broadcast kernel (shaders/linear_forward_broadcast.wgsl, useBroadcastLinear) against
 // float64: X rows strided (blocks of 5 rows, `gap` poisoned floats after each) at an offset, W at an offset,
@@ -102,6 +102,101 @@ for (const c of cases) {
         gaps.every((v) => v === 1e6),
         'Y between and after its rows untouched',
       ).toBe(true);
+    });
+  }
+}
+
+// The same kernel through Wᵀ (TRANSPOSED): linearBackwardInput's dX = dY · W, where s is the layer's shape (dY
+// has outF columns — the sums' length, up to 192 — and dX inF). dY's rows of `dyRow` floats at an offset, with
+// poison between them (the GRU's gate rows are 4H wide, their first 3H read), W at an offset, dX at an offset with
+// poison after it; overwrite or accumulate, per-task or shared weights, rows off the 2-row block (sums past 64)
+// and the 8-row one (20). Not taken: sums past 192, fewer than 16 inputs, dY rows starting off a multiple of 4.
+const backwardCases = [
+  {
+    s: { groups: 2, rowsPerGroup: 7, inF: 64, outF: 192 },
+    ...{ dyOffset: 4, dyRow: 256, wOffset: 8, dxOffset: 4, accumulate: false, take: true },
+  },
+  {
+    s: { groups: 2, rowsPerGroup: 13, inF: 16, outF: 192 },
+    ...{ dyOffset: 0, dyRow: 196, wOffset: 0, dxOffset: 0, accumulate: true, take: true },
+  },
+  {
+    s: { groups: 3, rowsPerGroup: 50, inF: 64, outF: 20, sharedWeights: true },
+    ...{ dyOffset: 8, dyRow: 20, wOffset: 4, dxOffset: 8, accumulate: true, take: true },
+  },
+  {
+    s: { groups: 1, rowsPerGroup: 9, inF: 16, outF: 196 },
+    ...{ dyOffset: 0, dyRow: 196, wOffset: 0, dxOffset: 0, accumulate: false, take: false },
+  },
+  {
+    s: { groups: 1, rowsPerGroup: 9, inF: 12, outF: 64 },
+    ...{ dyOffset: 0, dyRow: 64, wOffset: 0, dxOffset: 0, accumulate: false, take: false },
+  },
+  {
+    s: { groups: 2, rowsPerGroup: 6, inF: 16, outF: 64 },
+    ...{ dyOffset: 2, dyRow: 64, wOffset: 0, dxOffset: 0, accumulate: false, take: false },
+  },
+];
+
+for (const c of backwardCases) {
+  for (const mode of ['on', 'default', 'off']) {
+    if (mode === 'default' && !c.take) continue;
+    test(`linear_forward_broadcast through Wᵀ (backward input, ${mode}) against float64 ${JSON.stringify(c)}`, async ({
+      gpu,
+    }) => {
+      const { s } = c;
+      const seed = Date.now() & 0xffffff;
+      test.info().annotations.push({ type: 'seed', description: String(seed) });
+      const rand = rng(seed);
+      const nW = s.sharedWeights ? 1 : s.groups;
+      const rows = s.groups * s.rowsPerGroup;
+      const dy = uniform(rand, rows * s.outF);
+      const w = uniform(rand, nW * s.outF * s.inF);
+      const dx0 = uniform(rand, rows * s.inF);
+      const dyBuf = outputRows(rows, s.outF, c.dyOffset, c.dyRow, dy);
+      const wBuf = placed(w, c.wOffset);
+      const dxBuf = c.accumulate ? placed(dx0, c.dxOffset) : poisoned(c.dxOffset, rows * s.inF + 4);
+      const out = await gpu.evaluate(
+        async ({ c, mode, dyBuf, wBuf, dxBuf, nW, rows }) => {
+          const h = window.harness;
+          const g = await h.gpu();
+          const { s } = c;
+          const view = async (data: number[], offset: number) =>
+            (await h.tensor([data.length], data)).view(offset, [data.length - offset]);
+          const tdy = await view(dyBuf, c.dyOffset);
+          const tw = (await view(wBuf, c.wOffset)).view(0, [nW, s.outF, s.inF]);
+          const dxAll = await h.tensor([dxBuf.length], dxBuf);
+          const tdx = dxAll.view(c.dxOffset, [rows, s.inF]);
+          if (mode !== 'default') g.variants.chosen.set('linear.broadcast', mode);
+          try {
+            let kernels: string[] = [];
+            await h.run((rec) => {
+              h.lib.linearBackwardInput(rec, s, {
+                ...{ dy: tdy, dyLayout: { rowStride: c.dyRow }, w: tw, dx: tdx },
+                accumulate: c.accumulate,
+              });
+              kernels = rec.kernels;
+            });
+            return { dx: await h.read(dxAll), kernels };
+          } finally {
+            g.variants.chosen.delete('linear.broadcast');
+          }
+        },
+        { c, mode, dyBuf, wBuf, dxBuf, nW, rows },
+      );
+      const want = mode !== 'off' && c.take ? 'linear_forward_broadcast' : 'linear_backward_input';
+      expect(out.kernels, 'the kernel linearBackwardInput took').toEqual([want]);
+      const ref = linearBackwardInputRef(s, dy, w);
+      const n = rows * s.inF;
+      const got = out.dx.slice(c.dxOffset, c.dxOffset + n);
+      expectClose(got, c.accumulate ? Array.from(ref, (v, i) => v + dx0[i]) : ref, 'dx');
+      if (!c.accumulate) {
+        const around = [...out.dx.slice(0, c.dxOffset), ...out.dx.slice(c.dxOffset + n)];
+        expect(
+          around.every((v) => v === 1e6),
+          'dX around its rows untouched',
+        ).toBe(true);
+      }
     });
   }
 }

@@ -14,7 +14,8 @@
 // BENCHMARKS.md). The wrapper (useBroadcastLinear in src/kernels/linear_forward_broadcast.ts) takes this kernel
 // on the software adapter (or when forced) only where 4 ≤ IN ≤ 64 (the unrolled sums' length), outF ≥ 16,
 // X's and W's rows start at multiples of 4 floats, and Y's offset, row stride and outF are multiples of 4
-// (each row's 4 outputs stored as one vec4).
+// (each row's 4 outputs stored as one vec4). TRANSPOSED reads W as [IN, outF] instead: linearBackwardInput
+// runs dX = dY · W through it (X = dY, IN up to 192: the GRU's 3H gate gradients).
 
 @group(0) @binding(1) var<storage, read> X4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> W4: array<vec4<f32>>;
@@ -37,12 +38,19 @@ fn main(
 ) {
   let g = wid.y;
   let o0 = (wid.z * WG + lid) * 4u;
-  // Weights of outputs o0 .. o0 + 3 (clamped past outF: loaded, never stored), as vec4 rows of W.
   let wRow = p.wOffset + g * p.wGroupStride;
+#if ${TRANSPOSED}
+  // W stored [IN, outF] (linear_backward_input's dX = dY · W: a forward through Wᵀ): wp[i] = W[i, o0 .. o0 + 3],
+  // one vec4 each (clamped past outF: loaded, never stored).
+  let wc = (wRow + min(o0, p.outF - 4u)) / 4u;
+  let ws = p.outF / 4u;
+#else
+  // Weights of outputs o0 .. o0 + 3 (clamped past outF: loaded, never stored), as vec4 rows of W.
   let w0 = (wRow + min(o0, p.outF - 1u) * IN) / 4u;
   let w1 = (wRow + min(o0 + 1u, p.outF - 1u) * IN) / 4u;
   let w2 = (wRow + min(o0 + 2u, p.outF - 1u) * IN) / 4u;
   let w3 = (wRow + min(o0 + 3u, p.outF - 1u) * IN) / 4u;
+#endif
   var wp: array<vec4<f32>, IN>;
   ${FILL}
 #if ${HAS_BIAS}

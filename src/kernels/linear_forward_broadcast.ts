@@ -14,12 +14,15 @@ const source = `${common}\n${body}`;
 
 /** The longest shared dimension the broadcast kernel unrolls (its sums are IN × RB generated lines). */
 export const BROADCAST_MAX_IN = 64;
+/** The same through Wᵀ (linearBackwardInput): the GRU's 3 · 64 gate gradients, in 2-row blocks. */
+export const BROADCAST_MAX_IN_TRANSPOSED = 192;
 /**
  * Rows per block in workgroup memory, one vec4 accumulator each: 4 for long sums (8 spilled at 64 inputs,
- * measured slower), 8 where the sums are short and the block's loads and barriers weigh more (≤ 32 inputs).
+ * measured slower), 8 where the sums are short and the block's loads and barriers weigh more (≤ 32 inputs),
+ * 2 past 64 (the transposed sums up to 192: fewer generated lines to compile).
  */
 function rowsPerBlock(inF: number): number {
-  return inF <= 32 ? 8 : 4;
+  return inF <= 32 ? 8 : inF <= 64 ? 4 : 2;
 }
 /** Workgroups the rows are cut into, over all groups and output blocks: enough for the software adapter's cores. */
 const TARGET_WORKGROUPS = 8;
@@ -27,17 +30,23 @@ const TARGET_WORKGROUPS = 8;
 /**
  * Whether linearForward takes the broadcast kernel (shaders/linear_forward_broadcast.wgsl): on the software
  * adapter, where 4 ≤ inF ≤ BROADCAST_MAX_IN, outF ≥ 16, and every row read or written is aligned to 4 floats
- * (`aligned`: starts4 over X's, W's and Y's offsets and strides, inF and outF). `variants.chosen`
+ * (`aligned`: starts4 over X's, W's and Y's offsets and strides, inF and outF); `transposed` (W stored
+ * [inF, outF]: linearBackwardInput) allows inF up to BROADCAST_MAX_IN_TRANSPOSED. `variants.chosen`
  * 'linear.broadcast' forces it ('on', where those shapes hold, on any adapter — where linearForward has not taken the blocked
  * kernel first) or not ('off').
  */
-export function useBroadcastLinear(variants: KernelVariants, s: LinearShape, aligned: boolean): boolean {
+export function useBroadcastLinear(
+  variants: KernelVariants,
+  s: LinearShape,
+  aligned: boolean,
+  transposed = false,
+): boolean {
   const forced = variants.chosen.get('linear.broadcast');
   if (
     forced === 'off' ||
     !aligned ||
     s.inF < 4 ||
-    s.inF > BROADCAST_MAX_IN ||
+    s.inF > (transposed ? BROADCAST_MAX_IN_TRANSPOSED : BROADCAST_MAX_IN) ||
     s.outF < 16 ||
     s.groups > 65535
   )
@@ -53,11 +62,15 @@ export function broadcastAligned(s: LinearShape, t: LinearOperands): boolean {
   return starts4(values, [t.x.buffer, t.w.buffer, t.y.buffer]);
 }
 
-/** linearForward's broadcast kernel (same operands and result); see useBroadcastLinear for when it runs. */
+/**
+ * linearForward's broadcast kernel (same operands and result); see useBroadcastLinear for when it runs.
+ * `transposed`: W is stored [inF, outF] (linearBackwardInput's dX = dY · W, with s the shape seen from dY).
+ */
 export function linearForwardBroadcast(
   rec: Recorder,
   s: LinearShape,
   t: LinearOperands & { accumulate?: boolean },
+  transposed = false,
 ): void {
   const RB = rowsPerBlock(s.inF);
   const wg = Math.min(64, Math.ceil(s.outF / 4));
@@ -75,7 +88,8 @@ export function linearForwardBroadcast(
         IN: s.inF,
         RB,
         WG: wg,
-        FILL: broadcastFill(s.inF),
+        TRANSPOSED: transposed,
+        FILL: transposed ? transposedFill(s.inF) : broadcastFill(s.inF),
         SUMS: broadcastSums(s.inF, RB),
         STORES: broadcastStores(RB),
       },
@@ -102,6 +116,11 @@ export function broadcastFill(inF: number): string {
     lines.push('}');
   }
   return lines.join('\n  ');
+}
+
+/** FILL for W stored [inF, outF]: wp[i] = W[i, o0 .. o0 + 3], one vec4 load each (wc: o0's vec4, ws: a row's). */
+export function transposedFill(inF: number): string {
+  return Array.from({ length: inF }, (_, i) => `wp[${i}] = W4[wc + ${i}u * ws];`).join('\n  ');
 }
 
 /** SUMS: a0..a{rows−1} (one vec4 per row of the block) = Σ_i xs[r, i] · wp[i], constant indices throughout. */
