@@ -29,10 +29,13 @@ const cases: Case[] = [
   { L: 3, B: 5, T: 7, I: 1, H: 12, G: 5, h0: true },
   { L: 1, B: 6, T: 4, I: 2, H: 9, G: 1 },
   { L: 2, B: 10, T: 4, I: 4, H: 40, G: 1, bare: true },
-  // gru_backward_broadcast (the software adapter, H a multiple of 4 up to 64): one thread (H 4), a block of 2
-  // rows and a partial one (3 rows per group), an odd T (its steps go in pairs), H 64 (its largest).
+  // The broadcast recurrences (the software adapter, H a multiple of 4 up to 64, T > 1; H 12 and 40 above take
+  // them too): one thread (H 4), a block of 2 rows and a partial one (3 rows per group), an odd T (their steps go
+  // in pairs) with and without h0, dh_T and dh0, H 64 (their largest).
   { L: 2, B: 3, T: 2, I: 2, H: 4, G: 1 },
   { L: 1, B: 6, T: 5, I: 3, H: 64, G: 2, h0: true },
+  { L: 1, B: 5, T: 3, I: 2, H: 16, G: 1, bare: true },
+  // T 1 at H 8: the plain kernels (a one-step cell skips its recurrent sums there).
   { L: 1, B: 4, T: 1, I: 2, H: 8, G: 2, h0: true },
 ];
 
@@ -152,8 +155,8 @@ const TILES: GruTiles[] = [
   { rows: 2, units: 4, weights: 'private' },
   { rows: 4, units: 2, backwardUnits: 1, weights: 'private' },
 ];
-// The default tile runs gru_backward_broadcast where it applies (the software adapter's choice, useBroadcastGruBackward);
-// the other tiles turn it off, so that gru_backward's own tiles are checked on those shapes too.
+// The default tile runs the broadcast recurrences where they apply (the software adapter's choice, useBroadcastGru);
+// the other tiles turn them off, so that gru_forward's and gru_backward's own tiles are checked on those shapes too.
 const variants = cases.flatMap((c, i) => [
   { c, w: TILES[0], broadcast: 'auto' as const },
   { c, w: TILES[1 + (i % 3)], broadcast: 'off' as const },
@@ -262,8 +265,13 @@ for (const hidden of [2, 4])
       );
       const x = await h.tensor([1, 2, 1], [100, -100]);
       const bufs = h.lib.allocGruBuffers(g, shape, run);
-      await h.run((rec) => h.lib.gruForward(rec, shape, run, { params, x, ...bufs }));
-      return h.read(bufs.hs);
+      let kernels: string[] = [];
+      await h.run((rec) => {
+        h.lib.gruForward(rec, shape, run, { params, x, ...bufs });
+        kernels = rec.kernels;
+      });
+      return { hs: await h.read(bufs.hs), kernels };
     }, hidden);
-    expect(out.every(Number.isFinite), `hs = ${out}`).toBe(true);
+    expect(out.kernels[1]).toBe(hidden === 4 ? 'gru_forward_broadcast' : 'gru_forward');
+    expect(out.hs.every(Number.isFinite), `hs = ${out.hs}`).toBe(true);
   });

@@ -110,7 +110,8 @@ for (const c of cases) {
 // has outF columns — the sums' length, up to 192 — and dX inF). dY's rows of `dyRow` floats at an offset, with
 // poison between them (the GRU's gate rows are 4H wide, their first 3H read), W at an offset, dX at an offset with
 // poison after it; overwrite or accumulate, per-task or shared weights, rows off the 2-row block (sums past 64)
-// and the 8-row one (20). Not taken: sums past 192, fewer than 16 inputs, dY rows starting off a multiple of 4.
+// and the 8-row one (20). Not taken: sums past 192, fewer than 16 inputs, dY rows starting off a multiple of 4,
+// dX given a row layout (dxRows, here one that is contiguous all the same).
 const backwardCases = [
   {
     s: { groups: 2, rowsPerGroup: 7, inF: 64, outF: 192 },
@@ -135,6 +136,10 @@ const backwardCases = [
   {
     s: { groups: 2, rowsPerGroup: 6, inF: 16, outF: 64 },
     ...{ dyOffset: 2, dyRow: 64, wOffset: 0, dxOffset: 0, accumulate: false, take: false },
+  },
+  {
+    s: { groups: 2, rowsPerGroup: 6, inF: 16, outF: 64 },
+    ...{ dyOffset: 0, dyRow: 64, wOffset: 0, dxOffset: 0, accumulate: false, take: false, dxRows: true },
   },
 ];
 
@@ -171,9 +176,10 @@ for (const c of backwardCases) {
           try {
             let kernels: string[] = [];
             await h.run((rec) => {
+              const dxRows = { block: rows, blockStride: rows * s.inF, rowStride: s.inF };
               h.lib.linearBackwardInput(rec, s, {
                 ...{ dy: tdy, dyLayout: { rowStride: c.dyRow }, w: tw, dx: tdx },
-                accumulate: c.accumulate,
+                ...{ dxRows: 'dxRows' in c ? dxRows : undefined, accumulate: c.accumulate },
               });
               kernels = rec.kernels;
             });

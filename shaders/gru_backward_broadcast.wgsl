@@ -8,7 +8,8 @@
 // straight-line code (MATVEC0 / MATVEC1, src/kernels/gru_backward_broadcast.ts) in which every index is a
 // constant: one broadcast of d(gh)[row, q] feeds 4 units' fused multiply-adds. The steps go in pairs, one per
 // half of the double-buffered d(gh), so the generated indices stay constant too.
-// Taken for 4 ≤ H ≤ 64, H a multiple of 4, on the software adapter (useBroadcastGruBackward).
+// Taken with gru_forward_broadcast for H = 4 … 64 in 4s and T > 1 on the software adapter (useBroadcastGru,
+// src/kernels/gru_tuning.ts).
 
 struct Params {
   batch: u32, steps: u32, rowsPerGroup: u32, _p0: u32,

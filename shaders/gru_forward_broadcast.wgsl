@@ -8,8 +8,8 @@
 // (gates g = r, z, n) in a private array; a step's sums are generated straight-line code (MATVEC0 / MATVEC1,
 // src/kernels/gru_forward_broadcast.ts) in which every index is a constant: one broadcast of h[row, k] feeds
 // the 3 gates × 4 units of fused multiply-adds. The steps go in pairs, one per half of the double-buffered h,
-// so the generated indices stay constant too. Taken for H = 4 … 64 in 4s on the software adapter
-// (useBroadcastGru, src/kernels/gru_tuning.ts).
+// so the generated indices stay constant too. Taken with gru_backward_broadcast for H = 4 … 64 in 4s and T > 1
+// on the software adapter (useBroadcastGru, src/kernels/gru_tuning.ts).
 
 struct Params {
   batch: u32, steps: u32, rowsPerGroup: u32, bGroupStride: u32,

@@ -9,11 +9,13 @@ import { InputError } from '../runtime/errors';
  *   linear_backward_weight where aligned (useVec4; backward-weight only when its reduction is not split), and
  *   linear_forward's vec4 stores where Y is aligned;
  * - `linear.blocked`: `on` | `off` — linear_forward's blocked kernel (useBlockedLinear);
- * - `linear.broadcast`: `on` | `off` — linear_forward's broadcast kernel (useBroadcastLinear);
+ * - `linear.broadcast`: `on` | `off` — the broadcast kernel in linearForward and, through Wᵀ, in
+ *   linearBackwardInput (useBroadcastLinear);
  * - `reduce.splits`: a count ≥ 1 — the split reductions' chunks (splitCount);
  * - `gru.backward-units`: `1` | `2` | `4` — hidden units per thread asked of gru_backward (gru_tuning.ts);
  * - `gru.unroll`: `on` | `off` — gru_forward's generated straight-line steps where they apply (useUnrolledGru);
- * - `gru.broadcast`: `on` | `off` — gru_backward_broadcast in place of gru_backward (useBroadcastGruBackward).
+ * - `gru.broadcast`: `on` | `off` — gru_forward_broadcast and gru_backward_broadcast in place of gru_forward and
+ *   gru_backward (useBroadcastGru in gru_tuning.ts).
  * The GRU's other tiles have their own probe and cache (gru_probe.ts) and are not forced here.
  */
 const FORCIBLE: Record<string, (v: string) => boolean> = {

@@ -47,7 +47,7 @@ export function gruBackward(rec: Recorder, shape: GruShape, run: GruRun, t: GruB
   const { batch: B, steps: T } = run;
   const layout = gruParamLayout(shape, 0);
   const geo = gruGeometry(H, rowsPerGroup, rec, undefined, gruTiles(rec.variants).backwardUnits);
-  const broadcast = T > 1 && useBroadcastGru(rec.variants, H); // as gruForward's
+  const broadcast = useBroadcastGru(rec.variants, { hidden: H, steps: T, rowsPerGroup });
   const dy = t.workDy ?? null;
   if (L > 1 && !dy)
     throw new RangeError('gruBackward: a stacked GRU needs workDy [B, T, H] for the gradient between layers');

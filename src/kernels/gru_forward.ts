@@ -117,9 +117,8 @@ export function gruForward(rec: Recorder, shape: GruShape, run: GruRun, t: GruFo
   const wreg = gruWeights(rec.variants, geo.weightVec4s) === 'private';
   // A single step gains nothing (without h0 its sums are skipped) and measured slower so: MAML's one-step cells.
   const unroll = T > 1 && useUnrolledGru(rec.variants, geo.units, wreg, H);
-  // The software adapter's form (gru_tuning.ts), where it applies. One-step cells (MAML's) keep gru_forward, as for
-  // the unrolling.
-  const broadcast = T > 1 && useBroadcastGru(rec.variants, H);
+  // The software adapter's form (gru_tuning.ts), where it applies.
+  const broadcast = useBroadcastGru(rec.variants, { hidden: H, steps: T, rowsPerGroup });
   for (let l = 0; l < L; l++) {
     const lo = layout.layers[l];
     const x = l === 0 ? t.x : t.hs;

@@ -97,13 +97,20 @@ export const GRU_BROADCAST_ROWS = 2;
 
 /**
  * Whether the GRU's recurrences take their broadcast form (gru_forward_broadcast and gru_backward_broadcast in
- * shaders/): on the software adapter, for hidden sizes that are multiples of 4 from 4 to
- * GRU_BROADCAST_MAX_HIDDEN. `variants.chosen` 'gru.broadcast' forces it ('on', where those sizes hold, on any
- * adapter) or not ('off').
+ * shaders/): on the software adapter, for sequences of more than one step and hidden sizes that are multiples of
+ * 4 from 4 to GRU_BROADCAST_MAX_HIDDEN (a one-step cell, MAML's, keeps the plain kernels, which skip its
+ * recurrent sums), while the row blocks fit in one dispatch dimension. `variants.chosen` 'gru.broadcast' forces
+ * it ('on', where those hold, on any adapter) or not ('off').
  */
-export function useBroadcastGru(variants: KernelVariants, hidden: number): boolean {
+export function useBroadcastGru(
+  variants: KernelVariants,
+  s: { hidden: number; steps: number; rowsPerGroup: number },
+): boolean {
   const forced = variants.chosen.get('gru.broadcast');
-  if (forced === 'off' || hidden % 4 !== 0 || hidden < 4 || hidden > GRU_BROADCAST_MAX_HIDDEN) return false;
+  const { hidden } = s;
+  const sizes = hidden % 4 === 0 && hidden >= 4 && hidden <= GRU_BROADCAST_MAX_HIDDEN;
+  const blocks = broadcastGeometry(hidden, s.rowsPerGroup).blocks;
+  if (forced === 'off' || !sizes || s.steps < 2 || blocks > 65535) return false;
   return forced === 'on' || softwareAdapter(variants);
 }
 

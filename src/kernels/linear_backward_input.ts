@@ -21,8 +21,8 @@ export function linearBackwardInput(
   s: LinearShape,
   t: { dy: Tensor; dyLayout?: YLayout; w: Tensor; dx: Tensor; dxRows?: RowLayout; accumulate?: boolean },
 ): void {
-  // On the software adapter, dX = dY · W as a forward through Wᵀ in the broadcast kernel, where it applies: dY's
-  // rows plainly strided (no column skip), dX contiguous, every row aligned (the GRU's gradient to the layer below).
+  // On the software adapter, dX = dY · W as a forward through Wᵀ in the broadcast kernel, where it applies: dX
+  // contiguous, every row aligned, at most 192 columns of dY (the GRU's gradient to the layer below).
   const through = { ...s, inF: s.outF, outF: s.inF };
   const ops = {
     x: t.dy,
@@ -31,7 +31,7 @@ export function linearBackwardInput(
     y: t.dx,
     accumulate: t.accumulate,
   };
-  const plain = !t.dxRows && (t.dyLayout?.split ?? s.outF) >= s.outF;
+  const plain = !t.dxRows; // (a column skip in dyLayout is linear_backward_weight's only: neither kernel reads one)
   if (plain && useBroadcastLinear(rec.variants, through, broadcastAligned(through, ops), true)) {
     return linearForwardBroadcast(rec, through, ops, true);
   }
