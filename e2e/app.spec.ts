@@ -9,12 +9,12 @@ import { findBrowser } from '../src/cli/browser';
 import { serveStatic } from '../src/cli/server';
 import { expect, test } from './page_fixture';
 
-/** Small enough for the software adapter: a run of a few seconds. */
+/** A small model for the software adapter, trained until the test stops it. */
 const TINY = {
   shots: 5,
   queries: 5,
   metaBatch: 4,
-  steps: 400,
+  steps: 20000, // stopped long before the end (a run that finishes first would fail the Stop below)
   layers: 1,
   hidden: 16,
   logEvery: 5,
