@@ -64,6 +64,9 @@ test('doctor reports the browser and the adapter', async () => {
   expect(r.stdout).toMatch(/^browser\s+\S+/m);
   expect(r.stdout).toMatch(/^adapter\s+\S+/m);
   expect(r.stdout).toMatch(/swiftshader|maxStorageBufferBindingSize\s+\d+/);
+  // The software adapter runs the broadcast recurrences for H = 4 … 64 in 4s (src/kernels/gru_tuning.ts).
+  if (/fallback adapter/.test(r.stdout))
+    expect(r.stdout).toMatch(/^\s+hidden sizes 4 … 64 in 4s \(T > 1\): the broadcast/m);
 });
 
 test('gru forward + backward match the float64 reference', async () => {

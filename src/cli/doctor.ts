@@ -68,7 +68,10 @@ export function register(program: Command): void {
             : ', ') +
           `weights in ${report.gruTiles.weights} memory ` +
           `(${TILE_SOURCE[report.gruTiles.source] ?? report.gruTiles.source})` +
-          (report.gruTiles.error ? `; the probe failed: ${report.gruTiles.error}` : ''),
+          (report.gruTiles.error ? `; the probe failed: ${report.gruTiles.error}` : '') +
+          (report.gruTiles.broadcast
+            ? '\n          hidden sizes 4 … 64 in 4s (T > 1): the broadcast recurrences instead (gru.broadcast)'
+            : ''),
         ...(report.forced?.length
           ? [`variants  ${report.forced.join(', ')} (forced by METARNN_VARIANTS)`]
           : []),

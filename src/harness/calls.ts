@@ -5,7 +5,7 @@
  */
 import { acquireGpu, type AcquireOptions, type Gpu } from '../runtime/gpu';
 import { gruProbeOf, tuneGpu } from '../kernels/gru_probe';
-import { gruTiles } from '../kernels/gru_tuning';
+import { gruTiles, useBroadcastGru } from '../kernels/gru_tuning';
 import { forceVariants, forcedVariantsOf } from '../kernels/forced_variants';
 import { loadOmniglotSources, type ImageLayout } from '../data/omniglot_merge';
 import { InputError } from '../runtime/errors';
@@ -95,7 +95,9 @@ export function createHarness(o: HarnessOptions): Harness {
 /** The GRU tiles in use and where they came from, for `doctor`. */
 function gruTilesReport(g: Gpu): DoctorReport['gruTiles'] {
   const probe = gruProbeOf(g);
-  const tiles = gruTiles(g.variants);
+  // A sequence the broadcast recurrences would take if this adapter (or a forced variant) says so.
+  const broadcast = useBroadcastGru(g.variants, { hidden: 64, steps: 2, rowsPerGroup: 1 });
+  const tiles = { ...gruTiles(g.variants), broadcast };
   if (probe instanceof Error) return { ...tiles, source: 'default', error: probe.message };
   return { ...tiles, source: probe?.source ?? 'default' };
 }

@@ -39,6 +39,8 @@ export interface DoctorReport {
     weights: string;
     source: string;
     error?: string;
+    /** Whether hidden sizes 4 … 64 in 4s run the broadcast recurrences instead (useBroadcastGru, gru_tuning.ts). */
+    broadcast?: boolean;
   };
   /** Kernel variants forced for this run, `key=value` (METARNN_VARIANTS, src/kernels/forced_variants.ts). */
   forced?: string[];
