@@ -25,7 +25,7 @@ const TINY = {
   shots: 5,
   queries: 5,
   metaBatch: 4,
-  steps: 300,
+  steps: 1000, // long enough to be still running when the device is destroyed, short enough to finish
   layers: 1,
   hidden: 16,
   logEvery: 5,
@@ -55,7 +55,7 @@ test('page: training goes on after the device is lost, from the last evaluation'
   await expect
     .poll(() => page.locator('#view-train').getAttribute('data-mode'), { timeout: 60_000 })
     .toBe('finished');
-  await expect(page.locator('#status')).toContainText('Finished 300 steps.');
+  await expect(page.locator('#status')).toContainText('Finished 1000 steps.');
   const status = (await page.locator('#status').textContent())!;
   const [, lost, from] = status.match(
     /device was lost at step (\d+) \(destroyed\): went on from step (\d+)\./,
@@ -67,5 +67,5 @@ test('page: training goes on after the device is lost, from the last evaluation'
   expect(Number(lost) - Number(from)).toBeLessThanOrEqual(20);
   await expect(page.locator('#status')).not.toHaveClass(/error/);
   expect(await page.evaluate(() => window.testDevices!.length)).toBe(devices + 1);
-  await expect(page.locator('#train-readout')).toContainText('step 300 of 300');
+  await expect(page.locator('#train-readout')).toContainText('step 1000 of 1000');
 });

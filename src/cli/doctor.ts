@@ -70,7 +70,8 @@ export function register(program: Command): void {
           `(${TILE_SOURCE[report.gruTiles.source] ?? report.gruTiles.source})` +
           (report.gruTiles.error ? `; the probe failed: ${report.gruTiles.error}` : '') +
           (report.gruTiles.broadcast
-            ? '\n          hidden sizes 4 … 64 in 4s (T > 1): the broadcast recurrences instead (gru.broadcast)'
+            ? `\n          gru_forward/gru_backward at hidden sizes 4 … ${report.gruTiles.broadcastMaxHidden} in 4s (T > 1): ` +
+              'their broadcast forms instead of these tiles (gru.broadcast)'
             : ''),
         ...(report.forced?.length
           ? [`variants  ${report.forced.join(', ')} (forced by METARNN_VARIANTS)`]

@@ -5,7 +5,7 @@
  */
 import { acquireGpu, type AcquireOptions, type Gpu } from '../runtime/gpu';
 import { gruProbeOf, tuneGpu } from '../kernels/gru_probe';
-import { gruTiles, useBroadcastGru } from '../kernels/gru_tuning';
+import { GRU_BROADCAST_MAX_HIDDEN, gruTiles, useBroadcastGru } from '../kernels/gru_tuning';
 import { forceVariants, forcedVariantsOf } from '../kernels/forced_variants';
 import { loadOmniglotSources, type ImageLayout } from '../data/omniglot_merge';
 import { InputError } from '../runtime/errors';
@@ -97,7 +97,7 @@ function gruTilesReport(g: Gpu): DoctorReport['gruTiles'] {
   const probe = gruProbeOf(g);
   // A sequence the broadcast recurrences would take if this adapter (or a forced variant) says so.
   const broadcast = useBroadcastGru(g.variants, { hidden: 64, steps: 2, rowsPerGroup: 1 });
-  const tiles = { ...gruTiles(g.variants), broadcast };
+  const tiles = { ...gruTiles(g.variants), broadcast, broadcastMaxHidden: GRU_BROADCAST_MAX_HIDDEN };
   if (probe instanceof Error) return { ...tiles, source: 'default', error: probe.message };
   return { ...tiles, source: probe?.source ?? 'default' };
 }

@@ -39,8 +39,9 @@ export interface DoctorReport {
     weights: string;
     source: string;
     error?: string;
-    /** Whether hidden sizes 4 … 64 in 4s run the broadcast recurrences instead (useBroadcastGru, gru_tuning.ts). */
+    /** Whether hidden sizes 4 … broadcastMaxHidden in 4s run the broadcast recurrences instead (useBroadcastGru). */
     broadcast?: boolean;
+    broadcastMaxHidden?: number;
   };
   /** Kernel variants forced for this run, `key=value` (METARNN_VARIANTS, src/kernels/forced_variants.ts). */
   forced?: string[];
