@@ -1,6 +1,7 @@
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import common from '../../shaders/gru_rows.wgsl?raw';
+import io from '../../shaders/gru_backward_io.wgsl?raw';
 import body from '../../shaders/gru_backward.wgsl?raw';
 import { checkGruShape, gruGeometry, type GruRun } from './gru_forward';
 import { gruTiles, gruWeights, useBroadcastGru } from './gru_tuning';
@@ -10,7 +11,7 @@ import { linearBackwardInput } from './linear_backward_input';
 import { linearBackwardWeight } from './linear_backward_weight';
 import type { RowLayout } from './linear_tile';
 
-const source = `${common}\n${body}`;
+const source = `${common}\n${io}\n${body}`;
 
 export interface GruBackwardTensors {
   params: Tensor;

@@ -1,8 +1,9 @@
 import common from '../../shaders/gru_rows.wgsl?raw';
+import io from '../../shaders/gru_backward_io.wgsl?raw';
 import body from '../../shaders/gru_backward_broadcast.wgsl?raw';
 import { broadcastGeometry } from './gru_tuning';
 
-export const source = `${common}\n${body}`;
+export const source = `${common}\n${io}\n${body}`;
 
 /**
  * gru_backward_broadcast's geometry and defines for one layer (the flags say which operands are bound); gruBackward

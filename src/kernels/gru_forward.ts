@@ -2,6 +2,7 @@ import type { Gpu } from '../runtime/gpu';
 import type { Recorder } from '../runtime/recorder';
 import type { Tensor } from '../runtime/tensor';
 import common from '../../shaders/gru_rows.wgsl?raw';
+import io from '../../shaders/gru_forward_io.wgsl?raw';
 import body from '../../shaders/gru_forward.wgsl?raw';
 import { gruParamLayout, type GruShape } from '../layout/gru_layout';
 import { linearForward } from './linear_forward';
@@ -11,7 +12,7 @@ import { gruTiles, gruWeights, useBroadcastGru } from './gru_tuning';
 import { broadcastForwardKernel, source as broadcastSource } from './gru_forward_broadcast';
 import type { KernelVariants } from '../runtime/recorder';
 
-const source = `${common}\n${body}`;
+const source = `${common}\n${io}\n${body}`;
 
 /** Batch and sequence length of one call; the batch splits into shape.groups task groups of batch/groups rows. */
 export interface GruRun {
