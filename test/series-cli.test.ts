@@ -9,7 +9,11 @@ import { expect, test } from '@playwright/test';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { windowInterval } from '../src/data/forecast_intervals';
+import type { ForecastScores } from '../src/meta/learner';
 import { cli, type Ran } from './cli_helper';
+
+type PerSeries = ForecastScores['forecasters'][number]['perSeries'][number];
 
 const NAMES = ['a', 'b', 'c', 'd', 'e', 'f'];
 const ROWS = 40;
@@ -55,7 +59,7 @@ function refused(r: Ran, ...expected: (string | RegExp)[]): void {
  * The last-value forecast's error on one held-out series, worked out here rather than through src/: every
  * origin in the last third (⌊2n/3⌋ on) whose horizon fits, its MSE raw and divided by the context's variance.
  */
-function lastValueErrors(v: number[]): { windows: number; rawMse: number; mse: number } {
+function lastValueErrors(v: number[]): { windows: number; rawMse: number; mse: number; raw: number[] } {
   const raw: number[] = [];
   const std: number[] = [];
   for (
@@ -70,7 +74,7 @@ function lastValueErrors(v: number[]): { windows: number; rawMse: number; mse: n
     raw.push(e);
     std.push(e / variance);
   }
-  return { windows: raw.length, rawMse: mean(raw), mse: mean(std) };
+  return { windows: raw.length, rawMse: mean(raw), mse: mean(std), raw };
 }
 
 test('train --task series writes the resolved test and validation series into config.json', async () => {
@@ -135,10 +139,18 @@ test('eval --json scores the test series beside the last-value and seasonal-naiv
     }
   }
   // The last-value baseline, recomputed here from the data: per series in its units and standardised.
-  for (const p of last.perSeries) {
+  // Its own-unit interval is over windows that overlap (consecutive origins, a 3-step horizon), and its
+  // difference from the model is paired window by window.
+  last.perSeries.forEach((p: PerSeries, k: number) => {
+    const raw = expected[p.series].raw;
     expect(p.rawMse).toBeCloseTo(expected[p.series].rawMse, 9);
     expect(p.mse).toBeCloseTo(expected[p.series].mse, 9);
-  }
+    const places = raw.map((_: number, origin: number) => ({ series: 0, origin }));
+    expect(p.rawCi95).toBeCloseTo(windowInterval(raw, places, HORIZON).ci95, 9);
+    expect(p.rawMinusModel!.mean).toBeCloseTo(p.rawMse - model.perSeries[k].rawMse, 9);
+    expect(p.rawMinusModel!.ci95).toBeGreaterThan(0);
+  });
+  expect(model.perSeries[0].rawMinusModel).toBeUndefined();
   // A context of 8 is shorter than the default season (12): seasonal naive falls back to the last value.
   expect(seasonal.perSeries).toEqual(last.perSeries);
 });
@@ -160,7 +172,9 @@ test('eval --split validation scores the validation series, as the run logged at
       "window's context)",
   );
   // formatForecasters: the three forecasters on the same windows, then each series in its own units.
-  expect(lines[1]).toBe('standardised MSE (the same windows):');
+  expect(lines[1]).toBe(
+    `standardised MSE (the same windows; 95% intervals over windows that overlap, ${config.queries}-step horizon):`,
+  );
   expect(lines.slice(2, 5).map((l) => l.trim().split(/\s+/)[0])).toEqual([
     'model',
     'lastValue',
@@ -169,12 +183,14 @@ test('eval --split validation scores the validation series, as the run logged at
   expect(lines[2]).toContain(last.mean.toPrecision(4));
   expect(lines[5]).toBe("MSE in each series' own units:");
   expect(lines.slice(6)).toHaveLength(val.length);
+  const pm = '-?[\\d.e+-]+ ± (?:[\\d.e+-]+|Infinity)';
   lines
     .slice(6)
     .forEach((l, k) =>
       expect(l).toMatch(
         new RegExp(
-          `^  ${val[k]}: model [\\d.e+-]+, lastValue [\\d.e+-]+, seasonalNaive [\\d.e+-]+ \\(\\d+ windows\\)$`,
+          `^  ${val[k]}: model ${pm}, lastValue ${pm} \\(minus the model's ${pm}\\), ` +
+            `seasonalNaive ${pm} \\(minus the model's ${pm}\\) \\(\\d+ windows\\)$`,
         ),
       ),
     );

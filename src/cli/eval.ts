@@ -431,23 +431,33 @@ async function evalRuns(opts: EvalOptions, run: SavedRun): Promise<void> {
   );
 }
 
-/** The model and the baselines on the same windows: standardised MSE in all, and per series in its units. */
+/**
+ * The model and the baselines on the same windows: standardised MSE in all, and per series in its units —
+ * each with its 95% interval over overlapping windows (Diebold–Mariano, lags up to the horizon − 1), a
+ * baseline's also minus the model's, window by window (positive: the model is better).
+ */
 export function formatForecasters(f: NonNullable<EvalResult['forecast']>): string {
+  const pm = (x: { mean: number; ci95: number }, digits: number) =>
+    `${x.mean.toPrecision(digits)} ± ${x.ci95.toPrecision(2)}`;
   const lines = f.forecasters.map(
     (x) =>
-      `  ${x.name.padEnd(14)} ${x.mse.mean.toPrecision(4)} ± ${x.mse.ci95.toPrecision(2)}` +
-      (x.minusModel
-        ? `   (minus the model's, window by window: ${x.minusModel.mean.toPrecision(3)} ± ${x.minusModel.ci95.toPrecision(2)})`
-        : ''),
+      `  ${x.name.padEnd(14)} ${pm(x.mse, 4)}` +
+      (x.minusModel ? `   (minus the model's, window by window: ${pm(x.minusModel, 3)})` : ''),
   );
   const perSeries = f.series.map(
     (s, k) =>
       `  ${s}: ` +
-      f.forecasters.map((x) => `${x.name} ${x.perSeries[k].rawMse.toPrecision(3)}`).join(', ') +
+      f.forecasters
+        .map((x) => {
+          const p = x.perSeries[k];
+          const own = `${x.name} ${pm({ mean: p.rawMse, ci95: p.rawCi95 }, 3)}`;
+          return p.rawMinusModel ? `${own} (minus the model's ${pm(p.rawMinusModel, 3)})` : own;
+        })
+        .join(', ') +
       ` (${f.forecasters[0].perSeries[k].windows} windows)`,
   );
   return [
-    'standardised MSE (the same windows):',
+    `standardised MSE (the same windows; 95% intervals over windows that overlap, ${f.horizon}-step horizon):`,
     ...lines,
     "MSE in each series' own units:",
     ...perSeries,

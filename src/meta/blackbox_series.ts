@@ -14,6 +14,7 @@ import type { Gpu } from '../runtime/gpu';
 import { InputError } from '../runtime/errors';
 import type { EvalSplit } from '../data/omniglot_split';
 import { lastValue, seasonalNaive } from '../data/forecast_baselines';
+import { windowInterval } from '../data/forecast_intervals';
 import { seriesSplit, type SeriesSplit } from '../data/series_split';
 import {
   drawWindows,
@@ -194,7 +195,9 @@ function windowErrors(s: NamedSeries[], w: Window, C: number, f: number[]) {
 
 /**
  * Scores forecasts (`model` first, then baselines by name) of the same windows: the model's EvalResult over
- * windows in standardised units, and every forecaster's standardised and raw MSE per series and in all.
+ * windows in standardised units, and every forecaster's standardised and raw MSE per series and in all. The
+ * windows overlap (one per origin), so every interval is windowInterval's (Diebold–Mariano with the
+ * horizon's lags), and a baseline's difference from the model is paired window by window.
  */
 export function scoreForecasts(
   series: NamedSeries[],
@@ -203,31 +206,46 @@ export function scoreForecasts(
   forecasts: Record<string, number[][]>,
 ): EvalResult {
   const names = Object.keys(forecasts);
+  const horizon = forecasts[names[0]][0]?.length ?? 1;
   const errs = Object.fromEntries(
     names.map((n) => [n, windows.map((w, i) => windowErrors(series, w, C, forecasts[n][i]))]),
   );
-  const ci = (values: number[]) => {
-    const r = summarize('mse', values);
-    return { mean: r.mean, ci95: r.ci95 };
-  };
+  const model = errs[names[0]];
+  const ci = (values: number[], places: Window[] = windows) => windowInterval(values, places, horizon);
   const result = summarize(
     'mse',
-    errs[names[0]].map((e) => e.mse),
+    model.map((e) => e.mse),
   );
+  result.ci95 = ci(result.values).ci95;
   result.forecast = {
     series: series.map((s) => s.name),
     windows: windows.length,
+    horizon,
     forecasters: names.map((n, k) => ({
       name: n,
       mse: ci(errs[n].map((e) => e.mse)),
-      ...(k > 0 ? { minusModel: ci(errs[n].map((e, i) => e.mse - errs[names[0]][i].mse)) } : {}),
-      perSeries: series.map((s, k) => {
-        const mine = errs[n].filter((_, i) => windows[i].series === k);
+      ...(k > 0 ? { minusModel: ci(errs[n].map((e, i) => e.mse - model[i].mse)) } : {}),
+      perSeries: series.map((s, j) => {
+        const mine = windows.flatMap((w, i) => (w.series === j ? [i] : []));
+        const places = mine.map((i) => windows[i]);
+        const raw = ci(
+          mine.map((i) => errs[n][i].raw),
+          places,
+        );
         return {
           series: s.name,
           windows: mine.length,
-          mse: ci(mine.map((e) => e.mse)).mean,
-          rawMse: ci(mine.map((e) => e.raw)).mean,
+          mse: mine.reduce((a, i) => a + errs[n][i].mse, 0) / Math.max(1, mine.length),
+          rawMse: raw.mean,
+          rawCi95: raw.ci95,
+          ...(k > 0
+            ? {
+                rawMinusModel: ci(
+                  mine.map((i) => errs[n][i].raw - model[i].raw),
+                  places,
+                ),
+              }
+            : {}),
         };
       }),
     })),

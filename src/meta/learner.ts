@@ -35,6 +35,11 @@ export interface ForecastScores {
   /** The series scored and how many windows (forecast origins) in all. */
   series: string[];
   windows: number;
+  /**
+   * Forecast steps per window. Windows start at every origin, so neighbours share up to horizon − 1 target
+   * values: every interval here is Diebold–Mariano's with lags up to horizon − 1 (data/forecast_intervals.ts).
+   */
+  horizon: number;
   /** The model first, then the baselines: MSE standardised by each window's context, and per series raw. */
   forecasters: {
     name: string;
@@ -44,7 +49,18 @@ export interface ForecastScores {
      * is better), with its 95% interval — paired, so the windows' shared difficulty cancels.
      */
     minusModel?: { mean: number; ci95: number };
-    perSeries: { series: string; windows: number; mse: number; rawMse: number }[];
+    /**
+     * Per series: standardised and raw (own-unit) MSE, the raw one's 95% interval and, for baselines, the raw
+     * MSE minus the model's, paired window by window (positive: the model is better).
+     */
+    perSeries: {
+      series: string;
+      windows: number;
+      mse: number;
+      rawMse: number;
+      rawCi95: number;
+      rawMinusModel?: { mean: number; ci95: number };
+    }[];
   }[];
 }
 
