@@ -490,6 +490,64 @@ test.describe('black-box classifier: training and the one-shot runs', () => {
     );
   });
 
+  test('pretraining warm-up: the encoder’s Adam rises lr/n … lr over n steps, then meta-training as without', async ({
+    gpu,
+  }) => {
+    await loadSmall1(gpu);
+    const rates = await gpu.evaluate(async () => {
+      const h = window.harness;
+      const lib = h.lib;
+      const g = await h.gpu();
+      const base = {
+        ...lib.DEFAULT_CONFIG,
+        task: 'omniglot' as const,
+        ways: 3,
+        shots: 1,
+        queries: 1,
+        metaBatch: 2,
+        hidden: 8,
+        layers: 1,
+        lr: 0.01,
+        pretrainSteps: 6,
+        encoderLr: 0.001,
+        steps: 9,
+        lrDecay: 'cosine' as const,
+        rotations: false,
+        valAlphabets: 'Balinese',
+        encoder: { hidden: 16, embed: 8 },
+      };
+      const out: { encoder: number; gru: number }[][] = [];
+      for (const pretrainWarmup of [0, 4]) {
+        const l = (await lib.createLearner(g, { ...base, pretrainWarmup }, h.taskData)) as BlackBoxClassifier;
+        const lrs: { encoder: number; gru: number }[] = [];
+        for (let s = 0; s < 8; s++) {
+          l.step();
+          // The rates the GPU's Adam used at this step (hyper-parameter slot 3: OPTIM_SLOT.lr).
+          lrs.push({
+            encoder: (await g.read(l.encoderOptimizer.hyper))[3],
+            gru: (await g.read(l.optimizer.hyper))[3],
+          });
+        }
+        l.destroy();
+        out.push(lrs);
+      }
+      g.throwIfErrors();
+      return out;
+    });
+    const [plain, warm] = rates;
+    // Steps 1 … 6 pretrain: lr · min(1, step / 4) with the warm-up, lr without.
+    for (let step = 1; step <= 6; step++) {
+      expect(plain[step - 1].encoder).toBeCloseTo(0.01, 7);
+      expect(warm[step - 1].encoder, `step ${step}`).toBeCloseTo(0.01 * Math.min(1, step / 4), 7);
+    }
+    // Meta-training (steps 7, 8): encoderLr and lr along the cosine, the same with or without the warm-up.
+    for (const step of [7, 8]) {
+      expect(warm[step - 1].encoder).toBeCloseTo(plain[step - 1].encoder, 9);
+      expect(warm[step - 1].gru).toBeCloseTo(plain[step - 1].gru, 9);
+      expect(warm[step - 1].encoder).toBeCloseTo(0.001 * 0.5 * (1 + Math.cos((Math.PI * (step - 7)) / 3)), 7);
+    }
+  });
+
   test('one-shot runs: a fixture in all_runs.zip layout goes through parse → predict → error rate', async ({
     gpu,
   }) => {

@@ -217,6 +217,12 @@ test('bad splits and encoder widths: one line naming the value and what is allow
         /--channels sets the conv encoder's widths, but --encoder is mlp/,
       ],
       [['--embed', '0'], /--embed/],
+      [
+        ['--pretrain-warmup', '2'],
+        /^metarnn: --pretrain-warmup 2 is longer than the pretraining it warms up \(--pretrain-steps 1\): give at most 1$/,
+      ],
+      [['--pretrain-warmup', '-1'], /--pretrain-warmup/],
+      [['--pretrain-warmup', '0.5'], /--pretrain-warmup/],
     ];
     const outs = cases.map((_, i) => join(dir, `run-${i}`));
     const ran = await mapLimit(cases, 4, ([args], i) => cli(...base, ...args, '--out', outs[i]));

@@ -298,6 +298,10 @@ export function register(program: Command): void {
     )
     .option('--pretrain-steps <n>', 'omniglot: first n steps pretrain the image encoder as a classifier')
     .option('--encoder-lr <x>', 'omniglot: the encoder’s learning rate after pretraining')
+    .option(
+      '--pretrain-warmup <n>',
+      'omniglot: raise the pretraining learning rate linearly over its first n steps (default 0: none)',
+    )
     .option('--encoder <kind>', 'omniglot: image encoder, conv or mlp')
     .option('--channels <list>', 'omniglot: the conv encoder’s channels, e.g. 32,64,64 (default 16,32,32)')
     .option('--embed <n>', 'omniglot: the image embedding’s width (default 16)')

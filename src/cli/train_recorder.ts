@@ -294,7 +294,8 @@ export class TrainRecorder implements Interruptible {
         `warning: every validation episode scored exactly chance (1/${ways}) at two evaluations in a row, the ` +
           `last at step ${e.step}: the classifier answers alike whatever it reads. If it persists, its encoder's ` +
           `units have likely all switched off, which training does not undo (BENCHMARKS.md, "A sweep on the ` +
-          `H200"): train again with another --seed or a wider --embed`,
+          `H200"): train again with --pretrain-warmup 100 (BENCHMARKS.md, "Warming up the encoder's pretraining"), ` +
+          `another --seed or a wider --embed`,
       );
     }
   }

@@ -125,6 +125,7 @@ const OPTIONAL_KEYS = [
   'maxUpdate',
   'pretrainSteps',
   'encoderLr',
+  'pretrainWarmup',
   'encoder',
   'channels',
   'embed',

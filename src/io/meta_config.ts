@@ -87,6 +87,12 @@ export interface MetaConfig {
   pretrainSteps?: number;
   encoderLr?: number;
   /**
+   * Omniglot: the first pretrainWarmup pretraining steps raise the encoder's learning rate linearly, lr/n at
+   * step 1 to lr at step n (absent: 0, none). Adam's first steps move every weight by about lr whatever its
+   * gradient, which can switch off every unit of the ReLU before the embedding's LayerNorm for good.
+   */
+  pretrainWarmup?: number;
+  /**
    * Learning-rate schedule: 'cosine' lowers the meta learning rate (and the Omniglot encoder's) from its
    * value to 0 along a half cosine over the meta-training steps, those after any pretraining; 'none' (absent)
    * keeps it. The schedule follows `steps`: resuming with more steps stretches it.

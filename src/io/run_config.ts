@@ -99,6 +99,7 @@ export const FIELDS: Record<keyof RunConfig, Field> = {
   maxUpdate: { kind: 'number', above: 0 },
   pretrainSteps: { kind: 'int', min: 0 },
   encoderLr: { kind: 'number', above: 0 },
+  pretrainWarmup: { kind: 'int', min: 0 },
   data: { kind: 'string' },
   alphabets: { kind: 'string' },
   valAlphabets: { kind: 'string' },
@@ -218,6 +219,13 @@ export function checkRunConfig(
       `${name('pretrainSteps')} ${pretrain} is not below ${name('steps')} ${c.steps}: every step would pretrain ` +
         `the encoder and the GRU would never meta-train (the result is chance). Pretraining is part of ` +
         `${name('steps')}: give ${name('steps')} greater than ${pretrain}, or fewer ${name('pretrainSteps')}`,
+    );
+  }
+  if (c.task === 'omniglot' && (c.pretrainWarmup ?? 0) > pretrain) {
+    throw new InputError(
+      `${name('pretrainWarmup')} ${c.pretrainWarmup} is longer than the pretraining it warms up ` +
+        `(${name('pretrainSteps')} ${pretrain}): give at most ${pretrain}` +
+        (pretrain ? '' : `, or pretrain the encoder with ${name('pretrainSteps')}`),
     );
   }
   if (c.channels !== undefined) {

@@ -76,25 +76,34 @@ export interface OmniglotConfig {
 }
 
 /** Steps that pretrain the encoder (0: none) and its learning rate afterwards (default: the meta lr). */
-export function encoderSchedule(config: MetaConfig): { pretrainSteps: number; encoderLr: number } {
-  return { pretrainSteps: config.pretrainSteps ?? 0, encoderLr: config.encoderLr ?? config.lr };
+export function encoderSchedule(config: MetaConfig): {
+  pretrainSteps: number;
+  encoderLr: number;
+  pretrainWarmup: number;
+} {
+  return {
+    pretrainSteps: config.pretrainSteps ?? 0,
+    encoderLr: config.encoderLr ?? config.lr,
+    pretrainWarmup: config.pretrainWarmup ?? 0,
+  };
 }
 
 /**
  * Learning rates by 1-based step. gru: by meta-training step (its optimizer starts counting after the
- * pretraining); encoder: by overall step, lr while pretraining, then encoderLr. Both decay over the
- * meta-training steps as config.lrDecay says.
+ * pretraining); encoder: by overall step, lr while pretraining (rising linearly from lr/n over the first n =
+ * pretrainWarmup steps), then encoderLr. Both decay over the meta-training steps as config.lrDecay says.
  */
 export function classifierSchedules(config: MetaConfig): {
   gru: (metaStep: number) => number;
   encoder: (step: number) => number;
 } {
-  const { pretrainSteps, encoderLr } = encoderSchedule(config);
+  const { pretrainSteps, encoderLr, pretrainWarmup: warmup } = encoderSchedule(config);
   const metaSteps = Math.max(config.steps - pretrainSteps, 1);
   const f = (metaStep: number) => lrFactor(config.lrDecay, metaStep, metaSteps);
+  const warm = (step: number) => (step < warmup ? step / warmup : 1);
   return {
     gru: (metaStep) => config.lr * f(metaStep),
-    encoder: (step) => (step <= pretrainSteps ? config.lr : encoderLr * f(step - pretrainSteps)),
+    encoder: (step) => (step <= pretrainSteps ? config.lr * warm(step) : encoderLr * f(step - pretrainSteps)),
   };
 }
 

@@ -42,6 +42,12 @@ export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): C
   if (!(Number.isInteger(pretrainSteps) && pretrainSteps >= 0))
     throw new InputError(`pretrainSteps must be an integer ≥ 0, got ${pretrainSteps}`);
   if (!(encoderLr >= 0)) throw new InputError(`encoderLr must be ≥ 0, got ${encoderLr}`);
+  const { pretrainWarmup } = encoderSchedule(config);
+  if (!(Number.isInteger(pretrainWarmup) && pretrainWarmup >= 0 && pretrainWarmup <= pretrainSteps)) {
+    throw new InputError(
+      `pretrainWarmup must be an integer from 0 to pretrainSteps (${pretrainSteps}), got ${pretrainWarmup}`,
+    );
+  }
   const encoder = imageEncoder(encoderSpecOf(o), dataset.size);
   const gru = {
     layers: config.layers,
