@@ -1,9 +1,10 @@
 /**
  * Intervals over overlapping forecast windows (data/forecast_intervals.ts): the Diebold–Mariano variance with
  * Harvey–Leybourne–Newbold's correction, checked against a float64 double sum over every pair of windows
- * written out here, against the plain interval where windows do not overlap, and by coverage: on simulated
+ * written out here (within a series, or across series of one table), against the plain interval where windows do not overlap, and by coverage: on simulated
  * overlapping windows whose true mean is known, the interval holds it nearly as often as it should (88%,
- * as Diebold–Mariano's test does at this size) where the plain one holds it little more than half the time.
+ * as Diebold–Mariano's test does at this size) where the plain one holds it little more than half the time,
+ * and on series that share a shock, pooled, only when it pairs windows across series.
  */
 import { expect, test } from '@playwright/test';
 import { tQuantile975, windowInterval, type WindowPlace } from '../src/data/forecast_intervals';
@@ -126,4 +127,73 @@ test('on simulated overlapping windows it holds the true mean nearly 95% of the 
   expect(dm / trials).toBeGreaterThan(0.85);
   expect(dm / trials).toBeLessThan(0.98);
   expect(plain / trials).toBeLessThan(0.7);
+});
+
+/** The across-series reference: every ordered pair of windows, any series, with origins ≤ h − 1 apart. */
+function acrossReference(values: number[], places: WindowPlace[], h: number) {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      if (Math.abs(places[i].origin - places[j].origin) <= h - 1)
+        v += (values[i] - mean) * (values[j] - mean);
+    }
+  }
+  const T = new Set(places.map((p) => p.origin)).size;
+  const hln = T + 1 - 2 * h + (h * (h - 1)) / T;
+  return { mean, ci95: tQuantile975(T - 1) * Math.sqrt((v / (n * n)) * (T / hln)) };
+}
+
+test('across series, windows at nearby origins of different series are paired and time points are origins', () => {
+  const rand = rng(5);
+  // Three series over the same 20 origins, one of them missing two (an unbalanced table), listed shuffled.
+  const places: WindowPlace[] = [];
+  for (let series = 0; series < 3; series++) {
+    for (let origin = 40; origin < 60; origin++) {
+      if (!(series === 2 && (origin === 45 || origin === 51))) places.push({ series, origin });
+    }
+  }
+  places.sort(() => rand() - 0.5);
+  const common = Array.from({ length: 20 }, () => rand());
+  const values = places.map((p) => common[p.origin - 40] + 0.5 * rand());
+  for (const h of [1, 3, 6]) {
+    const got = windowInterval(values, places, h, { acrossSeries: true });
+    const want = acrossReference(values, places, h);
+    expect(Math.abs(got.mean - want.mean)).toBeLessThan(1e-12);
+    expect(Math.abs(got.ci95 - want.ci95) / want.ci95).toBeLessThan(1e-12);
+  }
+  // A shared shock makes the pooled interval wider across series than with the series taken as independent.
+  const within = windowInterval(values, places, 6);
+  expect(windowInterval(values, places, 6, { acrossSeries: true }).ci95).toBeGreaterThan(1.5 * within.ci95);
+});
+
+test('on series that share a shock the pooled interval holds the true mean only when it pairs across series', () => {
+  // Four series of 36 windows over the same months; each month's error is a shock common to all series
+  // (correlation 0.6) plus the series' own, and each window averages its 6 months.
+  const rand = rng(1205);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const h = 6;
+  const n = 36;
+  const trials = 1000;
+  let across = 0;
+  let independent = 0;
+  for (let t = 0; t < trials; t++) {
+    const shared = Array.from({ length: n + h }, normal);
+    const values: number[] = [];
+    const places: WindowPlace[] = [];
+    for (let series = 0; series < 4; series++) {
+      const own = shared.map((c) => Math.sqrt(0.6) * c + Math.sqrt(0.4) * normal());
+      for (let origin = 0; origin < n; origin++) {
+        values.push(own.slice(origin, origin + h).reduce((a, b) => a + b, 0) / h);
+        places.push({ series, origin });
+      }
+    }
+    const a = windowInterval(values, places, h, { acrossSeries: true });
+    if (Math.abs(a.mean) <= a.ci95) across++;
+    const b = windowInterval(values, places, h);
+    if (Math.abs(b.mean) <= b.ci95) independent++;
+  }
+  expect(across / trials).toBeGreaterThan(0.85);
+  expect(independent / trials).toBeLessThan(0.8);
 });

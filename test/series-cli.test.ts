@@ -151,6 +151,9 @@ test('eval --json scores the test series beside the last-value and seasonal-naiv
     expect(p.rawMinusModel!.ci95).toBeGreaterThan(0);
   });
   expect(model.perSeries[0].rawMinusModel).toBeUndefined();
+  // The test series are columns of one table: the pooled intervals pair their windows by date as well.
+  expect(f.horizon).toBe(HORIZON);
+  expect(f.acrossSeries).toBe(f.series.length > 1);
   // A context of 8 is shorter than the default season (12): seasonal naive falls back to the last value.
   expect(seasonal.perSeries).toEqual(last.perSeries);
 });
@@ -173,7 +176,8 @@ test('eval --split validation scores the validation series, as the run logged at
   );
   // formatForecasters: the three forecasters on the same windows, then each series in its own units.
   expect(lines[1]).toBe(
-    `standardised MSE (the same windows; 95% intervals over windows that overlap, ${config.queries}-step horizon):`,
+    `standardised MSE (the same windows; 95% intervals over windows that overlap, ${config.queries}-step ` +
+      `horizon${val.length > 1 ? ', the series paired by date' : ''}):`,
   );
   expect(lines.slice(2, 5).map((l) => l.trim().split(/\s+/)[0])).toEqual([
     'model',

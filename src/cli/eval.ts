@@ -433,8 +433,9 @@ async function evalRuns(opts: EvalOptions, run: SavedRun): Promise<void> {
 
 /**
  * The model and the baselines on the same windows: standardised MSE in all, and per series in its units —
- * each with its 95% interval over overlapping windows (Diebold–Mariano, lags up to the horizon − 1), a
- * baseline's also minus the model's, window by window (positive: the model is better).
+ * each with its 95% interval over overlapping windows (Diebold–Mariano, lags up to the horizon − 1; pooled
+ * over series of one table, their windows paired by date too), a baseline's also minus the model's, window by
+ * window (positive: the model is better).
  */
 export function formatForecasters(f: NonNullable<EvalResult['forecast']>): string {
   const pm = (x: { mean: number; ci95: number }, digits: number) =>
@@ -457,7 +458,8 @@ export function formatForecasters(f: NonNullable<EvalResult['forecast']>): strin
       ` (${f.forecasters[0].perSeries[k].windows} windows)`,
   );
   return [
-    `standardised MSE (the same windows; 95% intervals over windows that overlap, ${f.horizon}-step horizon):`,
+    `standardised MSE (the same windows; 95% intervals over windows that overlap, ${f.horizon}-step horizon` +
+      `${f.acrossSeries ? ', the series paired by date' : ''}):`,
     ...lines,
     "MSE in each series' own units:",
     ...perSeries,

@@ -197,7 +197,9 @@ function windowErrors(s: NamedSeries[], w: Window, C: number, f: number[]) {
  * Scores forecasts (`model` first, then baselines by name) of the same windows: the model's EvalResult over
  * windows in standardised units, and every forecaster's standardised and raw MSE per series and in all. The
  * windows overlap (one per origin), so every interval is windowInterval's (Diebold–Mariano with the
- * horizon's lags), and a baseline's difference from the model is paired window by window.
+ * horizon's lags), and a baseline's difference from the model is paired window by window. Series of one
+ * length are taken to cover the same dates (a table's columns), so the pooled intervals pair their windows
+ * across series too; series of different lengths are taken as independent.
  */
 export function scoreForecasts(
   series: NamedSeries[],
@@ -211,7 +213,10 @@ export function scoreForecasts(
     names.map((n) => [n, windows.map((w, i) => windowErrors(series, w, C, forecasts[n][i]))]),
   );
   const model = errs[names[0]];
-  const ci = (values: number[], places: Window[] = windows) => windowInterval(values, places, horizon);
+  const scored = new Set(windows.map((w) => w.series));
+  const acrossSeries = scored.size > 1 && new Set([...scored].map((k) => series[k].values.length)).size === 1;
+  const ci = (values: number[], places: Window[] = windows) =>
+    windowInterval(values, places, horizon, { acrossSeries });
   const result = summarize(
     'mse',
     model.map((e) => e.mse),
@@ -221,6 +226,7 @@ export function scoreForecasts(
     series: series.map((s) => s.name),
     windows: windows.length,
     horizon,
+    acrossSeries,
     forecasters: names.map((n, k) => ({
       name: n,
       mse: ci(errs[n].map((e) => e.mse)),

@@ -40,6 +40,8 @@ export interface ForecastScores {
    * values: every interval here is Diebold–Mariano's with lags up to horizon − 1 (data/forecast_intervals.ts).
    */
   horizon: number;
+  /** Whether the pooled intervals pair windows across series (series of one length: taken as the same dates). */
+  acrossSeries: boolean;
   /** The model first, then the baselines: MSE standardised by each window's context, and per series raw. */
   forecasters: {
     name: string;
