@@ -290,12 +290,17 @@ export class TrainRecorder implements Interruptible {
     // Twice in a row: a model on an early plateau may answer alike once and still recover.
     if (this.#constantRun >= 2 && !this.#warnedConstant) {
       this.#warnedConstant = true;
+      const { pretrainSteps = 0, pretrainWarmup = 0 } = this.plan.config;
+      const warmup = Math.min(100, pretrainSteps);
+      const remedy =
+        pretrainWarmup === 0 && warmup > 0
+          ? `--pretrain-warmup ${warmup} (BENCHMARKS.md, "Warming up the encoder's pretraining"), `
+          : '';
       this.bar.note(
         `warning: every validation episode scored exactly chance (1/${ways}) at two evaluations in a row, the ` +
           `last at step ${e.step}: the classifier answers alike whatever it reads. If it persists, its encoder's ` +
           `units have likely all switched off, which training does not undo (BENCHMARKS.md, "A sweep on the ` +
-          `H200"): train again with --pretrain-warmup 100 (BENCHMARKS.md, "Warming up the encoder's pretraining"), ` +
-          `another --seed or a wider --embed`,
+          `H200"): train again with ${remedy}another --seed or a wider --embed`,
       );
     }
   }
