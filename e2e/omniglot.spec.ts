@@ -516,16 +516,18 @@ test.describe('black-box classifier: training and the one-shot runs', () => {
         valAlphabets: 'Balinese',
         encoder: { hidden: 16, embed: 8 },
       };
-      const out: { encoder: number; gru: number }[][] = [];
+      const out: { encoder: number; gru: number; logged: number }[][] = [];
       for (const pretrainWarmup of [0, 4]) {
         const l = (await lib.createLearner(g, { ...base, pretrainWarmup }, h.taskData)) as BlackBoxClassifier;
-        const lrs: { encoder: number; gru: number }[] = [];
+        const lrs: { encoder: number; gru: number; logged: number }[] = [];
         for (let s = 0; s < 8; s++) {
           l.step();
-          // The rates the GPU's Adam used at this step (hyper-parameter slot 3: OPTIM_SLOT.lr).
+          // The rates the GPU's Adam used at this step (hyper-parameter slot 3: OPTIM_SLOT.lr), and the one
+          // train() logs to metrics.jsonl.
           lrs.push({
             encoder: (await g.read(l.encoderOptimizer.hyper))[3],
             gru: (await g.read(l.optimizer.hyper))[3],
+            logged: l.lr,
           });
         }
         l.destroy();
@@ -539,7 +541,10 @@ test.describe('black-box classifier: training and the one-shot runs', () => {
     for (let step = 1; step <= 6; step++) {
       expect(plain[step - 1].encoder).toBeCloseTo(0.01, 7);
       expect(warm[step - 1].encoder, `step ${step}`).toBeCloseTo(0.01 * Math.min(1, step / 4), 7);
+      // The logged rate is the encoder's while it pretrains, the GRU's afterwards.
+      expect(warm[step - 1].logged).toBeCloseTo(warm[step - 1].encoder, 7);
     }
+    for (const step of [7, 8]) expect(warm[step - 1].logged).toBeCloseTo(warm[step - 1].gru, 7);
     // Meta-training (steps 7, 8): encoderLr and lr along the cosine, the same with or without the warm-up.
     for (const step of [7, 8]) {
       expect(warm[step - 1].encoder).toBeCloseTo(plain[step - 1].encoder, 9);

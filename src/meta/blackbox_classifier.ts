@@ -176,6 +176,12 @@ export class BlackBoxClassifier extends LearnerCore {
     return this.pretraining ? 'pretraining the encoder' : undefined;
   }
 
+  /** The learning rate of the last step: the encoder's on a pretraining step (warm-up included), else the GRU's. */
+  get lr(): number {
+    const { pretrainSteps } = encoderSchedule(this.config);
+    return pretrainSteps > 0 && this.#step <= pretrainSteps ? this.encoderOptimizer.lr : this.optimizer.lr;
+  }
+
   get steps(): number {
     return omniglotSteps(this.config);
   }
