@@ -5,7 +5,8 @@
  * compare forecasters with the Diebold–Mariano test (Diebold & Mariano 1995), whose variance of the mean
  * adds the errors' autocovariances up to lag horizon − 1, with the small-sample correction of Harvey,
  * Leybourne & Newbold (1997) and a Student t quantile. That is what `windowInterval` computes, for one series
- * or pooled over several (autocovariances only between windows of the same series).
+ * or pooled over several — taken as independent, or as columns of one table whose windows at nearby dates
+ * are paired too (`acrossSeries`).
  */
 
 export interface WindowPlace {

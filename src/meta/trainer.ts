@@ -262,7 +262,7 @@ export interface TrainProgress {
   skipped: number;
   /** What the last step did when it was not meta-training, e.g. 'pretraining the encoder' (its loss is that). */
   phase?: string;
-  /** The meta learning rate of the last step (see lrDecay). */
+  /** The learning rate of the last step (see lrDecay): the meta one, or the encoder's on an Omniglot pretraining step. */
   lr: number;
 }
 

@@ -11,7 +11,7 @@ export interface TrainLine {
   stepsPerSecond: number;
   /** Wall-clock seconds since this invocation started (a resumed run starts again from 0). */
   seconds: number;
-  /** The meta learning rate of the logged step (absent in runs from before it was logged). */
+  /** The learning rate of the logged step: the meta one, or on an Omniglot pretraining step the encoder's (absent in runs from before it was logged). */
   lr?: number;
   /** What the step did when it was not meta-training, e.g. 'pretraining the encoder' (absent otherwise). */
   phase?: string;
