@@ -217,6 +217,11 @@ export function scoreForecasts(
   const acrossSeries = scored.size > 1 && new Set([...scored].map((k) => series[k].values.length)).size === 1;
   const ci = (values: number[], places: Window[] = windows) =>
     windowInterval(values, places, horizon, { acrossSeries });
+  // Each series' windows (their indices and places), the same for every forecaster.
+  const bySeries = series.map((_, j) => {
+    const mine = windows.flatMap((w, i) => (w.series === j ? [i] : []));
+    return { mine, places: mine.map((i) => windows[i]) };
+  });
   const result = summarize(
     'mse',
     model.map((e) => e.mse),
@@ -232,8 +237,7 @@ export function scoreForecasts(
       mse: ci(errs[n].map((e) => e.mse)),
       ...(k > 0 ? { minusModel: ci(errs[n].map((e, i) => e.mse - model[i].mse)) } : {}),
       perSeries: series.map((s, j) => {
-        const mine = windows.flatMap((w, i) => (w.series === j ? [i] : []));
-        const places = mine.map((i) => windows[i]);
+        const { mine, places } = bySeries[j];
         const raw = ci(
           mine.map((i) => errs[n][i].raw),
           places,

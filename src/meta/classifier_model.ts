@@ -38,11 +38,10 @@ export function classifierModel(config: MetaConfig, dataset: OmniglotDataset): C
   const { ways: N, hidden: H } = config;
   const o = config as MetaConfig & OmniglotConfig;
   const split = classifierSplit(dataset, o);
-  const { pretrainSteps, encoderLr } = encoderSchedule(config);
+  const { pretrainSteps, encoderLr, pretrainWarmup } = encoderSchedule(config);
   if (!(Number.isInteger(pretrainSteps) && pretrainSteps >= 0))
     throw new InputError(`pretrainSteps must be an integer ≥ 0, got ${pretrainSteps}`);
   if (!(encoderLr >= 0)) throw new InputError(`encoderLr must be ≥ 0, got ${encoderLr}`);
-  const { pretrainWarmup } = encoderSchedule(config);
   if (!(Number.isInteger(pretrainWarmup) && pretrainWarmup >= 0 && pretrainWarmup <= pretrainSteps)) {
     throw new InputError(
       `pretrainWarmup must be an integer from 0 to pretrainSteps (${pretrainSteps}), got ${pretrainWarmup}`,
